@@ -1,0 +1,210 @@
+"""Findings: data problems as values with a source (file, sheet, cell), never raised one at a time.
+
+Reason codes are a closed enum; the German message template for each code lives in one table
+(``MESSAGES``) so that wording is reviewed in one place. A stage returns its findings beside
+its frames; only programmer errors and I/O failures are exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is: a Fehler stops the run, a Hinweis does not."""
+
+    FEHLER = "Fehler"
+    HINWEIS = "Hinweis"
+
+
+class Code(str, Enum):
+    """Stable reason codes (used in JSON, the Fehlerbericht and the ledger)."""
+
+    # file level
+    DATEI_UNLESBAR = "datei_unlesbar"
+    DATEI_VERSCHLUESSELT = "datei_verschluesselt"
+    DATEI_MAKRO = "datei_makro"
+    DATEI_ZU_GROSS = "datei_zu_gross"
+    BLATT_UNBEKANNT = "blatt_unbekannt"
+    BLATT_MEHRDEUTIG = "blatt_mehrdeutig"
+    BLATT_FEHLT = "blatt_fehlt"
+    # columns
+    SPALTE_FEHLT = "spalte_fehlt"
+    SPALTE_UNBEKANNT = "spalte_unbekannt"
+    SPALTE_DOPPELT = "spalte_doppelt"
+    SPALTE_PERSONENBEZUG = "spalte_personenbezug"
+    # values
+    WERT_FEHLT = "wert_fehlt"
+    ZAHL_UNGUELTIG = "zahl_ungueltig"
+    DATUM_UNGUELTIG = "datum_ungueltig"
+    WERT_UNGUELTIG = "wert_ungueltig"
+    WERT_NEGATIV = "wert_negativ"
+    SUMME_ABWEICHUNG = "summe_abweichung"
+    # domain rules
+    NAME_UNBEKANNT = "name_unbekannt"
+    ZUTEILUNG_UNTER_MINIMUM = "zuteilung_unter_minimum"
+    ZUTEILUNG_SCHRITT = "zuteilung_schritt"
+    BETRAG_ABWEICHUNG = "betrag_abweichung"
+    BEWILLIGUNG_ABWEICHUNG = "bewilligung_abweichung"
+    ZUTEILUNG_UEBER_BESCHEID = "zuteilung_ueber_bescheid"
+    ENDE_VOR_BEGINN = "ende_vor_beginn"
+    BESCHAEFTIGUNG_UEBERLAPPT = "beschaeftigung_ueberlappt"
+    DATUM_AUSSERHALB = "datum_ausserhalb"
+    ZAHLUNG_DOPPELT = "zahlung_doppelt"
+    ZAHLUNG_OHNE_VERTRAG = "zahlung_ohne_vertrag"
+    BAUM_ZYKLUS = "baum_zyklus"
+    BAUM_ZWEI_GEBER = "baum_zwei_geber"
+    BAUM_HUB_FEHLT = "baum_hub_fehlt"
+    SCHLUESSEL_WIDERSPRUCH = "schluessel_widerspruch"
+    ERHALTUNG_VERLETZT = "erhaltung_verletzt"
+    KEIN_BESCHEID = "kein_bescheid"
+    ZINSSATZ_FEHLT = "zinssatz_fehlt"
+    FRIST_VERSAEUMT = "frist_versaeumt"
+    FRIST_NAHE = "frist_nahe"
+    PARAMETER_UNGUELTIG = "parameter_ungueltig"
+    SONSTIGES = "sonstiges"
+
+
+# One table of German message templates; ``{…}`` fields come from Finding.details.
+MESSAGES: dict[Code, str] = {
+    Code.DATEI_UNLESBAR: "Die Datei kann nicht gelesen werden ({grund}). "
+    "Bitte als .xlsx, .xls, .ods oder ;-getrennte CSV-Datei neu speichern.",
+    Code.DATEI_VERSCHLUESSELT: "Die Datei ist verschlüsselt oder kennwortgeschützt. "
+    "Bitte ohne Kennwort speichern und erneut einreichen.",
+    Code.DATEI_MAKRO: "Dateien mit Makros (.xlsm) werden nicht geöffnet. "
+    "Bitte als .xlsx ohne Makros speichern.",
+    Code.DATEI_ZU_GROSS: "Die Datei überschreitet die Grenze ({grund}). "
+    "Bitte prüfen, ob die Datei beschädigt ist, oder die Grenze in kimrecon.toml erhöhen.",
+    Code.BLATT_UNBEKANNT: "Das Blatt passt zu keiner bekannten Tabellenart "
+    "(Bescheid, Zuweisung, Verteilungsschlüssel, Besetzung, Zahlungen, Rückforderungen). "
+    "Bitte die Spaltenüberschriften prüfen.",
+    Code.BLATT_MEHRDEUTIG: "Das Blatt passt zu mehreren Tabellenarten ({arten}). "
+    "Bitte die Spaltenüberschriften eindeutig machen.",
+    Code.BLATT_FEHLT: "Im Fall fehlt eine Tabelle der Art „{art}“. Bitte die Datei ergänzen.",
+    Code.SPALTE_FEHLT: "Die Pflichtspalte „{spalte}“ fehlt. Bitte die Spalte ergänzen.",
+    Code.SPALTE_UNBEKANNT: "Die Spalte „{spalte}“ ist unbekannt und wird nicht ausgewertet.",
+    Code.SPALTE_DOPPELT: "Die Spalte „{spalte}“ kommt mehrfach vor. Bitte eine davon entfernen.",
+    Code.SPALTE_PERSONENBEZUG: "Die Spalte „{spalte}“ enthält personenbezogene Daten; "
+    "sie wurde beim Einlesen verworfen.",
+    Code.WERT_FEHLT: "Der Wert für „{spalte}“ fehlt. Bitte eintragen.",
+    Code.ZAHL_UNGUELTIG: "„{wert}“ ist keine gültige Zahl für „{spalte}“. "
+    "Bitte eine Zahl eintragen (z. B. 57.000,00).",
+    Code.DATUM_UNGUELTIG: "„{wert}“ ist kein gültiges Datum für „{spalte}“. "
+    "Bitte als TT.MM.JJJJ eintragen.",
+    Code.WERT_UNGUELTIG: "„{wert}“ ist für „{spalte}“ nicht zulässig. {hinweis}",
+    Code.WERT_NEGATIV: "„{wert}“ ist negativ; „{spalte}“ darf nicht negativ sein.",
+    Code.SUMME_ABWEICHUNG: "Die Summenzeile weist {summe} aus, die Zeilen darüber ergeben {berechnet}. "
+    "Bitte Summe oder Einzelwerte prüfen.",
+    Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. "
+    "Bitte Schreibweise prüfen oder den Empfänger in die Zuweisung aufnehmen.",
+    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein.",
+    Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ.",
+    Code.BETRAG_ABWEICHUNG: "Der Betrag {betrag} passt nicht zu {vzae} VzÄ × {pauschale} = {erwartet}. "
+    "Bitte Betrag oder VzÄ prüfen.",
+    Code.BEWILLIGUNG_ABWEICHUNG: "Die Bewilligungssumme {betrag} passt nicht zu "
+    "{vzae} VzÄ × {pauschale} = {erwartet}.",
+    Code.ZUTEILUNG_UEBER_BESCHEID: "Die Zuteilungen für {jahr} ergeben {summe} VzÄ, "
+    "der Bescheid bewilligt nur {bescheid} VzÄ.",
+    Code.ENDE_VOR_BEGINN: "Das Ende {ende} liegt vor dem Beginn {beginn}. Bitte Daten prüfen.",
+    Code.BESCHAEFTIGUNG_UEBERLAPPT: "Die Beschäftigung von {person} auf Stelle {stelle} "
+    "überschneidet sich mit Zeile {andere}. Bitte Zeiträume prüfen.",
+    Code.DATUM_AUSSERHALB: "Das Datum {datum} liegt außerhalb des Bewilligungszeitraums "
+    "{von} – {bis}.",
+    Code.ZAHLUNG_DOPPELT: "Die Zahlung ist doppelt erfasst (gleich mit Zeile {andere}). "
+    "Bitte eine davon entfernen oder unterscheidbar machen.",
+    Code.ZAHLUNG_OHNE_VERTRAG: "Zwischen {zahler} und {empfaenger} besteht kein "
+    "Weiterleitungsvertrag. Bitte Zahler und Empfänger prüfen.",
+    Code.BAUM_ZYKLUS: "Die Weiterleitung bildet einen Kreis: {pfad}.",
+    Code.BAUM_ZWEI_GEBER: "„{empfaenger}“ erhält {jahr} Mittel von zwei Stellen: {geber}.",
+    Code.BAUM_HUB_FEHLT: "Die weiterleitende Stelle „{hub}“ fehlt im Weiterleitungsbaum {jahr}.",
+    Code.SCHLUESSEL_WIDERSPRUCH: "Zuweisung ({zuweisung} VzÄ) und Verteilungsschlüssel "
+    "({schluessel} VzÄ) widersprechen sich für „{kommune}“ {jahr}.",
+    Code.ERHALTUNG_VERLETZT: "Mittelerhaltung verletzt bei „{knoten}“ {jahr}: "
+    "weitergeleitet und Eigenanteil {aus}, erhalten {ein}.",
+    Code.KEIN_BESCHEID: "Für {jahr} liegt kein Bescheid vor; für dieses Jahr besteht kein Anspruch.",
+    Code.ZINSSATZ_FEHLT: "Für den Zeitraum ab {ab} ist kein {tabelle} hinterlegt. "
+    "Bitte in kimrecon.toml unter [zinsen] ergänzen.",
+    Code.FRIST_VERSAEUMT: "Die Nachweisfrist {frist} für {empfaenger} → {geber} ({jahr}) "
+    "ist versäumt.",
+    Code.FRIST_NAHE: "Die Nachweisfrist {frist} für {empfaenger} → {geber} ({jahr}) "
+    "läuft in {tage} Tagen ab.",
+    Code.PARAMETER_UNGUELTIG: "Der Parameter „{parameter}“ ist ungültig: {grund}.",
+    Code.SONSTIGES: "{text}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a value came from: file name, sheet, Excel row (1-based) and column letter."""
+
+    datei: str
+    blatt: str | None = None
+    zeile: int | None = None
+    spalte: str | None = None
+
+    @property
+    def zelle(self) -> str | None:
+        """A1 address of the cell ("C14"), the row ("14") or None."""
+        if self.zeile is None:
+            return self.spalte
+        return f"{self.spalte or ''}{self.zeile}"
+
+    def __str__(self) -> str:
+        """Render as ``datei › blatt › C14``."""
+        parts = [self.datei]
+        if self.blatt:
+            parts.append(self.blatt)
+        if self.zelle:
+            parts.append(self.zelle)
+        return " › ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One data problem with its source and a stable reason code."""
+
+    code: Code
+    severity: Severity
+    source: SourceRef | None
+    details: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    value: str | None = None  # hyperlink-free copy of the offending cell value, as text
+
+    @property
+    def meldung(self) -> str:
+        """The German message for the user."""
+        return MESSAGES[self.code].format_map(_Default(dict(self.details)))
+
+    def __str__(self) -> str:
+        """Render as ``datei › blatt › C14: message``."""
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.meldung}"
+
+
+class _Default(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def finding(
+    code: Code,
+    source: SourceRef | None = None,
+    *,
+    severity: Severity = Severity.FEHLER,
+    value: object | None = None,
+    **details: object,
+) -> Finding:
+    """Build a Finding; detail values are stored as text."""
+    return Finding(
+        code=code,
+        severity=severity,
+        source=source,
+        details=tuple((k, str(v)) for k, v in details.items()),
+        value=None if value is None else str(value),
+    )
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """Tell whether any finding is a Fehler (which stops the run)."""
+    return any(f.severity is Severity.FEHLER for f in findings)

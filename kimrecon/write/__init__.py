@@ -1,0 +1,1 @@
+"""Renderers of the result: workbooks (xlsxwriter), JSON and the terminal summary. Only here is disk written."""
