@@ -208,3 +208,14 @@ def finding(
 def has_errors(findings: Iterable[Finding]) -> bool:
     """Tell whether any finding is a Fehler (which stops the run)."""
     return any(f.severity is Severity.FEHLER for f in findings)
+
+
+# Findings that make an input unusable: the CLI exits 2 instead of 1 (spec §6a).
+UNUSABLE: frozenset[Code] = frozenset(
+    {Code.DATEI_UNLESBAR, Code.DATEI_VERSCHLUESSELT, Code.DATEI_MAKRO, Code.DATEI_ZU_GROSS}
+)
+
+
+def is_unusable(findings: Iterable[Finding]) -> bool:
+    """Tell whether any finding makes the input unusable (exit code 2)."""
+    return any(f.code in UNUSABLE for f in findings)
