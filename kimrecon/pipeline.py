@@ -1,0 +1,281 @@
+"""One run end to end: read → validate → engine (allocate, entitle, settle) → ledger → write.
+
+The library entry points the CLI calls. Outputs are staged as hidden temporary files in the
+output folder and renamed into place only inside the ledger's transaction, so a failed or killed
+run leaves neither a half-written workbook nor a partial run in the ledger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from kimrecon import __version__
+from kimrecon.findings import Code, Finding, finding, has_errors, is_unusable
+from kimrecon.inputs import CaseInputs
+from kimrecon.result import Result
+
+Progress = Callable[[str], None]
+STAGING_PREFIX = ".~kimrecon-"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run produced: the result (if any), the findings and the files written."""
+
+    month: str
+    lauf_id: str
+    result: Result | None
+    findings: tuple[Finding, ...]
+    written: tuple[Path, ...] = ()
+    repeat_of: str | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """ok | abweichungen | fehler."""
+        return self.result.status if self.result is not None else "fehler"
+
+    @property
+    def exit_code(self) -> int:
+        """0 reconciled, 1 findings or differences, 2 unusable input (spec §6a)."""
+        if is_unusable(self.findings):
+            return 2
+        if self.result is None:
+            return 1
+        return self.result.exit_code
+
+
+def run_time() -> datetime:
+    """The run's time: ``SOURCE_DATE_EPOCH`` if set (reproducible builds), else now (UTC, whole seconds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).replace(tzinfo=None)
+    return datetime.now(tz=UTC).replace(microsecond=0, tzinfo=None)
+
+
+def make_run_id(inputs: CaseInputs | None, month: str, when: datetime) -> str:
+    """A run id from the time and a digest of month, inputs and parameters (stable for a repeat)."""
+    digest = hashlib.sha256(month.encode())
+    if inputs is not None:
+        for f in sorted(inputs.files, key=lambda f: f.name):
+            digest.update(f"{f.name}\0{f.sha256}\0".encode())
+        digest.update(repr(sorted(inputs.config.items(), key=lambda kv: kv[0])).encode())
+    return f"{when:%Y%m%d-%H%M%S}-{digest.hexdigest()[:8]}"
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(text: str) -> str | None:
+    """Return a canonical ``YYYY-MM`` or None when the text is not a month."""
+    m = _MONTH.match(text.strip())
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
+def read_and_validate(paths: Sequence[Path], progress: Progress | None = None) -> CaseInputs:
+    """Read the input files and run every validation; the findings are collected on the inputs."""
+    from kimrecon.read import read_case
+    from kimrecon.validate import validate_case
+
+    _tell(progress, "Einlesen")
+    inputs = read_case(list(paths))
+    if is_unusable(inputs.findings):
+        return inputs
+    _tell(progress, "Prüfen")
+    extra = validate_case(inputs)
+    return dataclasses.replace(inputs, findings=tuple(inputs.findings) + tuple(extra))
+
+
+def reconcile_case(
+    case_dir: Path,
+    month: str,
+    *,
+    out_dir: Path,
+    db_url: str | None = None,
+    use_ledger: bool = True,
+    ledger_dir: Path | None = None,
+    nachweis_for: Sequence[tuple[int, str]] = (),
+    abgleich: bool = True,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Reconcile one case folder up to ``month`` and write the Abgleich (and requested Nachweise).
+
+    On a Fehler only the Fehlerbericht is written. ``nachweis_for`` lists (year, recipient) pairs
+    for Verwendungsnachweis workbooks written in the same run.
+    """
+    from kimrecon.engine import reconcile
+
+    when = run_time()
+    inputs = read_and_validate([case_dir], progress)
+    lauf_id = make_run_id(inputs, month, when)
+    out_dir = Path(out_dir)
+    if has_errors(inputs.findings):
+        return _reject(month, lauf_id, inputs.findings, out_dir, inputs)
+
+    _tell(progress, "Berechnen")
+    result = reconcile(inputs, month, lauf_id=lauf_id, zeitpunkt=when, fall=case_dir.resolve().name)
+    if result.status == "fehler":
+        return _reject(month, lauf_id, result.befunde, out_dir, inputs)
+
+    unknown = [name for _, name in nachweis_for if not _has_recipient(result, name)]
+    if unknown:
+        bad = tuple(
+            finding(Code.NAME_UNBEKANNT, None, name=name) for name in unknown
+        )
+        return RunOutcome(month, lauf_id, None, tuple(result.befunde) + bad)
+
+    ledger = None
+    repeat_of = None
+    if use_ledger:
+        from kimrecon.ledger import open_ledger
+
+        _tell(progress, "Laufbuch")
+        ledger = open_ledger(db_url, ledger_dir or case_dir)
+        repeat_of = ledger.find_repeat(result)
+        if repeat_of is None:
+            result = dataclasses.replace(result, korrekturen=ledger.corrections(result))
+
+    _tell(progress, "Schreiben")
+    staged = _stage_outputs(result, out_dir, abgleich=abgleich, nachweis_for=nachweis_for)
+
+    def publish() -> None:
+        for tmp, target in staged:
+            os.replace(tmp, target)
+
+    try:
+        if ledger is not None:
+            ledger.record(result, publish=publish)
+        else:
+            publish()
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                tmp.unlink()
+    return RunOutcome(
+        month, lauf_id, result, tuple(result.befunde), tuple(t for _, t in staged), repeat_of=repeat_of
+    )
+
+
+def _has_recipient(result: Result, name: str) -> bool:
+    from kimrecon.names import normalize_name
+
+    key = normalize_name(name)
+    return any(normalize_name(a.empfaenger) == key for a in result.zuteilungen)
+
+
+def resolve_recipient(result: Result, name: str) -> str:
+    """The recipient's name as written in the Zuweisung."""
+    from kimrecon.names import normalize_name
+
+    key = normalize_name(name)
+    for a in result.zuteilungen:
+        if normalize_name(a.empfaenger) == key:
+            return a.empfaenger
+    return name
+
+
+def abgleich_filename(month: str) -> str:
+    """File name of the Abgleich workbook of a month."""
+    return f"Abgleich_{month}.xlsx"
+
+
+def fehlerbericht_filename(month: str | None) -> str:
+    """File name of the Fehlerbericht of a run."""
+    return f"Fehlerbericht_{month}.xlsx" if month else "Fehlerbericht.xlsx"
+
+
+def _stage_outputs(
+    result: Result, out_dir: Path, *, abgleich: bool, nachweis_for: Sequence[tuple[int, str]]
+) -> list[tuple[Path, Path]]:
+    """Write every output to a hidden temporary file in ``out_dir``; return (temp, target) pairs."""
+    from kimrecon.write.abgleich import write_abgleich
+    from kimrecon.write.nachweis import nachweis_filename, write_nachweis
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clean_stale(out_dir)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        if abgleich:
+            target = out_dir / abgleich_filename(result.monat)
+            tmp = _staging_name(target)
+            write_abgleich(result, tmp)
+            staged.append((tmp, target))
+        for year, name in nachweis_for:
+            written = resolve_recipient(result, name)
+            target = out_dir / nachweis_filename(year, written)
+            tmp = _staging_name(target)
+            write_nachweis(result, year, written, tmp)
+            staged.append((tmp, target))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def _staging_name(target: Path) -> Path:
+    return target.with_name(f"{STAGING_PREFIX}{os.getpid()}-{target.name}")
+
+
+def _clean_stale(out_dir: Path) -> None:
+    """Remove staging files left by runs that were killed (their process no longer exists)."""
+    for p in out_dir.glob(f"{STAGING_PREFIX}*"):
+        pid_text = p.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            p.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reject(
+    month: str, lauf_id: str, findings: Sequence[Finding], out_dir: Path, inputs: CaseInputs | None
+) -> RunOutcome:
+    """Write only the Fehlerbericht for a rejected run."""
+    from kimrecon.write.fehlerbericht import write_fehlerbericht
+
+    path = out_dir / fehlerbericht_filename(month)
+    write_fehlerbericht(list(findings), path, dateien=list(inputs.files) if inputs else [])
+    return RunOutcome(month, lauf_id, None, tuple(findings), (path,))
+
+
+def deadline_list(case_dir: Path, on: date) -> tuple[CaseInputs, tuple]:
+    """Read a case and list its deadlines on a date (R9)."""
+    from kimrecon.engine import deadlines
+
+    inputs = read_and_validate([case_dir])
+    if has_errors(inputs.findings):
+        return inputs, ()
+    return inputs, tuple(deadlines(inputs, on))
+
+
+def _tell(progress: Progress | None, stage: str) -> None:
+    if progress is not None:
+        progress(stage)
+
+
+__all__ = [
+    "RunOutcome",
+    "abgleich_filename",
+    "deadline_list",
+    "make_run_id",
+    "parse_month",
+    "read_and_validate",
+    "reconcile_case",
+    "run_time",
+    "__version__",
+]

@@ -1,0 +1,91 @@
+"""German terminal rendering of results and findings (rich), for people at a console."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from kimrecon.findings import Finding, Severity
+from kimrecon.money import format_cents_de, format_vzae_de
+from kimrecon.result import Result
+
+STATUS_TEXT = {
+    "ok": "[green]alles abgestimmt[/green]",
+    "abweichungen": "[yellow]Abweichungen (Rückforderungen oder Nachzahlungen)[/yellow]",
+    "fehler": "[red]Fehler – Abgleich nicht möglich[/red]",
+}
+
+
+def print_summary(console: Console, result: Result) -> None:
+    """Per contract edge: VzÄ, forwarded, eligible, paid, Saldo (issue 2)."""
+    table = Table(title=f"Abgleich {result.fall} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
+    for name, justify in [
+        ("Geber", "left"),
+        ("Empfänger", "left"),
+        ("Jahr", "right"),
+        ("VzÄ", "right"),
+        ("Weiterleitung", "right"),
+        ("förderfähig", "right"),
+        ("ausgezahlt", "right"),
+        ("Saldo", "right"),
+        ("", "left"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for e in result.kanten:
+        table.add_row(
+            e.geber,
+            e.empfaenger,
+            str(e.jahr),
+            format_vzae_de(e.vzae_zugeteilt_e4),
+            format_cents_de(e.weiterleitung_cent),
+            format_cents_de(e.foerderfaehig_kumuliert_cent),
+            format_cents_de(e.ausgezahlt_kumuliert_cent),
+            format_cents_de(e.saldo_cent),
+            e.art if e.saldo_cent else "",
+        )
+    console.print(table)
+    for z in result.zinsen:
+        console.print(
+            f"Zinsen {z.forderung_id} ({z.schuldner} → {z.glaeubiger}): {format_cents_de(z.zinsbetrag_cent)} "
+            f"auf {format_cents_de(z.betrag_cent)} für {z.tage} Tage"
+        )
+    if result.korrekturen:
+        n = len(result.korrekturen)
+        console.print(f"[yellow]{n} rückwirkende Korrektur(en) gegenüber früheren Läufen:[/yellow]")
+        for c in result.korrekturen[:50]:
+            console.print(
+                f"  {c.monat} {c.geber} → {c.empfaenger} {c.kennzahl}: {format_cents_de(c.alt_cent)} → "
+                f"{format_cents_de(c.neu_cent)} ({format_cents_de(c.differenz_cent)}; Lauf {c.frueherer_lauf})"
+            )
+        if len(result.korrekturen) > 50:
+            console.print(f"  … und {len(result.korrekturen) - 50} weitere (siehe Abgleich, Blatt Korrekturen)")
+    console.print(f"Status: {STATUS_TEXT.get(result.status, result.status)} · Lauf {result.lauf_id}")
+
+
+def print_findings(console: Console, findings: Sequence[Finding], *, limit: int | None = 200) -> None:
+    """Print findings grouped by file and sheet, Fehler first."""
+    if not findings:
+        console.print("[green]Keine Befunde.[/green]")
+        return
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        key = (f.source.datei if f.source else "(Fall)", (f.source.blatt or "") if f.source else "")
+        groups[key].append(f)
+    shown = 0
+    for (datei, blatt), items in sorted(groups.items()):
+        console.print(f"[bold]{datei}[/bold]" + (f" › {blatt}" if blatt else ""), highlight=False)
+        items.sort(key=lambda f: (f.severity is not Severity.FEHLER, f.source.zeile or 0 if f.source else 0))
+        for f in items:
+            if limit is not None and shown >= limit:
+                break
+            style = "red" if f.severity is Severity.FEHLER else "yellow"
+            cell = f.source.zelle if f.source and f.source.zelle else "–"
+            console.print(f"  [{style}]{f.severity.value}[/{style}] {cell}: {f.meldung}", highlight=False)
+            shown += 1
+    if limit is not None and len(findings) > limit:
+        console.print(f"… und {len(findings) - limit} weitere Befunde (vollständig im Fehlerbericht).")
+    errors = sum(1 for f in findings if f.severity is Severity.FEHLER)
+    console.print(f"{errors} Fehler, {len(findings) - errors} Hinweise.")
