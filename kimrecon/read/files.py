@@ -1,0 +1,278 @@
+"""Find the input files of a case and load each sheet as a grid of raw cell values (never modifying them)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tomllib
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
+from kimrecon.inputs import InputFile
+
+SUFFIXES = {".xlsx", ".xls", ".ods", ".csv", ".xlsm", ".xltx", ".xltm", ".xlsb"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+CONFIG_NAME = "kimrecon.toml"
+
+
+@dataclass
+class RawSheet:
+    """One sheet as a grid: ``rows[i][j]`` is the value of Excel row i+1, column j+1."""
+
+    name: str
+    rows: list[list[object]]
+    hidden_cols: frozenset[int] = frozenset()  # 0-based indices of hidden columns
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # (row1, col1, row2, col2), 0-based, inclusive
+
+
+@dataclass
+class LoadedFile:
+    """A file with its facts, its sheets and the findings of loading it."""
+
+    info: InputFile
+    sheets: list[RawSheet] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _skip(path: Path) -> bool:
+    name = path.name
+    return name.startswith("~$") or name.startswith(".~kimrecon-") or name.startswith(".~lock.")
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, object], list[Finding], bool]:
+    """Expand files and case folders into (path, display name) pairs; read ``kimrecon.toml``.
+
+    Returns the files, the parsed config, findings, and whether any case folder was given.
+    """
+    files: list[tuple[Path, str]] = []
+    config: dict[str, object] = {}
+    found: list[Finding] = []
+    any_folder = False
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            any_folder = True
+            cfg = p / CONFIG_NAME
+            if cfg.is_file():
+                try:
+                    with cfg.open("rb") as fh:
+                        config.update(tomllib.load(fh))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                    found.append(
+                        finding(Code.PARAMETER_UNGUELTIG, SourceRef(CONFIG_NAME), parameter=CONFIG_NAME, grund=exc)
+                    )
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if not f.is_file() or _skip(f) or f.suffix.lower() not in SUFFIXES:
+                    continue
+                if any(part.casefold() == "out" for part in rel.parts[:-1]):
+                    continue
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                key = f.resolve()
+                if key not in seen:
+                    seen.add(key)
+                    files.append((f, rel.as_posix()))
+        elif p.is_file():
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append((p, p.name))
+        else:
+            found.append(finding(Code.DATEI_UNLESBAR, SourceRef(str(p)), grund="Datei oder Ordner nicht gefunden"))
+    return files, config, found, any_folder
+
+
+def _hash(path: Path) -> tuple[int, str, bytes]:
+    h = hashlib.sha256()
+    size = 0
+    head = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if not head:
+                head = chunk[:4096]
+            size += len(chunk)
+            h.update(chunk)
+    return size, h.hexdigest(), head
+
+
+def load_file(path: Path, name: str) -> LoadedFile:
+    """Load every sheet of one file; an unusable file gives a finding, never an exception."""
+    try:
+        size, sha, head = _hash(path)
+    except OSError as exc:
+        info = InputFile(name=name, path=path, size=0, sha256="", sheets=())
+        return LoadedFile(info, findings=[_unusable(Code.DATEI_UNLESBAR, name, str(exc.strerror or exc))])
+    info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=())
+    suffix = path.suffix.lower()
+    loaded = LoadedFile(info)
+    if suffix in (".xlsm", ".xltm"):
+        loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
+        return loaded
+    if suffix == ".xlsb":
+        loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "Format .xlsb wird nicht unterstützt"))
+        return loaded
+    if head.startswith(_OLE_MAGIC) and suffix in (".xlsx", ".xltx", ".ods"):
+        loaded.findings.append(_unusable(Code.DATEI_VERSCHLUESSELT, name))
+        return loaded
+    try:
+        if suffix == ".csv":
+            sheets = [_load_csv(path)]
+        elif suffix in (".xlsx", ".xltx", ".ods"):
+            if not head.startswith(_ZIP_MAGIC):
+                loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
+                return loaded
+            if suffix != ".ods" and _has_macros(path):
+                loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
+                return loaded
+            sheets = _load_calamine(path)
+            if suffix != ".ods":
+                _add_structure(path, sheets)
+        else:  # .xls
+            if not head.startswith(_OLE_MAGIC):
+                loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
+                return loaded
+            sheets = _load_calamine(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure makes the file unusable, as a finding
+        text = str(exc)
+        if re.search(r"password|encrypt|passwort|verschl", text, re.IGNORECASE):
+            loaded.findings.append(_unusable(Code.DATEI_VERSCHLUESSELT, name))
+        else:
+            loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, _short(text)))
+        return loaded
+    loaded.sheets = sheets
+    loaded.info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=tuple(s.name for s in sheets))
+    return loaded
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text[:160] or "unbekannter Fehler"
+
+
+def _unusable(code: Code, name: str, grund: str = "") -> Finding:
+    return finding(code, SourceRef(name), severity=Severity.FEHLER, grund=grund)
+
+
+def _has_macros(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def _load_calamine(path: Path) -> list[RawSheet]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    out: list[RawSheet] = []
+    for meta in wb.sheets_metadata:
+        if str(getattr(meta, "typ", "WorkSheet")).lower().endswith("chartsheet"):
+            continue
+        sheet = wb.get_sheet_by_name(meta.name)
+        rows = sheet.to_python(skip_empty_area=False)
+        out.append(RawSheet(name=meta.name, rows=[list(r) for r in rows]))
+    return out
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _load_csv(path: Path) -> RawSheet:
+    text = _decode(path.read_bytes())
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in (";", "\t", ",")}
+    delim = ";" if counts[";"] else max(counts, key=lambda d: counts[d]) if any(counts.values()) else ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"')
+    rows: list[list[object]] = [list(r) for r in reader]
+    return RawSheet(name=path.stem, rows=rows)
+
+
+# --- structure from the OOXML parts: hidden columns and merged cells (cheap regex over the XML) ---
+
+_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_REL = re.compile(rb"<Relationship\b([^>]*)/?>")
+
+
+def col_index(letters: str) -> int:
+    """0-based column index of a column letter ("A" → 0, "AA" → 26)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def col_letter(index: int) -> str:
+    """Column letter of a 0-based column index (0 → "A")."""
+    s = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _attrs(raw: bytes) -> dict[str, str]:
+    return {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(raw)}
+
+
+def _add_structure(path: Path, sheets: list[RawSheet]) -> None:
+    """Read hidden columns and merged ranges of each sheet from the workbook XML."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            wb = zf.read("xl/workbook.xml")
+            rels = zf.read("xl/_rels/workbook.xml.rels")
+            targets = {}
+            for raw in _REL.findall(rels):
+                a = _attrs(raw)
+                targets[a.get("Id", "")] = a.get("Target", "")
+            by_name: dict[str, str] = {}
+            for raw in _SHEET.findall(wb):
+                a = _attrs(raw)
+                rid = next((v for k, v in a.items() if k == "id"), "")
+                target = targets.get(rid, "")
+                if target:
+                    target = target.lstrip("/")
+                    by_name[_xml_unescape(a.get("name", ""))] = target if target.startswith("xl/") else "xl/" + target
+            for sheet in sheets:
+                part = by_name.get(sheet.name)
+                if not part or part not in zf.namelist():
+                    continue
+                data = zf.read(part)
+                hidden: set[int] = set()
+                cut = data.find(b"<sheetData")
+                for raw in _COL.findall(data[: cut if cut > 0 else 20000]):
+                    a = _attrs(raw)
+                    if a.get("hidden") in ("1", "true"):
+                        for c in range(int(a.get("min", "1")) - 1, int(a.get("max", "1"))):
+                            hidden.add(c)
+                merges = []
+                for c1, r1, c2, r2 in _MERGE.findall(data):
+                    merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
+                sheet.hidden_cols = frozenset(hidden)
+                sheet.merged = tuple(merges)
+    except (KeyError, zipfile.BadZipFile, ValueError):
+        return
+
+
+def _xml_unescape(s: str) -> str:
+    import html
+
+    return html.unescape(s)

@@ -1,0 +1,459 @@
+"""Turn one raw sheet into a canonical frame: find the header, classify the kind, parse the values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
+from kimrecon.inputs import COLUMNS, Kind, SheetInfo
+from kimrecon.read import values as V
+from kimrecon.read.files import RawSheet, col_letter
+from kimrecon.read.spec import ColumnSpec, KindSpec, all_specs, common_spec, fold
+
+HEADER_SCAN_ROWS = 30  # the header must start within the first rows of a sheet
+SKIP_SHEET_PREFIXES = ("beispiel", "anleitung", "ausfuellhilfe", "erlaeuterung", "hinweise", "muster")
+
+_SCALES = {"cent": 100, "e4": 10_000, "h100": 100, "int": 1}
+
+
+@dataclass
+class SheetResult:
+    """What reading one sheet produced."""
+
+    kind: Kind | None
+    info: SheetInfo | None
+    frame: pd.DataFrame | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class _Header:
+    row: int  # 0-based index of the (last) header row
+    first: int  # 0-based index of the first header row
+    labels: dict[int, str]  # column index -> header text (two-line headers joined)
+    matches: dict[Kind, dict[int, str]]  # per kind: column index -> schema column name
+
+
+def _is_blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+
+
+def _label(v: object) -> str:
+    if _is_blank(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return " ".join(str(v).split())
+
+
+def _match_all(labels: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[Kind, dict[int, str]]:
+    out: dict[Kind, dict[int, str]] = {}
+    for kind, spec in specs.items():
+        m: dict[int, str] = {}
+        for c, text in labels.items():
+            name = spec.match(text)
+            if name is not None:
+                m[c] = name
+        out[kind] = m
+    return out
+
+
+def _score(matches: dict[Kind, dict[int, str]]) -> int:
+    return max((len(set(m.values())) for m in matches.values()), default=0)
+
+
+def _row_labels(rows: list[list[object]], r: int) -> dict[int, str]:
+    if r >= len(rows):
+        return {}
+    return {c: t for c, v in enumerate(rows[r]) if (t := _label(v))}
+
+
+def _merged_fill(sheet: RawSheet, r: int, labels: dict[int, str]) -> dict[int, str]:
+    """Spread a merged header cell's text over every column it spans in row r."""
+    out = dict(labels)
+    for r1, c1, r2, c2 in sheet.merged:
+        if r1 <= r <= r2 and (c1 in labels or (r1 < len(sheet.rows) and _label(_cell(sheet.rows, r1, c1)))):
+            text = labels.get(c1) or _label(_cell(sheet.rows, r1, c1))
+            for c in range(c1, c2 + 1):
+                out.setdefault(c, text)
+    return out
+
+
+def _cell(rows: list[list[object]], r: int, c: int) -> object:
+    if r < len(rows) and c < len(rows[r]):
+        return rows[r][c]
+    return None
+
+
+def _two_line(upper: dict[int, str], lower: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[int, str]:
+    """Join a header wrapped over two rows: "Unterbrechung" over "von" → "Unterbrechung von"."""
+    filled = dict(upper)
+    last = ""
+    for c in range(0, max([*upper, *lower, -1]) + 1):
+        if c in upper:
+            last = upper[c]
+        elif c in lower and last:
+            filled[c] = last  # an unmerged group title spans to the right
+        else:
+            last = ""
+    out: dict[int, str] = {}
+    for c in sorted(set(filled) | set(lower)):
+        up, lo = filled.get(c, ""), lower.get(c, "")
+        if up and lo:
+            joined = f"{up} {lo}"
+            if any(s.match(joined) for s in specs.values()):
+                out[c] = joined
+            elif any(s.match(lo) for s in specs.values()):
+                out[c] = lo
+            elif c in upper and any(s.match(up) for s in specs.values()):
+                out[c] = up
+            else:
+                out[c] = joined
+        else:
+            out[c] = up if c in upper else lo if lo else up
+            if not lo and c not in upper:
+                del out[c]
+    return out
+
+
+def find_header(sheet: RawSheet, specs: dict[Kind, KindSpec]) -> _Header | None:
+    """Find the header row (or pair of rows) among the first rows: the one that names most columns."""
+    rows = sheet.rows
+    best: _Header | None = None
+    best_score = 1  # at least two known columns make a header
+    limit = min(len(rows), HEADER_SCAN_ROWS)
+    for r in range(limit):
+        labels = _merged_fill(sheet, r, _row_labels(rows, r))
+        if not labels:
+            continue
+        m = _match_all(labels, specs)
+        sc = _score(m)
+        if sc > best_score:
+            best, best_score = _Header(r, r, labels, m), sc
+        if r + 1 < len(rows):
+            lower = _merged_fill(sheet, r + 1, _row_labels(rows, r + 1))
+            if lower:
+                joined = _two_line(labels, lower, specs)
+                m2 = _match_all(joined, specs)
+                sc2 = _score(m2)
+                if sc2 > best_score:
+                    best, best_score = _Header(r + 1, r, joined, m2), sc2
+    return best
+
+
+def classify(header: _Header, specs: dict[Kind, KindSpec], sheet_name: str, file_name: str) -> tuple[
+    list[Kind], Kind | None
+]:
+    """Pick the kind a header fits: all required columns present, most columns matched.
+
+    Returns (candidates that tie, chosen kind or None).
+    """
+
+    def rank(kind: Kind) -> tuple[int, int, int, int]:
+        spec = specs[kind]
+        names = set(header.matches[kind].values())
+        req = [n for n, c in spec.columns.items() if c.required]
+        have = sum(1 for n in req if n in names)
+        complete = int(have == len(req))
+        hint = int(_name_hint(spec, sheet_name) or _name_hint(spec, file_name))
+        return (complete, have * 100 // max(len(req), 1), len(names), hint)
+
+    kinds = [k for k in specs if len(set(header.matches[k].values())) >= 2]
+    if not kinds:
+        return [], None
+    ranked = sorted(kinds, key=rank, reverse=True)
+    top = rank(ranked[0])
+    if top[1] < 50:
+        return [], None
+    ties = [k for k in ranked if rank(k)[:3] == top[:3]]
+    if len(ties) > 1:
+        hinted = [k for k in ties if rank(k)[3]]
+        if len(hinted) == 1:
+            return ties, hinted[0]
+        return ties, None
+    return ties, ranked[0]
+
+
+def _name_hint(spec: KindSpec, name: str) -> bool:
+    f = fold(name)
+    return any(fold(n) and fold(n) in f for n in (spec.label, *spec.sheet_names))
+
+
+def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
+    """Read one sheet into a canonical frame (``_sheet`` = sheet_index) with its findings."""
+    specs = all_specs()
+    where = SourceRef(datei, sheet.name)
+    if fold(sheet.name).startswith(SKIP_SHEET_PREFIXES):
+        return SheetResult(None, None, None)
+    if not any(not _is_blank(v) for r in sheet.rows for v in r):
+        return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
+    header = find_header(sheet, specs)
+    if header is None:
+        return SheetResult(None, None, None, [finding(Code.BLATT_UNBEKANNT, where, severity=Severity.HINWEIS)])
+    ties, kind = classify(header, specs, sheet.name, datei)
+    if kind is None:
+        if ties:
+            arten = ", ".join(specs[k].label for k in ties)
+            return SheetResult(None, None, None, [finding(Code.BLATT_MEHRDEUTIG, where, arten=arten)])
+        return SheetResult(None, None, None, [finding(Code.BLATT_UNBEKANNT, where, severity=Severity.HINWEIS)])
+    return _read_kind(sheet, datei, sheet_index, header, specs[kind])
+
+
+def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, spec: KindSpec) -> SheetResult:
+    found: list[Finding] = []
+    common = common_spec()
+    hrow = header.row + 1  # 1-based Excel row of the header (last header row)
+
+    def ref(row: int | None, col: int | None) -> SourceRef:
+        return SourceRef(datei, sheet.name, row, None if col is None else col_letter(col))
+
+    # map columns
+    matched = header.matches[spec.kind]
+    columns: dict[str, int] = {}
+    dropped: list[str] = []
+    unknown: list[str] = []
+    for c in sorted(header.labels):
+        text = header.labels[c]
+        name = matched.get(c)
+        if name is None:
+            if common.is_personal(text):
+                dropped.append(text)
+                found.append(finding(Code.SPALTE_PERSONENBEZUG, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            else:
+                unknown.append(text)
+                found.append(finding(Code.SPALTE_UNBEKANNT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            continue
+        if name in columns:
+            prev = columns[name]
+            if prev in sheet.hidden_cols and c not in sheet.hidden_cols:
+                columns[name] = c  # the visible column wins over a hidden copy
+                found.append(
+                    finding(Code.SPALTE_DOPPELT, ref(hrow, prev), severity=Severity.HINWEIS, spalte=header.labels[prev])
+                )
+            elif c in sheet.hidden_cols:
+                found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            else:
+                found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), spalte=text))
+            continue
+        columns[name] = c
+    for name, cspec in spec.columns.items():
+        if cspec.required and name not in columns:
+            found.append(finding(Code.SPALTE_FEHLT, ref(hrow, None), spalte=cspec.header))
+
+    # data rows: everything below the header, minus blank rows, total rows and footnotes
+    start = header.row + 1
+    data = sheet.rows[start:]
+    mapped = sorted(columns.values())
+    excel_rows = list(range(start + 1, start + 1 + len(data)))
+    raw = pd.DataFrame(
+        {c: [r[c] if c < len(r) else None for r in data] for c in mapped},
+        index=pd.Index(excel_rows, name="_zeile"),
+        dtype=object,
+    )
+    kinds_of_row = _row_kinds(data, mapped, common, excel_rows)
+    keep = [z for z, k in zip(excel_rows, kinds_of_row, strict=True) if k == "data"]
+    summen = [z for z, k in zip(excel_rows, kinds_of_row, strict=True) if k == "summe"]
+
+    frame = pd.DataFrame(index=pd.Index(keep, name="_zeile"))
+    parsed_all: dict[str, pd.Series] = {}
+    for name, c in columns.items():
+        cspec = spec.columns[name]
+        col = raw[c]
+        parsed = _parse(cspec, col)
+        for target, series in parsed.items():
+            if target == "_bad":
+                continue
+            parsed_all[target] = series
+            frame[target] = series.loc[keep]
+        bad = parsed["_bad"].loc[keep]
+        for z in bad.index[bad.to_numpy(dtype=bool)]:
+            found.append(_bad_value(cspec, ref(int(z), c), col.at[z]))
+
+    # total rows: checked against the rows above, never read as data
+    for z in summen:
+        found.extend(_check_total(spec, columns, parsed_all, keep, z, ref))
+
+    out = _canonical(spec.kind, frame)
+    out["_sheet"] = sheet_index
+    out["_zeile"] = pd.Series(out.index, index=out.index, dtype="int64")
+    out = out.reset_index(drop=True)
+    letters: dict[str, str] = {}
+    for name, c in columns.items():
+        for target in spec.columns[name].canonical:
+            letters[target] = col_letter(c)
+    info = SheetInfo(
+        datei=datei,
+        blatt=sheet.name,
+        kind=spec.kind,
+        header_row=hrow,
+        columns=letters,
+        dropped=tuple(dropped),
+        unknown=tuple(unknown),
+        rows=len(out),
+    )
+    return SheetResult(spec.kind, info, out, found)
+
+
+def _row_kinds(data: list[list[object]], mapped: list[int], common: object, excel_rows: list[int]) -> list[str]:
+    """Label each row below the header: data, blank, summe, footnote."""
+    from kimrecon.read.spec import CommonSpec
+
+    assert isinstance(common, CommonSpec)
+    out: list[str] = []
+    seen_data = False
+    gap = False  # a blank row after data: what follows a gap with a single text is a footnote
+    after_total = False
+    mapped_set = set(mapped)
+    for r in data:
+        filled = [(c, v) for c, v in enumerate(r) if not _is_blank(v)]
+        if not filled or not any(c in mapped_set for c, _ in filled) and not _single_text(filled):
+            if filled and not any(c in mapped_set for c, _ in filled):
+                out.append("footnote")
+            else:
+                out.append("blank")
+                gap = gap or seen_data
+            continue
+        texts = [v for _, v in filled if isinstance(v, str)]
+        if texts and _is_total(texts[0], common):
+            out.append("summe")
+            after_total = True
+            continue
+        if _single_text(filled):
+            text = str(filled[0][1]).strip().casefold()
+            first_col = filled[0][0]
+            if (
+                text.startswith(common.footnote_prefixes)
+                or first_col not in mapped_set
+                or gap
+                or after_total
+            ):
+                out.append("footnote")
+                continue
+        out.append("data")
+        seen_data = True
+    return out
+
+
+def _single_text(filled: list[tuple[int, object]]) -> bool:
+    return len(filled) == 1 and isinstance(filled[0][1], str)
+
+
+def _is_total(text: str, common: object) -> bool:
+    from kimrecon.read.spec import CommonSpec
+
+    assert isinstance(common, CommonSpec)
+    f = fold(text)
+    return any(f == s or (f.startswith(s) and len(f) <= len(s) + 12) for s in common.summe)
+
+
+def _parse(cspec: ColumnSpec, col: pd.Series) -> dict[str, pd.Series]:
+    t = cspec.type
+    if t in ("cent", "e4", "h100"):
+        out, bad = V.parse_scaled(col, _SCALES[t], percent_ok=(t == "e4"))
+    elif t == "int":
+        out, bad = V.parse_int(col)
+    elif t == "date":
+        out, bad = V.parse_date(col)
+    elif t == "bool":
+        out, bad = V.parse_bool(col)
+    elif t == "ags":
+        out, bad = V.parse_ags(col)
+    elif t == "tagmonat":
+        day, month, bad = V.parse_tagmonat(col)
+        tag_name, monat_name = cspec.canonical
+        return {tag_name: day, monat_name: month, "_bad": bad}
+    else:
+        out, bad = V.parse_text(col)
+    return {cspec.name: out, "_bad": bad}
+
+
+def _bad_value(cspec: ColumnSpec, where: SourceRef, value: object) -> Finding:
+    shown = V._text_of(value)
+    if cspec.type in ("cent", "e4", "h100", "int"):
+        return finding(Code.ZAHL_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header)
+    if cspec.type == "date":
+        return finding(Code.DATUM_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header)
+    if cspec.type == "tagmonat":
+        return finding(
+            Code.WERT_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header,
+            hinweis="Bitte als TT.MM. eintragen (z. B. 31.03.).",
+        )
+    if cspec.type == "bool":
+        return finding(
+            Code.WERT_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header,
+            hinweis="Bitte „ja“ oder „nein“ eintragen.",
+        )
+    return finding(
+        Code.WERT_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header, hinweis="Bitte den Wert prüfen."
+    )
+
+
+def _check_total(
+    spec: KindSpec,
+    columns: dict[str, int],
+    parsed: dict[str, pd.Series],
+    keep: list[int],
+    z: int,
+    ref: object,
+) -> list[Finding]:
+    out: list[Finding] = []
+    above = [k for k in keep if k < z]
+    for name, c in columns.items():
+        cspec = spec.columns[name]
+        if cspec.type not in ("cent", "e4", "h100") or name not in parsed:
+            continue
+        series = parsed[name]
+        total = series.get(z)
+        if total is None or pd.isna(total):
+            continue
+        computed = int(series.loc[above].dropna().sum())
+        if int(total) != computed:
+            scale = _SCALES[cspec.type]
+            where = ref(z, c)  # type: ignore[operator]
+            out.append(
+                finding(
+                    Code.SUMME_ABWEICHUNG,
+                    where,
+                    value=_fmt(int(total), scale),
+                    summe=_fmt(int(total), scale),
+                    berechnet=_fmt(computed, scale),
+                    spalte=cspec.header,
+                )
+            )
+    return out
+
+
+def _fmt(n: int, scale: int) -> str:
+    d = Decimal(n) / scale
+    if scale == 100:
+        s = f"{d:,.2f}"
+    else:
+        s = f"{d.normalize():,f}"
+    return s.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+_DTYPES = {"str": object, "date": "datetime64[s]", "Int64": "Int64", "boolean": "boolean"}
+
+
+def _canonical(kind: Kind, frame: pd.DataFrame) -> pd.DataFrame:
+    """Put the canonical columns in order with their dtypes; absent optional columns are NA."""
+    cols = {}
+    for name, note in COLUMNS[kind].items():
+        dtype = _DTYPES[note.rstrip("!")]
+        if name in frame.columns:
+            s = frame[name]
+            cols[name] = s.astype(dtype) if dtype is not object else s.astype(object)
+        else:
+            cols[name] = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=frame.index, dtype=dtype)
+    return pd.DataFrame(cols, index=frame.index)
+
+
+def empty_frame(kind: Kind) -> pd.DataFrame:
+    """A canonical frame of this kind without rows."""
+    frame = _canonical(kind, pd.DataFrame(index=pd.Index([], name="_zeile")))
+    frame["_sheet"] = pd.Series([], dtype="int64")
+    frame["_zeile"] = pd.Series([], dtype="int64")
+    return frame.reset_index(drop=True)

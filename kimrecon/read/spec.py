@@ -1,0 +1,170 @@
+"""Load the declarative sheet schemas in ``schemas/`` (headers, aliases, types, checks) once."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+
+from kimrecon.inputs import COLUMNS, Kind
+from kimrecon.resources import data_dir
+
+# Value types a schema column may have, and the canonical dtype note of kimrecon.inputs they fill.
+TYPES = ("text", "ags", "date", "int", "cent", "e4", "h100", "bool", "tagmonat")
+
+_SUPERSCRIPTS = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰*†‡]+")
+_BRACKETS = re.compile(r"[(\[].*?[)\]]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def fold(text: object) -> str:
+    """Fold a header or label for matching: case, spaces, punctuation, umlauts vs ae/oe/ue."""
+    s = unicodedata.normalize("NFC", str(text))
+    s = _SUPERSCRIPTS.sub("", s).casefold().translate(_UMLAUTS)
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub("", s)
+
+
+def fold_variants(text: object) -> list[str]:
+    """Fold a header cell, plus the variant without bracketed parts and unit words."""
+    full = fold(text)
+    out = [full]
+    bare = fold(_BRACKETS.sub(" ", str(text)))
+    for unit in ("ineuro", "ineur", "euro", "eur", "in"):
+        if bare.endswith(unit) and len(bare) > len(unit) + 2:
+            bare = bare[: -len(unit)]
+            break
+    if bare and bare not in out:
+        out.append(bare)
+    return out
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a sheet kind as declared in ``schemas/<kind>.yaml``."""
+
+    name: str  # canonical name (or a virtual name whose ``targets`` are canonical)
+    header: str  # the header a template writes
+    aliases: tuple[str, ...]
+    type: str
+    required: bool = False
+    unique: bool = False
+    checks: dict[str, Any] = field(default_factory=dict)
+    choices: tuple[str, ...] = ()
+    example: str = ""
+    targets: tuple[str, ...] = ()
+
+    @property
+    def canonical(self) -> tuple[str, ...]:
+        """The canonical frame columns this sheet column fills."""
+        return self.targets or (self.name,)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """A sheet kind: its columns, labels and the folded alias lookup."""
+
+    kind: Kind
+    label: str
+    sheet_names: tuple[str, ...]
+    columns: dict[str, ColumnSpec]
+    lookup: dict[str, str]  # folded alias -> column name
+
+    def match(self, header: object) -> str | None:
+        """Return the column name a header text maps to, or None."""
+        for key in fold_variants(header):
+            if key in self.lookup:
+                return self.lookup[key]
+        return None
+
+
+@dataclass(frozen=True)
+class CommonSpec:
+    """Sheet-independent rules: personal-data headers, total-row words, footnotes, empty markers."""
+
+    personal: frozenset[str]
+    summe: frozenset[str]
+    footnote_prefixes: tuple[str, ...]
+    empty: frozenset[str]
+    true: frozenset[str]
+    false: frozenset[str]
+
+    def is_personal(self, header: object) -> bool:
+        """Tell whether a header names personal data (spec §8)."""
+        return any(v in self.personal for v in fold_variants(header))
+
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    path = data_dir("schemas") / f"{name}.yaml"
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return data if isinstance(data, dict) else {}
+
+
+def _text(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+@cache
+def kind_spec(kind: Kind) -> KindSpec:
+    """The parsed schema of one sheet kind."""
+    raw = _load_yaml(kind.value)
+    cols: dict[str, ColumnSpec] = {}
+    lookup: dict[str, str] = {}
+    for name, c in (raw.get("columns") or {}).items():
+        spec = ColumnSpec(
+            name=name,
+            header=str(c["header"]),
+            aliases=tuple(str(a) for a in c.get("aliases") or ()),
+            type=str(c.get("type", "text")),
+            required=bool(c.get("required", False)),
+            unique=bool(c.get("unique", False)),
+            checks=dict(c.get("checks") or {}),
+            choices=tuple(str(x) for x in c.get("choices") or ()),
+            example=_text(c.get("example")),
+            targets=tuple(c.get("targets") or ()),
+        )
+        if spec.type not in TYPES:
+            raise ValueError(f"schemas/{kind.value}.yaml: unknown type {spec.type!r} for {name}")
+        for target in spec.canonical:
+            if target not in COLUMNS[kind]:
+                raise ValueError(f"schemas/{kind.value}.yaml: {target} is not a canonical column")
+        cols[name] = spec
+        for alias in (spec.header, *spec.aliases, name):
+            lookup.setdefault(fold(alias), name)
+    return KindSpec(
+        kind=kind,
+        label=str(raw.get("label", kind.label)),
+        sheet_names=tuple(str(s) for s in raw.get("sheet_names") or ()),
+        columns=cols,
+        lookup=lookup,
+    )
+
+
+@cache
+def common_spec() -> CommonSpec:
+    """The parsed ``schemas/common.yaml``."""
+    raw = _load_yaml("common")
+
+    def folded(key: str) -> frozenset[str]:
+        return frozenset(fold(x) for x in raw.get(key) or ())
+
+    return CommonSpec(
+        personal=folded("personal"),
+        summe=folded("summe"),
+        footnote_prefixes=tuple(str(x).casefold() for x in raw.get("footnote_prefixes") or ()),
+        empty=frozenset(str(x).strip().casefold() for x in raw.get("empty") or ()),
+        true=frozenset(str(x).strip().casefold() for x in raw.get("ja") or ()),
+        false=frozenset(str(x).strip().casefold() for x in raw.get("nein") or ()),
+    )
+
+
+def all_specs() -> dict[Kind, KindSpec]:
+    """Schemas of every sheet kind."""
+    return {k: kind_spec(k) for k in Kind}
