@@ -1,0 +1,573 @@
+"""Allocation stage: Bescheid per year, forwarding tree, distribution key and conservation (R1–R3b)."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+
+from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
+from kimrecon.inputs import CaseInputs, Kind
+from kimrecon.money import VZAE_SCALE, div_round, format_cents_de, format_vzae_de, round_half_up
+from kimrecon.names import normalize_name
+from kimrecon.parameters import Params
+from kimrecon.result import Allotment, ConservationCheck
+
+
+def split_largest_remainder(total: int, weights: Sequence[int | Fraction]) -> list[int]:
+    """Split an integer total by weights with the largest-remainder method (R3a, Hare-Niemeyer).
+
+    The parts always add up to ``total``; ties of the remainder go to the earlier weight (the
+    order of the key sheet). A zero weight sum gives all zeros except a zero total.
+    """
+    ws = [Fraction(w) for w in weights]
+    s = sum(ws, Fraction(0))
+    if not ws:
+        return []
+    if s == 0:
+        return [0] * len(ws)
+    sign = -1 if total < 0 else 1
+    t = abs(total)
+    exact = [t * w / s for w in ws]
+    base = [q.numerator // q.denominator for q in exact]
+    rest = t - sum(base)
+    order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - base[i]), i))
+    for i in order[:rest]:
+        base[i] += 1
+    return [sign * b for b in base]
+
+
+def split_amount(total_cent: int, weights: Sequence[int | Fraction]) -> list[int]:
+    """Split a money amount in cents by a key, to the cent (R3a)."""
+    return split_largest_remainder(total_cent, weights)
+
+
+class Names:
+    """Known names of a case: normalised key → name as written first (Zuweisung first), plus AGS."""
+
+    def __init__(self) -> None:
+        """Start with no names."""
+        self.display: dict[str, str] = {}
+        self.by_ags: dict[str, str] = {}
+
+    def add(self, name: object, ags: object = None) -> str | None:
+        """Register a name (the first spelling wins) and return its key."""
+        if name is None or name is pd.NA or (isinstance(name, float) and name != name):
+            return None
+        text = str(name).strip()
+        if not text:
+            return None
+        key = normalize_name(text)
+        self.display.setdefault(key, text)
+        if _present(ags):
+            self.by_ags.setdefault(str(ags).strip(), key)
+        return key
+
+    def key(self, name: object, ags: object = None) -> str | None:
+        """The key of a known name (AGS first), or None."""
+        if _present(ags) and str(ags).strip() in self.by_ags:
+            return self.by_ags[str(ags).strip()]
+        if not _present(name):
+            return None
+        key = normalize_name(str(name))
+        return key if key in self.display else None
+
+    def show(self, key: str) -> str:
+        """The name as written."""
+        return self.display.get(key, key)
+
+    def keys_of(self, names: pd.Series, ags: pd.Series | None = None) -> pd.Series:
+        """Vectorised lookup of keys for a column of names (None where unknown); AGS first."""
+        codes, uniq = pd.factorize(pd.Series([str(v) if _present(v) else "" for v in names.tolist()]), sort=False)
+        mapped = [self.key(u) if u else None for u in uniq]
+        out = [mapped[c] for c in codes]
+        if ags is not None:
+            for i, a in enumerate(ags.tolist()):
+                if _present(a) and str(a).strip() in self.by_ags:
+                    out[i] = self.by_ags[str(a).strip()]
+        return pd.Series(out, index=names.index, dtype="object")
+
+
+def _present(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, float) and value != value:
+        return False
+    return bool(str(value).strip())
+
+
+@dataclass
+class YearInfo:
+    """The Bescheid side of one year: who grants, to whom, what period and rate (R1, R2)."""
+
+    jahr: int
+    behoerde: str
+    kreis: str  # key
+    von: date
+    bis: date
+    monate: int  # calendar months of the year touched by the Bewilligungszeitraum
+    vzae_e4: int
+    pauschale_cent: int
+    summe_cent: int
+    bescheid_id: str | None
+    nachweisfrist: date | None
+    source: SourceRef | None
+    zuweisung_aus: int | None = None  # the Zuweisung year carried on (Anschlussbescheid, §2)
+
+
+@dataclass
+class Allocation:
+    """Everything the allocation stage produced."""
+
+    names: Names
+    years: dict[int, YearInfo]
+    nodes: pd.DataFrame  # one row per (jahr, key), see NODE_COLUMNS
+    allotments: tuple[Allotment, ...]
+    checks: tuple[ConservationCheck, ...]
+    findings: list[Finding] = field(default_factory=list)
+    versions: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
+
+    def node(self, jahr: int, key: str) -> pd.Series:
+        """The node row of a recipient in a year."""
+        return self.nodes.loc[(jahr, key)]
+
+
+NODE_COLUMNS = (
+    "jahr", "key", "name", "geber_key", "ebene", "vzae_eigen_e4", "vzae_teilbaum_e4", "pauschale_cent",
+    "weiterleitung_cent", "eigen_cent", "von", "bis", "monate", "version_fassung", "frist",
+)
+
+
+def _period_months(von: date, bis: date) -> int:
+    if bis < von:
+        return 0
+    return (bis.year - von.year) * 12 + bis.month - von.month + 1
+
+
+def _to_date(value: object) -> date | None:
+    if not _present(value):
+        return None
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def _frame(inputs: CaseInputs, kind: Kind) -> pd.DataFrame | None:
+    frame = inputs.frames.get(kind)
+    if frame is None or len(frame) == 0:
+        return None
+    return frame
+
+
+def _ref(inputs: CaseInputs, kind: Kind, idx: object, column: str | None = None) -> SourceRef | None:
+    try:
+        return inputs.row_ref(kind, idx, column)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
+
+
+def _years_from_bescheide(inputs: CaseInputs, names: Names, params: Params,
+                          findings: list[Finding]) -> dict[int, YearInfo]:
+    """R1/R2: the Bescheid in force per calendar year (the latest Bescheid covering the year)."""
+    frame = _frame(inputs, Kind.BESCHEID)
+    years: dict[int, YearInfo] = {}
+    if frame is None:
+        return years
+    chosen: dict[int, tuple[tuple[date, int], object]] = {}
+    for pos, idx in enumerate(frame.index):
+        von, bis = _to_date(frame.at[idx, "von"]), _to_date(frame.at[idx, "bis"])
+        if von is None or bis is None or bis < von:
+            continue
+        datum = _to_date(frame.at[idx, "bescheiddatum"]) or date.min
+        for y in range(von.year, bis.year + 1):
+            rank = (datum, pos)
+            if y not in chosen or rank >= chosen[y][0]:  # an Änderungsbescheid replaces the earlier one
+                chosen[y] = (rank, idx)
+    for y, (_, idx) in sorted(chosen.items()):
+        row = frame.loc[idx]
+        von, bis = _to_date(row["von"]), _to_date(row["bis"])
+        assert von is not None and bis is not None
+        p_von, p_bis = max(von, date(y, 1, 1)), min(bis, date(y, 12, 31))
+        months = _period_months(p_von, p_bis)
+        rate = row.get("pauschale_cent")
+        if not _present(rate):
+            default = params.pauschale_for(p_von)
+            rate = int(default.wert) if default else 0
+        vzae = int(row["vzae_e4"]) if _present(row.get("vzae_e4")) else 0
+        summe = row.get("summe_cent")
+        # R1: Bewilligung = VzÄ × Pauschale (pro rata for a shorter Bewilligungszeitraum, spec R2)
+        computed = div_round(vzae * int(rate) * months, VZAE_SCALE * 12)
+        spans = von.year != bis.year
+        summe_cent = int(summe) if _present(summe) and not spans else computed
+        kreis = names.add(row["empfaenger"])
+        behoerde = str(row["behoerde"]).strip() if _present(row.get("behoerde")) else "Bewilligungsbehörde"
+        names.add(behoerde)
+        assert kreis is not None
+        years[y] = YearInfo(
+            jahr=y, behoerde=behoerde, kreis=kreis, von=p_von, bis=p_bis, monate=months, vzae_e4=vzae,
+            pauschale_cent=int(rate), summe_cent=summe_cent,
+            bescheid_id=str(row["bescheid_id"]) if _present(row.get("bescheid_id")) else None,
+            nachweisfrist=_to_date(row.get("nachweisfrist")), source=_ref(inputs, Kind.BESCHEID, idx),
+        )
+    return years
+
+
+Versions = dict[tuple[str, str], list[dict[str, object]]]
+
+
+def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Versions:
+    """Contract versions per edge, sorted by valid-from (§2 Weiterleitungsvertrag)."""
+    frame = _frame(inputs, Kind.VERTRAG)
+    out: dict[tuple[str, str], list[dict[str, object]]] = {}
+    if frame is None:
+        return out
+    for idx in frame.index:
+        row = frame.loc[idx]
+        g, r = names.key(row["geber"]), names.key(row["empfaenger"])
+        for col, key in (("geber", g), ("empfaenger", r)):
+            if key is None:
+                findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, Kind.VERTRAG, idx, col),
+                                        value=row[col], name=row[col]))
+        ab = _to_date(row["gueltig_ab"])
+        if g is None or r is None or ab is None:
+            continue
+        out.setdefault((g, r), []).append({
+            "gueltig_ab": ab,
+            "fassung": str(row["fassung"]) if _present(row.get("fassung")) else "",
+            "pauschale_cent": int(row["pauschale_cent"]) if _present(row.get("pauschale_cent")) else None,
+            "frist_tag": int(row["frist_tag"]) if _present(row.get("frist_tag")) else None,
+            "frist_monat": int(row["frist_monat"]) if _present(row.get("frist_monat")) else None,
+            "zahlungsplan": str(row["zahlungsplan"]) if _present(row.get("zahlungsplan")) else None,
+            "zinsart": str(row["zinsart"]) if _present(row.get("zinsart")) else None,
+            "ref": _ref(inputs, Kind.VERTRAG, idx),
+        })
+    for v in out.values():
+        v.sort(key=lambda d: d["gueltig_ab"])  # type: ignore[arg-type, return-value]
+    return out
+
+
+def version_in_force(versions: dict[tuple[str, str], list[dict[str, object]]], geber: str, empfaenger: str,
+                     on: date) -> dict[str, object] | None:
+    """The contract version of an edge in force on a date (latest valid-from not after it)."""
+    found = None
+    for v in versions.get((geber, empfaenger), []):
+        if v["gueltig_ab"] <= on:  # type: ignore[operator]
+            found = v
+    return found
+
+
+def allocate(inputs: CaseInputs, params: Params) -> Allocation:
+    """Build the forwarding tree of every year with allotments, rates and conservation checks."""
+    findings: list[Finding] = []
+    names = Names()
+    zuw = _frame(inputs, Kind.ZUWEISUNG)
+    if zuw is not None:  # names as written in the Zuweisung win (spec §6a)
+        for e, a in zip(zuw["empfaenger"].tolist(),
+                        (zuw["ags"] if "ags" in zuw else pd.Series([None] * len(zuw))).tolist(), strict=False):
+            names.add(e, a)
+    years = _years_from_bescheide(inputs, names, params, findings)
+    if zuw is not None:
+        for u in zuw["ueber"].dropna().unique().tolist() if "ueber" in zuw else []:
+            if names.key(u) is None:
+                pass  # reported below as a missing hub
+    versions = _versions(inputs, names, findings)
+
+    zuw_years = sorted({int(y) for y in zuw["jahr"].dropna().tolist()}) if zuw is not None else []
+    all_years = sorted(set(zuw_years) | set(years))
+    kreis_any = next(iter(years.values())).kreis if years else None
+    behoerde_any = next(iter(years.values())).behoerde if years else "Bewilligungsbehörde"
+    if kreis_any is None:
+        findings.append(finding(Code.KEIN_BESCHEID, None, jahr=", ".join(str(y) for y in zuw_years) or "–"))
+        return Allocation(names, {}, _empty_nodes(), (), (), findings, versions)
+
+    rows: list[dict[str, object]] = []
+    allotments: list[Allotment] = []
+    checks: list[ConservationCheck] = []
+    for y in all_years:
+        info = years.get(y)
+        if info is None:
+            # §2: a year without a Bescheid gives no entitlement; the tree stays to settle payments
+            findings.append(finding(Code.KEIN_BESCHEID, None, severity=Severity.HINWEIS, jahr=y))
+            info = YearInfo(y, behoerde_any, kreis_any, date(y, 1, 1), date(y, 12, 31), 0, 0, 0, 0, None, None, None)
+            years[y] = info
+        src_year = y
+        if y not in zuw_years:
+            earlier = [z for z in zuw_years if z < y]
+            if not earlier:
+                continue
+            src_year = earlier[-1]  # §2 Anschlussbescheid: the contract carries on at this year's rate
+            info.zuweisung_aus = src_year
+        assert zuw is not None
+        yrows = zuw[zuw["jahr"] == src_year]
+        r, a, c = _build_year(inputs, yrows, info, names, versions, params, findings)
+        rows += r
+        allotments += a
+        checks += c
+    nodes = pd.DataFrame(rows, columns=list(NODE_COLUMNS)) if rows else _empty_nodes()
+    nodes = nodes.set_index(["jahr", "key"], drop=False)
+    return Allocation(names, years, nodes, tuple(allotments), tuple(checks), findings, versions)
+
+
+def _empty_nodes() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(NODE_COLUMNS)).set_index(["jahr", "key"], drop=False)
+
+
+def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: Names,
+                versions: dict[tuple[str, str], list[dict[str, object]]], params: Params,
+                findings: list[Finding]) -> tuple[list[dict[str, object]], list[Allotment], list[ConservationCheck]]:
+    """R3: the tree of one year from the Zuweisung (the ``über`` column) and the hub keys (R3a)."""
+    y, kreis = info.jahr, info.kreis
+    own: dict[str, int] = {kreis: 0}
+    parent: dict[str, str] = {}
+    refs: dict[str, SourceRef | None] = {}
+    order: list[str] = []
+    for idx in yrows.index:
+        row = yrows.loc[idx]
+        key = names.key(row["empfaenger"], row.get("ags"))
+        if key is None:
+            continue
+        vzae = int(row["vzae_e4"]) if _present(row.get("vzae_e4")) else 0
+        # R3a: every allotment is 0 or at least the minimum (0,5 VzÄ)
+        if 0 < vzae < params.mindestzuteilung_e4 or vzae < 0:
+            findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, _ref(inputs, Kind.ZUWEISUNG, idx, "vzae_e4"),
+                                    value=format_vzae_de(vzae), wert=format_vzae_de(vzae)))
+        if key == kreis:
+            own[kreis] += vzae
+            refs.setdefault(kreis, _ref(inputs, Kind.ZUWEISUNG, idx))
+            continue
+        hub_name = row.get("ueber")
+        if _present(hub_name):
+            hub = names.key(hub_name)
+            if hub is None:
+                findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.ZUWEISUNG, idx, "ueber"),
+                                        value=hub_name, hub=hub_name, jahr=y))
+                hub = kreis
+        else:
+            hub = kreis
+        if key in parent and parent[key] != hub:
+            findings.append(finding(Code.BAUM_ZWEI_GEBER, _ref(inputs, Kind.ZUWEISUNG, idx, "ueber"),
+                                    empfaenger=names.show(key), jahr=y,
+                                    geber=f"{names.show(parent[key])}, {names.show(hub)}"))
+            continue
+        if key not in parent:
+            order.append(key)
+            refs[key] = _ref(inputs, Kind.ZUWEISUNG, idx)
+        parent[key] = hub
+        own[key] = own.get(key, 0) + vzae  # several rows of one recipient and giver add up
+    # hubs must be recipients of the same year (R3); cycles are broken at the Kreis
+    for key in order:
+        hub = parent[key]
+        if hub != kreis and hub not in parent:
+            findings.append(finding(Code.BAUM_HUB_FEHLT, refs.get(key), hub=names.show(hub), jahr=y))
+            parent[key] = kreis
+    for key in order:
+        seen = [key]
+        cur = parent[key]
+        while cur != kreis:
+            if cur in seen:
+                cycle = seen[seen.index(cur):] + [cur]
+                findings.append(finding(Code.BAUM_ZYKLUS, refs.get(key),
+                                        pfad=" → ".join(names.show(k) for k in cycle)))
+                parent[key] = kreis
+                break
+            seen.append(cur)
+            cur = parent[cur]
+    depth: dict[str, int] = {kreis: 0}
+
+    def level(k: str) -> int:
+        if k not in depth:
+            depth[k] = level(parent[k]) + 1
+        return depth[k]
+
+    for key in order:
+        level(key)
+    subtree = dict(own)
+    for key in sorted(order, key=lambda k: -depth[k]):
+        subtree[parent[key]] = subtree.get(parent[key], 0) + subtree[key]
+    total_tree = subtree[kreis]
+    if total_tree > info.vzae_e4 and info.monate > 0:
+        findings.append(finding(Code.ZUTEILUNG_UEBER_BESCHEID, info.source, jahr=y,
+                                summe=format_vzae_de(total_tree), bescheid=format_vzae_de(info.vzae_e4)))
+
+    key_info = _apply_keys(inputs, y, names, parent, own, subtree, kreis, params, findings)
+
+    rows: list[dict[str, object]] = []
+    allotments: list[Allotment] = []
+    checks: list[ConservationCheck] = []
+    rate: dict[str, int] = {kreis: info.pauschale_cent}
+    fassung: dict[str, str] = {}
+    frist: dict[str, date | None] = {kreis: info.nachweisfrist}
+    for key in sorted(order, key=lambda k: depth[k]):
+        v = version_in_force(versions, parent[key], key, info.bis)
+        r = info.pauschale_cent
+        # §2: the version in force decides the rate; in a later Anschluss year, that year's Bescheid rate
+        if v is not None and v["pauschale_cent"] is not None and v["gueltig_ab"].year == y:  # type: ignore[attr-defined]
+            r = int(v["pauschale_cent"])  # type: ignore[arg-type]
+        if info.monate == 0:
+            r = 0
+        rate[key] = r
+        fassung[key] = str(v["fassung"]) if v else ""
+        frist[key] = None
+        if v and v["frist_tag"] and v["frist_monat"]:
+            try:
+                frist[key] = date(y + 1, int(v["frist_monat"]), int(v["frist_tag"]))  # type: ignore[arg-type]
+            except ValueError:
+                frist[key] = None
+
+    def money(e4: int, k: str) -> int:
+        # R3: Weiterleitung = VzÄ × Pauschale (pro rata months of the Bewilligungszeitraum), rounded once
+        return div_round(e4 * rate[k] * info.monate, VZAE_SCALE * 12)
+
+    kreis_name = names.show(kreis)
+    rows.append({
+        "jahr": y, "key": kreis, "name": kreis_name, "geber_key": normalize_name(info.behoerde), "ebene": 0,
+        "vzae_eigen_e4": own[kreis], "vzae_teilbaum_e4": info.vzae_e4, "pauschale_cent": info.pauschale_cent,
+        "weiterleitung_cent": info.summe_cent, "eigen_cent": money(own[kreis], kreis), "von": info.von,
+        "bis": info.bis, "monate": info.monate, "version_fassung": info.bescheid_id or "", "frist": info.nachweisfrist,
+    })
+    allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
+                                info.summe_cent))
+    for key in sorted(order, key=lambda k: (depth[k], order.index(k))):
+        g, k_info = key_info.get(key, (None, None, 0))[0], key_info.get(key)
+        rows.append({
+            "jahr": y, "key": key, "name": names.show(key), "geber_key": parent[key], "ebene": depth[key],
+            "vzae_eigen_e4": own[key], "vzae_teilbaum_e4": subtree[key], "pauschale_cent": rate[key],
+            "weiterleitung_cent": money(subtree[key], key), "eigen_cent": money(own[key], key), "von": info.von,
+            "bis": info.bis, "monate": info.monate, "version_fassung": fassung[key], "frist": frist[key],
+        })
+        allotments.append(Allotment(
+            y, names.show(key), names.show(parent[key]), depth[key], own[key], subtree[key], rate[key],
+            money(subtree[key], key), schluessel_groesse=g,
+            schluessel_wert=k_info[1] if k_info else None, verzicht_vzae_e4=k_info[2] if k_info else 0,
+        ))
+    # R3b conservation at every node: forwarded + own share never exceeds what was received
+    received = {row["key"]: int(row["weiterleitung_cent"]) for row in rows}  # type: ignore[call-overload]
+    own_money = {row["key"]: int(row["eigen_cent"]) for row in rows}  # type: ignore[call-overload]
+    forwarded: dict[str, int] = {}
+    for key in order:
+        forwarded[parent[key]] = forwarded.get(parent[key], 0) + received[key]
+    for row in rows:
+        k = str(row["key"])
+        check = ConservationCheck(names.show(k), y, received[k], forwarded.get(k, 0), own_money[k])
+        checks.append(check)
+        if not check.ok:
+            findings.append(finding(Code.ERHALTUNG_VERLETZT, info.source if k == kreis else refs.get(k),
+                                    knoten=names.show(k), jahr=y,
+                                    aus=format_cents_de(check.weitergeleitet_cent + check.eigenanteil_cent),
+                                    ein=format_cents_de(check.erhalten_cent)))
+    _check_betrag(inputs, yrows, names, rate, info, findings) if info.zuweisung_aus is None else None
+    return rows, allotments, checks
+
+
+def _check_betrag(inputs: CaseInputs, yrows: pd.DataFrame, names: Names, rate: dict[str, int], info: YearInfo,
+                  findings: list[Finding]) -> None:
+    """Check the optional Betrag column of the Zuweisung against VzÄ × rate (R3)."""
+    if "betrag_cent" not in yrows:
+        return
+    for idx in yrows.index[yrows["betrag_cent"].notna()]:
+        row = yrows.loc[idx]
+        key = names.key(row["empfaenger"], row.get("ags"))
+        if key is None or key not in rate or not _present(row.get("vzae_e4")):
+            continue
+        vzae = int(row["vzae_e4"])
+        expected = div_round(vzae * rate[key] * info.monate, VZAE_SCALE * 12)
+        if int(row["betrag_cent"]) != expected:
+            findings.append(finding(
+                Code.BETRAG_ABWEICHUNG, _ref(inputs, Kind.ZUWEISUNG, idx, "betrag_cent"),
+                value=format_cents_de(int(row["betrag_cent"])), betrag=format_cents_de(int(row["betrag_cent"])),
+                vzae=format_vzae_de(vzae), pauschale=format_cents_de(rate[key]), erwartet=format_cents_de(expected)))
+
+
+def key_allotments(total_e4: int, weights: Sequence[Fraction], waivers: Sequence[int], step_e4: int) -> list[int]:
+    """R3a: VzÄ allotments from key weights, in steps (largest remainder), less each row's waiver.
+
+    The subtree total is split by ``share_r = w_r / Σ w`` in whole steps of ``step_e4`` with the
+    largest-remainder method (ties by sheet order), so the parts add up to the total in steps;
+    a waiver (Verzicht) reduces the waiving row's allotment [D, docs/decisions.md].
+    """
+    steps = split_largest_remainder(total_e4 // step_e4, weights) if step_e4 else [0] * len(weights)
+    return [s * step_e4 - w for s, w in zip(steps, waivers, strict=True)]
+
+
+def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str], own: dict[str, int],
+                subtree: dict[str, int], kreis: str, params: Params,
+                findings: list[Finding]) -> dict[str, tuple[str | None, Decimal | None, int]]:
+    """R3a: each hub's Verteilungsschlüssel must agree with the Zuweisung, else a finding."""
+    frame = _frame(inputs, Kind.SCHLUESSEL)
+    out: dict[str, tuple[str | None, Decimal | None, int]] = {}
+    if frame is None:
+        return out
+    rows = frame[frame["jahr"] == y]
+    if len(rows) == 0:
+        return out
+    hubs = sorted({p for p in parent.values() if p != kreis})
+    by_hub: dict[str, list[object]] = {}
+    for idx in rows.index:
+        verteiler = rows.at[idx, "verteiler"] if "verteiler" in rows else None
+        if _present(verteiler):
+            hub = names.key(verteiler)
+            if hub is None or (hub not in parent and hub != kreis):
+                findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.SCHLUESSEL, idx, "verteiler"),
+                                        value=verteiler, hub=verteiler, jahr=y))
+                continue
+        elif len(hubs) == 1:
+            hub = hubs[0]
+        else:
+            findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.SCHLUESSEL, idx, "verteiler"),
+                                    hub="(ohne Angabe)", jahr=y))
+            continue
+        by_hub.setdefault(hub, []).append(idx)
+    for hub, idxs in by_hub.items():
+        members = [hub] + [k for k in parent if parent[k] == hub]
+        total = subtree.get(hub, 0)
+        keyrows = rows.loc[idxs]
+        mkeys = [names.key(keyrows.at[i, "kommune"], keyrows.at[i, "ags"] if "ags" in keyrows else None)
+                 for i in idxs]
+        groessen = [str(keyrows.at[i, "groesse"]).strip().lower() if _present(keyrows.at[i, "groesse"]) else "fest"
+                    for i in idxs]
+        weights = [Fraction(int(keyrows.at[i, "wert_e4"]), VZAE_SCALE) if _present(keyrows.at[i, "wert_e4"])
+                   else Fraction(0) for i in idxs]
+        waivers = [int(keyrows.at[i, "verzicht_vzae_e4"]) if "verzicht_vzae_e4" in keyrows
+                   and _present(keyrows.at[i, "verzicht_vzae_e4"]) else 0 for i in idxs]
+        if all(g == "fest" for g in groessen):
+            computed = [round_half_up(w * VZAE_SCALE) - v for w, v in zip(weights, waivers, strict=True)]
+        else:
+            computed = key_allotments(total + sum(waivers), weights, waivers, params.schluessel_schritt_e4)
+        for i, k, c in zip(idxs, mkeys, computed, strict=True):
+            given = keyrows.at[i, "vzae_zugeteilt_e4"] if "vzae_zugeteilt_e4" in keyrows else None
+            value = int(given) if _present(given) else c
+            ref = _ref(inputs, Kind.SCHLUESSEL, i, "vzae_zugeteilt_e4" if _present(given) else "wert_e4")
+            if k is None:
+                name = keyrows.at[i, "kommune"]
+                findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, Kind.SCHLUESSEL, i, "kommune"),
+                                        value=name, name=name))
+                continue
+            if 0 < value < params.mindestzuteilung_e4 or value < 0:
+                findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, ref, value=format_vzae_de(value),
+                                        wert=format_vzae_de(value)))
+            elif params.schluessel_schritt_e4 and value % params.schluessel_schritt_e4:
+                findings.append(finding(Code.ZUTEILUNG_SCHRITT, ref, value=format_vzae_de(value),
+                                        wert=format_vzae_de(value),
+                                        schritt=format_vzae_de(params.schluessel_schritt_e4)))
+            expected = own.get(k, 0) if k == hub else (subtree.get(k, 0) if k in members else 0)
+            if value != expected:
+                findings.append(finding(Code.SCHLUESSEL_WIDERSPRUCH, ref, value=format_vzae_de(value),
+                                        zuweisung=format_vzae_de(expected), schluessel=format_vzae_de(value),
+                                        kommune=names.show(k), jahr=y))
+            g = groessen[idxs.index(i)]
+            out[k] = (g, Decimal(int(keyrows.at[i, "wert_e4"])) / VZAE_SCALE
+                      if _present(keyrows.at[i, "wert_e4"]) else None, waivers[idxs.index(i)])
+        for k in members:
+            if k not in mkeys:
+                findings.append(finding(Code.SCHLUESSEL_WIDERSPRUCH, None, kommune=names.show(k), jahr=y,
+                                        zuweisung=format_vzae_de(own[k] if k == hub else subtree.get(k, 0)),
+                                        schluessel="0"))
+    return out
+
+
+def days_in_year(y: int) -> int:
+    """365 or 366."""
+    return 366 if calendar.isleap(y) else 365

@@ -1,0 +1,37 @@
+"""Deadlines: the Nachweisfrist of every edge and year and whether it is open, near or missed (R9)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kimrecon.allocate import Allocation, _present
+from kimrecon.parameters import Params
+from kimrecon.result import Deadline
+
+
+def edge_deadlines(alloc: Allocation, params: Params, on: date) -> tuple[Deadline, ...]:
+    """R9: the § 8 Nachweisfrist per edge and year from the contract version, else the default by level."""
+    out: list[Deadline] = []
+    for (jahr, _key), node in alloc.nodes.iterrows():  # one row per recipient-year (small)
+        j = int(jahr)
+        if int(node["monate"]) == 0:
+            continue  # §2: a year without a Bescheid has no Nachweis to give
+        ebene = int(node["ebene"])
+        if _present(node["frist"]):
+            frist = node["frist"]
+            if ebene == 0:
+                quelle = f"Bescheid {node['version_fassung']}".strip()
+            else:
+                quelle = f"Weiterleitungsvertrag {node['version_fassung']}".strip()
+        else:
+            rule = params.deadline_rule(ebene)
+            frist = date(j + 1, rule.monat, rule.tag)
+            quelle = rule.quelle
+        tage = (frist - on).days
+        status = "versäumt" if tage < 0 else ("nahe" if tage <= params.nahe_tage else "offen")
+        info = alloc.years.get(j)
+        geber = info.behoerde if ebene == 0 and info else alloc.names.show(str(node["geber_key"]))
+        out.append(Deadline(geber=geber, empfaenger=str(node["name"]), jahr=j, frist=frist, status=status,
+                            tage_bis=tage, quelle=quelle))
+    out.sort(key=lambda d: (d.frist, d.jahr, d.geber, d.empfaenger))
+    return tuple(out)

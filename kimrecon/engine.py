@@ -1,0 +1,109 @@
+"""Reconciliation engine: the pipeline allocate → entitle → settle → interest → deadlines as one call."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+
+import pandas as pd
+
+from kimrecon import __version__
+from kimrecon.allocate import allocate
+from kimrecon.deadlines import edge_deadlines
+from kimrecon.entitle import entitle
+from kimrecon.findings import Code, Finding, Severity, finding
+from kimrecon.inputs import COLUMNS, CaseInputs, Kind
+from kimrecon.interest import erstattungszinsen
+from kimrecon.parameters import load_parameters
+from kimrecon.result import Deadline, Result
+from kimrecon.settle import settle
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _parse_month(month: str) -> tuple[int, int]:
+    m = _MONTH.match(month.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"month must be YYYY-MM, got {month!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _with_source(inputs: CaseInputs, kind: Kind) -> pd.DataFrame:
+    """Canonical frame with _datei, _blatt, _zeile instead of _sheet (Result.zahlungen / .besetzung)."""
+    frame = inputs.frames.get(kind)
+    cols = list(COLUMNS[kind])
+    if frame is None:
+        return pd.DataFrame(columns=cols + ["_datei", "_blatt", "_zeile"])
+    out = frame.copy()
+    sheets = out["_sheet"].astype("int64") if "_sheet" in out else pd.Series(dtype="int64")
+    out["_datei"] = sheets.map(lambda i: inputs.sheets[i].datei)
+    out["_blatt"] = sheets.map(lambda i: inputs.sheets[i].blatt)
+    return out.drop(columns=[c for c in ("_sheet",) if c in out.columns])
+
+
+def reconcile(inputs: CaseInputs, month: str, *, lauf_id: str, zeitpunkt: datetime, fall: str = "") -> Result:
+    """Reconcile a case up to the last day of ``month`` ("YYYY-MM"): figures cumulative to that day.
+
+    Data problems never raise: they come back as findings in ``Result.befunde`` (a Fehler makes
+    the status "fehler"). Only a malformed ``month`` argument raises ValueError.
+    """
+    year, mon = _parse_month(month)
+    stichtag = date(year, mon, calendar.monthrange(year, mon)[1])
+    findings: list[Finding] = list(inputs.findings)
+    params, pfind = load_parameters(inputs.config)
+    findings += pfind
+    alloc = allocate(inputs, params)
+    findings += alloc.findings
+    ent = entitle(inputs, alloc, params)
+    findings += ent.findings
+    st = settle(inputs, alloc, ent, params, year, mon)
+    findings += st.findings
+    claims, ifind = erstattungszinsen(inputs, alloc.names, params, stichtag)
+    findings += ifind
+    fristen = tuple(d for d in edge_deadlines(alloc, params, stichtag) if d.jahr <= year)
+    allotments = tuple(a for a in alloc.allotments if a.jahr <= year)
+    checks = tuple(c for c in alloc.checks if c.jahr <= year)
+    extras: dict[str, object] = {"vzae_nenner": ent.denominator}
+    if params.verrechnung:
+        extras["verrechnung"] = st.netting
+    return Result(
+        lauf_id=lauf_id, zeitpunkt=zeitpunkt, monat=f"{year:04d}-{mon:02d}", stichtag=stichtag,
+        version=__version__, fall=fall, modus=params.modus, dateien=inputs.files, blaetter=inputs.sheets,
+        parameter=params.report(), zuteilungen=allotments, kanten=st.edges, monate=st.months,
+        zahlungen=_with_source(inputs, Kind.ZAHLUNGEN), besetzung=_with_source(inputs, Kind.BESETZUNG),
+        zinsen=claims, zwischenzinsen=st.interim, fristen=fristen, erhaltung=checks,
+        befunde=tuple(_dedupe(findings)), extras=extras,
+    )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[Finding] = set()
+    out = []
+    for f in findings:
+        if f not in seen:
+            seen.add(f)
+            out.append(f)
+    return out
+
+
+def deadlines(inputs: CaseInputs, on: date) -> tuple[Deadline, ...]:
+    """R9: every Nachweisfrist of the case with its status on a date (offen | nahe | versäumt)."""
+    params, _ = load_parameters(inputs.config)
+    alloc = allocate(inputs, params)
+    return edge_deadlines(alloc, params, on)
+
+
+def deadline_findings(items: tuple[Deadline, ...]) -> tuple[Finding, ...]:
+    """Findings (Hinweise) for near and missed deadlines, for the CLI's ``deadlines`` listing."""
+    out = []
+    for d in items:
+        if d.status == "versäumt":
+            out.append(finding(Code.FRIST_VERSAEUMT, None, severity=Severity.HINWEIS,
+                               frist=d.frist.strftime("%d.%m.%Y"), empfaenger=d.empfaenger, geber=d.geber,
+                               jahr=d.jahr))
+        elif d.status == "nahe":
+            out.append(finding(Code.FRIST_NAHE, None, severity=Severity.HINWEIS,
+                               frist=d.frist.strftime("%d.%m.%Y"), empfaenger=d.empfaenger, geber=d.geber,
+                               jahr=d.jahr, tage=d.tage_bis))
+    return tuple(out)
