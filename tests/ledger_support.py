@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -95,6 +96,7 @@ def make_result(
     fall: str = FALL,
     modus: str = "monatsprinzip",
     late_payment_cent: int = 0,
+    tarifstunden: str = "39",
     parameter_note: str = "",
 ) -> Result:
     """A Result of the toy case for the run month ``monat`` ("2023-MM") and a staffing variant."""
@@ -182,7 +184,7 @@ def make_result(
     )
     parameter = (
         Parameter("modus", modus, None, "kimrecon.toml" if modus != "monatsprinzip" else "Voreinstellung"),
-        Parameter("tarifstunden", "39", None, "Voreinstellung"),
+        Parameter("tarifstunden", tarifstunden, None, "Voreinstellung"),
         Parameter("pauschale_je_vzae", "57000.00", date(2023, 1, 1), "Bescheid 15.02.2023" + parameter_note),
     )
     return Result(
@@ -282,23 +284,29 @@ def child_record(
     lauf_id: str,
     monat: str,
     staffing: str,
-    start: object,
-    inside: object | None = None,
+    start: Any,
+    inside: Any | None = None,
+    release: Any | None = None,
     hold_s: float = 0.0,
     staged: str | None = None,
     target: str | None = None,
-    lock_timeout: float = 30.0,
 ) -> None:
-    """Record one run; ``publish`` signals ``inside``, waits ``hold_s`` and renames staged → target."""
-    start.wait()  # type: ignore[attr-defined]
-    ledger = open_ledger(url, None, lock_timeout=lock_timeout)
-    result = make_result(lauf_id, monat, staffing)
-    result = with_corrections(ledger, result)
+    """Record one run in a child process; ``publish`` signals ``inside``, then holds the transaction.
+
+    It holds until ``release`` is set (or for ``hold_s`` seconds) and then renames staged → target,
+    as the pipeline moves its staged workbooks into place.
+    """
+    start.wait(60)
+    ledger = open_ledger(url, None)
+    result = with_corrections(ledger, make_result(lauf_id, monat, staffing))
 
     def publish() -> None:
         if inside is not None:
-            inside.set()  # type: ignore[attr-defined]
-        time.sleep(hold_s)
+            inside.set()
+        if release is not None:
+            release.wait(120)
+        else:
+            time.sleep(hold_s)
         if staged and target:
             os.replace(staged, target)
 

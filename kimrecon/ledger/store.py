@@ -18,12 +18,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from kimrecon.ledger.models import (
     VERSION_TABLE,
+    Base,
     Befund,
     Eingabedatei,
     Kante,
@@ -51,13 +52,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # PostgreSQL advisory lock key that serialises writers ("kimrecon" as eight ASCII bytes)
 _PG_LOCK_KEY = int.from_bytes(b"kimrecon", "big")
 
-_LAUF = Lauf.__table__
-_DATEI = Eingabedatei.__table__
-_PARAM = Parameterwert.__table__
-_BEFUND = Befund.__table__
-_KANTE = Kante.__table__
-_MONAT = Monatswert.__table__
-_KORR = Korrektur.__table__
+_LAUF: Table = Base.metadata.tables[Lauf.__tablename__]
+_DATEI: Table = Base.metadata.tables[Eingabedatei.__tablename__]
+_PARAM: Table = Base.metadata.tables[Parameterwert.__tablename__]
+_BEFUND: Table = Base.metadata.tables[Befund.__tablename__]
+_KANTE: Table = Base.metadata.tables[Kante.__tablename__]
+_MONAT: Table = Base.metadata.tables[Monatswert.__tablename__]
+_KORR: Table = Base.metadata.tables[Korrektur.__tablename__]
 
 _KEY = ("geber", "empfaenger", "jahr", "monat")
 _MONTH_FIGURES = tuple(c for c in MONTH_COLUMNS if c not in ("empfaenger", "jahr", "monat"))
@@ -459,7 +460,7 @@ class Ledger:
             if publish is not None:
                 publish()
 
-    def _child_rows(self, result: Result) -> list[tuple[Any, list[dict[str, object]]]]:
+    def _child_rows(self, result: Result) -> list[tuple[Table, list[dict[str, Any]]]]:
         lid = result.lauf_id
         files = [
             {

@@ -1,0 +1,92 @@
+"""Ledger schema: Alembic migrations from an empty database, idempotent re-open, models == migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from ledger_support import BACKENDS, ledger_db, make_result, table_counts
+from sqlalchemy import create_engine, inspect
+
+from kimrecon.ledger import DEFAULT_FILE, ENV_DB, LedgerError, open_ledger, resolve_url
+from kimrecon.ledger.models import VERSION_TABLE, Base
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from ledger_db(request.param, tmp_path)
+
+
+def test_migrates_empty_database_to_head(url: str) -> None:
+    engine = create_engine(url)
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
+
+    open_ledger(url, None).close()
+
+    engine = create_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        assert tables == {*Base.metadata.tables, VERSION_TABLE}
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            assert ctx.get_current_revision() == "0001"
+            # the migrations build exactly the schema the models describe
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": True}),
+                Base.metadata,
+            )
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_reopen_is_a_no_op_and_keeps_runs(url: str) -> None:
+    with open_ledger(url, None) as ledger:
+        ledger.record(make_result("L1", "2023-03"))
+    before = table_counts(url)
+    with open_ledger(url, None) as ledger:
+        assert [r.lauf_id for r in ledger.runs()] == ["L1"]
+    assert (
+        table_counts(url)
+        == before
+        == {
+            "lauf": 1,
+            "eingabedatei": 3,
+            "parameter": 3,
+            "befund": 1,
+            "kante": 4,
+            "monatswert": 9,
+            "korrektur": 0,
+        }
+    )
+
+
+def test_default_location_is_the_case_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_DB, raising=False)
+    with open_ledger(None, tmp_path) as ledger:
+        assert ledger.runs() == []
+    assert (tmp_path / DEFAULT_FILE).is_file()
+
+
+def test_env_and_plain_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "zentral.sqlite"
+    monkeypatch.setenv(ENV_DB, f"sqlite:///{target}")
+    assert resolve_url(None, tmp_path) == f"sqlite:///{target}"
+    assert resolve_url("postgresql://u@h/db", tmp_path) == "postgresql://u@h/db"  # --db wins over the env
+    assert resolve_url(str(target), None) == f"sqlite:///{target}"
+
+
+def test_german_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_DB, raising=False)
+    with pytest.raises(LedgerError, match="kein Laufprotokoll angegeben"):
+        open_ledger(None, None)
+    with pytest.raises(LedgerError, match="existiert nicht"):
+        open_ledger(None, tmp_path / "fehlt")
+    with pytest.raises(LedgerError, match="ungültig"):
+        open_ledger("nicht eine url://", None)
+    with pytest.raises(LedgerError, match="nicht erreichbar"):
+        open_ledger("postgresql://kimrecon@127.0.0.1:1/kimrecon", None)
