@@ -1,0 +1,122 @@
+"""Build pandera schemas from the declarative ``schemas/<kind>.yaml`` and map their failures to findings."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera import extensions
+
+from kimrecon.findings import Code, Finding, finding
+from kimrecon.inputs import CaseInputs, Kind
+from kimrecon.read.spec import ColumnSpec, kind_spec
+from kimrecon.validate.format import format_value
+
+
+@extensions.register_check_method(statistics=["minimum"])
+def zuteilung(series: pd.Series, *, minimum: int) -> pd.Series:
+    """R3a: an allotment is 0 or at least ``minimum`` (0,5 VzÄ = 5000 e4)."""
+    return series.isna() | series.eq(0) | series.ge(minimum)
+
+
+_BUILTIN = {"ge": pa.Check.ge, "gt": pa.Check.gt, "le": pa.Check.le, "lt": pa.Check.lt}
+
+
+def _check(name: str, arg: Any) -> pa.Check:
+    if name in _BUILTIN:
+        return _BUILTIN[name](arg)
+    method = getattr(pa.Check, name)
+    return method(**arg) if isinstance(arg, dict) else method(arg)
+
+
+@cache
+def schema(kind: Kind) -> pa.DataFrameSchema:
+    """The pandera schema of a sheet kind, built from ``schemas/<kind>.yaml``."""
+    spec = kind_spec(kind)
+    columns: dict[str, pa.Column] = {}
+    for cspec in spec.columns.values():
+        for target in cspec.canonical:
+            checks = [_check(n, a) for n, a in cspec.checks.items()]
+            if cspec.choices:
+                checks.append(pa.Check.isin(list(cspec.choices)))
+            columns[target] = pa.Column(
+                None,
+                checks=checks,
+                nullable=not cspec.required,
+                unique=cspec.unique,
+                required=False,
+                name=target,
+            )
+    return pa.DataFrameSchema(columns, strict=False, name=spec.label)
+
+
+def _column_spec(kind: Kind, column: str) -> ColumnSpec | None:
+    for cspec in kind_spec(kind).columns.values():
+        if column in cspec.canonical:
+            return cspec
+    return None
+
+
+def _bounds_hint(check: str, cspec: ColumnSpec) -> str:
+    m = re.match(r"(\w+)\((.*)\)", check)
+    bounds = {"greater_than_or_equal_to": "mindestens", "greater_than": "größer als",
+              "less_than_or_equal_to": "höchstens", "less_than": "kleiner als"}
+    if m and m.group(1) in bounds:
+        limit = m.group(2)
+        try:
+            limit = format_value(cspec.type, int(float(limit)))
+        except ValueError:
+            pass
+        return f"Der Wert muss {bounds[m.group(1)]} {limit} sein."
+    if check.startswith("isin"):
+        return "Zulässig sind: " + ", ".join(cspec.choices) + "."
+    if check == "field_uniqueness":
+        return "Der Wert muss eindeutig sein, kommt aber mehrfach vor."
+    return "Bitte den Wert prüfen."
+
+
+CellKey = tuple[str, str | None, int | None, str | None]
+
+
+def schema_findings(inputs: CaseInputs, kind: Kind, skip: set[CellKey]) -> list[Finding]:
+    """Run the kind's schema lazily and turn every failure into a finding with its cell."""
+    frame = inputs.frames.get(kind)
+    if frame is None or frame.empty:
+        return []
+    try:
+        schema(kind).validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    out: list[Finding] = []
+    for rec in cases.to_dict("records"):
+        column, check, index = rec.get("column"), str(rec.get("check")), rec.get("index")
+        if column is None or index is None or pd.isna(index) or column not in frame.columns:
+            continue
+        cspec = _column_spec(kind, str(column))
+        if cspec is None:
+            continue
+        sheet = int(frame.at[index, "_sheet"])
+        info = inputs.sheets[sheet]
+        if column not in info.columns:
+            continue  # the column is missing from the sheet: SPALTE_FEHLT was reported on reading
+        ref = inputs.ref(sheet, int(frame.at[index, "_zeile"]), str(column))
+        if (ref.datei, ref.blatt, ref.zeile, ref.spalte) in skip:
+            continue  # the cell already has a finding from reading (unparseable value)
+        raw = frame.at[index, column]
+        shown = format_value(cspec.type, raw, column=str(column))
+        if check == "not_nullable":
+            out.append(finding(Code.WERT_FEHLT, ref, spalte=cspec.header))
+        elif check.startswith("zuteilung"):
+            out.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, ref, value=shown, wert=shown))
+        elif check.startswith("greater_than_or_equal_to(0)") and raw is not None and not pd.isna(raw) and raw < 0:
+            out.append(finding(Code.WERT_NEGATIV, ref, value=shown, wert=shown, spalte=cspec.header))
+        else:
+            out.append(
+                finding(Code.WERT_UNGUELTIG, ref, value=shown, wert=shown, spalte=cspec.header,
+                        hinweis=_bounds_hint(check, cspec))
+            )
+    return out

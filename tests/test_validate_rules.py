@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from messy import d, write_sheet
+
+from kimrecon.findings import Code, Severity
+from kimrecon.read import read_case
+from kimrecon.resources import example_case
+from kimrecon.validate import validate_case
+
+BESCHEID = ["Bescheid-ID", "Bescheiddatum", "Aktenzeichen", "Bewilligungsbehörde", "Zuwendungsempfänger", "Art",
+            "Zeitraum von", "Zeitraum bis", "VzÄ", "Pauschale je VzÄ", "Bewilligungssumme"]
+ZUWEISUNG = ["Jahr", "Empfänger", "über", "VzÄ", "Betrag"]
+BESETZUNG = ["Kommune", "Stellen-ID", "Personal-ID", "Beginn", "Ende", "Wochenstunden"]
+ZAHLUNGEN = ["Datum", "Zahler", "Empfänger", "Betrag", "Art", "Jahr", "Kassenzeichen"]
+
+
+def _case(tmp_path: Path) -> Path:
+    write_sheet(tmp_path / "bescheid.xlsx", BESCHEID, [
+        ["ZB-1", d("15.02.2023"), "Az 1", "Bezirksregierung Arnsberg", "Kreis Unna", "Erstbescheid",
+         d("01.01.2023"), d("31.12.2023"), 4, 57000, 230000],
+    ], title="Zuwendungsbescheid")
+    write_sheet(tmp_path / "zuweisung.xlsx", ZUWEISUNG, [
+        [2023, "Stadt Bergkamen", None, 1, 57000],
+        [2023, "Stadt Kamen", "Stadt Bergkamen", 1, 57000],
+        [2023, "Gemeinde Bönen", "Stadt Bergkamen", "0,38", 21660],
+        [2023, "Stadt Lünen", None, 2, 100000],
+    ])
+    write_sheet(tmp_path / "besetzung.xlsx", BESETZUNG, [
+        ["Stadt Kamen", "KA-1", "P1", d("01.01.2023"), d("30.06.2023"), 39],
+        ["Stadt Kamen", "KA-1", "P1", d("01.06.2023"), None, 39],
+        ["Stadt Lünen", "LÜ-1", "P2", d("01.05.2023"), d("01.04.2023"), 39],
+        ["Stadt Lünen", "LÜ-2", "P3", "31.02.2023", None, 39],
+        ["Stadt Kamnen", "KA-2", "P4", d("01.01.2023"), None, 39],
+        ["Stadt Kamen", "KA-3", None, d("01.01.2023"), None, 39],
+    ], title="Besetzung")
+    write_sheet(tmp_path / "zahlungen.xlsx", ZAHLUNGEN, [
+        [d("01.03.2023"), "Kreis Unna", "Stadt Lünen", 25000, "Abschlag", 2023, "K-1"],
+        [d("01.03.2023"), "Kreis Unna", "Stadt Lünen", 25000, "Abschlag", 2023, "K-1"],
+        [d("01.03.2023"), "Kreis Unna", "Stadt Kamen", 14250, "Abschlag", 2023, "K-2"],
+        [d("01.04.2023"), "Stadt Bergkamen", "Stadt Kamen", 14250, "Vorschuss", 2023, "K-3"],
+        [d("01.04.2023"), "Stadt Bergkamen", "Gemeinde Bönen", -500, "Abschlag", 2023, "K-4"],
+    ], title="Zahlungen")
+    return tmp_path
+
+
+def test_every_error_is_reported_with_its_cell(tmp_path: Path) -> None:
+    case = read_case([_case(tmp_path)])
+    found = [*case.findings, *validate_case(case)]
+    got = sorted((f.code.value, f.source.datei, f.source.zelle) for f in found if f.source)
+    assert got == sorted([
+        (Code.BEWILLIGUNG_ABWEICHUNG.value, "bescheid.xlsx", "K5"),
+        (Code.ZUTEILUNG_UNTER_MINIMUM.value, "zuweisung.xlsx", "D7"),
+        (Code.BETRAG_ABWEICHUNG.value, "zuweisung.xlsx", "E8"),
+        (Code.ZUTEILUNG_UEBER_BESCHEID.value, "zuweisung.xlsx", "D8"),
+        (Code.BESCHAEFTIGUNG_UEBERLAPPT.value, "besetzung.xlsx", "D6"),
+        (Code.ENDE_VOR_BEGINN.value, "besetzung.xlsx", "E7"),
+        (Code.DATUM_UNGUELTIG.value, "besetzung.xlsx", "D8"),
+        (Code.NAME_UNBEKANNT.value, "besetzung.xlsx", "A9"),
+        (Code.WERT_FEHLT.value, "besetzung.xlsx", "C10"),
+        (Code.ZAHLUNG_DOPPELT.value, "zahlungen.xlsx", "D6"),
+        (Code.ZAHLUNG_OHNE_VERTRAG.value, "zahlungen.xlsx", "B7"),
+        (Code.WERT_UNGUELTIG.value, "zahlungen.xlsx", "E8"),
+        (Code.WERT_NEGATIV.value, "zahlungen.xlsx", "D9"),
+    ])
+    assert all(f.severity is Severity.FEHLER for f in found)
+    by_code = {f.code: f for f in found}
+    assert by_code[Code.BEWILLIGUNG_ABWEICHUNG].meldung == (
+        "Die Bewilligungssumme 230.000,00 € passt nicht zu 4 VzÄ × 57.000,00 € = 228.000,00 €."
+    )
+    assert by_code[Code.ZUTEILUNG_UNTER_MINIMUM].value == "0,38"
+    assert by_code[Code.ZUTEILUNG_UEBER_BESCHEID].meldung.startswith("Die Zuteilungen für 2023 ergeben 4,38 VzÄ")
+    assert by_code[Code.BESCHAEFTIGUNG_UEBERLAPPT].meldung.endswith("überschneidet sich mit Zeile 5. Bitte Zeiträume prüfen.")
+    assert by_code[Code.DATUM_UNGUELTIG].value == "31.02.2023"
+
+
+def test_example_case_validates_clean() -> None:
+    case = read_case([example_case()])
+    assert validate_case(case) == ()
