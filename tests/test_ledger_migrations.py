@@ -82,10 +82,13 @@ def test_env_and_plain_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_german_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_DB, raising=False)
-    with pytest.raises(LedgerError, match="kein Laufprotokoll angegeben"):
+    with pytest.raises(LedgerError, match="kein Laufbuch angegeben"):
         open_ledger(None, None)
     with pytest.raises(LedgerError, match="existiert nicht"):
         open_ledger(None, tmp_path / "fehlt")
+    with pytest.raises(LedgerError, match="gibt es kein Laufbuch"):
+        open_ledger(None, tmp_path, create=False)
+    assert not (tmp_path / DEFAULT_FILE).exists()
     with pytest.raises(LedgerError, match="ungültig"):
         open_ledger("nicht eine url://", None)
     with pytest.raises(LedgerError, match="nicht erreichbar"):

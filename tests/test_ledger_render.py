@@ -52,7 +52,7 @@ def test_history_table() -> None:
         "",
         "2 Läufe",
     ]
-    assert render_history([]) == "Das Laufprotokoll enthält keine Läufe."
+    assert render_history([]) == "Das Laufbuch enthält keine Läufe."
 
 
 def test_run_detail_text() -> None:

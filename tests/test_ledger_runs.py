@@ -176,7 +176,7 @@ def test_failed_publish_rolls_back_and_duplicate_id_is_refused(url: str) -> None
         with pytest.raises(OSError, match="schreibgeschützt"):
             ledger.record(make_result("L2", "2023-04", "B"), publish)
         assert table_counts(url) == before
-        with pytest.raises(LedgerError, match="bereits im Laufprotokoll"):
+        with pytest.raises(LedgerError, match="bereits im Laufbuch"):
             ledger.record(replace(make_result("L1", "2023-04")))
         assert table_counts(url) == before
         assert [r.lauf_id for r in ledger.runs()] == ["L1"]

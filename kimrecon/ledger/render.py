@@ -31,7 +31,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: frozense
 def render_history(runs: Sequence[RunSummary]) -> str:
     """The run list for `kimrecon history`: one line per run, oldest first."""
     if not runs:
-        return "Das Laufprotokoll enthält keine Läufe."
+        return "Das Laufbuch enthält keine Läufe."
     header = [
         "Lauf-ID",
         "Zeitpunkt",

@@ -88,7 +88,7 @@ def resolve_url(url: str | None, case_dir: Path | None) -> str:
     if chosen is None:
         if case_dir is None:
             raise LedgerError(
-                "Es ist kein Laufprotokoll angegeben. Bitte --db URL oder die Umgebungsvariable "
+                "Es ist kein Laufbuch angegeben. Bitte --db URL oder die Umgebungsvariable "
                 f"{ENV_DB} setzen oder einen Fallordner angeben."
             )
         return URL.create("sqlite", database=str(Path(case_dir).resolve() / DEFAULT_FILE)).render_as_string()
@@ -109,18 +109,24 @@ def _normalise(url: str) -> URL:
     return parsed
 
 
-def open_ledger(url: str | None, case_dir: Path | None, *, lock_timeout: float = 30.0) -> Ledger:
+def open_ledger(url: str | None, case_dir: Path | None, *, lock_timeout: float = 30.0, create: bool = True) -> Ledger:
     """Open (and create or migrate to the newest schema) the run ledger.
 
     ``url`` None → environment ``KIMRECON_DB`` → ``sqlite:///<case_dir>/kimrecon.sqlite``.
     ``lock_timeout`` is how many seconds a writer waits for another run to finish recording.
+    ``create=False`` (for `kimrecon history`) refuses to create a new SQLite file.
     """
     parsed = _normalise(resolve_url(url, case_dir))
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         folder = Path(parsed.database).parent
         if not folder.is_dir():
-            raise LedgerError(f"Der Ordner „{folder}“ für das Laufprotokoll existiert nicht. Bitte den Pfad prüfen.")
+            raise LedgerError(f"Der Ordner „{folder}“ für das Laufbuch existiert nicht. Bitte den Pfad prüfen.")
+        if not create and not Path(parsed.database).is_file():
+            raise LedgerError(
+                f"Unter „{parsed.database}“ gibt es kein Laufbuch. Es entsteht beim ersten "
+                "„kimrecon reconcile“; sonst bitte den Fallordner oder --db URL angeben."
+            )
     try:
         engine = _make_engine(parsed, lock_timeout)
     except (NoSuchModuleError, ImportError) as exc:
@@ -169,8 +175,8 @@ def _make_engine(url: URL, lock_timeout: float) -> Engine:
 
 
 def _utc(moment: datetime) -> datetime:
-    """Aware UTC; a naive time is taken as local time."""
-    return moment.astimezone(UTC)
+    """Aware UTC; a naive time is taken as UTC (the pipeline's ``run_time`` is naive UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _from_db_time(moment: datetime) -> datetime:
@@ -309,16 +315,16 @@ class Ledger:
         sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if "locked" in lowered or "busy" in lowered or sqlstate in ("55P03", "40P01"):
             return LedgerError(
-                f"Das Laufprotokoll „{self.url}“ ist durch einen anderen Lauf gesperrt, der gerade "
+                f"Das Laufbuch „{self.url}“ ist durch einen anderen Lauf gesperrt, der gerade "
                 f"gespeichert wird (gewartet: {self._lock_timeout:g} s). Bitte den Lauf in einigen "
                 "Minuten erneut starten; es wurde nichts gespeichert."
             )
         if isinstance(exc, DBAPIError) and exc.connection_invalidated or "connect" in lowered:
             return LedgerError(
-                f"Das Laufprotokoll „{self.url}“ ist nicht erreichbar ({detail}). "
+                f"Das Laufbuch „{self.url}“ ist nicht erreichbar ({detail}). "
                 "Bitte Datenbank-URL, Netzwerk und Zugangsdaten prüfen."
             )
-        return LedgerError(f"Fehler im Laufprotokoll „{self.url}“: {detail}")
+        return LedgerError(f"Fehler im Laufbuch „{self.url}“: {detail}")
 
     # -- queries used by the pipeline ------------------------------------------------------------
 
@@ -436,7 +442,7 @@ class Ledger:
         children = self._child_rows(result)
         with self._errors(), self._write() as conn:
             if conn.execute(select(_LAUF.c.nr).where(_LAUF.c.lauf_id == result.lauf_id)).first() is not None:
-                raise LedgerError(f"Der Lauf „{result.lauf_id}“ ist bereits im Laufprotokoll verzeichnet.")
+                raise LedgerError(f"Der Lauf „{result.lauf_id}“ ist bereits im Laufbuch verzeichnet.")
             repeat_of = self._find_repeat(conn, result, fp)
             conn.execute(
                 insert(_LAUF),
