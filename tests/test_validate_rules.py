@@ -71,7 +71,8 @@ def test_every_error_is_reported_with_its_cell(tmp_path: Path) -> None:
     )
     assert by_code[Code.ZUTEILUNG_UNTER_MINIMUM].value == "0,38"
     assert by_code[Code.ZUTEILUNG_UEBER_BESCHEID].meldung.startswith("Die Zuteilungen für 2023 ergeben 4,38 VzÄ")
-    assert by_code[Code.BESCHAEFTIGUNG_UEBERLAPPT].meldung.endswith("überschneidet sich mit Zeile 5. Bitte Zeiträume prüfen.")
+    overlap = by_code[Code.BESCHAEFTIGUNG_UEBERLAPPT].meldung
+    assert overlap.endswith("überschneidet sich mit Zeile 5. Bitte Zeiträume prüfen.")
     assert by_code[Code.DATUM_UNGUELTIG].value == "31.02.2023"
 
 
