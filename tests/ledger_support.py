@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from kimrecon.findings import Code, Severity, SourceRef, finding
 from kimrecon.inputs import InputFile
@@ -238,7 +239,7 @@ def ledger_db(backend: str, tmp_path: Path) -> Iterator[str]:
             pytest.fail(f"{PG_ENV} is not set in CI: source .ci/postgres.sh before the tests")
         pytest.skip(f"{PG_ENV} not set (run `source .ci/postgres.sh`)")
     name = f"kimrecon_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -251,7 +252,7 @@ def ledger_db(backend: str, tmp_path: Path) -> Iterator[str]:
 
 def table_counts(url: str) -> dict[str, int]:
     """Rows per ledger table (a snapshot to compare before and after)."""
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
             return {
@@ -264,7 +265,7 @@ def table_counts(url: str) -> dict[str, int]:
 
 def all_rows(url: str, table: str, lauf_id: str) -> list[tuple[object, ...]]:
     """The rows of one run in one child table, without surrogate keys and run ids, in a stable order."""
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     try:
         t = Base.metadata.tables[table]
         cols = [c for c in t.c if c.name not in ("id", "lauf_id")]

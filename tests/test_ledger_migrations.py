@@ -93,3 +93,17 @@ def test_german_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         open_ledger("nicht eine url://", None)
     with pytest.raises(LedgerError, match="nicht erreichbar"):
         open_ledger("postgresql://kimrecon@127.0.0.1:1/kimrecon", None)
+
+
+def test_unknown_newer_schema_and_foreign_file_are_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    open_ledger(url, None).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE {VERSION_TABLE} SET version_num = '0099'")
+    engine.dispose()
+    with pytest.raises(LedgerError, match="neueren Version"):
+        open_ledger(url, None)
+    (tmp_path / "kaputt.sqlite").write_bytes(b"keine Datenbank" * 100)
+    with pytest.raises(LedgerError, match="keine SQLite-Datenbank"):
+        open_ledger(str(tmp_path / "kaputt.sqlite"), None)

@@ -278,12 +278,18 @@ class Ledger:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        head = ScriptDirectory.from_config(cfg).get_current_head()
+        script = ScriptDirectory.from_config(cfg)
+        head = script.get_current_head()
         with self._errors():
             with self._engine.connect() as conn:
                 current = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
             if current == head:
                 return
+            if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+                raise LedgerError(
+                    f"Das Laufbuch „{self.url}“ hat den Schemastand „{current}“, den diese kimrecon-Version "
+                    "nicht kennt; es wurde mit einer neueren Version angelegt. Bitte kimrecon aktualisieren."
+                )
             with self._write() as conn:  # one migrator at a time; DDL inside the transaction
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
@@ -319,7 +325,14 @@ class Ledger:
                 f"gespeichert wird (gewartet: {self._lock_timeout:g} s). Bitte den Lauf in einigen "
                 "Minuten erneut starten; es wurde nichts gespeichert."
             )
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated or "connect" in lowered:
+        if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
+            return LedgerError(
+                f"Das Laufbuch „{self.url}“ kann nicht geöffnet oder beschrieben werden ({detail}). "
+                "Bitte Pfad und Schreibrechte prüfen."
+            )
+        if "not a database" in lowered:
+            return LedgerError(f"„{self.url}“ ist keine SQLite-Datenbank. Bitte mit --db ein anderes Laufbuch angeben.")
+        if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or "connect" in lowered:
             return LedgerError(
                 f"Das Laufbuch „{self.url}“ ist nicht erreichbar ({detail}). "
                 "Bitte Datenbank-URL, Netzwerk und Zugangsdaten prüfen."
