@@ -66,14 +66,27 @@ kimrecon_pg_start() {
                 --no-sync >"$dir/initdb.log" 2>&1 \
                 || { cat "$dir/initdb.log" >&2; return 1; }
         fi
-        # a stale pid file from a killed server must not stop a fresh start
-        if [ -f "$dir/data/postmaster.pid" ]; then
-            _kimrecon_pg_as "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 || rm -f "$dir/data/postmaster.pid"
+        # A server killed with SIGKILL leaves a stale pid file, and its children may need a moment
+        # to exit: remove the file once its process is gone and retry for a few seconds.
+        local attempt ok=
+        for attempt in 1 2 3 4 5 6 7 8 9 10; do
+            if [ -f "$dir/data/postmaster.pid" ] \
+                && ! _kimrecon_pg_as "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+                rm -f "$dir/data/postmaster.pid"
+            fi
+            if _kimrecon_pg_as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+                -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir/run -c fsync=off \
+-c synchronous_commit=off -c full_page_writes=off -c max_connections=50" start >/dev/null 2>&1; then
+                ok=1
+                break
+            fi
+            _kimrecon_pg_log "start attempt $attempt failed, retrying"
+            sleep 1
+        done
+        if [ -z "$ok" ]; then
+            tail -n 20 "$dir/server.log" >&2
+            return 1
         fi
-        _kimrecon_pg_as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir/run -c fsync=off \
--c synchronous_commit=off -c full_page_writes=off -c max_connections=50" start >/dev/null \
-            || { tail -n 20 "$dir/server.log" >&2; return 1; }
     fi
 
     if ! "$bindir/psql" -h 127.0.0.1 -p "$port" -U "$role" -d postgres -tAc \
