@@ -1,0 +1,484 @@
+"""Shared xlsxwriter helpers: formats, inert text, formulas with cached values, tables, splitting, properties."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from kimrecon.inputs import InputFile
+
+# Excel limits (read at call time, so tests can lower them to exercise splitting)
+EXCEL_MAX_ROWS = 1_048_576
+MAX_CELL_TEXT = 32_767
+SHEET_NAME_MAX = 31
+
+# Number formats are stored in US syntax; a German Excel/LibreOffice shows "1.234,56 €" (excel-notes)
+MONEY_FMT = '#,##0.00 "€"'
+DATE_FMT = "DD.MM.YYYY"
+DATETIME_FMT = "DD.MM.YYYY hh:mm:ss"
+VZAE_FMT = "#,##0.0###"
+HOURS_FMT = "#,##0.00"
+PERCENT_POINTS_FMT = '0.00 "%"'
+INT_FMT = "0"
+THOUSANDS_FMT = "#,##0"
+
+STATUS_DE: dict[str, str] = {"ok": "in Ordnung", "abweichungen": "Abweichungen", "fehler": "Fehler"}
+
+# A fixed creation time for workbooks that have no run time (keeps them byte-identical)
+FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
+
+
+def euro(cents: int) -> float:
+    """Excel number of an amount in cents (the rendering boundary: Excel stores doubles).
+
+    ``cents / 100`` is the correctly rounded double of the exact decimal amount, the same double
+    Excel gets when it parses "9500.00".
+    """
+    return int(cents) / 100
+
+
+def vzae(vzae_e4: int) -> float:
+    """Excel number of a VzÄ value held in ten-thousandths."""
+    return int(vzae_e4) / 10_000
+
+
+def hours(h100: int) -> float:
+    """Excel number of hours held in hundredths."""
+    return int(h100) / 100
+
+
+@dataclass(frozen=True, slots=True)
+class F:
+    """A formula (English syntax, without the leading ``=``) with the value kimrecon computed."""
+
+    formula: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    """A column of a written table: German header, value kind and optional width."""
+
+    header: str
+    kind: str = "text"  # text | money | date | datetime | int | vzae | hours | bool | pct | number | decimal
+    width: float | None = None
+
+
+class Formats:
+    """The formats every kimrecon workbook uses, created once per workbook."""
+
+    def __init__(self, wb: Workbook) -> None:
+        """Create the formats on ``wb``."""
+        base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+
+        def add(**props: Any) -> Format:
+            return wb.add_format({**base, **props})
+
+        self.text = add()
+        self.wrap = add(text_wrap=True)
+        self.money = add(num_format=MONEY_FMT)
+        self.date = add(num_format=DATE_FMT, align="left")
+        self.datetime = add(num_format=DATETIME_FMT, align="left")
+        self.vzae = add(num_format=VZAE_FMT)
+        self.hours = add(num_format=HOURS_FMT)
+        self.int = add(num_format=INT_FMT, align="left")
+        self.number = add(num_format=THOUSANDS_FMT)
+        self.pct = add(num_format=PERCENT_POINTS_FMT)
+        self.decimal = add(num_format="#,##0.####")
+        self.header = add(bold=True, bg_color="#D9E1F2", border=1, text_wrap=True, valign="vcenter")
+        self.title = add(bold=True, font_size=14)
+        self.subtitle = add(bold=True, font_size=11)
+        self.label = add(bold=True)
+        self.note = add(italic=True, font_color="#595959")
+        self.total_label = add(bold=True, top=1)
+        self.total_money = add(bold=True, top=1, num_format=MONEY_FMT)
+        self.total_vzae = add(bold=True, top=1, num_format=VZAE_FMT)
+        self.total_int = add(bold=True, top=1, num_format=THOUSANDS_FMT)
+        self.bold_money = add(bold=True, num_format=MONEY_FMT)
+        self.status_bad = add(bold=True, font_color="#C00000")
+        self.input = add(locked=False, text_wrap=True, border=1, valign="top")
+        self.input_line = add(locked=False, bottom=1)
+        self.by_kind: dict[str, Format] = {
+            "text": self.text,
+            "money": self.money,
+            "date": self.date,
+            "datetime": self.datetime,
+            "int": self.int,
+            "vzae": self.vzae,
+            "hours": self.hours,
+            "bool": self.text,
+            "pct": self.pct,
+            "number": self.number,
+            "decimal": self.decimal,
+        }
+
+
+def open_workbook(path: Path, *, constant_memory: bool = False) -> Workbook:
+    """Open an xlsxwriter workbook that never turns input text into formulas, links or numbers."""
+    options: dict[str, Any] = {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "constant_memory": constant_memory,
+        "default_date_format": DATE_FMT,
+        "remove_timezone": True,
+        "in_memory": not constant_memory,  # in-memory zip members get a fixed 1980 timestamp
+    }
+    wb = xlsxwriter.Workbook(str(path), options)
+    # Arial 10 as the default font: it sets the unit of column widths, and LibreOffice has a
+    # metric-compatible substitute (Liberation Sans), so widths and print scale agree in both
+    default = wb.formats[0]
+    default.set_font_name("Arial")
+    default.set_font_size(10)
+    return wb
+
+
+def naive(moment: datetime) -> datetime:
+    """A timezone-free datetime (UTC when ``moment`` is aware), as Excel needs it."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def set_properties(
+    wb: Workbook,
+    *,
+    title: str,
+    subject: str,
+    created: datetime,
+    lauf_id: str = "",
+    version: str = "",
+    dateien: Sequence[InputFile] = (),
+    extra: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Document properties: title, run id and input hashes; created/modified fixed for determinism."""
+    hashes = "; ".join(f"{f.name}: SHA-256 {f.sha256}" for f in dateien)
+    wb.set_properties(
+        {
+            "title": title,
+            "subject": subject,
+            "author": "kimrecon",
+            "company": "",
+            "category": "KIM Baustein II",
+            "keywords": f"kimrecon, Lauf {lauf_id}" if lauf_id else "kimrecon",
+            "comments": f"Lauf-ID {lauf_id}. Eingaben: {hashes}" if hashes else f"Lauf-ID {lauf_id}",
+            "created": naive(created),
+        }
+    )
+    if lauf_id:
+        wb.set_custom_property("Lauf-ID", lauf_id)
+    if version:
+        wb.set_custom_property("kimrecon-Version", version)
+    for key, value in extra:
+        wb.set_custom_property(key, value)
+    for i, f in enumerate(dateien, start=1):
+        wb.set_custom_property(f"Eingabe {i:03d}", f"{f.name[:120]} SHA-256 {f.sha256}")
+
+
+def write_text(ws: Worksheet, row: int, col: int, value: object, fmt: Format | None = None) -> None:
+    """Write input text inert: always a string cell, never a formula, link or number.
+
+    A text longer than Excel's cell limit is cut visibly (with a marker naming the full length).
+    """
+    if value is None or _is_missing(value):
+        return
+    text = str(value)
+    if len(text) > MAX_CELL_TEXT:
+        marker = f" …[gekürzt, {len(text)} Zeichen]"
+        text = text[: MAX_CELL_TEXT - len(marker)] + marker
+    ws.write_string(row, col, text, fmt)
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value))
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def write_formula(ws: Worksheet, row: int, col: int, f: F, fmt: Format | None = None) -> None:
+    """Write a live formula with kimrecon's value as the cached result."""
+    ws.write_formula(row, col, "=" + f.formula, fmt, f.value)
+
+
+def write_value(ws: Worksheet, row: int, col: int, value: object, kind: str, fm: Formats,
+                fmt: Format | None = None) -> None:
+    """Write one cell by kind: text inert, money from cents, VzÄ from ten-thousandths, dates as dates."""
+    fmt = fmt or fm.by_kind[kind]
+    if isinstance(value, F):
+        write_formula(ws, row, col, value, fmt)
+        return
+    if value is None or _is_missing(value):
+        return
+    if kind == "text":
+        write_text(ws, row, col, value, fmt)
+    elif kind == "money":
+        ws.write_number(row, col, euro(int(value)), fmt)  # type: ignore[call-overload]
+    elif kind == "vzae":
+        ws.write_number(row, col, vzae(int(value)), fmt)  # type: ignore[call-overload]
+    elif kind == "hours":
+        ws.write_number(row, col, hours(int(value)), fmt)  # type: ignore[call-overload]
+    elif kind in ("int", "number"):
+        ws.write_number(row, col, int(value), fmt)  # type: ignore[call-overload]
+    elif kind in ("pct", "decimal"):
+        ws.write_number(row, col, float(value), fmt)  # type: ignore[arg-type]
+    elif kind in ("date", "datetime"):
+        if isinstance(value, datetime):
+            ws.write_datetime(row, col, naive(value), fmt)
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
+        else:
+            write_text(ws, row, col, value, fm.text)
+    elif kind == "bool":
+        ws.write_string(row, col, "Ja" if bool(value) else "Nein", fmt)
+    else:  # pragma: no cover - programmer error
+        raise ValueError(f"unknown column kind {kind!r}")
+
+
+def cell(row: int, col: int, *, absolute: bool = False) -> str:
+    """A1 address of a zero-based cell."""
+    return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
+
+
+def col_letter(col: int) -> str:
+    """Column letter of a zero-based column."""
+    return xl_col_to_name(col)
+
+
+def sheet_ref(sheet: str, row: int, col: int, *, absolute: bool = True) -> str:
+    """A cross-sheet reference such as ``'Zuteilung'!$I$7``."""
+    return f"{quote_sheet(sheet)}!{cell(row, col, absolute=absolute)}"
+
+
+def quote_sheet(sheet: str) -> str:
+    """Quote a sheet name for use in a formula."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[object]], fm: Formats) -> None:
+    """Set column widths that fit headers and (a sample of) the values."""
+    for i, c in enumerate(columns):
+        if c.width is not None:
+            width = c.width
+        else:
+            sample = data[i][:2000] if i < len(data) else []
+            longest = max((len(str(v)) for v in sample if v is not None and not isinstance(v, F)), default=0)
+            if c.kind == "money":
+                longest = max(longest + 4, 14)
+            elif c.kind in ("date", "datetime"):
+                longest = 11 if c.kind == "date" else 19
+            header_len = max((len(w) for w in c.header.split()), default=0)
+            width = min(max(longest, header_len, 8) + 2, 60)
+        ws.set_column(i, i, width)
+
+
+def safe_sheet_name(name: str) -> str:
+    """A valid sheet name: none of the characters ``[]:*?/`` or backslash, at most 31 characters."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Blatt"
+    return cleaned[:SHEET_NAME_MAX]
+
+
+def ascii_name(text: str) -> str:
+    """Transliterate German text to ASCII (ä→ae, ß→ss, other accents dropped)."""
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+    text = unicodedata.normalize("NFC", text).translate(table)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+_CELL_LIKE = re.compile(r"^[A-Za-z]{1,3}\d+$|^[RrCc]$|^[Rr]\d*[Cc]\d*$")
+
+
+def defined_name(text: str) -> str | None:
+    """A valid Excel defined name made from ``text`` or None when none can be made."""
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", ascii_name(text)).strip("_")
+    if not name:
+        return None
+    if name[0].isdigit():
+        name = "P_" + name
+    if _CELL_LIKE.match(name):
+        name = "P_" + name
+    return name[:255]
+
+
+HEADER_ROW = 3  # zero-based header row of a detail sheet (title, note, blank line above it)
+
+
+def detail_capacity(has_totals: bool) -> int:
+    """Data rows one detail sheet holds before the table continues on the next sheet."""
+    return EXCEL_MAX_ROWS - HEADER_ROW - 1 - (2 if has_totals else 0)
+
+
+def detail_parts(n: int, has_totals: bool) -> list[tuple[int, int]]:
+    """(first, last) data indexes of each sheet a detail table of ``n`` rows is split into."""
+    cap = detail_capacity(has_totals)
+    return [(k * cap, min(n, (k + 1) * cap)) for k in range(max(1, -(-n // cap)))]
+
+
+@dataclass
+class Part:
+    """One sheet of a (possibly split) detail table."""
+
+    ws: Worksheet
+    name: str
+    header_row: int
+    first: int  # index of the first data row (0-based, in the data)
+    last: int  # index after the last data row
+
+    def excel_row(self, i: int) -> int:
+        """Zero-based worksheet row of data row ``i``."""
+        return self.header_row + 1 + (i - self.first)
+
+
+def write_detail(
+    wb: Workbook,
+    fm: Formats,
+    name: str,
+    title: str,
+    columns: Sequence[Col],
+    data: Sequence[Sequence[object]],
+    n: int,
+    *,
+    table: bool,
+    totals: Sequence[int] = (),
+    protect: bool = True,
+    freeze_cols: int = 0,
+    empty_note: str = "Keine Einträge.",
+    sheet_note: str = "",
+    on_part: Callable[[Part], None] | None = None,
+) -> list[Part]:
+    """Write a detail table row by row, split across sheets when Excel's row limit would be exceeded.
+
+    ``data`` holds one sequence per column (values or ``F`` formulas whose text may use ``{r}`` for
+    the 1-based Excel row of the cell). Rows are written strictly top-down, so this works in
+    ``constant_memory`` mode. ``totals`` are column indexes that get a SUM row under each part.
+    A split is announced on every part (never a silent truncation).
+    """
+    header_row = HEADER_ROW
+    capacity = detail_capacity(bool(totals))
+    n_parts = max(1, -(-n // capacity))
+    parts: list[Part] = []
+    names = [safe_sheet_name(name if k == 0 else f"{name} ({k + 1})") for k in range(n_parts)]
+    for k in range(n_parts):
+        first, last = k * capacity, min(n, (k + 1) * capacity)
+        ws = wb.add_worksheet(names[k])
+        part = Part(ws, names[k], header_row, first, last)
+        parts.append(part)
+        ws.write_string(0, 0, title, fm.title)
+        if n_parts > 1:
+            ws.write_string(
+                1, 0,
+                f"Teil {k + 1} von {n_parts}: Zeilen {first + 1}–{last} von {n}. Die Tabelle ist wegen der "
+                f"Zeilengrenze von Excel auf die Blätter {', '.join('„' + x + '“' for x in names)} verteilt.",
+                fm.note,
+            )
+        elif sheet_note:
+            ws.write_string(1, 0, sheet_note, fm.note)
+        for j, c in enumerate(columns):
+            ws.write_string(header_row, j, c.header, fm.header)
+        for i in range(first, last):
+            r = part.excel_row(i)
+            for j, c in enumerate(columns):
+                v = data[j][i]
+                if isinstance(v, F) and "{r}" in v.formula:
+                    v = F(v.formula.replace("{r}", str(r + 1)), v.value)
+                write_value(ws, r, j, v, c.kind, fm)
+        last_row = part.excel_row(last - 1) if last > first else header_row
+        if last == first:
+            ws.write_string(header_row + 1, 0, empty_note, fm.note)
+        elif totals:
+            tr = last_row + 1
+            ws.write_string(tr, 0, "Summe", fm.total_label)
+            for j in totals:
+                kind = columns[j].kind
+                total = sum(_cached_int(data[j][i], kind) for i in range(first, last))
+                value = euro(total) if kind == "money" else (vzae(total) if kind == "vzae" else total)
+                rng = f"{cell(header_row + 1, j)}:{cell(last_row, j)}"
+                fmt = {"money": fm.total_money, "vzae": fm.total_vzae}.get(kind, fm.total_int)
+                formula = f"ROUND(SUM({rng}),2)" if kind == "money" else f"SUM({rng})"
+                write_formula(ws, tr, j, F(formula, value), fmt)
+        if last > first and table and not wb.constant_memory:
+            ws.add_table(
+                header_row, 0, last_row, len(columns) - 1,
+                {
+                    "name": defined_name(f"Tabelle_{names[k]}") or f"Tabelle{k}",
+                    "style": "Table Style Light 9",
+                    "columns": [{"header": c.header, "header_format": fm.header} for c in columns],
+                },
+            )
+        else:
+            ws.autofilter(header_row, 0, max(last_row, header_row), len(columns) - 1)
+        ws.freeze_panes(header_row + 1, freeze_cols)
+        col_widths(ws, columns, [d[first:last] for d in data], fm)
+        ws.set_row(header_row, 30)
+        if on_part is not None:
+            on_part(part)
+        if protect:
+            protect_sheet(ws)
+    return parts
+
+
+def _cached_int(v: object, kind: str) -> int:
+    """Integer (cents / e4) behind a cell value for totals."""
+    if v is None or _is_missing(v):
+        return 0
+    if isinstance(v, F):
+        if kind == "money":
+            return round(float(v.value) * 100)
+        if kind == "vzae":
+            return round(float(v.value) * 10_000)
+        return int(v.value)
+    return int(v)  # type: ignore[call-overload]
+
+
+def protect_sheet(ws: Worksheet) -> None:
+    """Protect a computed sheet against slips (no password: a guard, not security)."""
+    ws.protect(
+        "",
+        {
+            "autofilter": True,
+            "sort": True,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+def write_rows(
+    ws: Worksheet,
+    fm: Formats,
+    top: int,
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[object]],
+    *,
+    header_fmt: Format | None = None,
+) -> int:
+    """Write a small header + rows block at ``top``; return the next free row."""
+    for j, c in enumerate(columns):
+        ws.write_string(top, j, c.header, header_fmt or fm.header)
+    for i, row in enumerate(rows):
+        for j, c in enumerate(columns):
+            write_value(ws, top + 1 + i, j, row[j], c.kind, fm)
+    return top + 1 + len(rows)
+
+
+def frame_column(frame: Any, name: str) -> list[object]:
+    """A DataFrame column as a Python list with None for missing values (vectorised)."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    s = frame[name]
+    return s.astype(object).where(s.notna(), None).tolist()  # type: ignore[no-any-return]

@@ -1,0 +1,234 @@
+"""Abgleich workbook: sheets, key figures (cached values and live formulas), inert text, determinism, atomicity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from write_support import INJECT_DDE, INJECT_LINK, build_result, empty_result
+
+from kimrecon.write import abgleich, xlsx
+from kimrecon.write.abgleich import write_abgleich
+
+SHEETS = ["Deckblatt", "Parameter", "Zuteilung", "Monatsmatrix", "Kanten", "Zinsen", "Zahlungen", "Besetzung",
+          "Befunde", "Prüfprotokoll", "Korrekturen", "Diagramme"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[openpyxl.Workbook, openpyxl.Workbook, Path]:
+    path = tmp_path_factory.mktemp("abgleich") / "Abgleich_2023-12.xlsx"
+    assert write_abgleich(build_result(), path) == path
+    return openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True), path
+
+
+def find_row(ws, **cols: object) -> int:
+    """1-based row whose cells in the given columns (letters) hold the given values."""
+    for row in range(1, ws.max_row + 1):
+        if all(ws[f"{c}{row}"].value == v for c, v in cols.items()):
+            return row
+    raise AssertionError(f"no row with {cols} in {ws.title}")
+
+
+def test_sheet_names_and_headers(written) -> None:
+    f, _, _ = written
+    assert f.sheetnames == SHEETS
+    assert [c.value for c in f["Kanten"][4]][:12] == [
+        "Geber", "Empfänger", "Jahr", "VzÄ zugeteilt (Teilbaum)", "Weiterleitungsbetrag",
+        "Förderfähig eigen kumuliert", "Förderfähig Teilbaum kumuliert", "Gezahlt (brutto)", "Zurückgezahlt",
+        "Ausgezahlt kumuliert", "Saldo", "Art"]
+    assert [c.value for c in f["Monatsmatrix"][4]][:4] == ["Empfänger", "Geber", "Jahr", "Monat"]
+    assert [c.value for c in f["Befunde"][4]] == ["Nr.", "Schwere", "Code", "Datei", "Blatt", "Zelle", "Meldung",
+                                                   "Wert (unverändert, als Text)"]
+
+
+def test_edge_settlement_kamen(written) -> None:
+    f, v, _ = written
+    ws, wv = f["Kanten"], v["Kanten"]
+    r = find_row(ws, A="Stadt Bergkamen", B="Stadt Kamen")
+    assert wv[f"G{r}"].value == 47500.0  # Förderfähig Teilbaum (10/12 of 57.000)
+    assert wv[f"J{r}"].value == 57000.0
+    assert wv[f"K{r}"].value == 9500.0
+    assert wv[f"L{r}"].value == "Rückforderung"
+    assert ws[f"K{r}"].value == f"=ROUND(J{r}-G{r},2)"
+    assert ws[f"J{r}"].value == f"=ROUND(H{r}-I{r},2)"
+    assert ws[f"G{r}"].value.startswith("='Monatsmatrix'!I")
+    assert ws[f"K{r}"].number_format == '#,##0.00 "€"'
+    assert ws[f"N{r}"].number_format == "DD.MM.YYYY"
+    assert wv[f"N{r}"].value == datetime(2024, 3, 31)
+    hub = find_row(ws, A="Kreis Unna", B="Stadt Bergkamen")
+    assert (wv[f"D{hub}"].value, wv[f"E{hub}"].value, wv[f"G{hub}"].value, wv[f"K{hub}"].value) == (
+        2.5, 142500.0, 133000.0, 9500.0)
+    land = find_row(ws, A="Bezirksregierung Arnsberg")
+    assert (wv[f"D{land}"].value, wv[f"E{land}"].value) == (18.0, 1026000.0)
+
+
+def test_allocation_formulas_use_named_parameters(written) -> None:
+    f, v, _ = written
+    ws, wv = f["Zuteilung"], v["Zuteilung"]
+    r = find_row(ws, D="Stadt Bergkamen")
+    assert ws[f"J{r}"].value == "=Pauschale_2023"
+    assert ws[f"K{r}"].value == f"=ROUND(I{r}*J{r},2)"
+    assert (wv[f"I{r}"].value, wv[f"J{r}"].value, wv[f"K{r}"].value) == (2.5, 57000.0, 142500.0)
+    assert f.defined_names["Pauschale_2023"].attr_text == "'Parameter'!$C$5"
+    assert v["Parameter"]["C5"].value == 57000.0
+    assert f.defined_names["Stichtag"].attr_text.startswith("'Deckblatt'!$B$")
+    total = find_row(ws, A="Summe")
+    assert wv[f"H{total}"].value == 18.0  # own posts of all levels = the Bescheid
+    assert wv[f"L{total}"].value == 1026000.0
+
+
+def test_month_matrix_kamen(written) -> None:
+    f, v, _ = written
+    ws, wv = f["Monatsmatrix"], v["Monatsmatrix"]
+    feb = find_row(ws, A="Stadt Kamen", D=2)
+    dec = find_row(ws, A="Stadt Kamen", D=12)
+    assert wv[f"F{feb}"].value == 0 and wv[f"H{feb}"].value == 0
+    assert wv[f"H{dec}"].value == 47500.0
+    assert wv[f"K{dec}"].value == 57000.0 and wv[f"L{dec}"].value == 9500.0
+    assert ws[f"H{dec}"].value == f"=ROUND(H{dec - 1}+G{dec},2)"
+    hub_dec = find_row(ws, A="Stadt Bergkamen", D=12)
+    assert wv[f"I{hub_dec}"].value == 133000.0
+    assert ws[f"I{hub_dec}"].value == f"=ROUND(H{hub_dec}+I{dec}+I{find_row(ws, A='Gemeinde Bönen', D=12)},2)"
+
+
+def test_cover_sheet_and_protocol(written) -> None:
+    f, v, _ = written
+    wv = v["Deckblatt"]
+    labels = {wv[f"A{r}"].value: wv[f"B{r}"].value for r in range(1, 20)}
+    assert labels["Lauf-ID"] == "2023-12-20240105T080000-abc123"
+    assert labels["Gesamtstatus"] == "Abweichungen"
+    assert labels["Summe Rückforderungen (alle Kanten)"] == 28500.0
+    assert labels["Befunde: Hinweise"] == 4
+    assert labels["Zeitpunkt des Laufs"] == datetime(2024, 1, 5, 8, 0)
+    p = v["Prüfprotokoll"]
+    texts = [c.value for row in p.iter_rows() for c in row if c.value is not None]
+    assert "Name, Geburtsdatum" in texts  # dropped personal-data columns are listed
+    assert "a" * 64 in texts
+    r = find_row(f["Prüfprotokoll"], A="Stadt Bergkamen")
+    assert (p[f"C{r}"].value, p[f"F{r}"].value, p[f"G{r}"].value, p[f"H{r}"].value) == (
+        142500.0, 142500.0, 0.0, "eingehalten")
+    assert f["Prüfprotokoll"][f"H{r}"].value == f'=IF(F{r}<=C{r},"eingehalten","VERLETZT")'
+
+
+def test_interest_sheet(written) -> None:
+    f, v, _ = written
+    ws, wv = f["Zinsen"], v["Zinsen"]
+    r = find_row(ws, A="RF-2023-01", B="Stadt Bergkamen")
+    assert (wv[f"H{r}"].value, wv[f"I{r}"].value) == (92, 128.58)
+    p1 = find_row(wv, A="RF-2023-01", D=46)
+    assert wv[f"I{p1}"].value == 55.31 and wv[f"G{p1}"].value == pytest.approx(4.62)
+    assert ws[f"I{p1}"].value == f"=ROUND(H{p1}*G{p1}/100*D{p1}/365,2)"
+    assert wv[f"I{p1 + 1}"].value == 73.27
+
+
+def test_input_text_is_inert(written) -> None:
+    f, _, _ = written
+    seen = []
+    for sheet in ("Zahlungen", "Besetzung", "Befunde", "Parameter"):
+        for row in f[sheet].iter_rows():
+            for c in row:
+                if c.value in (INJECT_LINK, INJECT_DDE, "-5", "@SUM(1)"):
+                    assert c.data_type == "s", (sheet, c.coordinate)
+                    seen.append((sheet, c.value))
+    assert ("Zahlungen", INJECT_LINK) in seen and ("Zahlungen", INJECT_DDE) in seen
+    assert ("Zahlungen", "-5") in seen and ("Zahlungen", "@SUM(1)") in seen
+    assert ("Besetzung", INJECT_LINK) in seen and ("Befunde", INJECT_LINK) in seen
+    assert ("Parameter", INJECT_LINK) in seen and ("Parameter", INJECT_DDE) in seen
+    assert not any(c.hyperlink for row in f["Zahlungen"].iter_rows() for c in row)
+
+
+def test_detail_sheets_have_sources_tables_and_protection(written) -> None:
+    f, v, _ = written
+    ws = f["Zahlungen"]
+    assert [c.value for c in ws[4]][-3:] == ["Quelldatei", "Quellblatt", "Quellzeile"]
+    r = find_row(ws, B="Stadt Bergkamen", C="Stadt Kamen", K=6)
+    assert ws[f"I{r}"].value == "zahlungen_bergkamen.xlsx"
+    assert v["Zahlungen"][f"D{find_row(ws, A='Summe')}"].value == 92625.0
+    assert ws.freeze_panes == "A5"
+    assert "Tabelle_Zahlungen" in ws.tables
+    for name in ("Zuteilung", "Monatsmatrix", "Kanten", "Befunde", "Prüfprotokoll", "Deckblatt"):
+        assert f[name].protection.sheet, name
+    # no personal-data column reaches the output (only canonical, pseudonymous columns)
+    heads = [c.value for c in f["Besetzung"][4]]
+    assert "Name" not in heads and "Personal-ID (Pseudonym)" in heads
+
+
+def test_charts_present(written) -> None:
+    _, _, path = written
+    import zipfile
+
+    names = zipfile.ZipFile(path).namelist()
+    charts = [n for n in names if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2 * 12  # per recipient: VzÄ chart and money chart
+    xml = zipfile.ZipFile(path).read("xl/charts/chart1.xml").decode()
+    assert "Monatsmatrix" in xml and "<c:lineChart>" in xml
+
+
+def test_document_properties(written) -> None:
+    f, _, _ = written
+    assert f.properties.created == datetime(2024, 1, 5, 8, 0)
+    assert f.properties.modified == datetime(2024, 1, 5, 8, 0)
+    props = {p.name: p.value for p in f.custom_doc_props.props}
+    assert props["Lauf-ID"] == "2023-12-20240105T080000-abc123"
+    assert props["Eingabe 001"] == "bescheid_2023.xlsx SHA-256 " + "a" * 64
+
+
+def test_deterministic(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_abgleich(build_result(), a)
+    write_abgleich(build_result(), b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_streamed_mode_same_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(abgleich, "STREAM_THRESHOLD", 0)
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_abgleich(build_result(), a)
+    write_abgleich(build_result(), b)
+    assert a.read_bytes() == b.read_bytes()
+    v = openpyxl.load_workbook(a, data_only=True)
+    ws = v["Kanten"]
+    r = find_row(ws, A="Stadt Bergkamen", B="Stadt Kamen")
+    assert ws[f"K{r}"].value == 9500.0
+    assert not v["Zahlungen"].tables  # constant_memory: autofilter instead of tables
+    assert v["Zahlungen"].auto_filter.ref == "A4:K9"
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "Abgleich.xlsx"
+    target.write_bytes(b"old")
+
+    def boom(self: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(abgleich._Abgleich, "_zinsen", boom)
+    with pytest.raises(RuntimeError):
+        write_abgleich(build_result(), target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["Abgleich.xlsx"]
+
+
+def test_empty_tables(tmp_path: Path) -> None:
+    path = write_abgleich(empty_result(), tmp_path / "leer.xlsx")
+    v = openpyxl.load_workbook(path, data_only=True)
+    assert v.sheetnames == SHEETS
+    assert v["Zahlungen"]["A5"].value == "Keine Einträge."
+    assert v["Befunde"]["A5"].value == "Keine Befunde."
+    assert v["Korrekturen"]["A5"].value == "Keine rückwirkenden Korrekturen."
+    assert v["Zinsen"]["A5"].value == "Keine Zinsforderungen."
+    assert v["Deckblatt"]["B12"].value == 0  # no findings
+
+
+def test_split_over_row_limit_never_truncates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 9)  # 3 data rows per sheet with a totals row, 5 without
+    path = write_abgleich(build_result(), tmp_path / "split.xlsx")
+    f = openpyxl.load_workbook(path, data_only=True)
+    assert "Zahlungen (2)" in f.sheetnames and "Zahlungen (3)" not in f.sheetnames
+    assert f["Zahlungen"]["A2"].value.startswith("Teil 1 von 2: Zeilen 1–3 von 5.")
+    rows = [f[s].cell(r, 2).value for s in ("Zahlungen", "Zahlungen (2)") for r in range(5, 8)]
+    assert rows.count("Stadt Bergkamen") == 4 and rows.count("Kreis Unna") == 1
+    month_sheets = [s for s in f.sheetnames if s.startswith("Monatsmatrix")]
+    assert sum(f[s].max_row - 4 for s in month_sheets) == len(build_result().monate)
+    assert f["Deckblatt"]["B13"].value == 4  # COUNTIF over both parts of Befunde
