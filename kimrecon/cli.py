@@ -236,7 +236,7 @@ def history(
     """Frühere Läufe aus dem Laufbuch anzeigen."""
     from kimrecon.ledger import open_ledger, render_history, render_run
 
-    ledger = open_ledger(db, fall)
+    ledger = open_ledger(db, fall, create=False)
     if run:
         detail = ledger.run(run)
         if detail is None:
@@ -314,19 +314,28 @@ def main() -> None:
     except UsageError as exc:
         err_console.print(f"[red]Fehler:[/red] {exc}")
         sys.exit(2)
+    except OSError as exc:
+        err_console.print(f"[red]Datei- oder Ordnerfehler:[/red] {exc.strerror or exc} ({exc.filename or ''})")
+        err_console.print("Bitte Pfad und Schreibrechte prüfen; Eingaben wurden nicht verändert.")
+        sys.exit(2)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         err_console.print("Abgebrochen.")
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
-        import click
+        from typer.exceptions import Abort, TyperException
 
-        if isinstance(exc, click.exceptions.ClickException):
+        if isinstance(exc, TyperException):
             err_console.print(f"[red]Fehler in den Argumenten:[/red] {exc.format_message()}")
             err_console.print("Hilfe: kimrecon --help")
             sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, Abort):
+            sys.exit(2)
+        from kimrecon.ledger import LedgerError
+
+        if isinstance(exc, LedgerError):
+            err_console.print(f"[red]Laufbuch:[/red] {exc}")
             sys.exit(2)
         if _state["debug"]:
             raise

@@ -137,6 +137,8 @@ def reconcile_case(
         from kimrecon.ledger import open_ledger
 
         _tell(progress, "Laufbuch")
+        if ledger_dir is not None:
+            ledger_dir.mkdir(parents=True, exist_ok=True)
         ledger = open_ledger(db_url, ledger_dir or case_dir)
         repeat_of = ledger.find_repeat(result)
         if repeat_of is None:

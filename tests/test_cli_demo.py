@@ -108,7 +108,7 @@ def test_reconcile_json_matches_spec_object(tmp_path):
                      "saldo": "9500.00", "vzae_zugeteilt": "1"}
     assert edges[("Stadt Bergkamen", "Gemeinde Bönen", 2023)]["saldo"] == "0.00"
     assert edges[("Kreis Unna", "Stadt Lünen", 2023)]["saldo"] == "0.00"
-    assert len(obj["kanten"]) == 12  # Land → Kreis, 9 direct towns, Bergkamen → Kamen and Bönen
+    assert len(obj["kanten"]) == 11  # Land → Kreis, 8 direct towns, Bergkamen → Kamen and Bönen
     assert all(f["schwere"] == "Hinweis" for f in obj["befunde"])
     assert proc.stderr.strip() == ""  # no progress output with --json / not a terminal
 
