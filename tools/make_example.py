@@ -63,7 +63,10 @@ STAFF: dict[str, list[tuple[str, str, dt.date, dt.date | None, float]]] = {
     # Bergkamen fills its 1,0 VzÄ with two half posts (R4b: the cap is per recipient)
     "Stadt Bergkamen": [("BK-1", "BK-P01", D(2021, 1, 1), None, 19.5), ("BK-2", "BK-P02", D(2022, 1, 1), None, 19.5)],
     # Kamen: the post was vacant in January and February 2023 (spec §4 worked check)
-    "Stadt Kamen": [("KA-1", "KA-P01", D(2021, 1, 1), D(2022, 12, 31), 39), ("KA-1", "KA-P02", D(2023, 3, 1), None, 39)],
+    "Stadt Kamen": [
+        ("KA-1", "KA-P01", D(2021, 1, 1), D(2022, 12, 31), 39),
+        ("KA-1", "KA-P02", D(2023, 3, 1), None, 39),
+    ],
     "Gemeinde Bönen": [("BÖ-1", "BÖ-P01", D(2022, 1, 1), None, 19.5)],
 }
 NAMES = {"KA-P01": "Müller, Anna", "KA-P02": "Yılmaz, Deniz"}  # Kamen's sheet carries names (dropped on import)
