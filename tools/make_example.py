@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -100,7 +101,20 @@ def _save(wb: Workbook, name: str) -> None:
     wb.properties.created = FIXED
     wb.properties.modified = FIXED
     wb.properties.lastModifiedBy = "kimrecon Beispiel"
-    wb.save(OUT / name)
+    path = OUT / name
+    wb.save(path)
+    _fix_zip_times(path)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the xlsx container with fixed member timestamps so that regeneration is byte-identical."""
+    with zipfile.ZipFile(path) as src:
+        members = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2023, 12, 31, 12, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, data)
 
 
 def bescheid() -> None:
