@@ -69,3 +69,28 @@ def pdf_pages(pdf: Path) -> int:
     """Number of pages of a PDF written by LibreOffice (counts the page objects)."""
     data = pdf.read_bytes()
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+
+
+def formula_mismatches(original: Path, recalculated: Path, tolerance: float = 5e-7) -> tuple[int, list[str]]:
+    """Compare every formula cell's cached value in ``original`` with LibreOffice's recomputed value.
+
+    Returns the number of formula cells and a list of mismatches ("Blatt!A1: =F cached → recomputed").
+    """
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(original)
+    cached = openpyxl.load_workbook(original, data_only=True)
+    recomputed = openpyxl.load_workbook(recalculated, data_only=True)
+    count, bad = 0, []
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                count += 1
+                a = cached[ws.title][cell.coordinate].value
+                b = recomputed[ws.title][cell.coordinate].value
+                numbers = isinstance(a, int | float) and isinstance(b, int | float)
+                if not (a == b or (numbers and abs(a - b) <= tolerance)):
+                    bad.append(f"{ws.title}!{cell.coordinate}: {cell.value} {a!r} → {b!r}")
+    return count, bad

@@ -348,13 +348,9 @@ class _Abgleich:
                               table=self.table, empty_note="Keine Monatswerte.")
             return
         emp = m["empfaenger"].astype(str).tolist()
-        jahr = [int(x) for x in m["jahr"].tolist()]
-        mon = [int(x) for x in m["monat"].tolist()]
-        f_m = [int(x) for x in m["foerderfaehig_cent"].tolist()]
-        f_k = [int(x) for x in m["foerderfaehig_kumuliert_cent"].tolist()]
-        a_m = [int(x) for x in m["ausgezahlt_cent"].tolist()]
-        a_k = [int(x) for x in m["ausgezahlt_kumuliert_cent"].tolist()]
-        saldo = [int(x) for x in m["saldo_kumuliert_cent"].tolist()]
+        jahr, mon, f_m, f_k, a_m, a_k, saldo = (
+            _ints(m, c) for c in ("jahr", "monat", "foerderfaehig_cent", "foerderfaehig_kumuliert_cent",
+                                  "ausgezahlt_cent", "ausgezahlt_kumuliert_cent", "saldo_kumuliert_cent"))
         teil = [a - s for a, s in zip(a_k, saldo, strict=True)]  # Förderfähig_Teilbaum kumuliert (R5)
         teil_of = {(e, j, mm): t for e, j, mm, t in zip(emp, jahr, mon, teil, strict=True)}
         split = self.layout.mat_split
@@ -808,6 +804,15 @@ def _tree_order(allotments: Sequence[Allotment]) -> list[Allotment]:
             stack.extend(reversed(kids.get(a.empfaenger, [])))
         out.extend(a for a in year if a.empfaenger not in seen)  # a cycle: keep every row anyway
     return out
+
+
+def _ints(frame: Any, column: str) -> list[int]:
+    """An integer column as Python ints (missing values count as 0), vectorised."""
+    import pandas as pd
+
+    if column not in frame.columns:
+        return [0] * len(frame)
+    return pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64").tolist()  # type: ignore[no-any-return]
 
 
 def _money_f(v: object) -> object:

@@ -1,0 +1,74 @@
+"""Real LibreOffice: every formula recomputes to its cached value; the Verwendungsnachweis prints on 1–2 A4 pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from libreoffice import convert, formula_mismatches, pdf_pages, recalculate, soffice
+from write_support import build_result, empty_result
+
+from kimrecon.write.abgleich import write_abgleich
+from kimrecon.write.fehlerbericht import write_fehlerbericht
+from kimrecon.write.nachweis import nachweis_empfaenger, nachweis_filename, write_nachweis
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    soffice()
+    out = tmp_path_factory.mktemp("lo")
+    result = build_result()
+    books = {
+        "abgleich": write_abgleich(result, out / "Abgleich_2023-12.xlsx"),
+        "abgleich_leer": write_abgleich(empty_result(), out / "Abgleich_leer.xlsx"),
+        "fehlerbericht": write_fehlerbericht(result.befunde, out / "Fehlerbericht.xlsx", dateien=result.dateien),
+    }
+    for name in nachweis_empfaenger(result, 2023):
+        books[f"nw:{name}"] = write_nachweis(result, 2023, name, out / nachweis_filename(2023, name))
+    # a sanity workbook whose cached value is wrong on purpose: proves recalculation really happens
+    sanity = out / "sanity.xlsx"
+    wb = xlsxwriter.Workbook(str(sanity))
+    ws = wb.add_worksheet("A")
+    ws.write_number(0, 0, 2)
+    ws.write_formula(0, 1, "=A1*3", None, 5)
+    wb.close()
+    books["sanity"] = sanity
+    return books
+
+
+@pytest.fixture(scope="module")
+def recalculated(workbooks: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    names = list(workbooks)
+    outs = recalculate([workbooks[n] for n in names], tmp_path_factory.mktemp("recalc"))
+    return dict(zip(names, outs, strict=True))
+
+
+def test_recalculation_is_forced(recalculated: dict[str, Path]) -> None:
+    assert openpyxl.load_workbook(recalculated["sanity"], data_only=True)["A"]["B1"].value == 6
+
+
+def test_every_formula_recomputes_to_its_cached_value(workbooks: dict[str, Path],
+                                                       recalculated: dict[str, Path]) -> None:
+    total = 0
+    for name, original in workbooks.items():
+        if name == "sanity":
+            continue
+        count, bad = formula_mismatches(original, recalculated[name])
+        assert not bad, f"{name}: {bad[:10]}"
+        total += count
+    assert total > 1000  # the Abgleich alone has several hundred live formulas
+
+
+def test_nachweis_prints_on_one_or_two_a4_pages(workbooks: dict[str, Path],
+                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = tmp_path_factory.mktemp("pdf")
+    names = [n for n in workbooks if n.startswith("nw:")]
+    pdfs = convert([workbooks[n] for n in names], "pdf", base / "out", base)
+    pages = {n: pdf_pages(p) for n, p in zip(names, pdfs, strict=True)}
+    assert len(pages) == 12
+    assert all(1 <= p <= 2 for p in pages.values()), pages
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdfs[0].read_bytes())
+    assert box and (round(float(box[1])), round(float(box[2]))) == (595, 842)  # A4 portrait
