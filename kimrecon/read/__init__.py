@@ -9,7 +9,7 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
-from kimrecon.read.files import discover, load_file
+from kimrecon.read.files import READER_ERRORS, discover, load_file, release
 from kimrecon.read.sheet import empty_frame, read_sheet
 
 __all__ = ["read_case"]
@@ -30,12 +30,17 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
         loaded = load_file(path, name)
         infos.append(loaded.info)
         findings.extend(loaded.findings)
-        for raw in loaded.sheets:
-            result = read_sheet(raw, name, len(sheets))
-            findings.extend(result.findings)
-            if result.info is not None and result.frame is not None and result.kind is not None:
-                sheets.append(result.info)
-                parts[result.kind].append(result.frame)
+        try:
+            for raw in loaded.sheets:
+                result = read_sheet(raw, name, len(sheets))
+                findings.extend(result.findings)
+                if result.info is not None and result.frame is not None and result.kind is not None:
+                    sheets.append(result.info)
+                    parts[result.kind].append(result.frame)
+        except READER_ERRORS as exc:  # a reader failing inside a sheet makes the file unusable
+            findings.append(finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=" ".join(str(exc).split())[:160]))
+        finally:
+            release(path)
     frames: dict[Kind, pd.DataFrame] = {}
     for kind in Kind:
         chunks = [f for f in parts[kind] if len(f)]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 import tomllib
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import InputFile
@@ -23,12 +26,29 @@ CONFIG_NAME = "kimrecon.toml"
 
 @dataclass
 class RawSheet:
-    """One sheet as a grid: ``rows[i][j]`` is the value of Excel row i+1, column j+1."""
+    """One sheet: its first rows for finding the header, and its data region on demand.
+
+    Row and column indices are 0-based and absolute (row 0 = Excel row 1, column 0 = "A");
+    blank cells are NA.
+    """
 
     name: str
-    rows: list[list[object]]
+    cells: pd.DataFrame | None = None  # the whole grid, when it was loaded whole (CSV, small sheets)
     hidden_cols: frozenset[int] = frozenset()  # 0-based indices of hidden columns
     merged: tuple[tuple[int, int, int, int], ...] = ()  # (row1, col1, row2, col2), 0-based, inclusive
+    source: Path | None = None  # workbook to load the region from (fastexcel), when ``cells`` is None
+
+    def head(self, n: int) -> pd.DataFrame:
+        """The first ``n`` rows as raw values."""
+        if self.cells is None:
+            return _fastexcel_head(self, n)
+        return self.cells.iloc[:n]
+
+    def region(self, first: int, exact: set[int]) -> pd.DataFrame:
+        """Rows from ``first`` on, typed per column; ``exact`` columns keep each cell's own type."""
+        if self.cells is not None:
+            return self.cells.iloc[first:]
+        return _fastexcel_region(self, first, exact)
 
 
 @dataclass
@@ -170,17 +190,81 @@ def _has_macros(path: Path) -> bool:
 
 
 def _load_calamine(path: Path) -> list[RawSheet]:
-    from python_calamine import CalamineWorkbook
+    """Every worksheet of a workbook; cells are loaded lazily through fastexcel."""
+    import fastexcel
 
-    wb = CalamineWorkbook.from_path(str(path))
-    out: list[RawSheet] = []
-    for meta in wb.sheets_metadata:
-        if str(getattr(meta, "typ", "WorkSheet")).lower().endswith("chartsheet"):
-            continue
-        sheet = wb.get_sheet_by_name(meta.name)
-        rows = sheet.to_python(skip_empty_area=False)
-        out.append(RawSheet(name=meta.name, rows=[list(r) for r in rows]))
-    return out
+    reader = fastexcel.read_excel(str(path))
+    _READERS[path] = reader
+    return [RawSheet(name=name, source=path) for name in reader.sheet_names]
+
+
+_READERS: dict[Path, object] = {}
+
+
+def _reader_errors() -> tuple[type[BaseException], ...]:
+    import fastexcel
+    import python_calamine
+
+    return (fastexcel.FastExcelError, python_calamine.CalamineError, OSError, zipfile.BadZipFile, UnicodeError)
+
+
+READER_ERRORS = _reader_errors()
+
+
+def release(path: Path) -> None:
+    """Forget the open reader of a workbook once its sheets are read."""
+    _READERS.pop(path, None)
+logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype guesses are ours to judge, not log noise
+
+
+def _columns_by_position(frame: pd.DataFrame, sheet: object) -> pd.DataFrame:
+    cols = [c.absolute_index for c in sheet.available_columns()]  # type: ignore[attr-defined]
+    frame.columns = cols
+    return frame
+
+
+def _fastexcel_head(raw: RawSheet, n: int) -> pd.DataFrame:
+    reader = _READERS[raw.source]  # type: ignore[index]
+    sheet = reader.load_sheet(  # type: ignore[attr-defined]
+        raw.name, header_row=None, skip_rows=0, n_rows=n, dtypes="string", whitespace_as_null=True
+    )
+    frame = _columns_by_position(sheet.to_pandas(), sheet).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+_TEXTUAL = ("string", "null")
+
+
+def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFrame:
+    reader = _READERS[raw.source]  # type: ignore[index]
+    sheet = reader.load_sheet(  # type: ignore[attr-defined]
+        raw.name, header_row=None, skip_rows=first, schema_sample_rows=None, whitespace_as_null=True
+    )
+    infos = {c.absolute_index: c.dtype for c in sheet.available_columns()}
+    frame = _columns_by_position(sheet.to_pandas(), sheet)
+    frame.index = pd.RangeIndex(first, first + len(frame))
+    mixed = [c for c in exact if infos.get(c) == "string"]
+    if mixed:  # text among numbers or dates: take each cell with its own type from calamine
+        from python_calamine import CalamineWorkbook
+
+        rows = CalamineWorkbook.from_path(str(raw.source)).get_sheet_by_name(raw.name).to_python(
+            skip_empty_area=False
+        )
+        full = grid(rows)
+        for c in mixed:
+            col = full[c] if c in full.columns else pd.Series(dtype=object)
+            frame[c] = col.reindex(frame.index).astype(object)
+    return frame
+
+
+def grid(rows: list[list[object]]) -> pd.DataFrame:
+    """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
+    frame = pd.DataFrame(rows, dtype=object)
+    if frame.empty:
+        return frame
+    frame.columns = range(frame.shape[1])
+    frame = frame.mask(frame.eq(""))
+    return frame.where(frame.notna(), None)
 
 
 def _decode(data: bytes) -> str:
@@ -199,7 +283,7 @@ def _load_csv(path: Path) -> RawSheet:
     delim = ";" if counts[";"] else max(counts, key=lambda d: counts[d]) if any(counts.values()) else ";"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"')
     rows: list[list[object]] = [list(r) for r in reader]
-    return RawSheet(name=path.stem, rows=rows)
+    return RawSheet(name=path.stem, cells=grid(rows))
 
 
 # --- structure from the OOXML parts: hidden columns and merged cells (cheap regex over the XML) ---
@@ -253,6 +337,7 @@ def _add_structure(path: Path, sheets: list[RawSheet]) -> None:
                     by_name[_xml_unescape(a.get("name", ""))] = target if target.startswith("xl/") else "xl/" + target
             for sheet in sheets:
                 part = by_name.get(sheet.name)
+                part = part.replace("xl/xl/", "xl/") if part else part
                 if not part or part not in zf.namelist():
                     continue
                 data = zf.read(part)
@@ -264,7 +349,8 @@ def _add_structure(path: Path, sheets: list[RawSheet]) -> None:
                         for c in range(int(a.get("min", "1")) - 1, int(a.get("max", "1"))):
                             hidden.add(c)
                 merges = []
-                for c1, r1, c2, r2 in _MERGE.findall(data):
+                tail = data.rfind(b"</sheetData>")
+                for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0)):
                     merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
                 sheet.hidden_cols = frozenset(hidden)
                 sheet.merged = tuple(merges)

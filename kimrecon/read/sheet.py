@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import COLUMNS, Kind, SheetInfo
 from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
-from kimrecon.read.spec import ColumnSpec, KindSpec, all_specs, common_spec, fold
+from kimrecon.read.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold
 
 HEADER_SCAN_ROWS = 30  # the header must start within the first rows of a sheet
 SKIP_SHEET_PREFIXES = ("beispiel", "anleitung", "ausfuellhilfe", "erlaeuterung", "hinweise", "muster")
@@ -71,14 +73,17 @@ def _row_labels(rows: list[list[object]], r: int) -> dict[int, str]:
     return {c: t for c, v in enumerate(rows[r]) if (t := _label(v))}
 
 
-def _merged_fill(sheet: RawSheet, r: int, labels: dict[int, str]) -> dict[int, str]:
-    """Spread a merged header cell's text over every column it spans in row r."""
+def _merged_fill(
+    merged: tuple[tuple[int, int, int, int], ...], rows: list[list[object]], r: int, labels: dict[int, str]
+) -> dict[int, str]:
+    """Spread a merged header cell's text over every column (and row) it spans in row r."""
     out = dict(labels)
-    for r1, c1, r2, c2 in sheet.merged:
-        if r1 <= r <= r2 and (c1 in labels or (r1 < len(sheet.rows) and _label(_cell(sheet.rows, r1, c1)))):
-            text = labels.get(c1) or _label(_cell(sheet.rows, r1, c1))
-            for c in range(c1, c2 + 1):
-                out.setdefault(c, text)
+    for r1, c1, r2, c2 in merged:
+        if r1 <= r <= r2:
+            text = labels.get(c1) or _label(_cell(rows, r1, c1))
+            if text:
+                for c in range(c1, c2 + 1):
+                    out.setdefault(c, text)
     return out
 
 
@@ -119,14 +124,22 @@ def _two_line(upper: dict[int, str], lower: dict[int, str], specs: dict[Kind, Ki
     return out
 
 
-def find_header(sheet: RawSheet, specs: dict[Kind, KindSpec]) -> _Header | None:
+def _head_rows(head: pd.DataFrame) -> list[list[object]]:
+    if head.empty:
+        return []
+    width = int(max(head.columns)) + 1
+    full = head.reindex(columns=range(width))
+    return full.to_numpy(dtype=object).tolist()
+
+
+def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]) -> _Header | None:
     """Find the header row (or pair of rows) among the first rows: the one that names most columns."""
-    rows = sheet.rows
+    rows = _head_rows(head)
     best: _Header | None = None
     best_score = 1  # at least two known columns make a header
     limit = min(len(rows), HEADER_SCAN_ROWS)
     for r in range(limit):
-        labels = _merged_fill(sheet, r, _row_labels(rows, r))
+        labels = _merged_fill(sheet.merged, rows, r, _row_labels(rows, r))
         if not labels:
             continue
         m = _match_all(labels, specs)
@@ -134,7 +147,7 @@ def find_header(sheet: RawSheet, specs: dict[Kind, KindSpec]) -> _Header | None:
         if sc > best_score:
             best, best_score = _Header(r, r, labels, m), sc
         if r + 1 < len(rows):
-            lower = _merged_fill(sheet, r + 1, _row_labels(rows, r + 1))
+            lower = _merged_fill(sheet.merged, rows, r + 1, _row_labels(rows, r + 1))
             if lower:
                 joined = _two_line(labels, lower, specs)
                 m2 = _match_all(joined, specs)
@@ -188,9 +201,12 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
     where = SourceRef(datei, sheet.name)
     if fold(sheet.name).startswith(SKIP_SHEET_PREFIXES):
         return SheetResult(None, None, None)
-    if not any(not _is_blank(v) for r in sheet.rows for v in r):
-        return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
-    header = find_header(sheet, specs)
+    head = sheet.head(HEADER_SCAN_ROWS + 1)
+    if head.empty or not head.notna().to_numpy().any():
+        rest = sheet.region(HEADER_SCAN_ROWS + 1, set())
+        if rest.empty or not rest.notna().to_numpy().any():
+            return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
+    header = find_header(head, sheet, specs)
     if header is None:
         return SheetResult(None, None, None, [finding(Code.BLATT_UNBEKANNT, where, severity=Severity.HINWEIS)])
     ties, kind = classify(header, specs, sheet.name, datei)
@@ -244,24 +260,20 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
             found.append(finding(Code.SPALTE_FEHLT, ref(hrow, None), spalte=cspec.header))
 
     # data rows: everything below the header, minus blank rows, total rows and footnotes
-    start = header.row + 1
-    data = sheet.rows[start:]
-    mapped = sorted(columns.values())
-    excel_rows = list(range(start + 1, start + 1 + len(data)))
-    raw = pd.DataFrame(
-        {c: [r[c] if c < len(r) else None for r in data] for c in mapped},
-        index=pd.Index(excel_rows, name="_zeile"),
-        dtype=object,
-    )
-    kinds_of_row = _row_kinds(data, mapped, common, excel_rows)
-    keep = [z for z, k in zip(excel_rows, kinds_of_row, strict=True) if k == "data"]
-    summen = [z for z, k in zip(excel_rows, kinds_of_row, strict=True) if k == "summe"]
+    exact = {c for n, c in columns.items() if spec.columns[n].type not in ("text", "ags")}
+    data = sheet.region(header.row + 1, exact)
+    data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
+    required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
+    row_kind = _row_kinds(data, sorted(columns.values()), required, common)
+    keep = data.index[row_kind == "data"]
+    summen = data.index[row_kind == "summe"]
+    wanted = data.index[(row_kind == "data") | (row_kind == "summe")]
 
-    frame = pd.DataFrame(index=pd.Index(keep, name="_zeile"))
+    frame = pd.DataFrame(index=keep)
     parsed_all: dict[str, pd.Series] = {}
     for name, c in columns.items():
         cspec = spec.columns[name]
-        col = raw[c]
+        col = data[c].loc[wanted]
         parsed = _parse(cspec, col)
         for target, series in parsed.items():
             if target == "_bad":
@@ -274,7 +286,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
 
     # total rows: checked against the rows above, never read as data
     for z in summen:
-        found.extend(_check_total(spec, columns, parsed_all, keep, z, ref))
+        found.extend(_check_total(spec, columns, parsed_all, keep, int(z), ref))
 
     out = _canonical(spec.kind, frame)
     out["_sheet"] = sheet_index
@@ -297,54 +309,69 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     return SheetResult(spec.kind, info, out, found)
 
 
-def _row_kinds(data: list[list[object]], mapped: list[int], common: object, excel_rows: list[int]) -> list[str]:
-    """Label each row below the header: data, blank, summe, footnote."""
-    from kimrecon.read.spec import CommonSpec
+def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
+    """Label each row below the header: data, blank, summe (a total row) or footnote.
 
-    assert isinstance(common, CommonSpec)
-    out: list[str] = []
-    seen_data = False
-    gap = False  # a blank row after data: what follows a gap with a single text is a footnote
-    after_total = False
-    mapped_set = set(mapped)
-    for r in data:
-        filled = [(c, v) for c, v in enumerate(r) if not _is_blank(v)]
-        if not filled or not any(c in mapped_set for c, _ in filled) and not _single_text(filled):
-            if filled and not any(c in mapped_set for c, _ in filled):
-                out.append("footnote")
-            else:
-                out.append("blank")
-                gap = gap or seen_data
+    Rows with every required value present are data without a Python loop; only the few
+    incomplete rows (and rows that mention a total word) are looked at one by one.
+    """
+    n = len(data)
+    kinds = np.full(n, "data", dtype=object)
+    if n == 0:
+        return kinds
+    filled = data.notna()
+    any_cell = filled.to_numpy().any(axis=1)
+    mapped_cols = [c for c in mapped if c in data.columns]
+    complete = filled[required].to_numpy().all(axis=1) if required else filled[mapped_cols].to_numpy().any(axis=1)
+    total_hint = np.zeros(n, dtype=bool)
+    for c in data.columns:
+        col = data[c]
+        if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
             continue
-        texts = [v for _, v in filled if isinstance(v, str)]
+        uniq = pd.unique(col.dropna())
+        hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
+        if hits:
+            total_hint |= col.isin(hits).to_numpy()
+    kinds[~any_cell] = "blank"
+    look = np.flatnonzero(any_cell & (~complete | total_hint))
+    if len(look) == 0:
+        return kinds
+    rows = data.iloc[look].to_numpy(dtype=object).tolist()
+    mapped_set = set(mapped_cols)
+    is_blank_after = np.cumsum(~any_cell)  # blank rows up to and including each position
+    data_pos = np.flatnonzero(any_cell & complete & ~total_hint)
+    first_data = int(data_pos[0]) if len(data_pos) else n
+    after_total = False
+    cols = list(data.columns)
+    for p, values in zip(look, rows, strict=True):
+        cells = [(cols[j], v) for j, v in enumerate(values) if not _is_blank(v)]
+        texts = [v for _, v in cells if isinstance(v, str)]
         if texts and _is_total(texts[0], common):
-            out.append("summe")
+            kinds[p] = "summe"
             after_total = True
             continue
-        if _single_text(filled):
-            text = str(filled[0][1]).strip().casefold()
-            first_col = filled[0][0]
-            if (
-                text.startswith(common.footnote_prefixes)
-                or first_col not in mapped_set
-                or gap
-                or after_total
-            ):
-                out.append("footnote")
+        if not any(c in mapped_set for c, _ in cells):
+            kinds[p] = "footnote"
+            continue
+        gap = first_data < p and is_blank_after[p] - is_blank_after[first_data] > 0
+        if _single_text(cells):
+            text = str(cells[0][1]).strip().casefold()
+            if text.startswith(common.footnote_prefixes) or cells[0][0] not in mapped_set or gap or after_total:
+                kinds[p] = "footnote"
                 continue
-        out.append("data")
-        seen_data = True
-    return out
+        kinds[p] = "data"
+        first_data = min(first_data, int(p))
+    return kinds
+
+
+_TOTAL_START = re.compile(r"^\W*(summe|gesamt|insgesamt|total|zwischensumme|endsumme)", re.IGNORECASE)
 
 
 def _single_text(filled: list[tuple[int, object]]) -> bool:
     return len(filled) == 1 and isinstance(filled[0][1], str)
 
 
-def _is_total(text: str, common: object) -> bool:
-    from kimrecon.read.spec import CommonSpec
-
-    assert isinstance(common, CommonSpec)
+def _is_total(text: str, common: CommonSpec) -> bool:
     f = fold(text)
     return any(f == s or (f.startswith(s) and len(f) <= len(s) + 12) for s in common.summe)
 
@@ -395,7 +422,7 @@ def _check_total(
     spec: KindSpec,
     columns: dict[str, int],
     parsed: dict[str, pd.Series],
-    keep: list[int],
+    keep: pd.Index,
     z: int,
     ref: object,
 ) -> list[Finding]:

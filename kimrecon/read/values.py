@@ -116,25 +116,54 @@ def date_from_text(text: str) -> dt.date | None:
     return None
 
 
-def _types(s: pd.Series) -> pd.Series:
-    return s.map(type)
+class _Cells:
+    """Masks of a raw column by cell type; a homogeneous column is classified without a Python loop."""
 
-
-def _empty_mask(s: pd.Series, types: pd.Series) -> pd.Series:
-    empty = s.isna() | types.eq(type(None))
-    is_str = types.eq(str)
-    if is_str.any():
-        strs = s[is_str]
-        uniq = pd.unique(strs)
-        flags = {u: is_empty_text(u) for u in uniq}
-        empty.loc[is_str] = strs.map(flags).astype(bool)
-    return empty.astype(bool)
+    def __init__(self, s: pd.Series) -> None:
+        n = len(s)
+        false = np.zeros(n, dtype=bool)
+        self.s = s
+        self.num = false
+        self.str = false
+        self.date = false
+        self.other = false
+        na = s.isna().to_numpy(dtype=bool)
+        if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+            self.num = ~na
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            self.date = ~na
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            self.other = ~na
+        else:
+            inferred = pd.api.types.infer_dtype(s, skipna=True)
+            if inferred in ("floating", "integer", "mixed-integer-float", "decimal"):
+                self.num = ~na
+            elif inferred == "string":
+                self.str = ~na
+            elif inferred in ("date", "datetime", "datetime64"):
+                self.date = ~na
+            elif inferred != "empty":
+                types = s.map(type)
+                self.num = types.isin([float, int, np.float64, np.int64]).to_numpy(dtype=bool) & ~na
+                self.str = types.eq(str).to_numpy(dtype=bool)
+                self.date = types.isin([dt.date, dt.datetime, pd.Timestamp]).to_numpy(dtype=bool) & ~na
+                self.other = ~(na | self.num | self.str | self.date)
+        self.empty = na.copy()
+        if self.str.any():
+            strs = s[self.str]
+            blank_str = _map_unique(strs, lambda u: len(u) <= 16 and is_empty_text(u)).to_numpy(dtype=bool)  # type: ignore[arg-type]
+            idx = np.flatnonzero(self.str)
+            self.empty[idx[blank_str]] = True
+            self.str = self.str & ~self.empty
 
 
 def _map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
-    uniq = pd.unique(values)
-    table = {u: func(u) for u in uniq}
-    return values.map(table)
+    """Apply ``func`` once per distinct value (factorised), not once per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [func(u) for u in uniques]
+    results[-1] = None
+    return pd.Series(results[codes], index=values.index, dtype=object)
 
 
 def _scaled_from_decimal(d: Decimal, scale: int) -> int:
@@ -147,43 +176,32 @@ def parse_scaled(s: pd.Series, scale: int, *, percent_ok: bool = False, integral
     ``integral`` demands whole numbers (a year). Floats go through their shortest repr; a vectorised
     fast path handles the floats whose repr has at most log10(scale) decimals exactly.
     """
-    s = s.astype(object)
-    types = _types(s)
-    out = pd.Series(pd.NA, index=s.index, dtype="Int64")
-    bad = pd.Series(False, index=s.index)
-    empty = _empty_mask(s, types)
-    is_float = types.eq(float) & ~empty
-    is_int = (types.eq(int) | types.eq(np.int64)) & ~empty
-    if is_float.any():
-        x = s[is_float].to_numpy(dtype="float64")
+    cells = _Cells(s)
+    values = np.zeros(len(s), dtype="int64")
+    ok = np.zeros(len(s), dtype=bool)
+    bad = np.zeros(len(s), dtype=bool)
+    if cells.num.any():
+        idx = np.flatnonzero(cells.num)
+        x = s.iloc[idx].to_numpy(dtype="float64")
         finite = np.isfinite(x)
         with np.errstate(invalid="ignore", over="ignore"):
             c = np.rint(x * scale)
             fast = finite & (np.abs(x) < 1e12) & (c / scale == x)
         if integral:
-            fast = fast & (c % scale == 0)
-        idx = s.index[is_float]
-        out.loc[idx[fast]] = c[fast].astype("int64")
-        slow = idx[~fast]
-        for i in slow:  # rare: more decimals than the scale holds, or huge; exact via repr
-            v = float(s.at[i])
+            fast &= np.mod(c, scale) == 0
+        values[idx[fast]] = c[fast].astype("int64")
+        ok[idx[fast]] = True
+        for i, v in zip(idx[~fast], x[~fast], strict=True):  # rare: more decimals than the scale, or huge
             if not np.isfinite(v):
-                bad.at[i] = True
+                bad[i] = True
                 continue
-            d = Decimal(repr(v))
-            if integral and d != d.to_integral_value():
-                bad.at[i] = True
-                continue
+            d = Decimal(repr(float(v)))
             n = _scaled_from_decimal(d, scale)
-            if abs(n) >= _INT_LIMIT:
-                bad.at[i] = True
+            if (integral and d != d.to_integral_value()) or abs(n) >= _INT_LIMIT:
+                bad[i] = True
                 continue
-            out.at[i] = n
-    if is_int.any():
-        ints = s[is_int].astype("int64")
-        out.loc[is_int] = ints * scale
-    is_str = types.eq(str) & ~empty
-    if is_str.any():
+            values[i], ok[i] = n, True
+    if cells.str.any():
 
         def conv(text: object) -> int | None:
             d = decimal_from_text(str(text), percent_ok=percent_ok)
@@ -192,16 +210,15 @@ def parse_scaled(s: pd.Series, scale: int, *, percent_ok: bool = False, integral
             n = _scaled_from_decimal(d, scale)
             return n if abs(n) < _INT_LIMIT else None
 
-        parsed = _map_unique(s[is_str], conv)
-        ok = parsed.notna()
-        out.loc[parsed.index[ok]] = parsed[ok].astype("int64")
-        bad.loc[parsed.index[~ok]] = True
-    other = ~(empty | is_float | is_int | is_str)
-    if other.any():
-        bools = types.eq(bool) & other
-        bad.loc[other & ~bools] = True
-        bad.loc[bools] = True
-    return out, bad
+        idx = np.flatnonzero(cells.str)
+        parsed = _map_unique(s.iloc[idx], conv)
+        good = parsed.notna().to_numpy(dtype=bool)
+        values[idx[good]] = parsed[good].astype("int64").to_numpy()
+        ok[idx[good]] = True
+        bad[idx[~good]] = True
+    bad |= cells.date | cells.other
+    out = pd.Series(pd.arrays.IntegerArray(values, ~ok), index=s.index)
+    return out, pd.Series(bad, index=s.index)
 
 
 def parse_int(s: pd.Series) -> Parsed:
@@ -222,37 +239,38 @@ def _date_from_any(v: object) -> object:
 
 def parse_date(s: pd.Series) -> Parsed:
     """Parse dates: real dates, Excel serial numbers, or text "15.02.2023" / "2023-02-15"."""
-    s = s.astype(object)
-    types = _types(s)
-    empty = _empty_mask(s, types)
+    cells = _Cells(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[s]")
-    bad = pd.Series(False, index=s.index)
-    num = (types.eq(float) | types.eq(int)) & ~empty
-    if num.any():
-        x = s[num].astype("float64").to_numpy()
+    bad = np.zeros(len(s), dtype=bool)
+    if cells.num.any():
+        idx = np.flatnonzero(cells.num)
+        x = s.iloc[idx].to_numpy(dtype="float64")
         ok = np.isfinite(x) & (x >= 1) & (x <= _MAX_SERIAL)
         days = np.floor(np.where(ok, x, 0)).astype("int64")
-        base = np.datetime64(EXCEL_EPOCH, "D")
-        vals = (base + days.astype("timedelta64[D]")).astype("datetime64[s]")
-        idx = s.index[num]
-        out.loc[idx[ok]] = vals[ok]
-        bad.loc[idx[~ok]] = True
-    rest = ~(empty | num)
-    if rest.any():
-        is_dt = types.isin([dt.datetime, pd.Timestamp]) & rest
-        if is_dt.any():
-            ts = pd.to_datetime(s[is_dt]).dt.normalize()
-            out.loc[is_dt] = ts.astype("datetime64[s]")
-        other = rest & ~is_dt
-        if other.any():
-            parsed = _map_unique(s[other], _date_from_any)
-            ok = parsed.notna()
-            if ok.any():
-                out.loc[parsed.index[ok]] = pd.to_datetime(parsed[ok].map(dt.date.isoformat)).astype(
-                    "datetime64[s]"
-                )
-            bad.loc[parsed.index[~ok]] = True
-    return out, bad
+        vals = (np.datetime64(EXCEL_EPOCH, "D") + days.astype("timedelta64[D]")).astype("datetime64[s]")
+        out.iloc[idx[ok]] = vals[ok]
+        bad[idx[~ok]] = True
+    if cells.date.any():
+        idx = np.flatnonzero(cells.date)
+        sub = s.iloc[idx]
+        if pd.api.types.is_datetime64_any_dtype(sub.dtype):
+            out.iloc[idx] = sub.dt.normalize().astype("datetime64[s]").to_numpy()
+        else:
+            objs = sub.to_numpy(dtype=object)
+            try:  # date and datetime objects convert in C; a datetime's time of day is dropped
+                days = objs.astype("datetime64[D]")
+            except (TypeError, ValueError):
+                days = np.array([np.datetime64(_date_from_any(v), "D") for v in objs])
+            out.iloc[idx] = days.astype("datetime64[s]")
+    if cells.str.any():
+        idx = np.flatnonzero(cells.str)
+        parsed = _map_unique(s.iloc[idx], _date_from_any)
+        good = parsed.notna().to_numpy(dtype=bool)
+        if good.any():
+            out.iloc[idx[good]] = pd.to_datetime(parsed[good].map(dt.date.isoformat)).astype("datetime64[s]").to_numpy()
+        bad[idx[~good]] = True
+    bad |= cells.other
+    return out, pd.Series(bad, index=s.index)
 
 
 def _text_of(v: object) -> str | None:
@@ -278,13 +296,12 @@ def _text_of(v: object) -> str | None:
 
 def parse_text(s: pd.Series) -> Parsed:
     """Text as written (white space folded); numbers become their shortest text ("2023", "0.5")."""
-    s = s.astype(object)
-    types = _types(s)
-    empty = _empty_mask(s, types)
+    cells = _Cells(s)
+    keep = ~cells.empty
     out = pd.Series(pd.NA, index=s.index, dtype=object)
-    keep = ~empty
     if keep.any():
-        out.loc[keep] = _map_unique(s[keep], _text_of)
+        idx = np.flatnonzero(keep)
+        out.iloc[idx] = _map_unique(s.iloc[idx], _text_of).to_numpy()
     out = out.where(out.notna(), pd.NA)
     return out, pd.Series(False, index=s.index)
 
@@ -300,18 +317,17 @@ def _ags_of(v: object) -> str | None:
 
 def parse_ags(s: pd.Series) -> Parsed:
     """Amtlicher Gemeindeschlüssel: 8 digits; a number loses its leading zero in Excel, so pad it."""
-    s = s.astype(object)
-    types = _types(s)
-    empty = _empty_mask(s, types)
+    cells = _Cells(s)
+    keep = ~cells.empty
     out = pd.Series(pd.NA, index=s.index, dtype=object)
-    bad = pd.Series(False, index=s.index)
-    keep = ~empty
+    bad = np.zeros(len(s), dtype=bool)
     if keep.any():
-        parsed = _map_unique(s[keep], _ags_of)
-        out.loc[keep] = parsed
-        bad.loc[parsed.index[parsed.isna()]] = True
+        idx = np.flatnonzero(keep)
+        parsed = _map_unique(s.iloc[idx], _ags_of)
+        out.iloc[idx] = parsed.to_numpy()
+        bad[idx[parsed.isna().to_numpy(dtype=bool)]] = True
     out = out.where(out.notna(), pd.NA)
-    return out, bad
+    return out, pd.Series(bad, index=s.index)
 
 
 def _bool_of(v: object) -> object:
@@ -331,18 +347,17 @@ def _bool_of(v: object) -> object:
 
 def parse_bool(s: pd.Series) -> Parsed:
     """Yes/no cells: ja/nein, x, wahr/falsch, 1/0, TRUE/FALSE."""
-    s = s.astype(object)
-    types = _types(s)
-    empty = _empty_mask(s, types)
+    cells = _Cells(s)
+    keep = ~cells.empty
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    bad = pd.Series(False, index=s.index)
-    keep = ~empty
+    bad = np.zeros(len(s), dtype=bool)
     if keep.any():
-        parsed = _map_unique(s[keep], _bool_of)
-        ok = parsed.notna()
-        out.loc[parsed.index[ok]] = parsed[ok].astype(bool)
-        bad.loc[parsed.index[~ok]] = True
-    return out, bad
+        idx = np.flatnonzero(keep)
+        parsed = _map_unique(s.iloc[idx], _bool_of)
+        good = parsed.notna().to_numpy(dtype=bool)
+        out.iloc[idx[good]] = parsed[good].astype(bool).to_numpy()
+        bad[idx[~good]] = True
+    return out, pd.Series(bad, index=s.index)
 
 
 def _tagmonat_of(v: object) -> tuple[int, int] | None:
@@ -362,18 +377,17 @@ def _tagmonat_of(v: object) -> tuple[int, int] | None:
 
 def parse_tagmonat(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """A yearly deadline "31.03." → (day, month); a full date counts by its day and month."""
-    s = s.astype(object)
-    types = _types(s)
-    empty = _empty_mask(s, types)
+    cells = _Cells(s)
+    keep = ~cells.empty
     day = pd.Series(pd.NA, index=s.index, dtype="Int64")
     month = pd.Series(pd.NA, index=s.index, dtype="Int64")
-    bad = pd.Series(False, index=s.index)
-    keep = ~empty
+    bad = np.zeros(len(s), dtype=bool)
     if keep.any():
-        parsed = _map_unique(s[keep], _tagmonat_of)
-        ok = parsed.notna()
-        if ok.any():
-            day.loc[parsed.index[ok]] = parsed[ok].map(lambda t: t[0]).astype("int64")
-            month.loc[parsed.index[ok]] = parsed[ok].map(lambda t: t[1]).astype("int64")
-        bad.loc[parsed.index[~ok]] = True
-    return day, month, bad
+        idx = np.flatnonzero(keep)
+        parsed = _map_unique(s.iloc[idx].map(lambda v: v.date() if isinstance(v, pd.Timestamp) else v), _tagmonat_of)
+        good = parsed.notna().to_numpy(dtype=bool)
+        if good.any():
+            day.iloc[idx[good]] = parsed[good].map(lambda t: t[0]).astype("int64").to_numpy()
+            month.iloc[idx[good]] = parsed[good].map(lambda t: t[1]).astype("int64").to_numpy()
+        bad[idx[~good]] = True
+    return day, month, pd.Series(bad, index=s.index)
