@@ -140,10 +140,10 @@ class _Abgleich:
             self.layout.mat_row = {(e, int(j), int(m)): first + i for i, (e, j, m) in enumerate(keys)}
         if self.r.kanten:
             self.layout.kant_range = (first, first + len(self.r.kanten) - 1)
-        for k, (a, b) in enumerate(xlsx.detail_parts(len(self.r.befunde), False)):
-            if b > a:
+        for k, (lo, hi) in enumerate(xlsx.detail_parts(len(self.r.befunde), False)):
+            if hi > lo:
                 name = S_BEF if k == 0 else xlsx.safe_sheet_name(f"{S_BEF} ({k + 1})")
-                self.layout.bef_ranges.append((name, first, first + (b - a) - 1))
+                self.layout.bef_ranges.append((name, first, first + (hi - lo) - 1))
         for jahr in sorted({a.jahr for a in self.r.zuteilungen} | {e.jahr for e in self.r.kanten}):
             rates = Counter(a.pauschale_cent for a in self.r.zuteilungen if a.jahr == jahr)
             if rates:
@@ -237,13 +237,13 @@ class _Abgleich:
         row = top + 1
         quellen = {p.gueltig_ab.year: p.quelle for p in r.parameter
                    if "pauschale" in p.name.casefold() and p.gueltig_ab is not None}
-        for jahr, (name, cents) in self.pauschale_names.items():
-            xlsx.write_text(ws, row, 0, name)
+        for jahr, (pname, cents) in self.pauschale_names.items():
+            xlsx.write_text(ws, row, 0, pname)
             ws.write_string(row, 1, f"Pauschale je VzÄ und Jahr {jahr}")
             ws.write_number(row, 2, xlsx.euro(cents), fm.money)
             ws.write_datetime(row, 3, _dt(date(jahr, 1, 1)), fm.date)
             xlsx.write_text(ws, row, 4, quellen.get(jahr, "Bescheid bzw. Weiterleitungsvertrag (siehe Zuteilung)"))
-            self.wb.define_name(name, f"={xlsx.sheet_ref(S_PARAM, row, 2)}")
+            self.wb.define_name(pname, f"={xlsx.sheet_ref(S_PARAM, row, 2)}")
             row += 1
         ws.write_string(row, 1, "Abrechnungsmodus (R4)")
         xlsx.write_text(ws, row, 2, r.modus)
@@ -253,7 +253,7 @@ class _Abgleich:
         names = Counter(xlsx.defined_name(p.name) for p in r.parameter)
         for p in r.parameter:
             number = _number(p.wert)
-            name = xlsx.defined_name(p.name)
+            name: str | None = xlsx.defined_name(p.name)
             if name and names[name] > 1 and p.gueltig_ab is not None:
                 name = f"{name}_{p.gueltig_ab:%Y%m%d}"
             if number is not None and name and name not in used:
@@ -389,7 +389,7 @@ class _Abgleich:
                     col[i] = F(v.formula.replace("{p}", str(first_row + i - 1)), v.value)
         saldo_col = [F("ROUND(K{r}-I{r},2)", xlsx.euro(s)) for s in saldo]
         art = [F('IF(L{r}>0,"Rückforderung",IF(L{r}<0,"Nachzahlung","ausgeglichen"))', _art(s)) for s in saldo]
-        data: list[list[object]] = [
+        data: list[Sequence[object]] = [
             emp, [self.geber_of.get((e, j)) for e, j in zip(emp, jahr, strict=True)], jahr, mon,
             m["vzae_zugeteilt_e4"].tolist(), m["vzae_besetzt_e4"].tolist(), f_m, col_fk, col_teil, a_m, col_ak,
             saldo_col, art,
@@ -523,7 +523,7 @@ class _Abgleich:
         pcols = [Col("Forderung-ID"), Col("von", "date"), Col("bis", "date"), Col("Tage", "int"),
                  Col("Basiszinssatz", "pct"), Col("Aufschlag (Prozentpunkte)", "pct"), Col("Zinssatz", "pct"),
                  Col("Betrag", "money"), Col("Zinsen", "money")]
-        prows = []
+        prows: list[tuple[object, ...]] = []
         for i, c in enumerate(claims):
             for p in c.perioden:
                 rr = len(prows) + period_header + 2  # 1-based row of this period
@@ -559,7 +559,7 @@ class _Abgleich:
         xlsx.protect_sheet(ws)
 
     # ------------------------------------------------------------------ detail tables
-    def _source_columns(self, frame: Any) -> tuple[list[object], list[object], list[object]]:
+    def _source_columns(self, frame: Any) -> tuple[Sequence[object], Sequence[object], Sequence[object]]:
         n = len(frame)
         if "_datei" in frame.columns:
             return (xlsx.frame_column(frame, "_datei"), xlsx.frame_column(frame, "_blatt"),
@@ -567,8 +567,9 @@ class _Abgleich:
         if "_sheet" in frame.columns:
             idx = xlsx.frame_column(frame, "_sheet")
             sheets = self.r.blaetter
-            datei = [sheets[int(i)].datei if i is not None and int(i) < len(sheets) else None for i in idx]
-            blatt = [sheets[int(i)].blatt if i is not None and int(i) < len(sheets) else None for i in idx]
+            pos = [int(str(i)) if i is not None else len(sheets) for i in idx]
+            datei = [sheets[i].datei if i < len(sheets) else None for i in pos]
+            blatt = [sheets[i].blatt if i < len(sheets) else None for i in pos]
             return datei, blatt, xlsx.frame_column(frame, "_zeile")
         return [None] * n, [None] * n, [None] * n
 
@@ -579,7 +580,7 @@ class _Abgleich:
         known = set(COLUMNS[kind])
         spec = [(c, col) for c, col in spec if c in known]
         cols = [col for _, col in spec] + [Col("Quelldatei"), Col("Quellblatt"), Col("Quellzeile", "int")]
-        data = [xlsx.frame_column(frame, c) for c, _ in spec]
+        data: list[Sequence[object]] = [xlsx.frame_column(frame, c) for c, _ in spec]
         data += list(self._source_columns(frame))
         xlsx.write_detail(self.wb, self.fm, sheet, title, cols, data, n, table=self.table, totals=totals,
                           empty_note="Keine Einträge.")
