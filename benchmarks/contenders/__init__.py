@@ -1,0 +1,1 @@
+"""Contenders of the benchmark, each run as its own process by ``benchmarks.run``."""

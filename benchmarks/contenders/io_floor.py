@@ -1,0 +1,96 @@
+"""The I/O floor: read the case's input cells with fastexcel, write the same output cells with xlsxwriter.
+
+No validation and no computation: the least any tool must spend to read these workbooks and write
+this Abgleich. Usage: ``python -m benchmarks.contenders.io_floor CASE_DIR OUT.xlsx [CELLS.pkl]``.
+
+The output cells come from ``CELLS.pkl``, taken (outside the timing) from the Abgleich workbook a
+kimrecon run wrote for the same case: every sheet, every cell with its value, formula (with its
+cached value) and number format class. Without it, the floor writes the naive pipeline's output
+shape (month matrix per recipient) from the input frames.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from pathlib import Path
+
+TITLE_ROWS = 3
+
+
+def read_inputs(case: Path) -> dict[str, object]:
+    """Every sheet of every workbook into a pandas frame (fastexcel, header under the title block)."""
+    import logging
+
+    import fastexcel
+
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)  # mixed-type columns fall back to text
+    frames: dict[str, object] = {}
+    for p in sorted(case.glob("*.xlsx")):
+        reader = fastexcel.read_excel(str(p))
+        for name in reader.sheet_names:
+            frames[f"{p.name}:{name}"] = reader.load_sheet(name, header_row=TITLE_ROWS).to_pandas()
+    return frames
+
+
+def write_cells(sheets: list[tuple[str, list[list[tuple[str, object, object]]]]], out: Path) -> int:
+    """Write sheets of (kind, value, cached) cells row by row with xlsxwriter's constant_memory mode."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+    fmt = {"date": wb.add_format({"num_format": "DD.MM.YYYY"}), "eur": wb.add_format({"num_format": '#,##0.00 "€"'}),
+           "num": None, "str": None, "bool": None}
+    n = 0
+    for title, rows in sheets:
+        ws = wb.add_worksheet(title)
+        for r, row in enumerate(rows):
+            for c, (kind, value, cached) in enumerate(row):
+                if value is None:
+                    continue
+                n += 1
+                if kind == "formula":
+                    ws.write_formula(r, c, str(value), fmt["eur"], cached)
+                elif kind == "date":
+                    ws.write_datetime(r, c, value, fmt["date"])
+                elif kind in ("num", "eur"):
+                    ws.write_number(r, c, value, fmt[kind])
+                elif kind == "bool":
+                    ws.write_boolean(r, c, bool(value))
+                else:
+                    ws.write_string(r, c, str(value))
+    wb.close()
+    return n
+
+
+def synthetic_output(frames: dict[str, object]) -> list[tuple[str, list[list[tuple[str, object, object]]]]]:
+    """Without reference cells: one row per recipient and month with eight numbers (the month matrix)."""
+    import pandas as pd
+
+    staff = [f for k, f in frames.items() if k.startswith("Besetzung_")]
+    rows: list[list[tuple[str, object, object]]] = [[("str", h, None) for h in
+                                                     ("Empfänger", "Monat", "VzÄ zugeteilt", "VzÄ besetzt",
+                                                      "förderfähig", "ausgezahlt", "Saldo", "kumuliert")]]
+    if staff:
+        df = pd.concat(staff, ignore_index=True)  # type: ignore[arg-type]
+        keys = df[["Kommune", "Beginn"]].dropna().drop_duplicates()
+        for town, start in zip(keys["Kommune"].tolist(), keys["Beginn"].tolist(), strict=True):
+            rows.append([("str", town, None), ("date", start, None)] + [("num", 0.0, None)] * 6)
+    return [("Monatsmatrix", rows)]
+
+
+def main(argv: list[str]) -> int:
+    """Read, then write; print the number of cells written."""
+    case, out = Path(argv[0]), Path(argv[1])
+    frames = read_inputs(case)
+    if len(argv) > 2 and Path(argv[2]).exists():
+        with open(argv[2], "rb") as fh:
+            sheets = pickle.load(fh)
+    else:
+        sheets = synthetic_output(frames)
+    n = write_cells(sheets, out)
+    print(f"{sum(len(f) for f in frames.values())} rows read, {n} cells written")  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

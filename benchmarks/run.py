@@ -1,0 +1,376 @@
+"""Run the benchmark: kimrecon against the I/O floor, the naive pandas pipeline and the import floor.
+
+One command: ``python -m benchmarks.run --sizes kreis,nrw-year,nrw-decade`` (or ``make -C benchmarks
+run``). For each size it generates the case if missing (seeded), warms up, then runs every contender
+as its own process, alternating the order round by round, and records wall time, CPU time (user +
+system of the process and its children) and peak RSS from ``os.wait4``. Medians go to
+``benchmarks/results.json`` (merged by size, so sizes may be run one at a time) and
+``benchmarks/RESULTS.md`` (machine, date, tables, ratios against the targets of issue 7, stage
+times, and the profiling notes from ``benchmarks/profiling.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import CASES, generate, with_mode
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "RESULTS.md"
+NOTES_MD = HERE / "profiling.md"
+MODES = ("monatsprinzip", "tagesprinzip")
+DEFAULT_REPEAT = {"kreis": 7, "nrw-year": 5, "nrw-decade": 3}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One process run: wall seconds, CPU seconds, peak RSS in MiB, exit code."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+    rc: int
+
+
+def measure(cmd: list[str], stdout: Path, stderr: Path, env: dict[str, str] | None = None) -> Measure:
+    """Run ``cmd`` as a child process and take its own rusage (``wait4``), not the whole tree's so far."""
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+
+
+def kimrecon_cmd(case: Path, month: str, out: Path) -> list[str]:
+    """The clerk's command, as documented (spec §6a), without the run ledger."""
+    return [PY, "-m", "kimrecon.cli", "reconcile", str(case), "--month", month, "--out", str(out), "--json",
+            "--ohne-laufbuch"]
+
+
+def reference_cells(abgleich: Path, target: Path) -> int:
+    """Take every cell of kimrecon's Abgleich (value, formula with cached value) for the I/O floor."""
+    from openpyxl import load_workbook
+
+    wb_f = load_workbook(abgleich, read_only=True, data_only=False)
+    wb_v = load_workbook(abgleich, read_only=True, data_only=True)
+    sheets = []
+    n = 0
+    for ws_f in wb_f.worksheets:
+        ws_v = wb_v[ws_f.title]
+        rows = []
+        for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(values_only=True), strict=False):
+            cells = []
+            for cell, cached in zip(row_f, row_v, strict=False):
+                v = getattr(cell, "value", None)
+                if v is None:
+                    cells.append(("none", None, None))
+                    continue
+                n += 1
+                if isinstance(v, str) and v.startswith("="):
+                    cells.append(("formula", v, cached))
+                elif isinstance(v, bool):
+                    cells.append(("bool", v, None))
+                elif isinstance(v, datetime | date):
+                    cells.append(("date", v, None))
+                elif isinstance(v, int | float):
+                    fmt = getattr(cell, "number_format", "") or ""
+                    cells.append(("eur" if "€" in fmt else "num", v, None))
+                else:
+                    cells.append(("str", str(v), None))
+            rows.append(cells)
+        sheets.append((ws_f.title, rows))
+    wb_f.close()
+    wb_v.close()
+    with target.open("wb") as fh:
+        pickle.dump(sheets, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return n
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = "?"
+    with open("/proc/cpuinfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("MemTotal"):
+                mem_kb = int(line.split()[1])
+    versions = {}
+    for mod in ("pandas", "openpyxl", "xlsxwriter", "fastexcel", "pandera", "numpy"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001 - a missing package is just not listed
+            pass
+    try:
+        import kimrecon
+
+        versions["kimrecon"] = kimrecon.__version__
+    except Exception:  # noqa: BLE001
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1),
+            "kernel": platform.release(), "python": platform.python_version(), "packages": versions,
+            "loadavg": os.getloadavg()}
+
+
+def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, Any]:
+    """All contenders on one size; returns the size's result record."""
+    case = CASES / name
+    facts_file = case / ".facts.json"
+    t = time.perf_counter()
+    if regenerate or not facts_file.exists():
+        log(f"[{name}] generating case …")
+        generate(name, case)
+    facts = json.loads(facts_file.read_text(encoding="utf-8"))
+    facts["generate_seconds"] = round(time.perf_counter() - t, 1) if regenerate or "generate_seconds" in facts else None
+    month = facts["month"]
+    twins = {m: with_mode(case, m) for m in MODES}
+    work = CASES / f".work-{name}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    # warm-up: one kimrecon run per mode (file cache, .pyc), and the Abgleich for the floor's cells
+    kimrecon_ok: dict[str, bool] = {}
+    notes: list[str] = []
+    for m in MODES:
+        out = work / f"warm-{m}"
+        r = measure(kimrecon_cmd(twins[m], month, out), work / f"warm-{m}.json", work / f"warm-{m}.err")
+        ok = r.rc in (0, 1) and (out / f"Abgleich_{month}.xlsx").exists()
+        kimrecon_ok[m] = ok
+        log(f"[{name}] warm-up kimrecon {m}: rc={r.rc} {r.wall:.1f}s {'ok' if ok else 'FAILED'}")
+        if not ok:
+            tail = (work / f"warm-{m}.err").read_text(encoding="utf-8", errors="replace")[-600:]
+            notes.append(f"kimrecon {m} failed (rc {r.rc}): {tail.strip()}")
+    cells = work / "abgleich_cells.pkl"
+    ref = work / "warm-monatsprinzip" / f"Abgleich_{month}.xlsx"
+    n_cells = reference_cells(ref, cells) if ref.exists() else 0
+    floor_ref = cells if n_cells else None
+
+    contenders: dict[str, list[str]] = {}
+    for m in MODES:
+        if kimrecon_ok[m]:
+            contenders[f"kimrecon {m}"] = kimrecon_cmd(twins[m], month, work / f"out-{m}")
+    contenders["io-floor"] = [PY, "-m", "benchmarks.contenders.io_floor", str(case), str(work / "floor.xlsx")] + (
+        [str(floor_ref)] if floor_ref else [])
+    contenders["naive pandas"] = [PY, "-m", "benchmarks.contenders.naive", str(case), str(work / "naive.xlsx")]
+    contenders["import pandas"] = [PY, "-c", "import pandas"]
+
+    runs: dict[str, list[Measure]] = {k: [] for k in contenders}
+    names = list(contenders)
+    for i in range(repeat):
+        order = names[i % len(names):] + names[: i % len(names)]  # alternate who goes first
+        for k in order:
+            slug = k.replace(" ", "-")
+            r = measure(contenders[k], work / f"{slug}.out", work / f"{slug}.err")
+            runs[k].append(r)
+            log(f"[{name}] round {i + 1}/{repeat} {k:24s} wall {r.wall:7.2f}s cpu {r.cpu:7.2f}s "
+                f"rss {r.rss_mib:7.0f} MiB rc {r.rc}")
+
+    # stage times in one process (the same number of rounds)
+    stage_runs: list[dict[str, Any]] = []
+    if kimrecon_ok.get("monatsprinzip"):
+        for m in MODES:
+            if not kimrecon_ok[m]:
+                continue
+            for _ in range(max(1, min(repeat, 3))):
+                out = work / f"stages-{m}.json"
+                r = measure([PY, "-m", "benchmarks.stages", str(twins[m]), "--month", month, "--out",
+                             str(work / f"stages-out-{m}")], out, work / f"stages-{m}.err")
+                if r.rc == 0:
+                    rec = json.loads(out.read_text(encoding="utf-8").strip().splitlines()[-1])
+                    rec["mode"] = m
+                    stage_runs.append(rec)
+                else:
+                    tail = (work / f"stages-{m}.err").read_text(encoding="utf-8", errors="replace")[-400:]
+                    notes.append(f"stage timing failed ({m}, rc {r.rc}): {tail.strip()}")
+                    break
+            log(f"[{name}] stage times {m}: {len([s for s in stage_runs if s['mode'] == m])} runs")
+
+    summary: dict[str, Any] = {}
+    for k, rs in runs.items():
+        summary[k] = {
+            "wall_median": statistics.median(r.wall for r in rs),
+            "wall_min": min(r.wall for r in rs),
+            "wall_max": max(r.wall for r in rs),
+            "cpu_median": statistics.median(r.cpu for r in rs),
+            "rss_mib_max": max(r.rss_mib for r in rs),
+            "rc": sorted({r.rc for r in rs}),
+            "runs": len(rs),
+            "walls": [round(r.wall, 3) for r in rs],
+        }
+    stages: dict[str, dict[str, float]] = {}
+    for m in MODES:
+        recs = [s for s in stage_runs if s["mode"] == m]
+        if recs:
+            keys = [k for k in recs[0] if isinstance(recs[0][k], int | float)]
+            stages[m] = {k: statistics.median(float(s.get(k, 0.0)) for s in recs) for k in keys}
+            stages[m]["status"] = recs[0].get("status")  # type: ignore[assignment]
+    abgleich = work / "out-monatsprinzip" / f"Abgleich_{month}.xlsx"
+    return {
+        "size": name, "facts": facts, "month": month, "repeat": repeat, "contenders": summary,
+        "stages": stages, "notes": notes, "abgleich_cells": n_cells,
+        "abgleich_bytes": abgleich.stat().st_size if abgleich.exists() else None,
+        "measured_at": datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "loadavg_after": os.getloadavg(),
+    }
+
+
+def ratios(rec: dict[str, Any]) -> dict[str, float | None]:
+    """The ratios of issue 7 from one size's medians."""
+    c = rec["contenders"]
+
+    def w(k: str) -> float | None:
+        return c[k]["wall_median"] if k in c else None
+
+    km, kt, fl, nv, imp = (w("kimrecon monatsprinzip"), w("kimrecon tagesprinzip"), w("io-floor"),
+                           w("naive pandas"), w("import pandas"))
+    div = (lambda a, b: round(a / b, 2) if a is not None and b else None)  # noqa: E731
+    return {"kimrecon_monat/io_floor": div(km, fl), "kimrecon_tages/io_floor": div(kt, fl),
+            "naive/kimrecon_monat": div(nv, km), "kimrecon_monat/import": div(km, imp),
+            "tages/monat": div(kt, km)}
+
+
+def targets(name: str, rec: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, met?) per target of issue 7 for one size."""
+    r = ratios(rec)
+    out: list[tuple[str, str, bool | None]] = []
+
+    def chk(label: str, value: float | None, limit: float, ge: bool = False) -> None:
+        if value is None:
+            out.append((label, "n/a", None))
+        else:
+            out.append((label, f"{value:.2f}", value >= limit if ge else value <= limit))
+
+    if name == "kreis":
+        chk("reconcile ≤ 2.0 × import floor", r["kimrecon_monat/import"], 2.0)
+    else:
+        chk("kimrecon ≤ 1.3 × I/O floor (monatsprinzip)", r["kimrecon_monat/io_floor"], 1.3)
+        chk("kimrecon ≤ 1.3 × I/O floor (tagesprinzip)", r["kimrecon_tages/io_floor"], 1.3)
+        chk("naive / kimrecon ≥ 10", r["naive/kimrecon_monat"], 10.0, ge=True)
+    if name == "nrw-decade":
+        rss = max((rec["contenders"].get(f"kimrecon {m}", {}).get("rss_mib_max", 0.0) for m in MODES), default=0.0)
+        out.append(("peak RSS ≤ 1.5 GB (1430 MiB)", f"{rss:.0f} MiB" if rss else "n/a",
+                    (rss <= 1430) if rss else None))
+    chk("tagesprinzip ≤ 1.5 × monatsprinzip", r["tages/monat"], 1.5)
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    """RESULTS.md from results.json plus the hand-written profiling notes."""
+    m = results["machine"]
+    lines = [
+        "# Benchmark results (issue 7)",
+        "",
+        "Generated by `python -m benchmarks.run` (see `benchmarks/README.md`); do not edit by hand — the "
+        "profiling notes at the end come from `benchmarks/profiling.md`.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM, Linux {m['kernel']}, "
+        f"Python {m['python']}",
+        "- Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
+        f"- Load average at start: {', '.join(f'{x:.2f}' for x in m['loadavg'])} (the 2 cores were shared "
+        "with other work while measuring unless this is near 0: read the ratios, not the absolute times)",
+        "",
+        "Contenders, each its own process, same case, alternating order per round; wall = median wall "
+        "time, CPU = median user+system time of the process, RSS = highest peak resident set over the rounds.",
+        "",
+        "1. `kimrecon reconcile CASE --month M --json --ohne-laufbuch` (end to end, both modes: the mode is "
+        "set by a `kimrecon.toml` in a twin folder of hard links to the same workbooks);",
+        "2. I/O floor: fastexcel reads every input sheet to pandas, xlsxwriter (row-wise, constant_memory) "
+        "writes exactly the cells of kimrecon's Abgleich (values, formulas with cached values);",
+        "3. naive pipeline: `pandas.read_excel` (openpyxl), float arithmetic, `DataFrame.to_excel` (openpyxl);",
+        "4. import floor: `python -c \"import pandas\"`.",
+        "",
+    ]
+    for name in ("kreis", "nrw-year", "nrw-decade"):
+        rec = results["sizes"].get(name)
+        if not rec:
+            lines += [f"## {name}", "", "Not measured yet.", ""]
+            continue
+        f = rec["facts"]
+        lines += [
+            f"## {name}",
+            "",
+            f"Measured {rec['measured_at']}, {rec['repeat']} rounds, load average after "
+            f"{', '.join(f'{x:.2f}' for x in rec['loadavg_after'])}. Case: {f['kreise']} Bescheid-level tree(s) "
+            f"(layout {f['layout']}), {f['recipients']} recipients, {f['hubs']} hubs, {f['people']} people, "
+            f"{f['person_month_rows']} person-month rows, {f['files']} workbooks, years "
+            f"{f['years'][0]}–{f['years'][-1]}, run month {rec['month']}. Abgleich: {rec['abgleich_cells']} cells"
+            + (f", {rec['abgleich_bytes'] / 1e6:.1f} MB" if rec.get("abgleich_bytes") else "") + ".",
+            "",
+            "| contender | wall median (s) | min–max (s) | CPU median (s) | peak RSS (MiB) | exit codes |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for k, s in rec["contenders"].items():
+            lines.append(f"| {k} | {s['wall_median']:.2f} | {s['wall_min']:.2f}–{s['wall_max']:.2f} | "
+                         f"{s['cpu_median']:.2f} | {s['rss_mib_max']:.0f} | {', '.join(map(str, s['rc']))} |")
+        lines += ["", "| target (issue 7) | measured | met |", "|---|---:|---|"]
+        for label, val, ok in targets(name, rec):
+            lines.append(f"| {label} | {val} | {'yes' if ok else ('no' if ok is False else 'n/a')} |")
+        r = ratios(rec)
+        lines += ["", "Ratios: " + ", ".join(f"{k} = {v}" for k, v in r.items() if v is not None), ""]
+        if rec["stages"]:
+            keys = ["import", "read", "validate", "allocate", "entitle", "settle", "engine_other", "write", "total"]
+            lines += ["Stages in one process (median seconds; `engine_other` = engine time outside the three "
+                      "named sub-stages):", "",
+                      "| mode | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+            for mode, st in rec["stages"].items():
+                lines.append(f"| {mode} | " + " | ".join(f"{st.get(k, 0.0):.2f}" for k in keys) + " |")
+            lines.append("")
+        for n in rec["notes"]:
+            lines += [f"> {n}", ""]
+    if NOTES_MD.exists():
+        lines += ["", NOTES_MD.read_text(encoding="utf-8").strip(), ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="kreis,nrw-year,nrw-decade")
+    ap.add_argument("--repeat", type=int, default=None, help="rounds per size (default 7 / 5 / 3)")
+    ap.add_argument("--regenerate", action="store_true", help="write the cases anew even if present")
+    ap.add_argument("--render-only", action="store_true", help="only rewrite RESULTS.md from results.json")
+    args = ap.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(f"{datetime.now(tz=UTC):%H:%M:%S} {msg}", flush=True)
+
+    results: dict[str, Any] = {"sizes": {}}
+    if RESULTS_JSON.exists():
+        results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+    if not args.render_only:
+        results["machine"] = machine()
+        for name in args.sizes.split(","):
+            rec = bench_size(name, args.repeat or DEFAULT_REPEAT[name], args.regenerate, log)
+            results["sizes"][name] = rec
+            RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            RESULTS_MD.write_text(render(results), encoding="utf-8")
+            for label, val, ok in targets(name, rec):
+                log(f"[{name}] {label}: {val} {'met' if ok else ('NOT met' if ok is False else '')}")
+    RESULTS_MD.write_text(render(results), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
