@@ -35,6 +35,7 @@ class Code(str, Enum):
     SPALTE_UNBEKANNT = "spalte_unbekannt"
     SPALTE_DOPPELT = "spalte_doppelt"
     SPALTE_PERSONENBEZUG = "spalte_personenbezug"
+    SPALTE_AUSGEBLENDET = "spalte_ausgeblendet"
     # values
     WERT_FEHLT = "wert_fehlt"
     ZAHL_UNGUELTIG = "zahl_ungueltig"
@@ -88,6 +89,8 @@ MESSAGES: dict[Code, str] = {
     Code.SPALTE_DOPPELT: "Die Spalte „{spalte}“ kommt mehrfach vor. Bitte eine davon entfernen.",
     Code.SPALTE_PERSONENBEZUG: "Die Spalte „{spalte}“ enthält personenbezogene Daten; "
     "sie wurde beim Einlesen verworfen.",
+    Code.SPALTE_AUSGEBLENDET: "Die Spalte „{spalte}“ ist ausgeblendet; sie wird trotzdem ausgewertet. "
+    "Bitte prüfen, ob sie gelten soll.",
     Code.WERT_FEHLT: "Der Wert für „{spalte}“ fehlt. Bitte eintragen.",
     Code.ZAHL_UNGUELTIG: "„{wert}“ ist keine gültige Zahl für „{spalte}“. "
     "Bitte eine Zahl eintragen (z. B. 57.000,00).",

@@ -236,10 +236,15 @@ _TEXTUAL = ("string", "null")
 
 
 def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFrame:
+    import fastexcel
+
     reader = _READERS[raw.source]  # type: ignore[index]
-    sheet = reader.load_sheet(  # type: ignore[attr-defined]
-        raw.name, header_row=None, skip_rows=first, schema_sample_rows=None, whitespace_as_null=True
-    )
+    try:
+        sheet = reader.load_sheet(  # type: ignore[attr-defined]
+            raw.name, header_row=None, skip_rows=first, schema_sample_rows=None, whitespace_as_null=True
+        )
+    except fastexcel.InvalidParametersError:  # nothing below ``first``
+        return pd.DataFrame(index=pd.RangeIndex(first, first))
     infos = {c.absolute_index: c.dtype for c in sheet.available_columns()}
     frame = _columns_by_position(sheet.to_pandas(), sheet)
     frame.index = pd.RangeIndex(first, first + len(frame))
@@ -259,7 +264,8 @@ def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFram
 
 def grid(rows: list[list[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
-    frame = pd.DataFrame(rows, dtype=object)
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
     if frame.empty:
         return frame
     frame.columns = range(frame.shape[1])

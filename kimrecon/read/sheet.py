@@ -40,7 +40,9 @@ class _Header:
 
 
 def _is_blank(v: object) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+    if isinstance(v, str):
+        return not v.strip()
+    return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
 
 
 def _label(v: object) -> str:
@@ -107,7 +109,9 @@ def _two_line(upper: dict[int, str], lower: dict[int, str], specs: dict[Kind, Ki
     out: dict[int, str] = {}
     for c in sorted(set(filled) | set(lower)):
         up, lo = filled.get(c, ""), lower.get(c, "")
-        if up and lo:
+        if up and up == lo:  # a header cell merged over both rows
+            out[c] = up
+        elif up and lo:
             joined = f"{up} {lo}"
             if any(s.match(joined) for s in specs.values()):
                 out[c] = joined
@@ -255,6 +259,11 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
                 found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), spalte=text))
             continue
         columns[name] = c
+    for name, c in columns.items():
+        if c in sheet.hidden_cols:
+            found.append(
+                finding(Code.SPALTE_AUSGEBLENDET, ref(hrow, c), severity=Severity.HINWEIS, spalte=header.labels[c])
+            )
     for name, cspec in spec.columns.items():
         if cspec.required and name not in columns:
             found.append(finding(Code.SPALTE_FEHLT, ref(hrow, None), spalte=cspec.header))
@@ -394,6 +403,9 @@ def _parse(cspec: ColumnSpec, col: pd.Series) -> dict[str, pd.Series]:
         return {tag_name: day, monat_name: month, "_bad": bad}
     else:
         out, bad = V.parse_text(col)
+        if cspec.choices:  # "abschlag" → "Abschlag": the spelling of the schema, whatever the case
+            canon = {fold(c): c for c in cspec.choices}
+            out = V.map_unique(out, lambda v: canon.get(fold(v), v) if isinstance(v, str) else v)
     return {cspec.name: out, "_bad": bad}
 
 

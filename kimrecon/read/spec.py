@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import yaml
@@ -31,7 +31,8 @@ def fold(text: object) -> str:
     return _NON_ALNUM.sub("", s)
 
 
-def fold_variants(text: object) -> list[str]:
+@lru_cache(maxsize=4096)
+def fold_variants(text: object) -> tuple[str, ...]:
     """Fold a header cell, plus the variant without bracketed parts and unit words."""
     full = fold(text)
     out = [full]
@@ -42,7 +43,7 @@ def fold_variants(text: object) -> list[str]:
             break
     if bare and bare not in out:
         out.append(bare)
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,9 @@ class CommonSpec:
 
 def _load_yaml(name: str) -> dict[str, Any]:
     path = data_dir("schemas") / f"{name}.yaml"
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
     return data if isinstance(data, dict) else {}
 
 

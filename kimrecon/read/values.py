@@ -26,6 +26,7 @@ _UNITS = re.compile(
     r"(€|eur(o)?|std\.?|stunden|stunde|h|vzä|vzae|vollzeitäquivalente|wochenstunden|/\s*woche)$",
     re.IGNORECASE,
 )
+_LEAD_UNITS = re.compile(r"^(€|eur(o)?)\s*", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _GERMAN_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
 _DATE_DE = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})(?:[ ,T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -57,6 +58,7 @@ def decimal_from_text(text: str, *, percent_ok: bool = False) -> Decimal | None:
         s = s[:-1].strip()
     for _ in range(2):
         s = _UNITS.sub("", s.strip()).strip()
+    s = _LEAD_UNITS.sub("", s).strip()
     negative = False
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1]
@@ -151,17 +153,18 @@ class _Cells:
         self.empty = na.copy()
         if self.str.any():
             strs = s[self.str]
-            blank_str = _map_unique(strs, lambda u: len(u) <= 16 and is_empty_text(u)).to_numpy(dtype=bool)  # type: ignore[arg-type]
+            blank_str = map_unique(strs, lambda u: len(u) <= 16 and is_empty_text(u)).to_numpy(dtype=bool)  # type: ignore[arg-type]
             idx = np.flatnonzero(self.str)
             self.empty[idx[blank_str]] = True
             self.str = self.str & ~self.empty
 
 
-def _map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
+def map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
     """Apply ``func`` once per distinct value (factorised), not once per row."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)
-    results[:-1] = [func(u) for u in uniques]
+    for i, u in enumerate(uniques):
+        results[i] = func(u)  # element-wise: a result may itself be a tuple
     results[-1] = None
     return pd.Series(results[codes], index=values.index, dtype=object)
 
@@ -211,7 +214,7 @@ def parse_scaled(s: pd.Series, scale: int, *, percent_ok: bool = False, integral
             return n if abs(n) < _INT_LIMIT else None
 
         idx = np.flatnonzero(cells.str)
-        parsed = _map_unique(s.iloc[idx], conv)
+        parsed = map_unique(s.iloc[idx], conv)
         good = parsed.notna().to_numpy(dtype=bool)
         values[idx[good]] = parsed[good].astype("int64").to_numpy()
         ok[idx[good]] = True
@@ -264,7 +267,7 @@ def parse_date(s: pd.Series) -> Parsed:
             out.iloc[idx] = days.astype("datetime64[s]")
     if cells.str.any():
         idx = np.flatnonzero(cells.str)
-        parsed = _map_unique(s.iloc[idx], _date_from_any)
+        parsed = map_unique(s.iloc[idx], _date_from_any)
         good = parsed.notna().to_numpy(dtype=bool)
         if good.any():
             out.iloc[idx[good]] = pd.to_datetime(parsed[good].map(dt.date.isoformat)).astype("datetime64[s]").to_numpy()
@@ -301,7 +304,7 @@ def parse_text(s: pd.Series) -> Parsed:
     out = pd.Series(pd.NA, index=s.index, dtype=object)
     if keep.any():
         idx = np.flatnonzero(keep)
-        out.iloc[idx] = _map_unique(s.iloc[idx], _text_of).to_numpy()
+        out.iloc[idx] = map_unique(s.iloc[idx], _text_of).to_numpy()
     out = out.where(out.notna(), pd.NA)
     return out, pd.Series(False, index=s.index)
 
@@ -323,7 +326,7 @@ def parse_ags(s: pd.Series) -> Parsed:
     bad = np.zeros(len(s), dtype=bool)
     if keep.any():
         idx = np.flatnonzero(keep)
-        parsed = _map_unique(s.iloc[idx], _ags_of)
+        parsed = map_unique(s.iloc[idx], _ags_of)
         out.iloc[idx] = parsed.to_numpy()
         bad[idx[parsed.isna().to_numpy(dtype=bool)]] = True
     out = out.where(out.notna(), pd.NA)
@@ -353,7 +356,7 @@ def parse_bool(s: pd.Series) -> Parsed:
     bad = np.zeros(len(s), dtype=bool)
     if keep.any():
         idx = np.flatnonzero(keep)
-        parsed = _map_unique(s.iloc[idx], _bool_of)
+        parsed = map_unique(s.iloc[idx], _bool_of)
         good = parsed.notna().to_numpy(dtype=bool)
         out.iloc[idx[good]] = parsed[good].astype(bool).to_numpy()
         bad[idx[~good]] = True
@@ -384,7 +387,7 @@ def parse_tagmonat(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     bad = np.zeros(len(s), dtype=bool)
     if keep.any():
         idx = np.flatnonzero(keep)
-        parsed = _map_unique(s.iloc[idx].map(lambda v: v.date() if isinstance(v, pd.Timestamp) else v), _tagmonat_of)
+        parsed = map_unique(s.iloc[idx].map(lambda v: v.date() if isinstance(v, pd.Timestamp) else v), _tagmonat_of)
         good = parsed.notna().to_numpy(dtype=bool)
         if good.any():
             day.iloc[idx[good]] = parsed[good].map(lambda t: t[0]).astype("int64").to_numpy()
