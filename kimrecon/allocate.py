@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
@@ -83,13 +84,15 @@ class Names:
 
     def keys_of(self, names: pd.Series, ags: pd.Series | None = None) -> pd.Series:
         """Vectorised lookup of keys for a column of names (None where unknown); AGS first."""
-        codes, uniq = pd.factorize(pd.Series([str(v) if _present(v) else "" for v in names.tolist()]), sort=False)
-        mapped = [self.key(u) if u else None for u in uniq]
-        out = [mapped[c] for c in codes]
-        if ags is not None:
-            for i, a in enumerate(ags.tolist()):
-                if _present(a) and str(a).strip() in self.by_ags:
-                    out[i] = self.by_ags[str(a).strip()]
+        codes, uniq = pd.factorize(names.astype("object"), use_na_sentinel=True)
+        mapped = np.array([self.key(u) for u in uniq] + [None], dtype=object)
+        out = mapped[np.where(codes < 0, len(uniq), codes)]
+        if ags is not None and len(self.by_ags):
+            a_codes, a_uniq = pd.factorize(ags.astype("object"), use_na_sentinel=True)
+            a_map = np.array([self.by_ags.get(str(a).strip()) if _present(a) else None for a in a_uniq] + [None],
+                             dtype=object)
+            by_ags = a_map[np.where(a_codes < 0, len(a_uniq), a_codes)]
+            out = np.where(pd.notna(by_ags), by_ags, out)
         return pd.Series(out, index=names.index, dtype="object")
 
 
@@ -322,10 +325,9 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     y, kreis = info.jahr, info.kreis
     own: dict[str, int] = {kreis: 0}
     parent: dict[str, str] = {}
-    refs: dict[str, SourceRef | None] = {}
+    refs: dict[str, object] = {}  # row index of each recipient's Zuweisung row (source refs made on demand)
     order: list[str] = []
-    for idx in yrows.index:
-        row = yrows.loc[idx]
+    for idx, row in zip(yrows.index, yrows.to_dict("records"), strict=True):
         key = names.key(row["empfaenger"], row.get("ags"))
         if key is None:
             continue
@@ -336,7 +338,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
                                     value=format_vzae_de(vzae), wert=format_vzae_de(vzae)))
         if key == kreis:
             own[kreis] += vzae
-            refs.setdefault(kreis, _ref(inputs, Kind.ZUWEISUNG, idx))
+            refs.setdefault(kreis, idx)
             continue
         hub_name = row.get("ueber")
         if _present(hub_name):
@@ -354,14 +356,15 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
             continue
         if key not in parent:
             order.append(key)
-            refs[key] = _ref(inputs, Kind.ZUWEISUNG, idx)
+            refs[key] = idx
         parent[key] = hub
         own[key] = own.get(key, 0) + vzae  # several rows of one recipient and giver add up
     # hubs must be recipients of the same year (R3); cycles are broken at the Kreis
     for key in order:
         hub = parent[key]
         if hub != kreis and hub not in parent:
-            findings.append(finding(Code.BAUM_HUB_FEHLT, refs.get(key), hub=names.show(hub), jahr=y))
+            findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.ZUWEISUNG, refs.get(key)),
+                                    hub=names.show(hub), jahr=y))
             parent[key] = kreis
     for key in order:
         seen = [key]
@@ -369,7 +372,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         while cur != kreis:
             if cur in seen:
                 cycle = seen[seen.index(cur):] + [cur]
-                findings.append(finding(Code.BAUM_ZYKLUS, refs.get(key),
+                findings.append(finding(Code.BAUM_ZYKLUS, _ref(inputs, Kind.ZUWEISUNG, refs.get(key)),
                                         pfad=" → ".join(names.show(k) for k in cycle)))
                 parent[key] = kreis
                 break
@@ -431,7 +434,8 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
                                 info.summe_cent))
     for key in sorted(order, key=lambda k: (depth[k], order.index(k))):
-        g, k_info = key_info.get(key, (None, None, 0))[0], key_info.get(key)
+        k_info = key_info.get(key)
+        g = k_info[0] if k_info else None
         rows.append({
             "jahr": y, "key": key, "name": names.show(key), "geber_key": parent[key], "ebene": depth[key],
             "vzae_eigen_e4": own[key], "vzae_teilbaum_e4": subtree[key], "pauschale_cent": rate[key],
@@ -454,11 +458,13 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         check = ConservationCheck(names.show(k), y, received[k], forwarded.get(k, 0), own_money[k])
         checks.append(check)
         if not check.ok:
-            findings.append(finding(Code.ERHALTUNG_VERLETZT, info.source if k == kreis else refs.get(k),
+            where = info.source if k == kreis else _ref(inputs, Kind.ZUWEISUNG, refs.get(k))
+            findings.append(finding(Code.ERHALTUNG_VERLETZT, where,
                                     knoten=names.show(k), jahr=y,
                                     aus=format_cents_de(check.weitergeleitet_cent + check.eigenanteil_cent),
                                     ein=format_cents_de(check.erhalten_cent)))
-    _check_betrag(inputs, yrows, names, rate, info, findings) if info.zuweisung_aus is None else None
+    if info.zuweisung_aus is None:
+        _check_betrag(inputs, yrows, names, rate, info, findings)
     return rows, allotments, checks
 
 

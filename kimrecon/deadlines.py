@@ -12,26 +12,26 @@ from kimrecon.result import Deadline
 def edge_deadlines(alloc: Allocation, params: Params, on: date) -> tuple[Deadline, ...]:
     """R9: the § 8 Nachweisfrist per edge and year from the contract version, else the default by level."""
     out: list[Deadline] = []
-    for (jahr, _key), node in alloc.nodes.iterrows():  # one row per recipient-year (small)
-        j = int(jahr)
-        if int(node["monate"]) == 0:
+    n = alloc.nodes
+    for jahr, name, geber_key, ebene, monate, frist_given, fassung in zip(
+            n["jahr"], n["name"], n["geber_key"], n["ebene"], n["monate"], n["frist"], n["version_fassung"],
+            strict=True):  # one row per recipient-year (small)
+        j, level = int(jahr), int(ebene)
+        if int(monate) == 0:
             continue  # §2: a year without a Bescheid has no Nachweis to give
-        ebene = int(node["ebene"])
-        if _present(node["frist"]):
-            frist = node["frist"]
-            if ebene == 0:
-                quelle = f"Bescheid {node['version_fassung']}".strip()
-            else:
-                quelle = f"Weiterleitungsvertrag {node['version_fassung']}".strip()
+        if _present(frist_given):
+            frist = frist_given
+            kind = "Bescheid" if level == 0 else "Weiterleitungsvertrag"
+            quelle = f"{kind} {fassung}".strip()
         else:
-            rule = params.deadline_rule(ebene)
+            rule = params.deadline_rule(level)
             frist = date(j + 1, rule.monat, rule.tag)
             quelle = rule.quelle
         tage = (frist - on).days
         status = "versäumt" if tage < 0 else ("nahe" if tage <= params.nahe_tage else "offen")
         info = alloc.years.get(j)
-        geber = info.behoerde if ebene == 0 and info else alloc.names.show(str(node["geber_key"]))
-        out.append(Deadline(geber=geber, empfaenger=str(node["name"]), jahr=j, frist=frist, status=status,
+        geber = info.behoerde if level == 0 and info else alloc.names.show(str(geber_key))
+        out.append(Deadline(geber=geber, empfaenger=str(name), jahr=j, frist=frist, status=status,
                             tage_bis=tage, quelle=quelle))
     out.sort(key=lambda d: (d.frist, d.jahr, d.geber, d.empfaenger))
     return tuple(out)

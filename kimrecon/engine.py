@@ -6,6 +6,7 @@ import calendar
 import re
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from kimrecon import __version__
@@ -37,8 +38,11 @@ def _with_source(inputs: CaseInputs, kind: Kind) -> pd.DataFrame:
         return pd.DataFrame(columns=cols + ["_datei", "_blatt", "_zeile"])
     out = frame.copy()
     sheets = out["_sheet"].astype("int64") if "_sheet" in out else pd.Series(dtype="int64")
-    out["_datei"] = sheets.map(lambda i: inputs.sheets[i].datei)
-    out["_blatt"] = sheets.map(lambda i: inputs.sheets[i].blatt)
+    datei = np.array([si.datei for si in inputs.sheets] + [""], dtype=object)
+    blatt = np.array([si.blatt for si in inputs.sheets] + [""], dtype=object)
+    pos = sheets.to_numpy(dtype="int64")
+    out["_datei"] = datei[pos]
+    out["_blatt"] = blatt[pos]
     return out.drop(columns=[c for c in ("_sheet",) if c in out.columns])
 
 

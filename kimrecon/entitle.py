@@ -236,8 +236,8 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     s["_rid"] = s["_key"].map(rid_of).astype("int64")
     pid = s["personal_id"].astype("string").fillna("")
     sid = s["stelle_id"].astype("string").fillna("") if "stelle_id" in s else pd.Series("", index=s.index)
-    s["_emp"] = pd.factorize(pd.MultiIndex.from_arrays(
-        [s["_rid"], sid, pid, s["_b"], s["_e"], s["_v"]]))[0] if len(s) else 0
+    emp_key = pd.DataFrame({"r": s["_rid"], "s": sid, "p": pid, "b": s["_b"], "e": s["_e"], "v": s["_v"]})
+    s["_emp"] = emp_key.groupby(list(emp_key.columns), sort=False, dropna=False).ngroup() if len(s) else 0
     # several rows of one employment (e.g. one per interruption or a monthly sheet sent again) count once
     emp = s.drop_duplicates("_emp")
     events_rid += [emp["_rid"].to_numpy(), emp["_rid"].to_numpy()]

@@ -5,17 +5,15 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
 from kimrecon.allocate import Allocation, _present
-from kimrecon.entitle import Entitlement
+from kimrecon.entitle import Entitlement, div_round_vec
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
-from kimrecon.interest import exact_interest
-from kimrecon.money import round_half_up
+from kimrecon.interest import _segments
 from kimrecon.names import normalize_name
 from kimrecon.parameters import Params
 from kimrecon.result import MONTH_COLUMNS, Edge, InterimInterestRisk
@@ -160,133 +158,188 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
         "saldo_kumuliert_cent": m["netto_kum"] - m["sub_kum"],
     })[list(MONTH_COLUMNS)]
 
-    end = m.groupby(["jahr", "key"], sort=False).tail(1).set_index(["jahr", "key"])
-    edges: list[Edge] = []
-    saldo_of: dict[tuple[int, str], int] = {}
-    for (j, k), node in nodes.iterrows():  # one row per recipient-year (small)
-        row = end.loc[(j, k)] if (j, k) in end.index else None
-        f_sub = int(row["sub_kum"]) if row is not None else 0
-        f_own = int(row["foerderfaehig_kumuliert_cent"]) if row is not None else 0
-        paid = int(row["netto_kum"]) if row is not None else 0
-        forwarded = int(node["weiterleitung_cent"])
-        # R5: a Nachzahlung is never above r's forwarded amount
-        capped = f_sub > forwarded
-        eligible = min(f_sub, forwarded)
-        saldo = paid - eligible
-        saldo_of[(int(j), str(k))] = saldo
-        geber = _giver_name(alloc, int(j), node)
-        frist = node["frist"] if _present(node["frist"]) else None
-        edges.append(Edge(
-            geber=geber, empfaenger=str(node["name"]), jahr=int(j), vzae_zugeteilt_e4=int(node["vzae_teilbaum_e4"]),
-            weiterleitung_cent=forwarded, foerderfaehig_kumuliert_cent=eligible, ausgezahlt_kumuliert_cent=paid,
-            saldo_cent=saldo, gezahlt_brutto_cent=int(row["brutto_kum"]) if row is not None else 0,
-            zurueckgezahlt_cent=int(row["zurueck_kum"]) if row is not None else 0,
-            foerderfaehig_eigen_kumuliert_cent=f_own, nachzahlung_gekappt=capped, nachweisfrist=frist,
-        ))
-        if capped:
-            findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
-                                    text=f"Nachzahlung an {node['name']} ({j}) auf den Weiterleitungsbetrag gekappt."))
-    netting = _netting(nodes, saldo_of, params) if params.verrechnung else []
-    interim = _interim(nodes, m, payments, alloc, params, stichtag, findings)
+    end = m.groupby(["jahr", "key"], sort=False).tail(1)[
+        ["jahr", "key", "sub_kum", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"]]
+    e = nodes.reset_index(drop=True).merge(end, on=["jahr", "key"], how="left")
+    for c in ("sub_kum", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"):
+        e[c] = e[c].fillna(0).astype("int64")
+    forwarded = e["weiterleitung_cent"].astype("int64")
+    # R5: a Nachzahlung is never above r's forwarded amount: eligible is capped at the forwarded amount
+    e["gekappt"] = e["sub_kum"] > forwarded
+    e["eligible"] = np.minimum(e["sub_kum"], forwarded)
+    e["saldo"] = e["netto_kum"] - e["eligible"]
+    e["geber"] = _giver_names(alloc, e)
+    edges = [
+        Edge(geber=g, empfaenger=str(n), jahr=int(j), vzae_zugeteilt_e4=int(v), weiterleitung_cent=int(w),
+             foerderfaehig_kumuliert_cent=int(f), ausgezahlt_kumuliert_cent=int(a), saldo_cent=int(sa),
+             gezahlt_brutto_cent=int(b), zurueckgezahlt_cent=int(z), foerderfaehig_eigen_kumuliert_cent=int(o),
+             nachzahlung_gekappt=bool(c), nachweisfrist=fr if _present(fr) else None)
+        for g, n, j, v, w, f, a, sa, b, z, o, c, fr in zip(
+            e["geber"], e["name"], e["jahr"], e["vzae_teilbaum_e4"], forwarded, e["eligible"], e["netto_kum"],
+            e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"], e["gekappt"],
+            e["frist"], strict=True)
+    ]
+    for n, j in zip(e.loc[e["gekappt"], "name"], e.loc[e["gekappt"], "jahr"], strict=True):
+        findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
+                                text=f"Nachzahlung an {n} ({j}) auf den Weiterleitungsbetrag gekappt."))
+    netting = _netting(e) if params.verrechnung else []
+    interim = _interim(e, m, payments, alloc, params, stichtag, findings)
     return Settlement(tuple(edges), month_frame, payments, interim, netting, findings)
 
 
-def _giver_name(alloc: Allocation, jahr: int, node: pd.Series) -> str:
-    g = str(node["geber_key"])
-    if node["ebene"] == 0:
-        info = alloc.years.get(jahr)
-        return info.behoerde if info else alloc.names.show(g)
-    return alloc.names.show(g)
+def _giver_names(alloc: Allocation, e: pd.DataFrame) -> list[str]:
+    """Giver of each edge as written: the Bewilligungsbehörde for the Kreis, else the parent node."""
+    out = []
+    for j, g, level in zip(e["jahr"], e["geber_key"], e["ebene"], strict=True):
+        info = alloc.years.get(int(j))
+        out.append(info.behoerde if int(level) == 0 and info else alloc.names.show(str(g)))
+    return out
 
 
-def _netting(nodes: pd.DataFrame, saldo_of: dict[tuple[int, str], int], params: Params) -> list[dict[str, object]]:
+def _netting(e: pd.DataFrame) -> list[dict[str, object]]:
     """R5 [D] Verrechnung: a level may net its children's open refunds against its own liability.
 
     Both gross figures stay in the edges; this adds the net liability of each edge.
     """
-    out = []
-    for (j, k), node in nodes.iterrows():
-        children = nodes[(nodes["jahr"] == j) & (nodes["geber_key"] == k)]
-        child_refunds = sum(max(saldo_of.get((int(j), str(c)), 0), 0) for c in children["key"])
-        gross = saldo_of.get((int(j), str(k)), 0)
-        net = gross - child_refunds if gross > 0 else gross
-        out.append({"jahr": int(j), "empfaenger": str(node["name"]), "saldo_brutto_cent": gross,
-                    "forderungen_unten_cent": child_refunds, "saldo_netto_cent": net})
-    return out
+    child = e[["jahr", "geber_key", "saldo"]].copy()
+    child["offen"] = child["saldo"].clip(lower=0)
+    below = child.groupby(["jahr", "geber_key"], as_index=False)["offen"].sum()
+    x = e[["jahr", "key", "name", "saldo"]].merge(below, left_on=["jahr", "key"], right_on=["jahr", "geber_key"],
+                                                  how="left")
+    x["offen"] = x["offen"].fillna(0).astype("int64")
+    x["netto"] = np.where(x["saldo"] > 0, x["saldo"] - x["offen"], x["saldo"])
+    return [{"jahr": int(j), "empfaenger": str(n), "saldo_brutto_cent": int(s), "forderungen_unten_cent": int(o),
+             "saldo_netto_cent": int(t)}
+            for j, n, s, o, t in zip(x["jahr"], x["name"], x["saldo"], x["offen"], x["netto"], strict=True)]
 
 
-def _add_months(d: date, n: int) -> date:
-    y, mth = divmod(d.month - 1 + n, 12)
-    year, month = d.year + y, mth + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+def _add_months(days: np.ndarray, n: int) -> np.ndarray:
+    """Day numbers plus n calendar months (the day clipped to the month's length)."""
+    d = days.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    dom = (d - month.astype("datetime64[D]")).astype("int64")
+    target = month + n
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype("int64")
+    return (target.astype("datetime64[D]") - _EPOCH).astype("int64") + np.minimum(dom, length - 1)
 
 
-def _interim(nodes: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Allocation, params: Params,
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Allocation, params: Params,
              stichtag: date, findings: list[Finding]) -> tuple[InterimInterestRisk, ...]:
     """R6: potenzielle Zwischenzinsen: FIFO match of eligible spending to tranches, two-month test.
 
-    [D] the eligible amount of a month is spent on its last day; a repayment uses money on its value date.
+    Vectorised over all edges: the cumulative tranche amounts and the cumulative uses of an edge
+    are cut at each other's bounds, so each piece belongs to one tranche and one use (FIFO).
+    [D] the eligible amount of a month is spent on its last day; a repayment uses money on its
+    value date; spending before a tranche arrives uses it on arrival. A piece used later than two
+    months after its tranche bears potential interest at Basiszins + Aufschlag from that day on.
     """
     if len(payments) == 0 or not payments["_counted"].any():
         return ()
     p = payments[payments["_counted"]]
-    out: list[InterimInterestRisk] = []
-    missing_reported = False
-    spend = m[["jahr", "key", "monat", "sub_kum"]].copy()
-    spend["use"] = spend.groupby(["jahr", "key"], sort=False)["sub_kum"].diff().fillna(spend["sub_kum"])
-    spend_by = {k: g for k, g in spend.groupby(["jahr", "key"], sort=False)}
-    for (j, k), grp in p.groupby(["_edge_jahr", "_empfaenger"], sort=True):  # per edge-year: small
-        tranches = grp[grp["_sign"] > 0].sort_values("datum", kind="stable")
-        if len(tranches) == 0:
-            continue
-        uses: list[tuple[date, int]] = []
-        sp = spend_by.get((int(j), str(k)))
-        if sp is not None:
-            for mon, amount in zip(sp["monat"].tolist(), sp["use"].tolist(), strict=True):
-                if amount > 0:
-                    uses.append((date(int(j), int(mon), calendar.monthrange(int(j), int(mon))[1]), int(amount)))
-        for d, amount in zip(grp.loc[grp["_sign"] < 0, "datum"], grp.loc[grp["_sign"] < 0, "betrag_cent"],
-                             strict=True):
-            uses.append((pd.Timestamp(d).date(), int(amount)))
-        uses.sort()
-        queue = [[pd.Timestamp(d).date(), int(a), int(a)] for d, a in zip(tranches["datum"], tranches["betrag_cent"],
-                                                                          strict=True)]
-        taken: list[list[tuple[date, int]]] = [[] for _ in queue]
-        qi = 0
-        for when, amount in uses:
-            while amount > 0 and qi < len(queue):
-                if queue[qi][0] > when:
-                    break  # FIFO: spending before a tranche arrives cannot use it
-                take = min(amount, queue[qi][2])
-                queue[qi][2] -= take
-                amount -= take
-                taken[qi].append((when, take))
-                if queue[qi][2] == 0:
-                    qi += 1
-        node = nodes.loc[(int(j), str(k))]
-        for t, (paid_on, total, rest) in enumerate(queue):
-            deadline = _add_months(paid_on, params.zwei_monate)
-            if deadline >= stichtag:
-                continue
-            late = [(w, a) for w, a in taken[t] if w > deadline]
-            if rest > 0:
-                late.append((stichtag, rest))
-            unused = sum(a for _, a in late)
-            if unused <= 0:
-                continue
-            exact = Fraction(0)
-            for when, amount in late:
-                value, missing = exact_interest(params, amount, deadline, when)
-                exact += value
-                if missing is not None and not missing_reported:
-                    missing_reported = True
-                    findings.append(finding(Code.ZINSSATZ_FEHLT, None, severity=Severity.HINWEIS,
-                                            ab=missing.strftime("%d.%m.%Y"), tabelle="Basiszinssatz"))
-            out.append(InterimInterestRisk(
-                geber=_giver_name(alloc, int(j), node), empfaenger=str(node["name"]), jahr=int(j),
-                zahlung_datum=paid_on, betrag_cent=total, ungenutzt_cent=unused,
-                tage=max((w - deadline).days for w, _ in late), zinsbetrag_cent=round_half_up(exact)))
+    edge_id = {(int(j), str(k)): i for i, (j, k) in enumerate(zip(e["jahr"], e["key"], strict=True))}
+    pe = np.array([edge_id.get((int(j), str(k)), -1) for j, k in zip(p["_edge_jahr"], p["_empfaenger"], strict=True)])
+    pdays = (pd.to_datetime(p["datum"]).to_numpy(dtype="datetime64[D]") - _EPOCH).astype("int64")
+    amount = p["betrag_cent"].astype("int64").to_numpy()
+    sign = p["_sign"].to_numpy()
+    tr = pd.DataFrame({"edge": pe, "day": pdays, "amount": amount})[(sign > 0) & (pe >= 0)]
+    tr = tr.sort_values(["edge", "day"], kind="stable").reset_index(drop=True)
+    if len(tr) == 0:
+        return ()
+    # uses: monthly eligible spending of the subtree at month end, and repayments
+    sp = m[["jahr", "key", "monat", "sub_kum"]].copy()
+    sp["use"] = sp["sub_kum"] - sp.groupby(["jahr", "key"], sort=False)["sub_kum"].shift(1).fillna(0).astype("int64")
+    sp = sp[sp["use"] > 0]
+    month_end = (pd.to_datetime(dict(year=sp["jahr"], month=sp["monat"], day=1)) + pd.offsets.MonthEnd(0))
+    uses = pd.concat([
+        pd.DataFrame({"edge": [edge_id.get((int(j), str(k)), -1) for j, k in zip(sp["jahr"], sp["key"], strict=True)],
+                      "day": (month_end.to_numpy(dtype="datetime64[D]") - _EPOCH).astype("int64"),
+                      "amount": sp["use"].to_numpy(dtype="int64")}),
+        pd.DataFrame({"edge": pe[sign < 0], "day": pdays[sign < 0], "amount": amount[sign < 0]}),
+    ])
+    uses = uses[uses["edge"] >= 0].sort_values(["edge", "day"], kind="stable").reset_index(drop=True)
+    tr["hi"] = tr.groupby("edge")["amount"].cumsum()
+    uses["hi"] = uses.groupby("edge")["amount"].cumsum()
+    big = int(max(tr["hi"].max(), uses["hi"].max() if len(uses) else 0)) + 1
+    t_lo = tr["edge"].to_numpy() * big + (tr["hi"] - tr["amount"]).to_numpy()
+    t_hi = tr["edge"].to_numpy() * big + tr["hi"].to_numpy()
+    u_lo = uses["edge"].to_numpy() * big + (uses["hi"] - uses["amount"]).to_numpy()
+    u_hi = uses["edge"].to_numpy() * big + uses["hi"].to_numpy()
+    pts = np.unique(np.concatenate([t_lo, t_hi, u_lo, u_hi]))
+    lo, hi = pts[:-1], pts[1:]
+    ti = np.searchsorted(t_lo, lo, side="right") - 1
+    ok = (ti >= 0) & (lo < t_hi[np.clip(ti, 0, None)]) & (hi <= t_hi[np.clip(ti, 0, None)])
+    lo, hi, ti = lo[ok], hi[ok], ti[ok]
+    ui = np.searchsorted(u_lo, lo, side="right") - 1
+    if len(uses):
+        uc = np.clip(ui, 0, None)
+        used = (ui >= 0) & (lo < u_hi[uc]) & (lo // big == u_lo[uc] // big)
+        use_day = uses["day"].to_numpy()[uc]
+    else:
+        used = np.zeros(len(lo), dtype=bool)
+        use_day = np.zeros(len(lo), dtype="int64")
+    stich = (np.datetime64(stichtag, "D") - _EPOCH).astype("int64")
+    t_day = tr["day"].to_numpy()[ti]
+    when = np.where(used, use_day, stich)
+    when = np.minimum(np.maximum(when, t_day), stich)
+    deadline = _add_months(tr["day"].to_numpy(), params.zwei_monate)[ti]
+    late = when > deadline
+    piece = (hi - lo)[late]
+    if piece.size == 0:
+        return ()
+    cum, first_day, missing = _rate_index(params, int(deadline[late].min()), int(stich))
+    num = piece * (cum[when[late] - first_day] - cum[deadline[late] - first_day])
+    if missing is not None:
+        findings.append(finding(Code.ZINSSATZ_FEHLT, None, severity=Severity.HINWEIS,
+                                ab=str(missing.strftime("%d.%m.%Y")), tabelle="Basiszinssatz (Zwischenzinsen)"))
+    per = pd.DataFrame({"t": ti[late], "piece": piece, "num": num, "days": (when - deadline)[late]})
+    agg = per.groupby("t", as_index=False).agg(unused=("piece", "sum"), num=("num", "sum"), days=("days", "max"))
+    zins = div_round_vec(agg["num"].to_numpy(), _RATE_SCALE * 100 * 365)
+    edges_of = tr["edge"].to_numpy()[agg["t"].to_numpy()]
+    givers = e["geber"].to_numpy()
+    names = e["name"].to_numpy()
+    years = e["jahr"].to_numpy()
+    t_idx = agg["t"].to_numpy()
+    paid_on = (_EPOCH + tr["day"].to_numpy()[t_idx]).astype(object)  # datetime64[D] → datetime.date
+    tranche = tr["amount"].to_numpy()[t_idx]
+    out = [
+        InterimInterestRisk(geber=str(givers[ed]), empfaenger=str(names[ed]), jahr=int(years[ed]), zahlung_datum=d,
+                            betrag_cent=int(b), ungenutzt_cent=int(u), tage=int(days), zinsbetrag_cent=int(z))
+        for ed, d, b, u, days, z in zip(edges_of, paid_on, tranche, agg["unused"], agg["days"], zins, strict=True)
+    ]
     return tuple(out)
+
+
+_RATE_SCALE = 10_000  # rates in ten-thousandths of a percent point
+
+
+def _rate_index(params: Params, first: int, last: int) -> tuple[np.ndarray, int, date | None]:
+    """Cumulative daily rate (Basiszins + Aufschlag, scaled) from day ``first`` to ``last`` (R6 uses R7 tables).
+
+    Days that no table covers count with rate 0; the first such day is returned for a Hinweis.
+    """
+    days = np.arange(first, last + 1)
+    rate = np.zeros(len(days), dtype="int64")
+    covered = np.ones(len(days), dtype=bool)
+    for table, open_end in ((params.basiszins, False), (params.aufschlag, True)):
+        value = np.zeros(len(days), dtype="int64")
+        have = np.zeros(len(days), dtype=bool)
+        for von, bis, wert in _segments(table, open_end):
+            a = (np.datetime64(von, "D") - _EPOCH).astype("int64")
+            b = (np.datetime64(min(bis, date(9999, 12, 30)), "D") - _EPOCH).astype("int64")
+            sel = (days >= a) & (days <= b)
+            value[sel] = int(wert * _RATE_SCALE)
+            have |= sel
+        rate += value
+        covered &= have
+    rate[~covered] = 0
+    cum = np.concatenate([[0], np.cumsum(rate)])[1:]
+    missing = None
+    if (~covered).any():
+        missing = (_EPOCH + int(days[np.argmax(~covered)])).astype(date)
+    return cum, first, missing
 
 
 def normalized(name: str) -> str:
