@@ -7,6 +7,7 @@ be done (unreadable input, bad arguments, internal error).
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -304,6 +305,29 @@ def _parse_day(text: str) -> date:
     raise UsageError(f"„{text}“ ist kein Datum. Bitte als TT.MM.JJJJ angeben.")
 
 
+_CLICK_DE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Missing option '([^']+)'.*"), "Die Option „{0}“ fehlt."),
+    (re.compile(r"Missing argument '([^']+)'.*"), "Das Argument „{0}“ fehlt."),
+    (re.compile(r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?"), "Unbekannter Befehl „{0}“."),
+    (re.compile(r"No such option: (\S+).*"), "Unbekannte Option „{0}“."),
+    (re.compile(r"Invalid value for '([^']+)'.*", re.S), "Ungültiger Wert für „{0}“."),
+    (re.compile(r"Got unexpected extra arguments? \((.*)\)"), "Unerwartete zusätzliche Argumente: {0}."),
+    (re.compile(r"Missing command\.?"), "Bitte einen Befehl angeben."),
+]
+
+
+def german_usage_message(message: str) -> str:
+    """Translate the argument parser's English messages into German (unknown ones pass through)."""
+    for pattern, template in _CLICK_DE:
+        m = pattern.fullmatch(message.strip())
+        if m:
+            text = template.format(*(g or "" for g in m.groups()))
+            if len(m.groups()) > 1 and m.group(2):
+                text += f" Meinten Sie „{m.group(2)}“?"
+            return text
+    return message
+
+
 def main() -> None:
     """Console entry point: run the app, turning errors into German messages and exit codes."""
     try:
@@ -326,8 +350,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
         from typer.exceptions import Abort, TyperException
 
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            out_console.print(exc.format_message())  # type: ignore[attr-defined]
+            sys.exit(0)
         if isinstance(exc, TyperException):
-            err_console.print(f"[red]Fehler in den Argumenten:[/red] {exc.format_message()}")
+            err_console.print(f"[red]Fehler in den Argumenten:[/red] {german_usage_message(exc.format_message())}")
             err_console.print("Hilfe: kimrecon --help")
             sys.exit(2)
         if isinstance(exc, Abort):
