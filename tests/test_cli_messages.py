@@ -11,7 +11,8 @@ from kimrecon.cli import german_usage_message
     [
         ("Missing option '--month'.", "Die Option „--month“ fehlt."),
         ("Missing argument 'case_dir'.", "Das Argument „case_dir“ fehlt."),
-        ("No such command 'reconcil'. Did you mean 'reconcile'?", "Unbekannter Befehl „reconcil“. Meinten Sie „reconcile“?"),
+        ("No such command 'reconcil'. Did you mean 'reconcile'?",
+         "Unbekannter Befehl „reconcil“. Meinten Sie „reconcile“?"),
         ("No such option: --bogus (Possible options: --out)", "Unbekannte Option „--bogus“."),
         ("Invalid value for '--year': Input should be a valid integer", "Ungültiger Wert für „--year“."),
     ],
