@@ -232,3 +232,13 @@ def test_split_over_row_limit_never_truncates(tmp_path: Path, monkeypatch: pytes
     month_sheets = [s for s in f.sheetnames if s.startswith("Monatsmatrix")]
     assert sum(f[s].max_row - 4 for s in month_sheets) == len(build_result().monate)
     assert f["Deckblatt"]["B13"].value == 4  # COUNTIF over both parts of Befunde
+
+
+def test_interest_rates_refer_to_named_parameters(written) -> None:
+    f, v, _ = written
+    ws = f["Zinsen"]
+    p1 = find_row(v["Zinsen"], A="RF-2023-01", D=46)
+    assert ws[f"E{p1}"].value == "=basiszins_20230101" and ws[f"E{p1 + 1}"].value == "=basiszins_20230701"
+    assert ws[f"F{p1}"].value == "=zinsaufschlag"
+    assert f.defined_names["basiszins_20230701"].attr_text == "'Parameter'!$C$11"
+    assert v["Parameter"]["C11"].value == 3.12

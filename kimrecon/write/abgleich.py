@@ -93,6 +93,7 @@ class _Abgleich:
         self.layout = _Layout()
         self.unmatched: list[tuple[str, str, str]] = []  # (sheet, what, why) where a value replaced a formula
         self.pauschale_names: dict[int, tuple[str, int]] = {}  # jahr -> (defined name, cents)
+        self.named_params: list[tuple[str, date | None, Decimal, str]] = []  # (name, valid from, value, defined)
         self.alloc = _tree_order(result.zuteilungen)
         self.geber_of = {(a.empfaenger, a.jahr): a.geber for a in result.zuteilungen}
         self.children: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -249,18 +250,19 @@ class _Abgleich:
         xlsx.write_text(ws, row, 2, r.modus)
         ws.write_string(row, 4, "Lauf")
         row += 1
-        used = {n for n, _ in self.pauschale_names.values()} | {"Stichtag"}
+        used = {n.casefold() for n, _ in self.pauschale_names.values()} | {"stichtag"}  # names ignore case
         names = Counter(xlsx.defined_name(p.name) for p in r.parameter)
         for p in r.parameter:
             number = _number(p.wert)
             name: str | None = xlsx.defined_name(p.name)
             if name and names[name] > 1 and p.gueltig_ab is not None:
                 name = f"{name}_{p.gueltig_ab:%Y%m%d}"
-            if number is not None and name and name not in used:
-                used.add(name)
+            if number is not None and name and name.casefold() not in used:
+                used.add(name.casefold())
                 xlsx.write_text(ws, row, 0, name)
                 ws.write_number(row, 2, float(number), fm.decimal)
                 self.wb.define_name(name, f"={xlsx.sheet_ref(S_PARAM, row, 2)}")
+                self.named_params.append((p.name.casefold(), p.gueltig_ab, number, name))
             else:
                 xlsx.write_text(ws, row, 2, p.wert)
             xlsx.write_text(ws, row, 1, p.name)
@@ -533,7 +535,8 @@ class _Abgleich:
                 expected = round_half_up(Fraction(c.betrag_cent) * Fraction(rate) / 100 * p.tage / 365)
                 zins = _money_f(self._formula_or_value(S_ZINS, f"Zinsen {c.forderung_id} {p.von}",
                                                        f"ROUND(H{rr}*G{rr}/100*D{rr}/365,2)", expected, p.betrag_cent))
-                prows.append((c.forderung_id, p.von, p.bis, tage, p.basiszins, p.aufschlag,
+                prows.append((c.forderung_id, p.von, p.bis, tage, self._rate_ref("basiszins", p.von, p.basiszins),
+                              self._rate_ref("aufschlag", p.von, p.aufschlag),
                               F(f"E{rr}+F{rr}", float(rate)), F(f"E{claim_top + i + 1}", xlsx.euro(c.betrag_cent)),
                               zins))
         if prows:
@@ -557,6 +560,17 @@ class _Abgleich:
         else:
             ws.write_string(row, 0, "Keine potenziellen Zwischenzinsen.", fm.note)
         xlsx.protect_sheet(ws)
+
+    def _rate_ref(self, key: str, on: date, value: Decimal) -> object:
+        """The named Parameter cell of a dated rate valid on ``on`` with this value, else the value."""
+        valid = [(ab or date.min, name) for pname, ab, v, name in self.named_params
+                 if key in pname and (ab is None or ab <= on)]
+        if valid:
+            ab, name = max(valid)
+            current = next(v for pn, a, v, n in self.named_params if n == name)
+            if current == value:
+                return F(name, float(value))
+        return value
 
     # ------------------------------------------------------------------ detail tables
     def _source_columns(self, frame: Any) -> tuple[Sequence[object], Sequence[object], Sequence[object]]:

@@ -24,20 +24,6 @@ LAST_COL = 7  # A..H
 
 WIDTHS = (36, 12, 12, 12, 12, 12, 12, 14)
 MARGIN_LEFT, MARGIN_RIGHT = 0.6, 0.4  # inches
-A4_WIDTH_PT = 595.3
-
-
-def print_scale(widths: tuple[float, ...], margins_in: float) -> int:
-    """Print scale (percent) at which columns of these widths fit the width of an A4 portrait page.
-
-    A column of width w (in characters of the default font, Arial 10) is 7·w + 5 pixels; the estimate
-    allows 7.5 pixels per character for font substitution. 96 pixels = 72 pt.
-    """
-    needed_pt = sum(7.5 * w + 5 for w in widths) * 0.75
-    printable = A4_WIDTH_PT - margins_in * 72
-    return max(10, min(100, int(printable / needed_pt * 100) - 2))
-
-
 MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
              "November", "Dezember")
 
@@ -307,8 +293,9 @@ class _Nachweis:
 
         ws.set_paper(9)
         ws.set_portrait()
-        # An explicit scale that fits the width: LibreOffice reads fitToHeight="0" as "one page high"
-        ws.set_print_scale(print_scale(WIDTHS, MARGIN_LEFT + MARGIN_RIGHT))
+        # One page wide, at most two high (spec: 1–2 A4 pages per recipient). Not "0 = any height":
+        # LibreOffice reads fitToHeight="0" as one page and shrinks everything onto it.
+        ws.fit_to_pages(1, 2)
         ws.repeat_rows(0, 1)
         ws.set_margins(left=MARGIN_LEFT, right=MARGIN_RIGHT, top=0.75, bottom=0.75)
         ws.set_header(f"&L&8{_hf(d.name)} – Verwendungsnachweis {d.jahr}&R&8Stand {stand:%d.%m.%Y}")

@@ -200,13 +200,17 @@ def write_text(ws: Worksheet, row: int, col: int, value: object, fmt: Format | N
     ws.write_string(row, col, text, fmt)
 
 
+_MISSING: tuple[object, ...] | None = None
+
+
 def _is_missing(value: object) -> bool:
-    try:
+    """True for pandas' NA/NaT and float NaN (cells that stay empty)."""
+    global _MISSING
+    if _MISSING is None:
         import pandas as pd
 
-        return bool(value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value))
-    except ImportError:  # pragma: no cover
-        return False
+        _MISSING = (pd.NA, pd.NaT)
+    return any(value is m for m in _MISSING) or (isinstance(value, float) and value != value)
 
 
 def write_formula(ws: Worksheet, row: int, col: int, f: F, fmt: Format | None = None) -> None:
