@@ -74,8 +74,8 @@ def write_two_line_header(path: Path, *, hidden: Sequence[str] = (), merge_group
     ws.title = "Besetzung 2023"
     ws["A1"] = "Stadt Kamen – Stellenbesetzung KIM 2023"
     ws["A2"] = "Stand: 31.12.2023"
-    top = ["Kommune", "Stellen-ID", "Personal-ID", "Beschäftigung", None, "Wochen-\nstunden", "Unterbrechung", None, None,
-           "Entgelt-\nanspruch", "Bemerkung", "VzÄ"]
+    top = ["Kommune", "Stellen-ID", "Personal-ID", "Beschäftigung", None, "Wochen-\nstunden", "Unterbrechung",
+           None, None, "Entgelt-\nanspruch", "Bemerkung", "VzÄ"]
     low = [None, None, None, "Beginn", "Ende", None, "von", "bis", "Grund", None, None, None]
     for j, v in enumerate(top, start=1):
         if v is not None:

@@ -153,7 +153,8 @@ def test_csv_export(tmp_path: Path, encoding: str) -> None:
 
 def test_xls_workbook(tmp_path: Path) -> None:
     p = write_xls(tmp_path / "alt.xls", ["Jahr", "Empfänger", "VzÄ", "Betrag", "Stand"],
-                  [[2023, "Stadt Kamen", 1.0, 57000.0, d("01.02.2023")], [2023, "Gemeinde Bönen", "0,5", "28.500,00", None]])
+                  [[2023, "Stadt Kamen", 1.0, 57000.0, d("01.02.2023")],
+                   [2023, "Gemeinde Bönen", "0,5", "28.500,00", None]])
     case = read_case([p])
     z = case.frames[Kind.ZUWEISUNG]
     assert z["vzae_e4"].tolist() == [10000, 5000] and z["betrag_cent"].tolist() == [5700000, 2850000]

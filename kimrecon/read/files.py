@@ -217,19 +217,30 @@ def release(path: Path) -> None:
 logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype guesses are ours to judge, not log noise
 
 
-def _columns_by_position(frame: pd.DataFrame, sheet: object) -> pd.DataFrame:
-    cols = [c.absolute_index for c in sheet.available_columns()]  # type: ignore[attr-defined]
-    frame.columns = cols
-    return frame
-
-
 def _fastexcel_head(raw: RawSheet, n: int) -> pd.DataFrame:
+    if raw.source is not None and raw.source.suffix.lower() in (".xlsx", ".xltx"):
+        return _openpyxl_head(raw, n)
     reader = _READERS[raw.source]  # type: ignore[index]
     sheet = reader.load_sheet(  # type: ignore[attr-defined]
         raw.name, header_row=None, skip_rows=0, n_rows=n, dtypes="string", whitespace_as_null=True
     )
-    frame = _columns_by_position(sheet.to_pandas(), sheet).astype(object)
+    frame = sheet.to_pandas()
+    frame.columns = [c.absolute_index for c in sheet.available_columns()]
+    frame = frame.astype(object)
     return frame.where(frame.notna(), None)
+
+
+def _openpyxl_head(raw: RawSheet, n: int) -> pd.DataFrame:
+    """The first rows of an .xlsx sheet, streamed: the rest of a large sheet is not parsed twice."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(raw.source, read_only=True, data_only=True)  # type: ignore[arg-type]
+    try:
+        ws = wb[raw.name]
+        rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=n, values_only=True)]  # type: ignore[union-attr]
+    finally:
+        wb.close()
+    return grid(rows)
 
 
 _TEXTUAL = ("string", "null")
@@ -245,8 +256,10 @@ def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFram
         )
     except fastexcel.InvalidParametersError:  # nothing below ``first``
         return pd.DataFrame(index=pd.RangeIndex(first, first))
-    infos = {c.absolute_index: c.dtype for c in sheet.available_columns()}
-    frame = _columns_by_position(sheet.to_pandas(), sheet)
+    available = sheet.available_columns()
+    infos = {c.absolute_index: c.dtype for c in available}
+    frame = sheet.to_pandas()
+    frame.columns = [c.absolute_index for c in available]
     frame.index = pd.RangeIndex(first, first + len(frame))
     mixed = [c for c in exact if infos.get(c) == "string"]
     if mixed:  # text among numbers or dates: take each cell with its own type from calamine
@@ -297,6 +310,7 @@ def _load_csv(path: Path) -> RawSheet:
 _COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_MERGE_SCAN_LIMIT = 32 << 20  # bytes of sheet XML read whole to find merged cells
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
 _REL = re.compile(rb"<Relationship\b([^>]*)/?>")
 
@@ -346,18 +360,21 @@ def _add_structure(path: Path, sheets: list[RawSheet]) -> None:
                 part = part.replace("xl/xl/", "xl/") if part else part
                 if not part or part not in zf.namelist():
                     continue
-                data = zf.read(part)
+                with zf.open(part) as fh:
+                    start = fh.read(1 << 16)
                 hidden: set[int] = set()
-                cut = data.find(b"<sheetData")
-                for raw in _COL.findall(data[: cut if cut > 0 else 20000]):
+                cut = start.find(b"<sheetData")
+                for raw in _COL.findall(start[: cut if cut > 0 else len(start)]):
                     a = _attrs(raw)
                     if a.get("hidden") in ("1", "true"):
                         for c in range(int(a.get("min", "1")) - 1, int(a.get("max", "1"))):
                             hidden.add(c)
                 merges = []
-                tail = data.rfind(b"</sheetData>")
-                for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0)):
-                    merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
+                if zf.getinfo(part).file_size <= _MERGE_SCAN_LIMIT:  # larger sheets: two-line headers by text
+                    data = zf.read(part)
+                    tail = data.rfind(b"</sheetData>")
+                    for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0)):
+                        merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
                 sheet.hidden_cols = frozenset(hidden)
                 sheet.merged = tuple(merges)
     except (KeyError, zipfile.BadZipFile, ValueError):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import COLUMNS, Kind, SheetInfo
@@ -259,7 +260,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
                 found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), spalte=text))
             continue
         columns[name] = c
-    for name, c in columns.items():
+    for c in columns.values():
         if c in sheet.hidden_cols:
             found.append(
                 finding(Code.SPALTE_AUSGEBLENDET, ref(hrow, c), severity=Severity.HINWEIS, spalte=header.labels[c])
@@ -336,6 +337,14 @@ def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], commo
     for c in data.columns:
         col = data[c]
         if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
+            continue
+        arr = V.arrow_strings(col)
+        if arr is not None:
+            hit = pc.and_(
+                pc.match_substring_regex(arr, pattern=_TOTAL_START.pattern, ignore_case=True),
+                pc.less_equal(pc.utf8_length(arr), 40),
+            )
+            total_hint |= hit.fill_null(False).to_numpy(zero_copy_only=False)
             continue
         uniq = pd.unique(col.dropna())
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}

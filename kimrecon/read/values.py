@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kimrecon.read.spec import common_spec
 
@@ -118,6 +120,14 @@ def date_from_text(text: str) -> dt.date | None:
     return None
 
 
+def arrow_strings(s: pd.Series) -> pa.Array | None:
+    """The pyarrow array behind a string column (fastexcel), or None for other columns."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        arr = pa.array(s.array)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return None
+
+
 class _Cells:
     """Masks of a raw column by cell type; a homogeneous column is classified without a Python loop."""
 
@@ -130,6 +140,13 @@ class _Cells:
         self.date = false
         self.other = false
         na = s.isna().to_numpy(dtype=bool)
+        arr = arrow_strings(s)
+        if arr is not None:
+            folded = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+            blank = pc.is_in(folded, value_set=pa.array(sorted(common_spec().empty), type=arr.type))
+            self.empty = na | blank.fill_null(False).to_numpy(zero_copy_only=False)
+            self.str = ~self.empty
+            return
         if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
             self.num = ~na
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -161,6 +178,16 @@ class _Cells:
 
 def map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
     """Apply ``func`` once per distinct value (factorised), not once per row."""
+    arr = arrow_strings(values)
+    if arr is not None:
+        enc = pc.dictionary_encode(arr)
+        uniques_list = enc.dictionary.to_pylist()
+        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+        results = np.empty(len(uniques_list) + 1, dtype=object)
+        for i, u in enumerate(uniques_list):
+            results[i] = func(u)
+        results[-1] = None
+        return pd.Series(results[codes], index=values.index, dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)
     for i, u in enumerate(uniques):
@@ -301,6 +328,12 @@ def parse_text(s: pd.Series) -> Parsed:
     """Text as written (white space folded); numbers become their shortest text ("2023", "0.5")."""
     cells = _Cells(s)
     keep = ~cells.empty
+    arr = arrow_strings(s)
+    if arr is not None:  # white space folded in Arrow, no Python loop
+        norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, pattern=r"\s+", replacement=" "))
+        values = norm.to_numpy(zero_copy_only=False).astype(object)
+        values[~keep] = None
+        return pd.Series(values, index=s.index, dtype=object), pd.Series(False, index=s.index)
     out = pd.Series(pd.NA, index=s.index, dtype=object)
     if keep.any():
         idx = np.flatnonzero(keep)
