@@ -146,3 +146,23 @@ def write_ods(path: Path, header: Row, rows: Sequence[Row], *, sheet: str = "Zah
     frame = pd.DataFrame([r + [None] * (width - len(r)) for r in body])
     frame.to_excel(path, engine="odf", sheet_name=sheet, header=False, index=False)
     return path
+
+
+def german_amount(cents: int, *, thousands: bool = True, euro: bool = True) -> str:
+    """57.000,00 € (text as typed by hand)."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    body = f"{whole:,}".replace(",", ".") if thousands else str(whole)
+    return f"{sign}{body},{frac:02d}" + (" €" if euro else "")
+
+
+def german_e4(e4: int) -> str:
+    """0,5 / 1,25 / 2 (a VzÄ value as German text)."""
+    whole, frac = divmod(e4, 10_000)
+    text = f"{frac:04d}".rstrip("0")
+    return f"{whole},{text}" if text else str(whole)
+
+
+def excel_serial(day: dt.date) -> int:
+    """The Excel serial number of a date (1900 system)."""
+    return (day - dt.date(1899, 12, 30)).days
