@@ -242,3 +242,22 @@ def test_interest_rates_refer_to_named_parameters(written) -> None:
     assert ws[f"F{p1}"].value == "=zinsaufschlag"
     assert f.defined_names["basiszins_20230701"].attr_text == "'Parameter'!$C$11"
     assert v["Parameter"]["C11"].value == 3.12
+
+
+def test_dates_and_amounts_of_detail_rows(tmp_path: Path) -> None:
+    import pandas as pd
+
+    r = build_result()
+    extra = r.besetzung.iloc[[0]].assign(beginn=pd.Timestamp("1899-06-01"), personal_id="P-0009",
+                                        personalkosten_cent=pd.array([123_456_789], dtype="Int64"))
+    from dataclasses import replace
+
+    frame = pd.concat([r.besetzung, extra], ignore_index=True)
+    path = write_abgleich(replace(r, besetzung=frame), tmp_path / "x.xlsx")
+    ws = openpyxl.load_workbook(path)["Besetzung"]
+    row = find_row(ws, D="P-0009")
+    assert ws[f"E{row}"].value == "01.06.1899"  # Excel has no dates before 1900: kept as text
+    assert ws[f"N{row}"].value == 1234567.89 and ws[f"N{row}"].number_format == '#,##0.00 "€"'
+    first = find_row(ws, D="P-0001")
+    assert ws[f"E{first}"].value == datetime(2023, 3, 1) and ws[f"E{first}"].number_format == "DD.MM.YYYY"
+    assert ws[f"G{first}"].value == 39.0 and ws[f"F{first}"].value is None

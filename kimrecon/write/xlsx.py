@@ -240,7 +240,10 @@ def write_value(ws: Worksheet, row: int, col: int, value: object, kind: str, fm:
     elif kind in ("pct", "decimal"):
         ws.write_number(row, col, float(value), fmt)  # type: ignore[arg-type]
     elif kind in ("date", "datetime"):
-        if isinstance(value, datetime):
+        if isinstance(value, date) and date(value.year, value.month, value.day) < _SERIAL_SAFE_FROM:
+            # Excel has no dates before 1900 (and a leap-year quirk until March 1900): keep it as text
+            ws.write_string(row, col, f"{value:%d.%m.%Y}", fm.text)
+        elif isinstance(value, datetime):
             ws.write_datetime(row, col, naive(value), fmt)
         elif isinstance(value, date):
             ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
@@ -392,9 +395,17 @@ def write_detail(
             ws.write_string(1, 0, sheet_note, fm.note)
         for j, c in enumerate(columns):
             ws.write_string(header_row, j, c.header, fm.header)
+        fast = [_fast_column(ws, c, data[j][first:last], fm) for j, c in enumerate(columns)]
         for i in range(first, last):
             r = part.excel_row(i)
             for j, c in enumerate(columns):
+                prepared = fast[j]
+                if prepared is not None:
+                    write, values, fmt = prepared
+                    v = values[i - first]
+                    if v is not None:
+                        write(r, j, v, fmt)
+                    continue
                 v = data[j][i]
                 if isinstance(v, F) and "{r}" in v.formula:
                     v = F(v.formula.replace("{r}", str(r + 1)), v.value)
@@ -432,6 +443,53 @@ def write_detail(
         if protect:
             protect_sheet(ws)
     return parts
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_SERIAL_SAFE_FROM = date(1900, 3, 1)
+
+
+def _fast_column(
+    ws: Worksheet, col: Col, values: Sequence[object], fm: Formats
+) -> tuple[Callable[..., Any], list[Any], Format] | None:
+    """Pre-convert a homogeneous column once (the detail tables grow with the case).
+
+    Returns the write method, the converted values (None = empty cell) and the format, or None
+    when the column holds formulas or a kind without a fast path (then each cell goes through
+    ``write_value``).
+    """
+    if any(isinstance(v, F) for v in values):
+        return None
+    fmt = fm.by_kind[col.kind]
+    present = [None if v is None or _is_missing(v) else v for v in values]
+    if col.kind == "text":
+        def text(v: object) -> str:
+            t = str(v)
+            if len(t) > MAX_CELL_TEXT:
+                marker = f" …[gekürzt, {len(t)} Zeichen]"
+                t = t[: MAX_CELL_TEXT - len(marker)] + marker
+            return t
+
+        return ws.write_string, [None if v is None else text(v) for v in present], fmt
+    scale = {"money": 100, "vzae": 10_000, "hours": 100, "int": 1, "number": 1}.get(col.kind)
+    if scale is not None:
+        return ws.write_number, [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
+    if col.kind in ("date", "datetime"):
+        out: list[Any] = []
+        for v in present:
+            if isinstance(v, date) and date(v.year, v.month, v.day) < _SERIAL_SAFE_FROM:
+                return None  # Excel's 1900 leap-year quirk: let xlsxwriter convert early dates
+            if isinstance(v, datetime):
+                delta = naive(v) - _EXCEL_EPOCH
+                out.append(delta.days + delta.seconds / 86_400)
+            elif isinstance(v, date):
+                out.append((v - _EXCEL_EPOCH.date()).days)
+            elif v is None:
+                out.append(None)
+            else:
+                return None  # an unexpected value: the slow path writes it as text
+        return ws.write_number, out, fmt
+    return None
 
 
 def _cached_int(v: object, kind: str) -> int:
