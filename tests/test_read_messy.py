@@ -224,3 +224,10 @@ def test_percent_for_vzae(tmp_path: Path) -> None:
                                                   ["Stadt Kamen", "P2", d("01.01.2023"), "75%"]], title="Besetzung")
     f = read_case([p]).frames[Kind.BESETZUNG]
     assert f["stellenanteil_e4"].tolist() == [5000, 7500]
+
+
+def test_file_over_the_size_limit(tmp_path: Path) -> None:
+    write_sheet(tmp_path / "z.xlsx", ZUWEISUNG, [[2023, "Stadt Kamen", None, 1, 57000]])
+    (tmp_path / "kimrecon.toml").write_text("[eingabe]\nmax_dateigroesse_mb = 0.001\n", encoding="utf-8")
+    case = read_case([tmp_path])
+    assert [f.code for f in case.findings if f.code is not Code.BLATT_FEHLT] == [Code.DATEI_ZU_GROSS]

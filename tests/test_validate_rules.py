@@ -79,3 +79,13 @@ def test_every_error_is_reported_with_its_cell(tmp_path: Path) -> None:
 def test_example_case_validates_clean() -> None:
     case = read_case([example_case()])
     assert validate_case(case) == ()
+
+
+def test_staffing_row_needs_hours_or_share(tmp_path: Path) -> None:
+    write_sheet(tmp_path / "besetzung.xlsx", BESETZUNG, [
+        ["Stadt Kamen", "KA-1", "P1", d("01.01.2023"), None, None],
+        ["Stadt Kamen", "KA-2", "P2", d("01.01.2023"), None, "19,5"],
+    ], title="Besetzung")
+    case = read_case([tmp_path / "besetzung.xlsx"])
+    got = [(f.code, f.source.zelle if f.source else None, f.meldung) for f in validate_case(case)]
+    assert got == [(Code.WERT_FEHLT, "F5", "Der Wert für „Wochenstunden oder Stellenanteil“ fehlt. Bitte eintragen.")]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
-from kimrecon.read.files import READER_ERRORS, discover, load_file, release
+from kimrecon.read.files import READER_ERRORS, discover, load_file, max_file_bytes, release
 from kimrecon.read.sheet import empty_frame, read_sheet
 
 __all__ = ["read_case"]
@@ -27,7 +27,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     parts: dict[Kind, list[pd.DataFrame]] = {k: [] for k in Kind}
     findings: list[Finding] = list(found)
     for path, name in files:
-        loaded = load_file(path, name)
+        loaded = load_file(path, name, max_file_bytes(config))
         infos.append(loaded.info)
         findings.extend(loaded.findings)
         try:

@@ -123,7 +123,19 @@ def _hash(path: Path) -> tuple[int, str, bytes]:
     return size, h.hexdigest(), head
 
 
-def load_file(path: Path, name: str) -> LoadedFile:
+MAX_FILE_MB = 256  # default; ``[eingabe] max_dateigroesse_mb`` in kimrecon.toml overrides it
+MAX_UNPACKED_FACTOR = 16  # an .xlsx may unpack to this many times the file limit (zip bombs)
+
+
+def max_file_bytes(config: dict[str, object]) -> int:
+    """The size limit of one input file from the case config (or the default)."""
+    section = config.get("eingabe")
+    value = section.get("max_dateigroesse_mb") if isinstance(section, dict) else None
+    mb = value if isinstance(value, (int, float)) and value > 0 else MAX_FILE_MB
+    return int(mb * (1 << 20))
+
+
+def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> LoadedFile:
     """Load every sheet of one file; an unusable file gives a finding, never an exception."""
     try:
         size, sha, head = _hash(path)
@@ -133,6 +145,15 @@ def load_file(path: Path, name: str) -> LoadedFile:
     info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=())
     suffix = path.suffix.lower()
     loaded = LoadedFile(info)
+    limit_mb = f"{max_bytes / (1 << 20):g} MB"
+    if size > max_bytes:
+        loaded.findings.append(_unusable(Code.DATEI_ZU_GROSS, name, f"{size / (1 << 20):.0f} MB > {limit_mb}"))
+        return loaded
+    if head.startswith(_ZIP_MAGIC) and _unpacked_size(path) > max_bytes * MAX_UNPACKED_FACTOR:
+        loaded.findings.append(
+            _unusable(Code.DATEI_ZU_GROSS, name, f"entpackt mehr als {MAX_UNPACKED_FACTOR} × {limit_mb}")
+        )
+        return loaded
     if suffix in (".xlsm", ".xltm"):
         loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
         return loaded
@@ -179,6 +200,14 @@ def _short(text: str) -> str:
 
 def _unusable(code: Code, name: str, grund: str = "") -> Finding:
     return finding(code, SourceRef(name), severity=Severity.FEHLER, grund=grund)
+
+
+def _unpacked_size(path: Path) -> int:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile:
+        return 0
 
 
 def _has_macros(path: Path) -> bool:

@@ -137,6 +137,13 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
     out += _end_before_start(inputs, Kind.BESETZUNG, "unterbrechung_von", "unterbrechung_bis")
     if f.empty:
         return out
+    no_extent = f["wochenstunden_h100"].isna() & f["stellenanteil_e4"].isna()
+    for i in f.index[no_extent.to_numpy(dtype=bool)]:
+        sheet = inputs.sheets[int(f.at[i, "_sheet"])]
+        col = "stellenanteil_e4" if "stellenanteil_e4" in sheet.columns else "wochenstunden_h100"
+        out.append(
+            finding(Code.WERT_FEHLT, inputs.row_ref(Kind.BESETZUNG, i, col), spalte="Wochenstunden oder Stellenanteil")
+        )
     d = f.dropna(subset=["beginn", "personal_id"]).copy()
     if d.empty:
         return out
