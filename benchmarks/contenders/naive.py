@@ -1,11 +1,11 @@
 """The naive pipeline a capable analyst would write: pandas.read_excel (openpyxl), floats, to_excel (openpyxl).
 
-Usage: ``python -m benchmarks.contenders.naive CASE_DIR OUT.xlsx [--detail]``. It knows the layout
+Usage: ``python -m benchmarks.contenders.naive CASE_DIR OUT.xlsx [--no-detail]``. It knows the layout
 (title block of three rows, the file name says the kind), computes the Monatsprinzip the simple
 way (a person counts in a month unless an unpaid interruption covers the whole report row; per
 person the highest row of the month; capped at the allotment; amounts as floats), settles every
-edge per year and writes the month matrix, the edges and the payments (``--detail``: also the
-staffing rows) with ``DataFrame.to_excel``.
+edge per year and writes the month matrix, the edges, the payments and (like kimrecon's Abgleich)
+the staffing rows with ``DataFrame.to_excel``; ``--no-detail`` leaves the staffing rows out.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def load(case: Path, prefix: str) -> pd.DataFrame:
 def main(argv: list[str]) -> int:
     """Read, compute, write."""
     case, out = Path(argv[0]), Path(argv[1])
-    detail = "--detail" in argv
+    detail = "--no-detail" not in argv
     bescheid = load(case, "Bescheid").dropna(subset=["Zuwendungsempfänger"])
     zuw = load(case, "Zuweisung")
     zuw = zuw[zuw["Jahr"].notna()].copy()
