@@ -261,3 +261,44 @@ def test_dates_and_amounts_of_detail_rows(tmp_path: Path) -> None:
     first = find_row(ws, D="P-0001")
     assert ws[f"E{first}"].value == datetime(2023, 3, 1) and ws[f"E{first}"].number_format == "DD.MM.YYYY"
     assert ws[f"G{first}"].value == 39.0 and ws[f"F{first}"].value is None
+
+
+def test_capped_nachzahlung_formula(tmp_path: Path) -> None:
+    from write_support import capped_result
+
+    path = write_abgleich(capped_result(), tmp_path / "k.xlsx")
+    f, v = openpyxl.load_workbook(path)["Kanten"], openpyxl.load_workbook(path, data_only=True)["Kanten"]
+    r = find_row(f, A="Stadt Bergkamen", B="Stadt Kamen")
+    assert f[f"K{r}"].value == f"=ROUND(MAX(J{r}-G{r},-E{r}),2)"
+    assert v[f"K{r}"].value == -57000.0 and v[f"L{r}"].value == "Nachzahlung" and v[f"M{r}"].value == "Ja"
+    assert f[f"G{r}"].value == 70000.0  # differs from the month matrix: written as a value, not a formula
+
+
+def test_value_that_no_formula_reproduces_is_listed(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    r = build_result()
+    odd = tuple(replace(e, saldo_cent=e.saldo_cent + 1) if e.empfaenger == "Stadt Kamen" else e for e in r.kanten)
+    path = write_abgleich(replace(r, kanten=odd), tmp_path / "odd.xlsx")
+    f = openpyxl.load_workbook(path)
+    row = find_row(f["Kanten"], A="Stadt Bergkamen", B="Stadt Kamen")
+    assert f["Kanten"][f"K{row}"].value == 9500.01 and f["Kanten"][f"K{row}"].data_type == "n"
+    p = f["Prüfprotokoll"]
+    hit = find_row(p, B="Saldo Stadt Bergkamen → Stadt Kamen 2023")
+    assert p[f"A{hit}"].value == "Kanten"
+    assert p[f"C{hit}"].value == "Formel ergäbe 9.500,00 €, kimrecon: 9.500,01 €"
+
+
+def test_deterministic_across_processes(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'tests'); from pathlib import Path; "
+            "from write_support import build_result; from kimrecon.write.abgleich import write_abgleich; "
+            "write_abgleich(build_result(), Path(sys.argv[1]))")
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / f"{seed}.xlsx")], check=True, env=env,
+                       cwd=Path(__file__).resolve().parent.parent)
+    assert (tmp_path / "1.xlsx").read_bytes() == (tmp_path / "2.xlsx").read_bytes()

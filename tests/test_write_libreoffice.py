@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from libreoffice import convert, formula_mismatches, pdf_pages, recalculate, soffice
-from write_support import build_result, empty_result
+from write_support import build_result, capped_result, empty_result
 
 from kimrecon.write.abgleich import write_abgleich
 from kimrecon.write.fehlerbericht import write_fehlerbericht
@@ -26,6 +26,8 @@ def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "abgleich_leer": write_abgleich(empty_result(), out / "Abgleich_leer.xlsx"),
         "fehlerbericht": write_fehlerbericht(result.befunde, out / "Fehlerbericht.xlsx", dateien=result.dateien),
     }
+    books["abgleich_gekappt"] = write_abgleich(capped_result(), out / "Abgleich_gekappt.xlsx")
+    books["gekappt_kamen"] = write_nachweis(capped_result(), 2023, "Stadt Kamen", out / "NW_gekappt.xlsx")
     for name in nachweis_empfaenger(result, 2023):
         books[f"nw:{name}"] = write_nachweis(result, 2023, name, out / nachweis_filename(2023, name))
     # a sanity workbook whose cached value is wrong on purpose: proves recalculation really happens

@@ -123,3 +123,17 @@ def test_deterministic_and_empty(tmp_path: Path) -> None:
     lab = labels(openpyxl.load_workbook(e, data_only=True)["Verwendungsnachweis"])
     assert lab["Keine Erstattungszinsen."] is None
     assert lab["Personalkosten"] == "nicht angegeben"
+
+
+def test_capped_nachzahlung(tmp_path: Path) -> None:
+    from write_support import capped_result
+
+    path = write_nachweis(capped_result(), 2023, "Stadt Kamen", tmp_path / "k.xlsx")
+    f = openpyxl.load_workbook(path)["Verwendungsnachweis"]
+    v = openpyxl.load_workbook(path, data_only=True)["Verwendungsnachweis"]
+    lab = labels(v)
+    assert lab["Saldo (ausgezahlt − förderfähig)"] == -57000.0
+    assert lab["Nachzahlung durch den Geber"] == 57000.0 and lab["Ergebnis"] == "Nachzahlung"
+    r = row_of(f, "Saldo (ausgezahlt − förderfähig)")
+    assert f[f"B{r}"].value.startswith(f"=ROUND(MAX(B{row_of(f, 'Ausgezahlt (netto)')}-")
+    assert f[f"B{row_of(f, 'Förderfähig, eigene Stellen')}"].value == 70000.0  # not the month sum: a value

@@ -264,3 +264,15 @@ def empty_result() -> Result:
         erhaltung=(),
         parameter=(),
     )
+
+
+def capped_result() -> Result:
+    """Kamen's edge with a Nachzahlung capped at the forwarded amount (R5), nothing paid yet."""
+    r = build_result()
+    kanten = tuple(
+        replace(e, foerderfaehig_kumuliert_cent=7_000_000, foerderfaehig_eigen_kumuliert_cent=7_000_000,
+                ausgezahlt_kumuliert_cent=0, gezahlt_brutto_cent=0, saldo_cent=-5_700_000, nachzahlung_gekappt=True)
+        if e.empfaenger == KAMEN else e
+        for e in r.kanten
+    )
+    return replace(r, kanten=kanten)

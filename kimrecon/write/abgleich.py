@@ -17,7 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from kimrecon.findings import Finding, Severity
 from kimrecon.inputs import COLUMNS, Kind
-from kimrecon.money import div_round, round_half_up
+from kimrecon.money import div_round, format_cents_de, round_half_up
 from kimrecon.result import Allotment, Edge, Result
 from kimrecon.write import xlsx
 from kimrecon.write.atomic import atomic_path
@@ -150,11 +150,13 @@ class _Abgleich:
             if rates:
                 self.pauschale_names[jahr] = (f"Pauschale_{jahr}", rates.most_common(1)[0][0])
 
-    def _formula_or_value(self, sheet: str, what: str, formula: str, expected: Any, actual: Any) -> Any:
+    def _formula_or_value(self, sheet: str, what: str, formula: str, expected: Any, actual: Any, *,
+                          money: bool = True) -> Any:
         """A formula when it reproduces kimrecon's figure, else the figure (recorded in the protocol)."""
         if expected == actual:
             return F(formula, actual)
-        self.unmatched.append((sheet, what, f"Formel ergäbe {expected}, kimrecon: {actual}"))
+        shown = (format_cents_de(expected), format_cents_de(actual)) if money else (expected, actual)
+        self.unmatched.append((sheet, what, f"Formel ergäbe {shown[0]}, kimrecon: {shown[1]}"))
         return actual
 
     # ------------------------------------------------------------------ Deckblatt
@@ -280,7 +282,7 @@ class _Abgleich:
         frows = []
         for d in self.r.fristen:
             tage = self._formula_or_value(S_PARAM, f"Frist {d.empfaenger}", "{d}-Stichtag",
-                                          (d.frist - self.r.stichtag).days, d.tage_bis)
+                                          (d.frist - self.r.stichtag).days, d.tage_bis, money=False)
             frows.append((d.geber, d.empfaenger, d.jahr, d.frist, tage, d.status, d.quelle))
         if not frows:
             ws.write_string(row, 0, "Keine Fristen.", fm.note)
@@ -504,7 +506,7 @@ class _Abgleich:
             if c.perioden:
                 tage = self._formula_or_value(S_ZINS, f"Zinstage {c.forderung_id}",
                                               f"SUM(D{a + 1}:D{b + 1})",
-                                              sum(p.tage for p in c.perioden), c.tage)
+                                              sum(p.tage for p in c.perioden), c.tage, money=False)
                 zins = _money_f(self._formula_or_value(S_ZINS, f"Zinsen {c.forderung_id}",
                                                        f"ROUND(SUM(I{a + 1}:I{b + 1}),2)",
                                                        sum(p.betrag_cent for p in c.perioden), c.zinsbetrag_cent))
@@ -530,7 +532,7 @@ class _Abgleich:
             for p in c.perioden:
                 rr = len(prows) + period_header + 2  # 1-based row of this period
                 tage = self._formula_or_value(S_ZINS, f"Tage {c.forderung_id} {p.von}", f"C{rr}-B{rr}+1",
-                                              (p.bis - p.von).days + 1, p.tage)
+                                              (p.bis - p.von).days + 1, p.tage, money=False)
                 rate = p.basiszins + p.aufschlag
                 expected = round_half_up(Fraction(c.betrag_cent) * Fraction(rate) / 100 * p.tage / 365)
                 zins = _money_f(self._formula_or_value(S_ZINS, f"Zinsen {c.forderung_id} {p.von}",
