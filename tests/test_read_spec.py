@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kimrecon.inputs import COLUMNS, Kind
+from kimrecon.read.spec import common_spec, fold, kind_spec
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "eingabe.md"
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_schema_covers_every_canonical_column(kind: Kind) -> None:
+    spec = kind_spec(kind)
+    filled = {t for c in spec.columns.values() for t in c.canonical}
+    assert filled == set(COLUMNS[kind])
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_no_alias_is_personal_data(kind: Kind) -> None:
+    common = common_spec()
+    for col in kind_spec(kind).columns.values():
+        for alias in (col.header, *col.aliases):
+            assert not common.is_personal(alias), (kind, alias)
+
+
+def test_user_doc_lists_every_header_and_alias() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for kind in Kind:
+        for col in kind_spec(kind).columns.values():
+            assert f"| {col.header} |" in text, col.header
+            for alias in col.aliases:
+                assert alias in text, alias
+
+
+def test_fold() -> None:
+    assert fold("VzÄ¹") == fold("vzae") == fold("V Z Ä") == "vzae"
+    assert fold("Entgelt-\nanspruch") == "entgeltanspruch"
+    assert fold("Gläubiger") == fold("Glaeubiger")
