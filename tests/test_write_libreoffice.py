@@ -74,3 +74,15 @@ def test_nachweis_prints_on_one_or_two_a4_pages(workbooks: dict[str, Path],
     assert all(1 <= p <= 2 for p in pages.values()), pages
     box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdfs[0].read_bytes())
     assert box and (round(float(box[1])), round(float(box[2]))) == (595, 842)  # A4 portrait
+
+
+def test_missing_soffice_skips_locally_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import libreoffice
+
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        libreoffice.soffice()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        libreoffice.soffice()
