@@ -420,15 +420,38 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
             except ValueError:
                 frist[key] = None
 
-    def money(e4: int, k: str) -> int:
-        # R3: Weiterleitung = VzÄ × Pauschale (pro rata months of the Bewilligungszeitraum), rounded once
-        return div_round(e4 * rate[k] * info.monate, VZAE_SCALE * 12)
+    def exact(e4: int, k: str) -> Fraction:
+        # R3: Weiterleitung = VzÄ × Pauschale (pro rata months of the Bewilligungszeitraum)
+        return Fraction(e4 * rate[k] * info.monate, VZAE_SCALE * 12)
+
+    # R3a/R3b: a node's amount is split among its own share and its children with the largest-remainder
+    # method, so the rounded parts add up to what it received and conservation holds to the cent.
+    fwd: dict[str, int] = {kreis: info.summe_cent}
+    eigen: dict[str, int] = {}
+    received_exact: dict[str, Fraction] = {kreis: Fraction(info.vzae_e4 * info.pauschale_cent * info.monate,
+                                                           VZAE_SCALE * 12)}
+    children: dict[str, list[str]] = {}
+    for key in order:
+        children.setdefault(parent[key], []).append(key)
+    for p_key in [kreis] + sorted(order, key=lambda k: (depth[k], order.index(k))):
+        kids = children.get(p_key, [])
+        weights = [exact(own[p_key], p_key)] + [exact(subtree[c], c) for c in kids]
+        if p_key != kreis:
+            received_exact[p_key] = exact(subtree[p_key], p_key)
+        total = sum(weights, Fraction(0))
+        target = round_half_up(total)
+        if total <= received_exact[p_key]:
+            target = min(target, fwd[p_key])
+        parts = split_amount(target, weights) if total > 0 else [0] * len(weights)
+        eigen[p_key] = parts[0]
+        for c, part in zip(kids, parts[1:], strict=True):
+            fwd[c] = part
 
     kreis_name = names.show(kreis)
     rows.append({
         "jahr": y, "key": kreis, "name": kreis_name, "geber_key": normalize_name(info.behoerde), "ebene": 0,
         "vzae_eigen_e4": own[kreis], "vzae_teilbaum_e4": info.vzae_e4, "pauschale_cent": info.pauschale_cent,
-        "weiterleitung_cent": info.summe_cent, "eigen_cent": money(own[kreis], kreis), "von": info.von,
+        "weiterleitung_cent": info.summe_cent, "eigen_cent": eigen[kreis], "von": info.von,
         "bis": info.bis, "monate": info.monate, "version_fassung": info.bescheid_id or "", "frist": info.nachweisfrist,
     })
     allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
@@ -439,12 +462,12 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         rows.append({
             "jahr": y, "key": key, "name": names.show(key), "geber_key": parent[key], "ebene": depth[key],
             "vzae_eigen_e4": own[key], "vzae_teilbaum_e4": subtree[key], "pauschale_cent": rate[key],
-            "weiterleitung_cent": money(subtree[key], key), "eigen_cent": money(own[key], key), "von": info.von,
+            "weiterleitung_cent": fwd[key], "eigen_cent": eigen[key], "von": info.von,
             "bis": info.bis, "monate": info.monate, "version_fassung": fassung[key], "frist": frist[key],
         })
         allotments.append(Allotment(
             y, names.show(key), names.show(parent[key]), depth[key], own[key], subtree[key], rate[key],
-            money(subtree[key], key), schluessel_groesse=g,
+            fwd[key], schluessel_groesse=g,
             schluessel_wert=k_info[1] if k_info else None, verzicht_vzae_e4=k_info[2] if k_info else 0,
         ))
     # R3b conservation at every node: forwarded + own share never exceeds what was received

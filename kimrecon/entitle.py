@@ -148,7 +148,7 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     pieces["vd"] = capped * pieces["length"].to_numpy()
     per_month = pieces.groupby(["rid", "jahr", "monat"], as_index=False).agg(vmax=("v", "max"), vdays=("vd", "sum"))
 
-    grid = nodes[["jahr", "key", "pauschale_cent"]].reset_index(drop=True)
+    grid = nodes[["jahr", "key", "pauschale_cent", "eigen_cent"]].reset_index(drop=True)
     grid["rid"] = grid["key"].map(rid_of)
     grid = grid.loc[grid.index.repeat(12)].reset_index(drop=True)
     grid["monat"] = np.tile(np.arange(1, 13), len(nodes))
@@ -170,6 +170,8 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
         den = np.full(len(grid), 12 * denominator, dtype="int64")
         besetzt = div_round_vec(grid["vmax"].to_numpy() * VZAE_SCALE, denominator)
     flat = div_round_vec(_mul(rate, cum), den)  # §4: one rounding per recipient and year, on the cumulative figure
+    # R4b: never above the recipient's own share of the money (its largest-remainder part, R3a)
+    flat = np.minimum(np.asarray(flat, dtype="int64"), grid["eigen_cent"].to_numpy(dtype="int64"))
     grid["vzae_besetzt_e4"] = np.asarray(besetzt, dtype="int64")
     grid["pauschal_kumuliert_cent"] = np.asarray(flat, dtype="int64")
     grid["kosten_kumuliert_cent"] = pd.array([pd.NA] * len(grid), dtype="Int64")
@@ -226,12 +228,14 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     s["_v"] = v
     s["_b"] = _days(s["beginn"])
     ende = _days(s["ende"]) if "ende" in s else np.full(len(s), _nat_days())
-    s["_e"] = np.where(ende == _nat_days(), end_excl, ende + 1)
+    open_end = ende == _nat_days()
+    s["_e"] = np.where(open_end, np.maximum(end_excl, s["_b"].to_numpy()), ende + 1)
+    s["_open"] = open_end
     s = s[(~missing) & (s["_b"] != _nat_days())]
-    bad = s["_e"] <= s["_b"]
+    bad = (s["_e"] <= s["_b"]) & ~s["_open"]
     for idx in s.index[bad][:50]:
         findings.append(finding(Code.ENDE_VOR_BEGINN, _row_ref(inputs, Kind.BESETZUNG, s, idx, "ende"),
-                                ende=s.at[idx, "ende"], beginn=s.at[idx, "beginn"]))
+                                ende=_de(s.at[idx, "ende"]), beginn=_de(s.at[idx, "beginn"])))
     s = s[~bad]
     s["_rid"] = s["_key"].map(rid_of).astype("int64")
     pid = s["personal_id"].astype("string").fillna("")
@@ -311,6 +315,10 @@ def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int
     grid["kosten_kumuliert_cent"] = pd.array(np.where(np.isin(grid_rids, list(with_cost)), kum, 0), dtype="Int64")
     grid.loc[~np.isin(grid_rids, list(with_cost)), "kosten_kumuliert_cent"] = pd.NA
     return np.where(np.isin(grid_rids, list(with_cost)), np.minimum(flat, kum), flat)
+
+
+def _de(value: object) -> str:
+    return pd.Timestamp(value).strftime("%d.%m.%Y") if _present(value) else "?"  # type: ignore[arg-type]
 
 
 def _row_ref(inputs: CaseInputs, kind: Kind, frame: pd.DataFrame, idx: object, column: str | None):  # type: ignore[no-untyped-def]
