@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from messy import d, write_sheet
+
+from kimrecon.findings import Code, Severity
+from kimrecon.inputs import Kind
+from kimrecon.read import read_case
+from kimrecon.validate import validate_case
+
+BESCHEID = ["Bescheid-ID", "Bescheiddatum", "Bewilligungsbehörde", "Zuwendungsempfänger", "Art",
+            "Zeitraum von", "Zeitraum bis", "VzÄ", "Pauschale je VzÄ", "Bewilligungssumme"]
+ZUWEISUNG = ["Jahr", "Empfänger", "über", "VzÄ", "Betrag", "AGS"]
+ZAHLUNGEN = ["Datum", "Zahler", "Empfänger", "Betrag", "Art", "Jahr", "Kassenzeichen"]
+VERTRAG = ["Geber", "Empfänger", "Fassung", "Vertragsdatum", "gültig ab", "Pauschale je VzÄ", "Nachweisfrist",
+           "Zahlungsplan"]
+
+
+def _base(tmp: Path, *, bescheide: list[list[object]] | None = None) -> None:
+    write_sheet(tmp / "bescheid.xlsx", BESCHEID, bescheide or [
+        ["ZB-1", d("15.02.2023"), "Bezirksregierung Arnsberg", "Kreis Unna", "Erstbescheid", d("01.01.2023"),
+         d("31.12.2023"), 3, 57000, 171000],
+    ], title="Bescheide")
+    write_sheet(tmp / "zuweisung.xlsx", ZUWEISUNG, [
+        [2023, "Stadt Bergkamen", None, 1, 57000, "05978004"],
+        [2023, "Stadt Kamen", "Stadt Bergkamen", 1, 57000, "05978016"],
+        [2023, "Stadt Lünen", None, 1, 57000, 5978024],
+    ])
+
+
+def _found(tmp: Path) -> list[tuple[Code, str, str | None, Severity]]:
+    case = read_case([tmp])
+    return [(f.code, f.source.datei, f.source.zelle, f.severity)
+            for f in (*case.findings, *validate_case(case)) if f.source]
+
+
+def test_duplicates_without_kassenzeichen_are_a_hint_and_late_abschlag(tmp_path: Path) -> None:
+    _base(tmp_path)
+    write_sheet(tmp_path / "zahlungen.xlsx", ZAHLUNGEN, [
+        [d("01.03.2023"), "Kreis Unna", "Stadt Lünen", 14250, "Abschlag", 2023, None],
+        [d("01.03.2023"), "Kreis Unna", "Stadt Lünen", 14250, "Abschlag", 2023, None],
+        [d("15.01.2024"), "Kreis Unna", "Stadt Lünen", 14250, "Abschlag", 2023, "K-9"],
+        [d("15.01.2024"), "Kreis Unna", "Stadt Lünen", 500, "Schlusszahlung", 2023, "K-10"],
+        [d("15.01.2024"), "Stadt Kamen", "Stadt Bergkamen", 500, "Rückzahlung", 2023, "K-11"],
+    ])
+    assert _found(tmp_path) == [
+        (Code.ZAHLUNG_DOPPELT, "zahlungen.xlsx", "D6", Severity.HINWEIS),
+        (Code.DATUM_AUSSERHALB, "zahlungen.xlsx", "A7", Severity.HINWEIS),
+    ]
+
+
+def test_names_match_by_ags_first_then_by_folded_name(tmp_path: Path) -> None:
+    _base(tmp_path)
+    write_sheet(tmp_path / "besetzung.xlsx", ["Kommune", "AGS", "Personal-ID", "Beginn", "Wochenstunden"], [
+        ["Kamen, Stadt", "05978016", "P1", d("01.01.2023"), 39],  # unusual name, known AGS
+        ["  stadt   LÜNEN ", None, "P2", d("01.01.2023"), 39],
+        ["Bergkamen", None, "P3", d("01.01.2023"), 39],
+        ["Stadt Unna", None, "P4", d("01.01.2023"), 39],
+        ["Stadt Unna", "05978036", "P5", d("01.01.2023"), 39],
+    ], title="Besetzung")
+    assert _found(tmp_path) == [
+        (Code.NAME_UNBEKANNT, "besetzung.xlsx", "A8", Severity.FEHLER),
+        (Code.NAME_UNBEKANNT, "besetzung.xlsx", "A9", Severity.FEHLER),
+    ]
+
+
+def test_aenderungsbescheid_replaces_the_first_one(tmp_path: Path) -> None:
+    _base(tmp_path, bescheide=[
+        ["ZB-1", d("15.02.2023"), "Bezirksregierung Arnsberg", "Kreis Unna", "Erstbescheid", d("01.01.2023"),
+         d("31.12.2023"), 2, 57000, 114000],
+        ["ZB-2", d("01.06.2023"), "Bezirksregierung Arnsberg", "Kreis Unna", "Änderungsbescheid", d("01.01.2023"),
+         d("31.12.2023"), 3, 57000, 171000],
+    ])
+    assert _found(tmp_path) == []
+    _base(tmp_path, bescheide=[
+        ["ZB-1", d("15.02.2023"), "Bezirksregierung Arnsberg", "Kreis Unna", "Erstbescheid", d("01.01.2023"),
+         d("31.12.2023"), 3, 57000, 171000],
+        ["ZB-1", d("01.06.2023"), "Bezirksregierung Arnsberg", "Kreis Unna", "Neubescheid", d("01.01.2023"),
+         d("31.12.2023"), 2, 57000, 114000],
+    ])
+    got = _found(tmp_path)
+    assert (Code.ZUTEILUNG_UEBER_BESCHEID, "zuweisung.xlsx", "D7", Severity.FEHLER) in got
+    assert (Code.WERT_UNGUELTIG, "bescheid.xlsx", "E6", Severity.FEHLER) in got  # not a known Art
+    assert (Code.WERT_UNGUELTIG, "bescheid.xlsx", "A5", Severity.FEHLER) in got  # Bescheid-ID twice
+    assert (Code.WERT_UNGUELTIG, "bescheid.xlsx", "A6", Severity.FEHLER) in got
+
+
+def test_contract_sheet_adds_edges_and_reads_the_deadline(tmp_path: Path) -> None:
+    _base(tmp_path)
+    write_sheet(tmp_path / "vertrag.xlsx", VERTRAG, [
+        ["Stadt Bergkamen", "Stadt Kamen", "2. Änderung", d("10.01.2023"), d("01.01.2023"), 57000, "31.03.",
+         "quartalsweise"],
+        ["Stadt Lünen", "Stadt Kamen", "Ursprungsvertrag", None, "01.01.2023", "57.000,00 €", d("30.04.2024"), None],
+    ], title="Weiterleitungsverträge")
+    write_sheet(tmp_path / "zahlungen.xlsx", ZAHLUNGEN, [
+        [d("01.03.2023"), "Stadt Lünen", "Stadt Kamen", 100, "Abschlag", 2023, "V-1"],
+        [d("01.03.2023"), "Stadt Lünen", "Stadt Bergkamen", 100, "Abschlag", 2023, "V-2"],
+    ])
+    case = read_case([tmp_path])
+    v = case.frames[Kind.VERTRAG]
+    assert v["frist_tag"].tolist() == [31, 30] and v["frist_monat"].tolist() == [3, 4]
+    assert v["pauschale_cent"].tolist() == [5700000, 5700000]
+    assert v["gueltig_ab"].tolist() == [pd.Timestamp("2023-01-01")] * 2
+    info = next(s for s in case.sheets if s.kind is Kind.VERTRAG)
+    assert info.columns["frist_tag"] == info.columns["frist_monat"] == "G"
+    got = [(f.code, f.source.zelle) for f in validate_case(case) if f.source]
+    assert got == [(Code.ZAHLUNG_OHNE_VERTRAG, "B6")]
+
+
+def test_claims_and_duplicate_payments_across_files(tmp_path: Path) -> None:
+    _base(tmp_path)
+    row = [d("01.03.2023"), "Kreis Unna", "Stadt Lünen", 14250, "Abschlag", 2023, "K-1"]
+    write_sheet(tmp_path / "a.xlsx", ZAHLUNGEN, [row])
+    write_sheet(tmp_path / "b.xlsx", ZAHLUNGEN, [row])
+    write_sheet(tmp_path / "rf.xlsx", ["Forderung-ID", "Gläubiger", "Schuldner", "Betrag", "Zinsbeginn",
+                                       "Zahlungseingang"], [
+        ["RF-1", "Stadt Bergkamen", "Stadt Kamen", "9.500,00", d("01.01.2024"), d("01.12.2023")],
+    ], title="Rückforderungen")
+    case = read_case([tmp_path])
+    found = validate_case(case)
+    assert [(f.code, f.source.datei, f.source.zelle) for f in found if f.source] == [
+        (Code.ENDE_VOR_BEGINN, "rf.xlsx", "F5"),
+        (Code.ZAHLUNG_DOPPELT, "b.xlsx", "D5"),
+    ]
+    assert found[1].meldung.startswith("Die Zahlung ist doppelt erfasst (gleich mit Zeile 5 in a.xlsx › Tabelle1)")
+
+
+def test_validate_on_nothing_readable(tmp_path: Path) -> None:
+    (tmp_path / "x.xlsx").write_bytes(b"nope")
+    case = read_case([tmp_path])
+    assert validate_case(case) == ()
