@@ -304,7 +304,7 @@ def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFram
     return frame
 
 
-def grid(rows: list[list[object]]) -> pd.DataFrame:
+def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
     width = max((len(r) for r in rows), default=0)
     frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)

@@ -290,7 +290,7 @@ def parse_date(s: pd.Series) -> Parsed:
             try:  # date and datetime objects convert in C; a datetime's time of day is dropped
                 days = objs.astype("datetime64[D]")
             except (TypeError, ValueError):
-                days = np.array([np.datetime64(_date_from_any(v), "D") for v in objs])
+                days = np.array([np.datetime64(_date_from_any(v), "D") for v in objs])  # type: ignore[call-overload]
             out.iloc[idx] = days.astype("datetime64[s]")
     if cells.str.any():
         idx = np.flatnonzero(cells.str)

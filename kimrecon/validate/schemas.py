@@ -22,7 +22,7 @@ def zuteilung(series: pd.Series, *, minimum: int) -> pd.Series:
     return series.isna() | series.eq(0) | series.ge(minimum)
 
 
-_BUILTIN = {"ge": pa.Check.ge, "gt": pa.Check.gt, "le": pa.Check.le, "lt": pa.Check.lt}
+_BUILTIN: dict[str, Any] = {"ge": pa.Check.ge, "gt": pa.Check.gt, "le": pa.Check.le, "lt": pa.Check.lt}
 
 
 def _check(name: str, arg: Any) -> pa.Check:
