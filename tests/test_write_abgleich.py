@@ -99,7 +99,7 @@ def test_cover_sheet_and_protocol(written) -> None:
     labels = {wv[f"A{r}"].value: wv[f"B{r}"].value for r in range(1, 20)}
     assert labels["Lauf-ID"] == "2023-12-20240105T080000-abc123"
     assert labels["Gesamtstatus"] == "Abweichungen"
-    assert labels["Summe Rückforderungen (alle Kanten)"] == 28500.0
+    assert labels["Rückforderungen, alle Kanten addiert"] == 28500.0
     assert labels["Befunde: Hinweise"] == 4
     assert labels["Zeitpunkt des Laufs"] == datetime(2024, 1, 5, 8, 0)
     p = v["Prüfprotokoll"]
@@ -302,3 +302,24 @@ def test_deterministic_across_processes(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-c", code, str(tmp_path / f"{seed}.xlsx")], check=True, env=env,
                        cwd=Path(__file__).resolve().parent.parent)
     assert (tmp_path / "1.xlsx").read_bytes() == (tmp_path / "2.xlsx").read_bytes()
+
+
+def test_cover_sheet_balance_against_the_authority(written) -> None:
+    f, v, _ = written
+    r = find_row(f["Deckblatt"], A="Saldo gegenüber der Bewilligungsbehörde")
+    land = find_row(f["Kanten"], A="Bezirksregierung Arnsberg")
+    assert f["Deckblatt"][f"B{r}"].value == f"=ROUND('Kanten'!$K${land},2)"
+    assert v["Deckblatt"][f"B{r}"].value == 9500.0
+
+
+def test_allocation_totals_per_year(tmp_path: Path) -> None:
+    from write_support import two_year_result
+
+    path = write_abgleich(two_year_result(), tmp_path / "zwei.xlsx")
+    f, v = openpyxl.load_workbook(path)["Zuteilung"], openpyxl.load_workbook(path, data_only=True)["Zuteilung"]
+    r22, r23 = find_row(v, A="Summe 2022"), find_row(v, A="Summe 2023")
+    assert (v[f"H{r22}"].value, v[f"L{r22}"].value) == (18.0, 990000.0)
+    assert (v[f"H{r23}"].value, v[f"L{r23}"].value) == (18.0, 1026000.0)
+    assert f[f"H{r22}"].value.startswith("=SUMIFS(H5:H")
+    assert find_row(f, D="Stadt Kamen") < find_row(f, A=2023, D="Kreis Unna")  # 2022 tree first
+    assert openpyxl.load_workbook(path, data_only=True)["Parameter"]["A5"].value == "Pauschale_2022"

@@ -187,9 +187,10 @@ class _Abgleich:
             ("Gesamtstatus", xlsx.STATUS_DE.get(r.status, r.status), "text"),
             ("Befunde: Fehler", self._count_formula("Fehler", fehler), "int"),
             ("Befunde: Hinweise", self._count_formula("Hinweis", hinweise), "int"),
-            ("Summe Rückforderungen (alle Kanten)",
+            ("Saldo gegenüber der Bewilligungsbehörde", self._root_saldo(), "money"),
+            ("Rückforderungen, alle Kanten addiert",
              F(f'ROUND(SUMIF({saldo_rng},">0"),2)', xlsx.euro(rueck)) if saldo_rng else 0, "money"),
-            ("Summe Nachzahlungen (alle Kanten)",
+            ("Nachzahlungen, alle Kanten addiert",
              F(f'ROUND(-SUMIF({saldo_rng},"<0"),2)', xlsx.euro(nach)) if saldo_rng else 0, "money"),
         ]
         for label, value, kind in items:
@@ -209,6 +210,17 @@ class _Abgleich:
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         xlsx.protect_sheet(ws)
+
+    def _root_saldo(self) -> object:
+        """Sum of the balances of the top edges (Bewilligungsbehörde → Kreis): > 0 the Kreis owes a refund."""
+        kr = self.layout.kant_range
+        receivers = {(e.empfaenger, e.jahr) for e in self.r.kanten}
+        rows = [(i, e) for i, e in enumerate(self.r.kanten) if (e.geber, e.jahr) not in receivers]
+        total = sum(e.saldo_cent for _, e in rows)
+        if not kr or not rows:
+            return total
+        cells = "+".join(f"{xlsx.quote_sheet(S_KANT)}!$K${kr[0] + i}" for i, _ in rows)
+        return F(f"ROUND({cells},2)", xlsx.euro(total))
 
     def _count_formula(self, severity: str, value: int) -> object:
         if not self.layout.bef_ranges:
@@ -318,13 +330,32 @@ class _Abgleich:
                     _money_f(weiter), F("ROUND(H{r}*J{r},2)", xlsx.euro(own))]
             for j, v in enumerate(vals):
                 data[j].append(v)
+        years = sorted({a.jahr for a in self.alloc})
         xlsx.write_detail(
             self.wb, self.fm, S_ZUT, "Zuteilung und Weiterleitung (Weiterleitungsbaum, R3)", cols, data,
-            len(self.alloc), table=self.table, totals=(7, 11), freeze_cols=4,
+            len(self.alloc), table=self.table, totals=(7, 11) if len(years) == 1 else (), freeze_cols=4,
             sheet_note="Weiterleitungsbetrag = VzÄ einschließlich weitergeleiteter Anteile × Pauschale; die Summe "
                        "der eigenen Stellen aller Ebenen entspricht der Bewilligung.",
             empty_note="Keine Zuteilungen.",
+            on_part=(lambda part: self._year_totals(part, years, data)) if len(years) > 1 else None,
         )
+
+    def _year_totals(self, part: xlsx.Part, years: list[int], data: Sequence[Sequence[object]]) -> None:
+        """Several years: one total per year of own posts and their amount (a single SUM would mix years)."""
+        ws, fm = part.ws, self.fm
+        if part.last == part.first:
+            return
+        a, b = part.excel_row(part.first) + 1, part.excel_row(part.last - 1) + 1
+        row = b + 1
+        for jahr in years:
+            idx = [i for i in range(part.first, part.last) if data[0][i] == jahr]
+            vz = sum(int(str(data[7][i])) for i in idx)
+            own = sum(div_round(self.alloc[i].vzae_eigen_e4 * self.alloc[i].pauschale_cent, 10_000) for i in idx)
+            ws.write_string(row, 0, f"Summe {jahr}", fm.total_label)
+            xlsx.write_formula(ws, row, 7, F(f"SUMIFS(H{a}:H{b},A{a}:A{b},{jahr})", xlsx.vzae(vz)), fm.total_vzae)
+            xlsx.write_formula(ws, row, 11, F(f"ROUND(SUMIFS(L{a}:L{b},A{a}:A{b},{jahr}),2)", xlsx.euro(own)),
+                               fm.total_money)
+            row += 1
 
     # ------------------------------------------------------------------ Monatsmatrix
     def _sorted_matrix(self) -> Any:
