@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from libreoffice import convert, formula_mismatches, pdf_pages, recalculate, soffice
-from write_support import build_result, capped_result, empty_result
+from write_support import build_result, capped_result, empty_result, two_year_result
 
 from kimrecon.write.abgleich import write_abgleich
 from kimrecon.write.fehlerbericht import write_fehlerbericht
@@ -26,6 +26,7 @@ def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "abgleich_leer": write_abgleich(empty_result(), out / "Abgleich_leer.xlsx"),
         "fehlerbericht": write_fehlerbericht(result.befunde, out / "Fehlerbericht.xlsx", dateien=result.dateien),
     }
+    books["abgleich_zwei_jahre"] = write_abgleich(two_year_result(), out / "Abgleich_zwei_jahre.xlsx")
     books["abgleich_gekappt"] = write_abgleich(capped_result(), out / "Abgleich_gekappt.xlsx")
     books["gekappt_kamen"] = write_nachweis(capped_result(), 2023, "Stadt Kamen", out / "NW_gekappt.xlsx")
     for name in nachweis_empfaenger(result, 2023):
