@@ -1,0 +1,138 @@
+from datetime import date, datetime
+
+import pytest
+from engine_support import KREIS, LAND, edge, make_inputs, unna_tables
+
+from kimrecon.engine import deadline_findings, deadlines, reconcile
+from kimrecon.findings import Code, Severity
+from kimrecon.inputs import Kind
+from kimrecon.result import MONTH_COLUMNS
+
+BESCHEID = {"bescheid_id": "B1", "bescheiddatum": "15.02.2023", "behoerde": LAND, "empfaenger": KREIS,
+            "von": "01.01.2023", "bis": "31.12.2023", "vzae": "3", "pauschale": "57000.00"}
+
+
+def run(tables, month="2023-12", config=None):
+    return reconcile(make_inputs(tables, config), month, lauf_id="t", zeitpunkt=datetime(2024, 1, 5))
+
+
+def test_tree_of_depth_three_settles_every_level():
+    tables = {
+        Kind.BESCHEID: [BESCHEID],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "A", "vzae": "1"},
+                         {"jahr": 2023, "empfaenger": "B", "ueber": "A", "vzae": "1"},
+                         {"jahr": 2023, "empfaenger": "C", "ueber": "B", "vzae": "1"}],
+        Kind.BESETZUNG: [{"kommune": "C", "personal_id": "P", "beginn": "01.07.2023", "wochenstunden": "39"}],
+    }
+    res = run(tables)
+    assert [(e.geber, e.empfaenger, e.vzae_zugeteilt_e4, e.weiterleitung_cent) for e in res.kanten] == [
+        (LAND, KREIS, 30_000, 17_100_000), (KREIS, "A", 30_000, 17_100_000), ("A", "B", 20_000, 11_400_000),
+        ("B", "C", 10_000, 5_700_000)]
+    assert [e.foerderfaehig_kumuliert_cent for e in res.kanten] == [2_850_000] * 4
+    assert [a.ebene for a in res.zuteilungen] == [0, 1, 2, 3]
+    assert [d.frist for d in res.fristen if d.empfaenger == "C"] == [date(2024, 3, 31)]
+
+
+def test_result_fields_are_filled():
+    res = run(unna_tables())
+    assert res.monat == "2023-12" and res.stichtag == date(2023, 12, 31) and res.modus == "monatsprinzip"
+    assert tuple(res.monate.columns) == MONTH_COLUMNS
+    assert len(res.monate) == 12 * 11
+    assert {"_datei", "_blatt", "_zeile"} <= set(res.zahlungen.columns) and "_sheet" not in res.zahlungen.columns
+    assert res.zahlungen["_datei"].iloc[0] == "zahlungen.xlsx" and res.zahlungen["_blatt"].iloc[0] == "Zahlungen"
+    assert "_sheet" not in res.besetzung.columns and len(res.besetzung) == 11
+    names = {p.name for p in res.parameter}
+    assert {"abrechnung.modus", "zinsen.basiszins", "zinsen.aufschlag", "fristen.ebene_0"} <= names
+    assert all(p.quelle for p in res.parameter)
+    berg = next(a for a in res.zuteilungen if a.empfaenger == "Stadt Bergkamen")
+    assert (berg.geber, berg.ebene, berg.vzae_eigen_e4, berg.vzae_teilbaum_e4) == (KREIS, 1, 10_000, 25_000)
+    kamen = next(a for a in res.zuteilungen if a.empfaenger == "Stadt Kamen")
+    assert (kamen.schluessel_groesse, str(kamen.schluessel_wert)) == ("fest", "1")
+    assert len(res.erhaltung) == 11 and all(c.ok for c in res.erhaltung)
+    assert res.fristen and {d.status for d in res.fristen} == {"offen"}
+    assert edge(res, LAND, KREIS, 2023).nachweisfrist == date(2024, 6, 30)
+
+
+def test_names_match_by_normalised_name_and_ags():
+    tables = {
+        Kind.BESCHEID: [BESCHEID],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "Stadt Kamen", "vzae": "1", "ags": "05978020"}],
+        Kind.BESETZUNG: [{"kommune": "KAMEN ", "personal_id": "P1", "beginn": "01.01.2023", "wochenstunden": "19.5"},
+                         {"kommune": "Kamen (Westf.)", "ags": "05978020", "personal_id": "P2",
+                          "beginn": "01.01.2023", "wochenstunden": "19.5"},
+                         {"kommune": "Stadt Kamenz", "personal_id": "P3", "beginn": "01.01.2023",
+                          "wochenstunden": "39"}],
+        Kind.ZAHLUNGEN: [{"datum": "05.01.2023", "zahler": "Kreis Unna", "empfaenger": "Kamen", "betrag": "57000"},
+                         {"datum": "05.01.2023", "zahler": "Kreis Unna", "empfaenger": "Stadt Unna", "betrag": "1"},
+                         {"datum": "05.01.2023", "zahler": LAND, "empfaenger": "Stadt Kamen", "betrag": "2"}],
+    }
+    res = run(tables)
+    kamen = edge(res, KREIS, "Stadt Kamen", 2023)
+    assert (kamen.foerderfaehig_kumuliert_cent, kamen.ausgezahlt_kumuliert_cent) == (5_700_000, 5_700_000)
+    codes = sorted((f.code, f.source.zelle if f.source else None) for f in res.befunde)
+    assert codes == [(Code.NAME_UNBEKANNT, "A4"), (Code.NAME_UNBEKANNT, "C3"), (Code.ZAHLUNG_OHNE_VERTRAG, "B4")]
+    assert res.status == "fehler"
+
+
+def test_aenderungsbescheid_replaces_the_erstbescheid():
+    tables = {
+        Kind.BESCHEID: [BESCHEID | {"vzae": "1"},
+                        BESCHEID | {"bescheid_id": "B2", "bescheiddatum": "01.09.2023", "art": "Änderungsbescheid",
+                                    "vzae": "2", "summe": "114000.00"}],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "A", "vzae": "2"}],
+    }
+    res = run(tables)
+    land = edge(res, LAND, KREIS, 2023)
+    assert (land.vzae_zugeteilt_e4, land.weiterleitung_cent) == (20_000, 11_400_000)
+    assert res.befunde == ()
+
+
+def test_interest_payments_are_not_principal_and_repayments_reduce():
+    tables = unna_tables()
+    tables[Kind.ZAHLUNGEN] = [
+        {"datum": "05.01.2023", "zahler": "Stadt Bergkamen", "empfaenger": "Stadt Kamen", "betrag": "57000"},
+        {"datum": "05.02.2024", "zahler": "Stadt Kamen", "empfaenger": "Stadt Bergkamen", "betrag": "9500",
+         "art": "Rückzahlung", "jahr": 2023},
+        {"datum": "05.03.2024", "zahler": "Stadt Kamen", "empfaenger": "Stadt Bergkamen", "betrag": "12.34",
+         "art": "Zinszahlung", "jahr": 2023},
+    ]
+    res = run(tables, "2024-03")
+    kamen = edge(res, "Stadt Bergkamen", "Stadt Kamen", 2023)
+    assert (kamen.gezahlt_brutto_cent, kamen.zurueckgezahlt_cent, kamen.saldo_cent) == (5_700_000, 950_000, 0)
+    before = edge(run(tables, "2024-01"), "Stadt Bergkamen", "Stadt Kamen", 2023)
+    assert before.saldo_cent == 950_000
+
+
+def test_deadlines_entry_point_and_findings():
+    inputs = make_inputs(unna_tables())
+    items = deadlines(inputs, date(2024, 4, 15))
+    by = {(d.geber, d.empfaenger): d for d in items}
+    assert by[("Stadt Bergkamen", "Stadt Kamen")].status == "versäumt"
+    assert by[("Stadt Bergkamen", "Stadt Kamen")].tage_bis == -15
+    assert by[(KREIS, "Lünen")].status == "nahe"
+    assert by[(LAND, KREIS)].status == "offen" and by[(LAND, KREIS)].quelle == "Bescheid ZB-2023-KIM-017"
+    found = deadline_findings(items)
+    assert sorted({f.code for f in found}) == [Code.FRIST_NAHE, Code.FRIST_VERSAEUMT]
+    assert all(f.severity is Severity.HINWEIS for f in found)
+    assert "31.03.2024" in next(f for f in found if f.code is Code.FRIST_VERSAEUMT).meldung
+
+
+def test_bad_month_raises_but_data_problems_do_not():
+    with pytest.raises(ValueError):
+        run(unna_tables(), "2023-13")
+    res = run({Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "A", "vzae": "1"}]})
+    assert [f.code for f in res.befunde] == [Code.KEIN_BESCHEID] and res.status == "fehler"
+    assert res.kanten == () and len(res.monate) == 0
+
+
+def test_tranche_used_within_two_months_bears_no_interim_interest():
+    tables = {
+        Kind.BESCHEID: [BESCHEID | {"vzae": "1"}],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "A", "vzae": "1"}],
+        Kind.BESETZUNG: [{"kommune": "A", "personal_id": "P", "beginn": "01.01.2023", "wochenstunden": "39"}],
+        Kind.ZAHLUNGEN: [{"datum": f"01.{m:02d}.2023", "zahler": KREIS, "empfaenger": "A", "betrag": "4750"}
+                         for m in range(1, 13)],
+    }
+    res = run(tables)
+    assert res.zwischenzinsen == ()
+    assert edge(res, KREIS, "A", 2023).saldo_cent == 0
