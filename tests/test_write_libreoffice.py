@@ -87,3 +87,31 @@ def test_missing_soffice_skips_locally_and_fails_in_ci(monkeypatch: pytest.Monke
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception):
         libreoffice.soffice()
+
+
+def test_demo_and_report_workbooks_recalculate_and_print(tmp_path: Path) -> None:
+    """End to end through the real engine: every workbook `kimrecon demo` and `kimrecon report` write."""
+    import subprocess
+    import sys
+
+    from kimrecon.resources import example_case
+
+    soffice()
+    cli = [sys.executable, "-c", "from kimrecon.cli import main; main()"]
+    demo = subprocess.run([*cli, "demo", "--out", str(tmp_path / "demo")], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert demo.returncode in (0, 1), demo.stderr
+    report = subprocess.run([*cli, "report", str(example_case()), "--year", "2023", "--out", str(tmp_path / "rep")],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert report.returncode in (0, 1), report.stderr
+    books = sorted((tmp_path / "demo").glob("*.xlsx")) + sorted((tmp_path / "rep").glob("*.xlsx"))
+    assert any(p.name.startswith("Abgleich_2023-12") for p in books)
+    nachweise = [p for p in books if p.parent.name == "rep"]
+    assert len(nachweise) >= 11  # the Kreis, 7 towns, the hub Bergkamen and its two towns
+    out = recalculate(books, tmp_path / "lo")
+    for original, recomputed in zip(books, out, strict=True):
+        count, bad = formula_mismatches(original, recomputed)
+        assert count > 0 and not bad, (original.name, bad[:10])
+    pdfs = convert(nachweise, "pdf", tmp_path / "pdf", tmp_path / "lo-pdf")
+    pages = {p.name: pdf_pages(p) for p in pdfs}
+    assert all(1 <= n <= 2 for n in pages.values()), pages
