@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, finding
@@ -144,25 +143,33 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
         out.append(
             finding(Code.WERT_FEHLT, inputs.row_ref(Kind.BESETZUNG, i, col), spalte="Wochenstunden oder Stellenanteil")
         )
-    d = f.dropna(subset=["beginn", "personal_id"]).copy()
+    d = f.dropna(subset=["beginn", "personal_id"])
     if d.empty:
         return out
-    d["_k"] = _norm(d["kommune"]).fillna("") + "\x1f" + d["stelle_id"].fillna("").astype(str) + "\x1f" + d[
-        "personal_id"
-    ].astype(str)
-    d["_end"] = d["ende"].fillna(_FAR)
-    d = d.sort_values(["_k", "beginn", "_end"], kind="stable")
-    d["_pos"] = np.arange(len(d))
-    prev_end = d.groupby("_k", sort=False)["_end"].transform(lambda s: s.cummax().shift())
-    prev_row = d.groupby("_k", sort=False)["_zeile"].shift()
-    overl = prev_end.notna() & (d["beginn"] <= prev_end)
-    for i in d.index[overl.to_numpy(dtype=bool)]:
+    # one person on one post: group id over (town, post, person), then a running max of the ends
+    keys = pd.DataFrame({
+        "k": _norm(d["kommune"]).fillna(""),
+        "s": d["stelle_id"].fillna("").astype(str),
+        "p": d["personal_id"].astype(str),
+    })
+    work = pd.DataFrame({
+        "g": keys.groupby(["k", "s", "p"], sort=False).ngroup().to_numpy(),
+        "b": d["beginn"].astype("datetime64[s]").astype("int64").to_numpy(),
+        "e": d["ende"].fillna(_FAR).astype("datetime64[s]").astype("int64").to_numpy(),
+        "z": d["_zeile"].to_numpy(),
+    }, index=d.index).sort_values(["g", "b", "e"], kind="stable")
+    grouped = work.groupby("g", sort=False)
+    running = grouped["e"].cummax()
+    prev_end = running.groupby(work["g"], sort=False).shift()
+    prev_row = grouped["z"].shift()
+    overl = prev_end.notna() & (work["b"] <= prev_end)
+    for i in work.index[overl.to_numpy(dtype=bool)]:
         out.append(
             finding(
                 Code.BESCHAEFTIGUNG_UEBERLAPPT, inputs.row_ref(Kind.BESETZUNG, i, "beginn"),
                 value=format_value("date", f.at[i, "beginn"]), person=f.at[i, "personal_id"],
                 stelle=f.at[i, "stelle_id"] if not pd.isna(f.at[i, "stelle_id"]) else "–",
-                andere=int(prev_row[i]),
+                andere=int(prev_row.at[i]),
             )
         )
     return out
@@ -274,15 +281,18 @@ def check_zahlungen(
                         value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere)
             )
     if not _frame(inputs, Kind.ZUWEISUNG).empty:
-        edges = _edges(inputs)
-        for i, z, e in zip(f.index, zahler, empf, strict=True):
-            if i in unknown_rows or not isinstance(z, str) or not isinstance(e, str):
-                continue
-            if frozenset((z, e)) not in edges or z == e:
-                out.append(
-                    finding(Code.ZAHLUNG_OHNE_VERTRAG, inputs.row_ref(Kind.ZAHLUNGEN, i, "zahler"),
-                            value=f.at[i, "zahler"], zahler=f.at[i, "zahler"], empfaenger=f.at[i, "empfaenger"])
-                )
+        edges = {"\x1f".join(sorted(e)) if len(e) == 2 else "" for e in _edges(inputs)}
+        both = zahler.notna() & empf.notna()
+        lo = zahler.where(zahler.fillna("") <= empf.fillna(""), empf)
+        hi = empf.where(zahler.fillna("") <= empf.fillna(""), zahler)
+        pair = lo.fillna("") + "\x1f" + hi.fillna("")
+        known = ~f.index.isin(list(unknown_rows))
+        bad = both & known & (~pair.isin(edges) | zahler.eq(empf))
+        for i in f.index[bad.to_numpy(dtype=bool)]:
+            out.append(
+                finding(Code.ZAHLUNG_OHNE_VERTRAG, inputs.row_ref(Kind.ZAHLUNGEN, i, "zahler"),
+                        value=f.at[i, "zahler"], zahler=f.at[i, "zahler"], empfaenger=f.at[i, "empfaenger"])
+            )
     if grants:
         year = f["jahr"].fillna(f["datum"].dt.year.astype("Int64"))
         bis = year.map({y: g.bis for y, g in grants.items()})
