@@ -133,7 +133,7 @@ class Allocation:
     allotments: tuple[Allotment, ...]
     checks: tuple[ConservationCheck, ...]
     findings: list[Finding] = field(default_factory=list)
-    versions: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
+    versions: dict[tuple[str, str], list[ContractVersion]] = field(default_factory=dict)
 
     def node(self, jahr: int, key: str) -> pd.Series:
         """The node row of a recipient in a year."""
@@ -218,17 +218,38 @@ def _years_from_bescheide(inputs: CaseInputs, names: Names, params: Params,
     return years
 
 
-Versions = dict[tuple[str, str], list[dict[str, object]]]
+@dataclass(frozen=True, slots=True)
+class ContractVersion:
+    """One version of a Weiterleitungsvertrag (original or amendment), valid from a date (§2)."""
+
+    gueltig_ab: date
+    fassung: str
+    pauschale_cent: int | None
+    frist_tag: int | None
+    frist_monat: int | None
+    zahlungsplan: str | None
+    zinsart: str | None
+    ref: SourceRef | None
+
+
+Versions = dict[tuple[str, str], list[ContractVersion]]
+
+
+def _opt_int(value: object) -> int | None:
+    return int(value) if _present(value) else None  # type: ignore[call-overload]
+
+
+def _opt_str(value: object) -> str | None:
+    return str(value).strip() if _present(value) else None
 
 
 def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Versions:
     """Contract versions per edge, sorted by valid-from (§2 Weiterleitungsvertrag)."""
     frame = _frame(inputs, Kind.VERTRAG)
-    out: dict[tuple[str, str], list[dict[str, object]]] = {}
+    out: Versions = {}
     if frame is None:
         return out
-    for idx in frame.index:
-        row = frame.loc[idx]
+    for idx, row in zip(frame.index, frame.to_dict("records"), strict=True):  # one row per contract version
         g, r = names.key(row["geber"]), names.key(row["empfaenger"])
         for col, key in (("geber", g), ("empfaenger", r)):
             if key is None:
@@ -237,27 +258,22 @@ def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Vers
         ab = _to_date(row["gueltig_ab"])
         if g is None or r is None or ab is None:
             continue
-        out.setdefault((g, r), []).append({
-            "gueltig_ab": ab,
-            "fassung": str(row["fassung"]) if _present(row.get("fassung")) else "",
-            "pauschale_cent": int(row["pauschale_cent"]) if _present(row.get("pauschale_cent")) else None,
-            "frist_tag": int(row["frist_tag"]) if _present(row.get("frist_tag")) else None,
-            "frist_monat": int(row["frist_monat"]) if _present(row.get("frist_monat")) else None,
-            "zahlungsplan": str(row["zahlungsplan"]) if _present(row.get("zahlungsplan")) else None,
-            "zinsart": str(row["zinsart"]) if _present(row.get("zinsart")) else None,
-            "ref": _ref(inputs, Kind.VERTRAG, idx),
-        })
+        out.setdefault((g, r), []).append(ContractVersion(
+            gueltig_ab=ab, fassung=_opt_str(row.get("fassung")) or "",
+            pauschale_cent=_opt_int(row.get("pauschale_cent")),
+            frist_tag=_opt_int(row.get("frist_tag")), frist_monat=_opt_int(row.get("frist_monat")),
+            zahlungsplan=_opt_str(row.get("zahlungsplan")), zinsart=_opt_str(row.get("zinsart")),
+            ref=_ref(inputs, Kind.VERTRAG, idx)))
     for v in out.values():
-        v.sort(key=lambda d: d["gueltig_ab"])  # type: ignore[arg-type, return-value]
+        v.sort(key=lambda c: c.gueltig_ab)
     return out
 
 
-def version_in_force(versions: dict[tuple[str, str], list[dict[str, object]]], geber: str, empfaenger: str,
-                     on: date) -> dict[str, object] | None:
+def version_in_force(versions: Versions, geber: str, empfaenger: str, on: date) -> ContractVersion | None:
     """The contract version of an edge in force on a date (latest valid-from not after it)."""
     found = None
     for v in versions.get((geber, empfaenger), []):
-        if v["gueltig_ab"] <= on:  # type: ignore[operator]
+        if v.gueltig_ab <= on:
             found = v
     return found
 
@@ -319,7 +335,7 @@ def _empty_nodes() -> pd.DataFrame:
 
 
 def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: Names,
-                versions: dict[tuple[str, str], list[dict[str, object]]], params: Params,
+                versions: Versions, params: Params,
                 findings: list[Finding]) -> tuple[list[dict[str, object]], list[Allotment], list[ConservationCheck]]:
     """R3: the tree of one year from the Zuweisung (the ``über`` column) and the hub keys (R3a)."""
     y, kreis = info.jahr, info.kreis
@@ -407,16 +423,16 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         v = version_in_force(versions, parent[key], key, info.bis)
         r = info.pauschale_cent
         # §2: the version in force decides the rate; in a later Anschluss year, that year's Bescheid rate
-        if v is not None and v["pauschale_cent"] is not None and v["gueltig_ab"].year == y:  # type: ignore[attr-defined]
-            r = int(v["pauschale_cent"])  # type: ignore[arg-type]
+        if v is not None and v.pauschale_cent is not None and v.gueltig_ab.year == y:
+            r = v.pauschale_cent
         if info.monate == 0:
             r = 0
         rate[key] = r
-        fassung[key] = str(v["fassung"]) if v else ""
+        fassung[key] = v.fassung if v else ""
         frist[key] = None
-        if v and v["frist_tag"] and v["frist_monat"]:
+        if v and v.frist_tag and v.frist_monat:
             try:
-                frist[key] = date(y + 1, int(v["frist_monat"]), int(v["frist_tag"]))  # type: ignore[arg-type]
+                frist[key] = date(y + 1, v.frist_monat, v.frist_tag)
             except ValueError:
                 frist[key] = None
 
@@ -487,23 +503,27 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
                                     aus=format_cents_de(check.weitergeleitet_cent + check.eigenanteil_cent),
                                     ein=format_cents_de(check.erhalten_cent)))
     if info.zuweisung_aus is None:
-        _check_betrag(inputs, yrows, names, rate, info, findings)
+        accepted = {k: {eigen[k], fwd.get(k, eigen[k])} for k in eigen}
+        _check_betrag(inputs, yrows, names, rate, accepted, info, findings)
     return rows, allotments, checks
 
 
-def _check_betrag(inputs: CaseInputs, yrows: pd.DataFrame, names: Names, rate: dict[str, int], info: YearInfo,
-                  findings: list[Finding]) -> None:
-    """Check the optional Betrag column of the Zuweisung against VzÄ × rate (R3)."""
+def _check_betrag(inputs: CaseInputs, yrows: pd.DataFrame, names: Names, rate: dict[str, int],
+                  accepted: dict[str, set[int]], info: YearInfo, findings: list[Finding]) -> None:
+    """Check the optional Betrag column of the Zuweisung against VzÄ × rate (R3).
+
+    A row's Betrag may state the own share or, for a hub, the whole subtree's amount.
+    """
     if "betrag_cent" not in yrows:
         return
-    for idx in yrows.index[yrows["betrag_cent"].notna()]:
+    for idx in yrows.index[yrows["betrag_cent"].notna()]:  # only rows that state a Betrag
         row = yrows.loc[idx]
         key = names.key(row["empfaenger"], row.get("ags"))
         if key is None or key not in rate or not _present(row.get("vzae_e4")):
             continue
         vzae = int(row["vzae_e4"])
         expected = div_round(vzae * rate[key] * info.monate, VZAE_SCALE * 12)
-        if int(row["betrag_cent"]) != expected:
+        if int(row["betrag_cent"]) != expected and int(row["betrag_cent"]) not in accepted.get(key, set()):
             findings.append(finding(
                 Code.BETRAG_ABWEICHUNG, _ref(inputs, Kind.ZUWEISUNG, idx, "betrag_cent"),
                 value=format_cents_de(int(row["betrag_cent"])), betrag=format_cents_de(int(row["betrag_cent"])),
@@ -567,7 +587,8 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
             computed = key_allotments(total + sum(waivers), weights, waivers, params.schluessel_schritt_e4)
         for i, k, c in zip(idxs, mkeys, computed, strict=True):
             given = keyrows.at[i, "vzae_zugeteilt_e4"] if "vzae_zugeteilt_e4" in keyrows else None
-            value = int(given) if _present(given) else c
+            value = _opt_int(given) if _present(given) else c
+            assert value is not None
             ref = _ref(inputs, Kind.SCHLUESSEL, i, "vzae_zugeteilt_e4" if _present(given) else "wert_e4")
             if k is None:
                 name = keyrows.at[i, "kommune"]

@@ -87,7 +87,9 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     p.loc[up["index"].to_numpy(), "_empfaenger"] = up["key"].to_numpy()
     # [D] interest payments are not principal; they never reduce a Saldo
     p.loc[art == INTEREST_PAYMENT, "_sign"] = 0
-    orphan = (p["_sign"] == 0) & (art != INTEREST_PAYMENT) & p["_zk"].notna() & p["_ek"].notna()
+    # a payment up to the Stichtag between two known parties without an edge in its Bezugsjahr
+    orphan = (p["_sign"] == 0) & (art != INTEREST_PAYMENT) & p["_zk"].notna() & p["_ek"].notna() & (
+        datum.dt.date <= stichtag)
     for idx in p.index[orphan][:200]:
         findings.append(finding(Code.ZAHLUNG_OHNE_VERTRAG, _ref(inputs, p, idx, "zahler"),
                                 zahler=p.at[idx, "zahler"], empfaenger=p.at[idx, "empfaenger"]))

@@ -136,3 +136,14 @@ def test_tranche_used_within_two_months_bears_no_interim_interest():
     res = run(tables)
     assert res.zwischenzinsen == ()
     assert edge(res, KREIS, "A", 2023).saldo_cent == 0
+
+
+def test_zuweisung_betrag_may_state_own_or_subtree_amount():
+    tables = unna_tables()
+    for row in tables[Kind.ZUWEISUNG]:
+        row["betrag"] = {"Stadt Bergkamen": "142500.00", "Stadt Kamen": "57000.00", "Lünen": "228000.00"}.get(
+            row["empfaenger"])
+    tables[Kind.ZUWEISUNG][2]["betrag"] = "142000.00"  # Stadt Unna: 2,5 × 57.000 = 142.500,00
+    res = run(tables)
+    assert [(f.code, f.source.zelle) for f in res.befunde] == [(Code.BETRAG_ABWEICHUNG, "E4")]
+    assert "142.500,00 €" in res.befunde[0].meldung
