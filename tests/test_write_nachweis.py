@@ -137,3 +137,19 @@ def test_capped_nachzahlung(tmp_path: Path) -> None:
     r = row_of(f, "Saldo (ausgezahlt − förderfähig)")
     assert f[f"B{r}"].value.startswith(f"=ROUND(MAX(B{row_of(f, 'Ausgezahlt (netto)')}-")
     assert f[f"B{row_of(f, 'Förderfähig, eigene Stellen')}"].value == 70000.0  # not the month sum: a value
+
+
+def test_file_permissions_and_provisional_note(tmp_path: Path) -> None:
+    import os
+    from dataclasses import replace
+    from datetime import date
+
+    mask = os.umask(0o022)
+    try:
+        path = write_nachweis(replace(build_result(), stichtag=date(2023, 6, 30), monat="2023-06"), 2023,
+                              "Stadt Kamen", tmp_path / "k.xlsx")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    ws = openpyxl.load_workbook(path)["Verwendungsnachweis"]
+    assert ws["A3"].value.startswith("Vorläufig: Zahlen kumuliert bis 30.06.2023")

@@ -68,6 +68,7 @@ def write_abgleich(result: Result, path: Path) -> Path:
             _Abgleich(result, wb).write()
         finally:
             wb.close()
+        xlsx.usual_permissions(tmp)
     return path
 
 

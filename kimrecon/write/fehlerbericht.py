@@ -83,6 +83,7 @@ def write_fehlerbericht(
                 xlsx.protect_sheet(ws)
         finally:
             wb.close()
+        xlsx.usual_permissions(tmp)
     return path
 
 

@@ -62,6 +62,7 @@ def write_nachweis(result: Result, jahr: int, empfaenger: str, path: Path) -> Pa
             _Nachweis(result, data, wb).write()
         finally:
             wb.close()
+        xlsx.usual_permissions(tmp)
     return path
 
 
@@ -171,6 +172,9 @@ class _Nachweis:
         ws.write_string(0, 0, f"Verwendungsnachweis {d.jahr}", fm.title)
         ws.write_string(1, 0, "Kommunales Integrationsmanagement (KIM) Baustein II – zahlenmäßiger Nachweis",
                         fm.subtitle)
+        if r.stichtag < date(d.jahr, 12, 31):
+            ws.write_string(2, 0, f"Vorläufig: Zahlen kumuliert bis {r.stichtag:%d.%m.%Y}; der Nachweis des "
+                                  f"ganzen Jahres folgt nach Ablauf des Jahres.", fm.status_bad)
         self.row = 3
         e = d.edge
         stand = min(r.stichtag, date(d.jahr, 12, 31))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -142,6 +143,17 @@ def open_workbook(path: Path, *, constant_memory: bool = False) -> Workbook:
     default.set_font_name("Arial")
     default.set_font_size(10)
     return wb
+
+
+def usual_permissions(path: Path) -> None:
+    """Give a finished temporary file the permissions of a normally created file (0666 minus umask).
+
+    The temporary file of an atomic write is created private (0600); a workbook on a shared
+    drive must stay readable for colleagues as any other saved file would be.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def naive(moment: datetime) -> datetime:
