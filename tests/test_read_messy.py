@@ -231,3 +231,15 @@ def test_file_over_the_size_limit(tmp_path: Path) -> None:
     (tmp_path / "kimrecon.toml").write_text("[eingabe]\nmax_dateigroesse_mb = 0.001\n", encoding="utf-8")
     case = read_case([tmp_path])
     assert [f.code for f in case.findings if f.code is not Code.BLATT_FEHLT] == [Code.DATEI_ZU_GROSS]
+
+
+def test_float_cells_go_through_their_shortest_repr() -> None:
+    from kimrecon.read.values import parse_scaled
+
+    cells = pd.Series([1.005, 0.125, 2.675, 57000.1, 0.1 + 0.2, 1e-3], dtype=object)
+    cents, bad = parse_scaled(cells, 100)
+    # float arithmetic would give 100, 12, 267: the written decimals round half up instead
+    assert cents.tolist() == [101, 13, 268, 5700010, 30, 0]
+    assert not bad.any()
+    e4, _ = parse_scaled(pd.Series([0.76923, 1 / 3], dtype="float64"), 10_000)
+    assert e4.tolist() == [7692, 3333]

@@ -89,3 +89,51 @@ def test_staffing_row_needs_hours_or_share(tmp_path: Path) -> None:
     case = read_case([tmp_path / "besetzung.xlsx"])
     got = [(f.code, f.source.zelle if f.source else None, f.meldung) for f in validate_case(case)]
     assert got == [(Code.WERT_FEHLT, "F5", "Der Wert für „Wochenstunden oder Stellenanteil“ fehlt. Bitte eintragen.")]
+
+
+def test_ten_errors_on_one_sheet_ten_findings_with_cells(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kimrecon.cli import app
+
+    write_sheet(tmp_path / "zuweisung.xlsx", ["Jahr", "Empfänger", "VzÄ"], [[2023, "Stadt Kamen", 1]])
+    header = ["Kommune", "Stellen-ID", "Personal-ID", "Beginn", "Ende", "Wochenstunden", "Tarifstunden",
+              "Unterbrechung von", "Unterbrechung bis", "Grund", "Entgeltanspruch", "Personalkosten"]
+    write_sheet(tmp_path / "besetzung.xlsx", header, [
+        ["Stadt Kamen", "KA-1", "P1", d("01.01.2023"), d("30.06.2023"), "viel", 39, None, None, None, None, None],
+        ["Stadt Kamen", "KA-1", "P1", d("01.06.2023"), None, 39, 39, None, None, None, None, None],
+        ["Stadt Kamen", "KA-2", "P2", "31.02.2023", None, 39, 39, None, None, None, None, None],
+        ["Stadt Kamen", "KA-3", None, d("01.01.2023"), None, 39, 39, None, None, None, None, None],
+        ["Stadt Kamen", "KA-4", "P4", d("01.05.2023"), d("01.04.2023"), 39, 39, None, None, None, None, None],
+        ["Stadt Kamn", "KA-5", "P5", d("01.01.2023"), None, 39, 39, None, None, None, None, None],
+        ["Stadt Kamen", "KA-6", "P6", d("01.01.2023"), None, 39, 39, d("01.03.2023"), d("31.05.2023"), "Urlaub",
+         None, None],
+        ["Stadt Kamen", "KA-7", "P7", d("01.01.2023"), None, 39, 39, d("01.03.2023"), d("31.05.2023"),
+         "Elternzeit", "vielleicht", None],
+        ["Stadt Kamen", "KA-8", "P8", d("01.01.2023"), None, 39, 390, None, None, None, None, None],
+        ["Stadt Kamen", "KA-9", "P9", d("01.01.2023"), None, 39, 39, None, None, None, None, "-5,00"],
+    ], title="Stadt Kamen – Besetzung")
+    case = read_case([tmp_path])
+    found = [f for f in (*case.findings, *validate_case(case)) if f.source and f.source.datei == "besetzung.xlsx"]
+    assert sorted((f.code.value, f.source.zelle) for f in found if f.source) == sorted([
+        ("zahl_ungueltig", "F5"),
+        ("beschaeftigung_ueberlappt", "D6"),
+        ("datum_ungueltig", "D7"),
+        ("wert_fehlt", "C8"),
+        ("ende_vor_beginn", "E9"),
+        ("name_unbekannt", "A10"),
+        ("wert_ungueltig", "J11"),
+        ("wert_ungueltig", "K12"),
+        ("wert_ungueltig", "G13"),
+        ("wert_negativ", "L14"),
+    ])
+    messages = {f.source.zelle: f.meldung for f in found if f.source}
+    assert messages["J11"] == ("„Urlaub“ ist für „Grund“ nicht zulässig. Zulässig sind: Elternzeit, Mutterschutz, "
+                               "Sonderurlaub ohne Bezüge, Krankengeld, Sonstiges.")
+    assert messages["G13"] == "„390“ ist für „Tarifstunden“ nicht zulässig. Der Wert muss höchstens 60 sein."
+    assert messages["L14"] == "„-5,00“ ist negativ; „Personalkosten“ darf nicht negativ sein."
+
+    result = CliRunner().invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    for cell in ("F5", "D6", "D7", "C8", "E9", "A10", "J11", "K12", "G13", "L14"):
+        assert cell in result.output

@@ -29,6 +29,9 @@ def validate_case(inputs: CaseInputs) -> tuple[Finding, ...]:
     unique: list[Finding] = []
     for f in out:
         key = (f.code, f.source, f.details)
+        cell = (f.source.datei, f.source.blatt, f.source.zeile, f.source.spalte) if f.source else None
+        if cell in skip and f.source is not None and f.source.spalte is not None:
+            continue  # the cell's value could not be read: one finding for it is enough
         if key not in seen:
             seen.add(key)
             unique.append(f)
