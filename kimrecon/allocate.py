@@ -142,7 +142,7 @@ class Allocation:
 
 NODE_COLUMNS = (
     "jahr", "key", "name", "geber_key", "ebene", "vzae_eigen_e4", "vzae_teilbaum_e4", "pauschale_cent",
-    "weiterleitung_cent", "eigen_cent", "von", "bis", "monate", "version_fassung", "frist",
+    "weiterleitung_cent", "eigen_cent", "von", "bis", "monate", "version_fassung", "frist", "zahlungsplan",
 )
 
 
@@ -418,6 +418,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     checks: list[ConservationCheck] = []
     rate: dict[str, int] = {kreis: info.pauschale_cent}
     fassung: dict[str, str] = {}
+    plan: dict[str, str | None] = {kreis: None}
     frist: dict[str, date | None] = {kreis: info.nachweisfrist}
     for key in sorted(order, key=lambda k: depth[k]):
         v = version_in_force(versions, parent[key], key, info.bis)
@@ -429,6 +430,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
             r = 0
         rate[key] = r
         fassung[key] = v.fassung if v else ""
+        plan[key] = v.zahlungsplan if v else None
         frist[key] = None
         if v and v.frist_tag and v.frist_monat:
             try:
@@ -469,6 +471,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         "vzae_eigen_e4": own[kreis], "vzae_teilbaum_e4": info.vzae_e4, "pauschale_cent": info.pauschale_cent,
         "weiterleitung_cent": info.summe_cent, "eigen_cent": eigen[kreis], "von": info.von,
         "bis": info.bis, "monate": info.monate, "version_fassung": info.bescheid_id or "", "frist": info.nachweisfrist,
+        "zahlungsplan": None,
     })
     allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
                                 info.summe_cent))
@@ -480,6 +483,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
             "vzae_eigen_e4": own[key], "vzae_teilbaum_e4": subtree[key], "pauschale_cent": rate[key],
             "weiterleitung_cent": fwd[key], "eigen_cent": eigen[key], "von": info.von,
             "bis": info.bis, "monate": info.monate, "version_fassung": fassung[key], "frist": frist[key],
+            "zahlungsplan": plan[key],
         })
         allotments.append(Allotment(
             y, names.show(key), names.show(parent[key]), depth[key], own[key], subtree[key], rate[key],

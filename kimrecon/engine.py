@@ -68,7 +68,7 @@ def reconcile(inputs: CaseInputs, month: str, *, lauf_id: str, zeitpunkt: dateti
     fristen = tuple(d for d in edge_deadlines(alloc, params, stichtag) if d.jahr <= year)
     allotments = tuple(a for a in alloc.allotments if a.jahr <= year)
     checks = tuple(c for c in alloc.checks if c.jahr <= year)
-    extras: dict[str, object] = {"vzae_nenner": ent.denominator}
+    extras: dict[str, object] = {"vzae_nenner": ent.denominator, "zahlungsplan": st.schedule}
     if params.verrechnung:
         extras["verrechnung"] = st.netting
     return Result(

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from kimrecon.allocate import Allocation, _present
+from kimrecon.allocate import Allocation, _present, split_amount
 from kimrecon.entitle import Entitlement, div_round_vec
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
@@ -32,6 +32,7 @@ class Settlement:
     interim: tuple[InterimInterestRisk, ...]
     netting: list[dict[str, object]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    schedule: list[dict[str, object]] = field(default_factory=list)
 
 
 def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +187,53 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
                                 text=f"Nachzahlung an {n} ({j}) auf den Weiterleitungsbetrag gekappt."))
     netting = _netting(e) if params.verrechnung else []
     interim = _interim(e, m, payments, alloc, params, stichtag, findings)
-    return Settlement(tuple(edges), month_frame, payments, interim, netting, findings)
+    schedule = _schedule(e, stichtag)
+    # R8: every edge g → r is the check the giver makes of the recipient's Verwendungsnachweis
+    return Settlement(tuple(edges), month_frame, payments, interim, netting, findings, schedule)
+
+
+# R10 [D]: months in which an instalment is due (in advance, on the 1st) per payment schedule
+SCHEDULES: dict[str, tuple[int, ...]] = {
+    "quartalsweise": (1, 4, 7, 10),
+    "halbjährlich": (1, 7),
+    "jährlich": (1,),
+    "monatlich": tuple(range(1, 13)),
+}
+DEFAULT_SCHEDULE = "quartalsweise"
+
+
+def _plan_name(text: object) -> str:
+    t = str(text).strip().lower() if _present(text) else ""
+    t = t.replace("halbjaehrlich", "halbjährlich").replace("jaehrlich", "jährlich")
+    for name in SCHEDULES:
+        if t.startswith(name[:5]) and (name != "jährlich" or not t.startswith("halb")):
+            return name
+    return DEFAULT_SCHEDULE
+
+
+def _schedule(e: pd.DataFrame, stichtag: date) -> list[dict[str, object]]:
+    """R10: the amount expected by the payment schedule up to the Stichtag beside the amount paid.
+
+    Any schedule in the payments sheet is accepted; this only gives the expected amounts: the
+    forwarded amount in equal instalments (largest remainder) due on the 1st of the schedule's
+    months within the Bewilligungszeitraum, in advance.
+    """
+    out = []
+    for j, name, geber, plan, fwd, paid, von, bis in zip(
+            e["jahr"], e["name"], e["geber"], e["zahlungsplan"], e["weiterleitung_cent"], e["netto_kum"], e["von"],
+            e["bis"], strict=True):  # one row per edge-year (small)
+        plan_name = _plan_name(plan)
+        v, b = pd.Timestamp(von).date(), pd.Timestamp(bis).date()
+        months = [mo for mo in SCHEDULES[plan_name] if v.month <= mo <= b.month]
+        if v.month not in SCHEDULES[plan_name]:
+            months = sorted({v.month} | set(months))
+        due = [date(int(j), mo, 1) if mo != v.month else v for mo in months]
+        parts = split_amount(int(fwd), [1] * len(due))
+        expected = sum(p for p, d in zip(parts, due, strict=True) if d <= stichtag)
+        out.append({"jahr": int(j), "geber": str(geber), "empfaenger": str(name), "zahlungsplan": plan_name,
+                    "erwartet_kumuliert_cent": int(expected), "ausgezahlt_kumuliert_cent": int(paid),
+                    "differenz_cent": int(paid) - int(expected)})
+    return out
 
 
 def _giver_names(alloc: Allocation, e: pd.DataFrame) -> list[str]:

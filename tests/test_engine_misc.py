@@ -147,3 +147,17 @@ def test_zuweisung_betrag_may_state_own_or_subtree_amount():
     res = run(tables)
     assert [(f.code, f.source.zelle) for f in res.befunde] == [(Code.BETRAG_ABWEICHUNG, "E4")]
     assert "142.500,00 €" in res.befunde[0].meldung
+
+
+def test_payment_schedule_gives_expected_amounts():
+    tables = unna_tables()
+    tables[Kind.VERTRAG] = [{"geber": "Stadt Bergkamen", "empfaenger": "Stadt Kamen", "fassung": "Ursprungsvertrag",
+                             "gueltig_ab": "01.01.2023", "zahlungsplan": "monatlich"}]
+    res = run(tables, "2023-05")
+    plan = {(r["geber"], r["empfaenger"]): r for r in res.extras["zahlungsplan"]}
+    kamen = plan[("Stadt Bergkamen", "Stadt Kamen")]
+    assert (kamen["zahlungsplan"], kamen["erwartet_kumuliert_cent"]) == ("monatlich", 5 * 475_000)
+    assert kamen["ausgezahlt_kumuliert_cent"] == 2 * 1_425_000 and kamen["differenz_cent"] == 475_000
+    boenen = plan[("Stadt Bergkamen", "Gemeinde Bönen")]
+    assert (boenen["zahlungsplan"], boenen["erwartet_kumuliert_cent"], boenen["differenz_cent"]) == (
+        "quartalsweise", 1_425_000, 0)
