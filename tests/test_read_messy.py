@@ -243,3 +243,40 @@ def test_float_cells_go_through_their_shortest_repr() -> None:
     assert not bad.any()
     e4, _ = parse_scaled(pd.Series([0.76923, 1 / 3], dtype="float64"), 10_000)
     assert e4.tolist() == [7692, 3333]
+
+
+def test_excel_error_values_are_reported(tmp_path: Path) -> None:
+    p = write_sheet(tmp_path / "z.xlsx", ZUWEISUNG, [
+        [2023, "Stadt Kamen", None, 1, 57000],
+        [2023, "#REF!", None, "#N/A", "#DIV/0!"],
+    ])
+    case = read_case([p])
+    assert [(f.code.value, f.source.zelle, f.value) for f in case.findings if f.source] == [
+        ("wert_ungueltig", "B6", "#BEZUG!"), ("zahl_ungueltig", "D6", "#NV"), ("zahl_ungueltig", "E6", "#DIV/0!")]
+
+
+def test_subtotals_and_a_total_above_the_rows(tmp_path: Path) -> None:
+    p = tmp_path / "z.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(ZUWEISUNG)
+    ws.append([2023, "Stadt Kamen", "Stadt Bergkamen", 1, 57000])
+    ws.append([2023, "Gemeinde Bönen", "Stadt Bergkamen", 0.5, 28500])
+    ws.append([None, "Zwischensumme Mitte", None, 1.5, 85500])
+    ws.append([2023, "Stadt Lünen", None, 4, 228000])
+    ws.append([None, "Zwischensumme Nord", None, 4, 228000])
+    ws.append([None, "Gesamtsumme", None, 5.5, 313000])  # wrong: 313.500,00
+    ws2 = wb.create_sheet("Zuweisung 2024")
+    ws2.append(ZUWEISUNG)
+    ws2.append(["Summe", None, None, 2, 114000])
+    ws2.append([2024, "Stadt Kamen", None, 1, 57000])
+    ws2.append([2024, "Stadt Unna", None, 1, 57000])
+    wb.save(p)
+    case = read_case([p])
+    assert [(f.code.value, f.source.blatt, f.source.zelle, f.meldung) for f in case.findings if f.source] == [
+        ("summe_abweichung", "Sheet", "E7",
+         "Die Summenzeile weist 313.000,00 aus, die Zeilen darüber ergeben 313.500,00. Bitte Summe oder Einzelwerte "
+         "prüfen."),
+    ]
+    assert case.frames[Kind.ZUWEISUNG]["_zeile"].tolist() == [2, 3, 5, 3, 4]

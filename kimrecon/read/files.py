@@ -37,6 +37,7 @@ class RawSheet:
     hidden_cols: frozenset[int] = frozenset()  # 0-based indices of hidden columns
     merged: tuple[tuple[int, int, int, int], ...] = ()  # (row1, col1, row2, col2), 0-based, inclusive
     source: Path | None = None  # workbook to load the region from (fastexcel), when ``cells`` is None
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> Excel error ("#DIV/0!")
 
     def head(self, n: int) -> pd.DataFrame:
         """The first ``n`` rows as raw values."""
@@ -287,8 +288,13 @@ def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFram
         return pd.DataFrame(index=pd.RangeIndex(first, first))
     available = sheet.available_columns()
     infos = {c.absolute_index: c.dtype for c in available}
-    frame = sheet.to_pandas()
+    batch, cell_errors = sheet.to_arrow_with_errors()
+    frame = batch.to_pandas()
     frame.columns = [c.absolute_index for c in available]
+    if cell_errors is not None:
+        for err in cell_errors.errors:
+            row, col = err.position
+            raw.errors[(int(row), int(col))] = _excel_error(str(err.detail))
     frame.index = pd.RangeIndex(first, first + len(frame))
     mixed = [c for c in exact if infos.get(c) == "string"]
     if mixed:  # text among numbers or dates: take each cell with its own type from calamine
@@ -302,6 +308,20 @@ def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFram
             col = full[c] if c in full.columns else pd.Series(dtype=object)
             frame[c] = col.reindex(frame.index).astype(object)
     return frame
+
+
+_ERROR_NAMES = {
+    "na": "#NV", "div0": "#DIV/0!", "value": "#WERT!", "ref": "#BEZUG!", "name": "#NAME?", "num": "#ZAHL!",
+    "null": "#NULL!", "gettingdata": "#DATEN!",
+}
+
+
+def _excel_error(detail: str) -> str:
+    """"Expected float but got 'Error(Div0)'" → "#DIV/0!" (the German Excel spelling)."""
+    m = re.search(r"Error\((\w+)\)", detail)
+    if not m:
+        return "#FEHLER"
+    return _ERROR_NAMES.get(m.group(1).casefold(), "#" + m.group(1).upper())
 
 
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:

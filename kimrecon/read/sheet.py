@@ -294,9 +294,20 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         for z in bad.index[bad.to_numpy(dtype=bool)]:
             found.append(_bad_value(cspec, ref(int(z), c), col.at[z]))
 
+    # Excel error values (#DIV/0!, #NV …): the readers give NA, so report the cell itself
+    keep_set = set(keep.tolist())
+    by_col = {c: n for n, c in columns.items()}
+    for (r0, c), shown in sorted(sheet.errors.items()):
+        if r0 + 1 in keep_set and c in by_col:
+            found.append(_bad_value(spec.columns[by_col[c]], ref(r0 + 1, c), shown))
+
     # total rows: checked against the rows above, never read as data
-    for z in summen:
-        found.extend(_check_total(spec, columns, parsed_all, keep, int(z), ref))
+    for k, z in enumerate(summen):
+        prev = int(summen[k - 1]) if k else None
+        nxt = int(summen[k + 1]) if k + 1 < len(summen) else None
+        texts = [v for v in data.loc[z].tolist() if isinstance(v, str)]
+        sub = bool(texts) and fold(texts[0]).startswith("zwischen")
+        found.extend(_check_total(spec, columns, parsed_all, keep, int(z), prev if sub else None, nxt, ref))
 
     out = _canonical(spec.kind, frame)
     out["_sheet"] = sheet_index
@@ -445,10 +456,20 @@ def _check_total(
     parsed: dict[str, pd.Series],
     keep: pd.Index,
     z: int,
+    prev: int | None,
+    nxt: int | None,
     ref: object,
 ) -> list[Finding]:
+    """A total row must equal the rows above it (a subtotal: those since the previous total).
+
+    A total placed above its rows (directly under the header) is checked against the rows below it.
+    """
     out: list[Finding] = []
-    above = [k for k in keep if k < z]
+    rows = np.asarray(keep, dtype="int64")
+    above = rows[rows < z]
+    segments = [above] if prev is None else [above[above > prev]]
+    if len(above) == 0:
+        segments = [rows[(rows > z) & (rows < (nxt if nxt is not None else np.iinfo(np.int64).max))]]
     for name, c in columns.items():
         cspec = spec.columns[name]
         if cspec.type not in ("cent", "e4", "h100") or name not in parsed:
@@ -457,8 +478,8 @@ def _check_total(
         total = series.get(z)
         if total is None or pd.isna(total):
             continue
-        computed = int(series.loc[above].dropna().sum())
-        if int(total) != computed:
+        sums = [int(series.loc[seg].dropna().sum()) for seg in segments]
+        if int(total) not in sums:
             scale = _SCALES[cspec.type]
             where = ref(z, c)  # type: ignore[operator]
             out.append(
@@ -467,7 +488,7 @@ def _check_total(
                     where,
                     value=_fmt(int(total), scale),
                     summe=_fmt(int(total), scale),
-                    berechnet=_fmt(computed, scale),
+                    berechnet=_fmt(sums[0], scale),
                     spalte=cspec.header,
                 )
             )
