@@ -323,3 +323,14 @@ def test_allocation_totals_per_year(tmp_path: Path) -> None:
     assert f[f"H{r22}"].value.startswith("=SUMIFS(H5:H")
     assert find_row(f, D="Stadt Kamen") < find_row(f, A=2023, D="Kreis Unna")  # 2022 tree first
     assert openpyxl.load_workbook(path, data_only=True)["Parameter"]["A5"].value == "Pauschale_2022"
+
+
+def test_print_setup_of_computed_sheets(written) -> None:
+    f, _, _ = written
+    ws = f["Kanten"]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.print_title_rows == "$4:$4"
+    assert ws.oddFooter.left.text.startswith("Lauf-ID 2023-12-20240105T080000-abc123")
+    assert ws.oddFooter.right.text == "Seite &P von &N"
+    assert 10 <= int(ws.page_setup.scale) <= 100
+    assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage

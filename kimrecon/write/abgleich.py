@@ -90,6 +90,7 @@ class _Abgleich:
         self.r = result
         self.wb = wb
         self.fm = Formats(wb)
+        self.footer = f"Lauf-ID {result.lauf_id} · {result.fall} · {result.monat}"
         self.table = not wb.constant_memory
         self.layout = _Layout()
         self.unmatched: list[tuple[str, str, str]] = []  # (sheet, what, why) where a value replaced a formula
@@ -151,6 +152,10 @@ class _Abgleich:
             if rates:
                 self.pauschale_names[jahr] = (f"Pauschale_{jahr}", rates.most_common(1)[0][0])
 
+    def _detail(self, *args: Any, **kwargs: Any) -> list[xlsx.Part]:
+        """``xlsx.write_detail`` on this workbook, with the run id in the footer."""
+        return xlsx.write_detail(self.wb, self.fm, *args, footer=self.footer, **kwargs)
+
     def _formula_or_value(self, sheet: str, what: str, formula: str, expected: Any, actual: Any, *,
                           money: bool = True) -> Any:
         """A formula when it reproduces kimrecon's figure, else the figure (recorded in the protocol)."""
@@ -207,9 +212,7 @@ class _Abgleich:
         row += 1
         ws.write_string(row, 0, "Inhalt dieser Arbeitsmappe", fm.subtitle)
         xlsx.write_rows(ws, fm, row + 1, [Col("Blatt"), Col("Inhalt")], SHEET_DESCRIPTIONS)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        xlsx.print_setup(ws, self.footer, [34, 70, 18, 18])
         xlsx.protect_sheet(ws)
 
     def _root_saldo(self) -> object:
@@ -309,6 +312,7 @@ class _Abgleich:
                     if isinstance(v, F):
                         v = F(v.formula.replace("{d}", xlsx.cell(rr, 3)), v.value)
                     xlsx.write_value(ws, rr, j, v, c.kind, fm)
+        xlsx.print_setup(ws, self.footer, [c.width or 10 for c in cols])
         xlsx.protect_sheet(ws)
 
     # ------------------------------------------------------------------ Zuteilung
@@ -332,8 +336,8 @@ class _Abgleich:
             for j, v in enumerate(vals):
                 data[j].append(v)
         years = sorted({a.jahr for a in self.alloc})
-        xlsx.write_detail(
-            self.wb, self.fm, S_ZUT, "Zuteilung und Weiterleitung (Weiterleitungsbaum, R3)", cols, data,
+        self._detail(
+            S_ZUT, "Zuteilung und Weiterleitung (Weiterleitungsbaum, R3)", cols, data,
             len(self.alloc), table=self.table, totals=(7, 11) if len(years) == 1 else (), freeze_cols=4,
             sheet_note="Weiterleitungsbetrag = VzÄ einschließlich weitergeleiteter Anteile × Pauschale; die Summe "
                        "der eigenen Stellen aller Ebenen entspricht der Bewilligung.",
@@ -380,8 +384,8 @@ class _Abgleich:
                 Col("Ausgezahlt im Monat", "money"), Col("Ausgezahlt kumuliert", "money"),
                 Col("Saldo kumuliert", "money"), Col("Art")]
         if n == 0:
-            xlsx.write_detail(self.wb, self.fm, S_MAT, "Monatsmatrix", cols, [[] for _ in cols], 0,
-                              table=self.table, empty_note="Keine Monatswerte.")
+            self._detail(S_MAT, "Monatsmatrix", cols, [[] for _ in cols], 0, table=self.table,
+                         empty_note="Keine Monatswerte.")
             return
         emp = m["empfaenger"].astype(str).tolist()
         jahr, mon, f_m, f_k, a_m, a_k, saldo = (
@@ -430,8 +434,8 @@ class _Abgleich:
             m["vzae_zugeteilt_e4"].tolist(), m["vzae_besetzt_e4"].tolist(), f_m, col_fk, col_teil, a_m, col_ak,
             saldo_col, art,
         ]
-        xlsx.write_detail(
-            self.wb, self.fm, S_MAT, "Monatsmatrix je Empfänger (kumuliert ab 1. Januar)", cols, data, n,
+        self._detail(
+            S_MAT, "Monatsmatrix je Empfänger (kumuliert ab 1. Januar)", cols, data, n,
             table=self.table, freeze_cols=1,
             sheet_note="Saldo = ausgezahlt kumuliert − förderfähig Teilbaum kumuliert; > 0 Rückforderung, "
                        "< 0 Nachzahlung (R5).",
@@ -486,8 +490,8 @@ class _Abgleich:
                     e.zurueckgezahlt_cent, aus, _money_f(saldo), art, e.nachzahlung_gekappt, e.nachweisfrist]
             for j, v in enumerate(vals):
                 data[j].append(v)
-        xlsx.write_detail(
-            self.wb, self.fm, S_KANT, f"Abrechnung je Weiterleitungskante (R5), Stand {self.r.stichtag:%d.%m.%Y}",
+        self._detail(
+            S_KANT, f"Abrechnung je Weiterleitungskante (R5), Stand {self.r.stichtag:%d.%m.%Y}",
             cols, data, len(self.r.kanten), table=self.table, freeze_cols=2,
             sheet_note="Saldo = ausgezahlt − förderfähig (Teilbaum); > 0 Rückforderung an den Geber, "
                        "< 0 Nachzahlung des Gebers (höchstens bis zum Weiterleitungsbetrag).",
@@ -593,6 +597,7 @@ class _Abgleich:
             xlsx.write_formula(ws, end, 7, F(f"ROUND(SUM(H{row + 2}:H{end}),2)", xlsx.euro(total)), fm.total_money)
         else:
             ws.write_string(row, 0, "Keine potenziellen Zwischenzinsen.", fm.note)
+        xlsx.print_setup(ws, self.footer, widths)
         xlsx.protect_sheet(ws)
 
     def _rate_ref(self, key: str, on: date, value: Decimal) -> object:
@@ -630,8 +635,7 @@ class _Abgleich:
         cols = [col for _, col in spec] + [Col("Quelldatei"), Col("Quellblatt"), Col("Quellzeile", "int")]
         data: list[Sequence[object]] = [xlsx.frame_column(frame, c) for c, _ in spec]
         data += list(self._source_columns(frame))
-        xlsx.write_detail(self.wb, self.fm, sheet, title, cols, data, n, table=self.table, totals=totals,
-                          empty_note="Keine Einträge.")
+        self._detail(sheet, title, cols, data, n, table=self.table, totals=totals, empty_note="Keine Einträge.")
 
     def _zahlungen(self) -> None:
         spec = [("datum", Col("Datum", "date")), ("zahler", Col("Zahler")), ("empfaenger", Col("Empfänger")),
@@ -658,8 +662,8 @@ class _Abgleich:
         cols = [Col("Nr.", "int"), Col("Schwere"), Col("Code"), Col("Datei"), Col("Blatt"), Col("Zelle"),
                 Col("Meldung", width=80), Col("Wert (unverändert, als Text)", width=40)]
         data = finding_columns(self.r.befunde)
-        xlsx.write_detail(self.wb, self.fm, S_BEF, "Befunde der Prüfung (vollständig)", cols, data,
-                          len(self.r.befunde), table=self.table, freeze_cols=1, empty_note="Keine Befunde.")
+        self._detail(S_BEF, "Befunde der Prüfung (vollständig)", cols, data, len(self.r.befunde),
+                     table=self.table, freeze_cols=1, empty_note="Keine Befunde.")
 
     def _korrekturen(self) -> None:
         cols = [Col("Geber"), Col("Empfänger"), Col("Jahr", "int"), Col("Monat"), Col("Kennzahl"),
@@ -670,8 +674,8 @@ class _Abgleich:
             [k.kennzahl for k in ks], [k.alt_cent for k in ks], [k.neu_cent for k in ks],
             [F("ROUND(G{r}-F{r},2)", xlsx.euro(k.differenz_cent)) for k in ks], [k.frueherer_lauf for k in ks],
         ]
-        xlsx.write_detail(self.wb, self.fm, S_KORR, "Rückwirkende Korrekturen (§ 7)", cols, data, len(ks),
-                          table=self.table, empty_note="Keine rückwirkenden Korrekturen.")
+        self._detail(S_KORR, "Rückwirkende Korrekturen (§ 7)", cols, data, len(ks), table=self.table,
+                     empty_note="Keine rückwirkenden Korrekturen.")
 
     # ------------------------------------------------------------------ Prüfprotokoll
     def _pruefprotokoll(self) -> None:
@@ -752,9 +756,7 @@ class _Abgleich:
         else:
             ws.write_string(row, 0, "Keine: jede Summe und jeder abgeleitete Wert ist als Formel nachrechenbar.",
                             fm.note)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        xlsx.print_setup(ws, self.footer, [30, 26, 18, 18, 18, 22, 30, 30])
         xlsx.protect_sheet(ws)
 
     # ------------------------------------------------------------------ Diagramme
@@ -813,6 +815,7 @@ class _Abgleich:
             c2.set_legend({"position": "bottom"})
             c2.set_size({"width": 560, "height": 300})
             ws.insert_chart(top, 8, c2)
+        xlsx.print_setup(ws, self.footer, [145.0])  # two charts side by side, about 1 060 pixels
         xlsx.protect_sheet(ws)
 
 

@@ -71,7 +71,7 @@ def write_fehlerbericht(
             ]
             xlsx.write_detail(wb, fm, SHEET, "Fehlerbericht: zurückgewiesene Eingaben", COLUMNS, data, len(ordered),
                               table=not wb.constant_memory, freeze_cols=1, sheet_note=note,
-                              empty_note="Keine Befunde.")
+                              empty_note="Keine Befunde.", footer=f"Lauf-ID {lauf_id}" if lauf_id else "Fehlerbericht")
             if dateien:
                 ws = wb.add_worksheet("Dateien")
                 ws.write_string(0, 0, "Geprüfte Dateien", fm.title)

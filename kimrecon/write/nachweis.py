@@ -302,8 +302,8 @@ class _Nachweis:
         ws.fit_to_pages(1, 2)
         ws.repeat_rows(0, 1)
         ws.set_margins(left=MARGIN_LEFT, right=MARGIN_RIGHT, top=0.75, bottom=0.75)
-        ws.set_header(f"&L&8{_hf(d.name)} – Verwendungsnachweis {d.jahr}&R&8Stand {stand:%d.%m.%Y}")
-        ws.set_footer(f"&L&8Lauf-ID {_hf(r.lauf_id)}&R&8Seite &P von &N")
+        ws.set_header(f"&L&8{xlsx.hf_text(d.name)} – Verwendungsnachweis {d.jahr}&R&8Stand {stand:%d.%m.%Y}")
+        ws.set_footer(f"&L&8Lauf-ID {xlsx.hf_text(r.lauf_id)}&R&8Seite &P von &N")
         ws.print_area(0, 0, self.row - 1, LAST_COL)
         ws.hide_gridlines(2)
         xlsx.protect_sheet(ws)
@@ -415,8 +415,3 @@ class _Nachweis:
                              xlsx.euro(sum(getattr(c, attr) for c in d.children)))
         self.row += 1
         return first, last
-
-
-def _hf(text: str) -> str:
-    """Escape text for an Excel header/footer (``&`` starts a control code)."""
-    return str(text).replace("&", "&&")

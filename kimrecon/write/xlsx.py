@@ -287,8 +287,9 @@ def quote_sheet(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[object]], fm: Formats) -> None:
-    """Set column widths that fit headers and (a sample of) the values."""
+def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[object]], fm: Formats) -> list[float]:
+    """Set column widths that fit headers and (a sample of) the values; return the widths."""
+    widths: list[float] = []
     for i, c in enumerate(columns):
         if c.width is not None:
             width = c.width
@@ -302,6 +303,43 @@ def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[ob
             header_len = max((len(w) for w in c.header.split()), default=0)
             width = min(max(longest, header_len, 8) + 2, 60)
         ws.set_column(i, i, width)
+        widths.append(width)
+    return widths
+
+
+A4_INCHES = (8.27, 11.69)
+SIDE_MARGINS_IN = 1.4  # xlsxwriter's default left and right margins (0.7 in each)
+
+
+def fit_width_scale(widths: Sequence[float], *, landscape: bool = True) -> int:
+    """Print scale (percent) at which columns of these widths fit the width of an A4 page.
+
+    A column of width w (characters of the default font, Arial 10) is 7·w + 5 pixels; the estimate
+    allows 7.5 pixels per character for font substitution; 96 pixels are an inch. An explicit
+    scale rather than "fit to 1 page wide, any height": LibreOffice reads the latter as one page.
+    """
+    needed = sum(7.5 * w + 5 for w in widths) / 96
+    printable = A4_INCHES[1 if landscape else 0] - SIDE_MARGINS_IN
+    return max(10, min(100, int(printable / needed * 100)))
+
+
+def hf_text(text: str) -> str:
+    """Escape text for an Excel header/footer (``&`` starts a control code)."""
+    return str(text).replace("&", "&&")
+
+
+def print_setup(ws: Worksheet, footer: str, widths: Sequence[float], *, repeat_row: int | None = None,
+                landscape: bool = True) -> None:
+    """A4, scaled to the page width, header row repeated, footer with run id and "Seite x von y"."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_print_scale(fit_width_scale(widths, landscape=landscape))
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+    ws.set_footer(f"&L&8{hf_text(footer)}&R&8Seite &P von &N")
 
 
 def safe_sheet_name(name: str) -> str:
@@ -377,6 +415,7 @@ def write_detail(
     empty_note: str = "Keine Einträge.",
     sheet_note: str = "",
     on_part: Callable[[Part], None] | None = None,
+    footer: str = "",
 ) -> list[Part]:
     """Write a detail table row by row, split across sheets when Excel's row limit would be exceeded.
 
@@ -448,7 +487,8 @@ def write_detail(
         else:
             ws.autofilter(header_row, 0, max(last_row, header_row), len(columns) - 1)
         ws.freeze_panes(header_row + 1, freeze_cols)
-        col_widths(ws, columns, [d[first:last] for d in data], fm)
+        widths = col_widths(ws, columns, [d[first:last] for d in data], fm)
+        print_setup(ws, footer, widths, repeat_row=header_row)
         ws.set_row(header_row, 30)
         if on_part is not None:
             on_part(part)
