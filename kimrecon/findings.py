@@ -30,6 +30,7 @@ class Code(str, Enum):
     BLATT_UNBEKANNT = "blatt_unbekannt"
     BLATT_MEHRDEUTIG = "blatt_mehrdeutig"
     BLATT_FEHLT = "blatt_fehlt"
+    BLATT_AUSGEBLENDET = "blatt_ausgeblendet"
     # columns
     SPALTE_FEHLT = "spalte_fehlt"
     SPALTE_UNBEKANNT = "spalte_unbekannt"
@@ -84,6 +85,8 @@ MESSAGES: dict[Code, str] = {
     Code.BLATT_MEHRDEUTIG: "Das Blatt passt zu mehreren Tabellenarten ({arten}). "
     "Bitte die Spaltenüberschriften eindeutig machen.",
     Code.BLATT_FEHLT: "Im Fall fehlt eine Tabelle der Art „{art}“. Bitte die Datei ergänzen.",
+    Code.BLATT_AUSGEBLENDET: "Das Blatt ist ausgeblendet und wird nicht ausgewertet. "
+    "Bitte einblenden, wenn es gelten soll.",
     Code.SPALTE_FEHLT: "Die Pflichtspalte „{spalte}“ fehlt. Bitte die Spalte ergänzen.",
     Code.SPALTE_UNBEKANNT: "Die Spalte „{spalte}“ ist unbekannt und wird nicht ausgewertet.",
     Code.SPALTE_DOPPELT: "Die Spalte „{spalte}“ kommt mehrfach vor. Bitte eine davon entfernen.",

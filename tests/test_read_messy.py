@@ -280,3 +280,22 @@ def test_subtotals_and_a_total_above_the_rows(tmp_path: Path) -> None:
          "prüfen."),
     ]
     assert case.frames[Kind.ZUWEISUNG]["_zeile"].tolist() == [2, 3, 5, 3, 4]
+
+
+def test_hidden_sheet_is_not_read(tmp_path: Path) -> None:
+    p = tmp_path / "z.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Zuweisung"
+    ws.append(ZUWEISUNG)
+    ws.append([2023, "Stadt Kamen", None, 1, 57000])
+    old = wb.create_sheet("Zuweisung 2022 alt")
+    old.append(ZUWEISUNG)
+    old.append([2022, "Stadt Kamen", None, 1, 55000])
+    old.sheet_state = "hidden"
+    wb.save(p)
+    case = read_case([p])
+    assert [(f.code.value, f.source.blatt) for f in case.findings if f.source] == [
+        ("blatt_ausgeblendet", "Zuweisung 2022 alt")]
+    assert case.frames[Kind.ZUWEISUNG]["jahr"].tolist() == [2023]

@@ -37,6 +37,7 @@ class RawSheet:
     hidden_cols: frozenset[int] = frozenset()  # 0-based indices of hidden columns
     merged: tuple[tuple[int, int, int, int], ...] = ()  # (row1, col1, row2, col2), 0-based, inclusive
     source: Path | None = None  # workbook to load the region from (fastexcel), when ``cells`` is None
+    hidden: bool = False  # a hidden (or very hidden) sheet is not read
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> Excel error ("#DIV/0!")
 
     def head(self, n: int) -> pd.DataFrame:
@@ -222,10 +223,19 @@ def _has_macros(path: Path) -> bool:
 def _load_calamine(path: Path) -> list[RawSheet]:
     """Every worksheet of a workbook; cells are loaded lazily through fastexcel."""
     import fastexcel
+    from python_calamine import CalamineWorkbook
 
     reader = fastexcel.read_excel(str(path))
     _READERS[path] = reader
-    return [RawSheet(name=name, source=path) for name in reader.sheet_names]
+    meta = {m.name: m for m in CalamineWorkbook.from_path(str(path)).sheets_metadata}
+    out = []
+    for name in reader.sheet_names:
+        m = meta.get(name)
+        if m is not None and "chart" in str(m.typ).lower():
+            continue
+        hidden = m is not None and not str(m.visible).endswith(".Visible")
+        out.append(RawSheet(name=name, source=path, hidden=hidden))
+    return out
 
 
 _READERS: dict[Path, object] = {}

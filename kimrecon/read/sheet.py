@@ -206,6 +206,11 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
     where = SourceRef(datei, sheet.name)
     if fold(sheet.name).startswith(SKIP_SHEET_PREFIXES):
         return SheetResult(None, None, None)
+    if sheet.hidden:
+        head = sheet.head(HEADER_SCAN_ROWS + 1)
+        if head.empty or not head.notna().to_numpy().any():
+            return SheetResult(None, None, None)
+        return SheetResult(None, None, None, [finding(Code.BLATT_AUSGEBLENDET, where, severity=Severity.HINWEIS)])
     head = sheet.head(HEADER_SCAN_ROWS + 1)
     if head.empty or not head.notna().to_numpy().any():
         rest = sheet.region(HEADER_SCAN_ROWS + 1, set())
