@@ -28,6 +28,8 @@ _UNITS = re.compile(
     r"(€|eur(o)?|std\.?|stunden|stunde|h|vzä|vzae|vollzeitäquivalente|wochenstunden|/\s*woche)$",
     re.IGNORECASE,
 )
+_FAST_DE = re.compile(r"^\s*(-)?([1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,(\d+))?\s*(?:€|EUR)?\s*$")
+_FAST_DOT = re.compile(r"^\s*(-)?(\d+)\.(\d+)\s*$")
 _LEAD_UNITS = re.compile(r"^(€|eur(o)?)\s*", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _GERMAN_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
@@ -49,6 +51,15 @@ def decimal_from_text(text: str, *, percent_ok: bool = False) -> Decimal | None:
     Returns None when the text is not a number. A percentage is returned as a fraction (50 % → 0.5)
     only when ``percent_ok``.
     """
+    m = _FAST_DE.match(text)
+    if m:  # the common forms "57.000,00 €", "-12,5", "2023" without the general machinery
+        whole = m.group(2).replace(".", "")
+        d = Decimal(f"{whole}.{m.group(3)}" if m.group(3) else whole)
+        return -d if m.group(1) else d
+    m = _FAST_DOT.match(text)
+    if m:
+        d = Decimal(f"{m.group(2)}.{m.group(3)}")
+        return -d if m.group(1) else d
     s = text.strip()
     if not s:
         return None
