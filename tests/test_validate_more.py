@@ -131,3 +131,15 @@ def test_validate_on_nothing_readable(tmp_path: Path) -> None:
     (tmp_path / "x.xlsx").write_bytes(b"nope")
     case = read_case([tmp_path])
     assert validate_case(case) == ()
+
+
+def test_recipient_twice_in_one_year(tmp_path: Path) -> None:
+    write_sheet(tmp_path / "zuweisung.xlsx", ZUWEISUNG, [
+        [2023, "Stadt Kamen", None, 1, 57000, None],
+        [2023, "Kamen", None, 0.5, 28500, None],
+        [2024, "Stadt Kamen", None, 1, 57000, None],
+    ])
+    case = read_case([tmp_path / "zuweisung.xlsx"])
+    found = validate_case(case)
+    assert [(f.code, f.source.zelle if f.source else None) for f in found] == [(Code.WERT_UNGUELTIG, "B6")]
+    assert found[0].meldung.endswith("Der Empfänger steht für 2023 schon in Zeile 5; bitte die Zeilen zusammenfassen.")

@@ -53,7 +53,7 @@ def grants_by_year(inputs: CaseInputs) -> dict[int, YearGrant]:
 
 def _norm(series: pd.Series) -> pd.Series:
     uniq = {u: normalize_name(u) for u in pd.unique(series.dropna())}
-    return series.map(uniq)
+    return series.map(uniq).astype(object)
 
 
 def check_bescheid(inputs: CaseInputs) -> list[Finding]:
@@ -111,6 +111,19 @@ def check_zuweisung(inputs: CaseInputs, grants: dict[int, YearGrant]) -> list[Fi
                     value=format_value("cent", z.at[i, "betrag_cent"]),
                     betrag=format_cents(int(z.at[i, "betrag_cent"])), vzae=format_e4(int(z.at[i, "vzae_e4"])),
                     pauschale=format_cents(int(rate[i])), erwartet=format_cents(int(expected[i])),
+                )
+            )
+    key = pd.DataFrame({"j": z["jahr"], "e": _norm(z["empfaenger"]), "u": _norm(z["ueber"]).fillna("")})
+    twice = key.duplicated(keep="first") & key["e"].notna() & key["j"].notna()
+    if twice.any():
+        first = z.groupby([key["j"], key["e"], key["u"]], sort=False)["_zeile"].transform("first")
+        for i in z.index[twice.to_numpy(dtype=bool)]:
+            out.append(
+                finding(
+                    Code.WERT_UNGUELTIG, inputs.row_ref(Kind.ZUWEISUNG, i, "empfaenger"),
+                    value=z.at[i, "empfaenger"], wert=z.at[i, "empfaenger"], spalte="Empfänger",
+                    hinweis=f"Der Empfänger steht für {z.at[i, 'jahr']} schon in Zeile {int(first[i])}; "
+                    "bitte die Zeilen zusammenfassen.",
                 )
             )
     sums = z.dropna(subset=["jahr"]).groupby("jahr")["vzae_e4"].sum()
