@@ -175,7 +175,9 @@ def set_properties(
     extra: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Document properties: title, run id and input hashes; created/modified fixed for determinism."""
-    hashes = "; ".join(f"{f.name}: SHA-256 {f.sha256}" for f in dateien)
+    hashes = "; ".join(f"{f.name}: SHA-256 {f.sha256}" for f in dateien[:20])
+    if len(dateien) > 20:  # every file keeps its own custom property; the comment stays short
+        hashes += f"; … und {len(dateien) - 20} weitere (Eigenschaften „Eingabe …“, Prüfprotokoll)"
     wb.set_properties(
         {
             "title": title,
