@@ -110,6 +110,12 @@ def test_cover_sheet_and_protocol(written) -> None:
     assert (p[f"C{r}"].value, p[f"F{r}"].value, p[f"G{r}"].value, p[f"H{r}"].value) == (
         142500.0, 142500.0, 0.0, "eingehalten")
     assert f["Prüfprotokoll"][f"H{r}"].value == f'=IF(F{r}<=C{r},"eingehalten","VERLETZT")'
+    zut = f["Zuteilung"]
+    hub, kamen, boenen = (find_row(zut, D=n) for n in ("Stadt Bergkamen", "Stadt Kamen", "Gemeinde Bönen"))
+    assert f["Prüfprotokoll"][f"C{r}"].value == f"='Zuteilung'!K{hub}"
+    assert f["Prüfprotokoll"][f"D{r}"].value == f"=ROUND('Zuteilung'!K{kamen}+'Zuteilung'!K{boenen},2)"
+    assert f["Prüfprotokoll"][f"E{r}"].value == f"='Zuteilung'!L{hub}"
+    assert p[f"D{r}"].value == 85500.0 and p[f"E{r}"].value == 57000.0
 
 
 def test_interest_sheet(written) -> None:

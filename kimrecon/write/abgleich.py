@@ -18,7 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 from kimrecon.findings import Finding, Severity
 from kimrecon.inputs import COLUMNS, Kind
 from kimrecon.money import div_round, format_cents_de, round_half_up
-from kimrecon.result import Allotment, Edge, Result
+from kimrecon.result import Allotment, ConservationCheck, Edge, Result
 from kimrecon.write import xlsx
 from kimrecon.write.atomic import atomic_path
 from kimrecon.write.xlsx import Col, F, Formats
@@ -132,8 +132,9 @@ class _Abgleich:
     def _plan(self) -> None:
         """Fix the row of every referenced cell before writing (cross-sheet formulas need them)."""
         first = xlsx.HEADER_ROW + 2  # 1-based row of the first data row
-        for i, a in enumerate(self.alloc):
-            self.layout.zut_row[(a.empfaenger, a.jahr)] = first + i
+        if len(self.alloc) <= xlsx.detail_capacity(True):  # a split sheet gets no cross-sheet references
+            for i, a in enumerate(self.alloc):
+                self.layout.zut_row[(a.empfaenger, a.jahr)] = first + i
         self.mat = self._sorted_matrix()
         n = len(self.mat)
         self.layout.mat_split = n > xlsx.detail_capacity(False)
@@ -141,7 +142,7 @@ class _Abgleich:
             keys = zip(self.mat["empfaenger"].tolist(), self.mat["jahr"].tolist(), self.mat["monat"].tolist(),
                        strict=True)
             self.layout.mat_row = {(e, int(j), int(m)): first + i for i, (e, j, m) in enumerate(keys)}
-        if self.r.kanten:
+        if self.r.kanten and len(self.r.kanten) <= xlsx.detail_capacity(False):
             self.layout.kant_range = (first, first + len(self.r.kanten) - 1)
         for k, (lo, hi) in enumerate(xlsx.detail_parts(len(self.r.befunde), False)):
             if hi > lo:
@@ -740,7 +741,8 @@ class _Abgleich:
         for i, c in enumerate(r.erhaltung):
             rr = row + 2 + i
             summe = c.weitergeleitet_cent + c.eigenanteil_cent
-            erows.append((c.knoten, c.jahr, c.erhalten_cent, c.weitergeleitet_cent, c.eigenanteil_cent,
+            erhalten, weiter, eigen = self._conservation_refs(c)
+            erows.append((c.knoten, c.jahr, erhalten, weiter, eigen,
                           F(f"ROUND(D{rr}+E{rr},2)", xlsx.euro(summe)),
                           F(f"ROUND(C{rr}-F{rr},2)", xlsx.euro(c.erhalten_cent - summe)),
                           F(f'IF(F{rr}<=C{rr},"eingehalten","VERLETZT")', "eingehalten" if c.ok else "VERLETZT")))
@@ -758,6 +760,30 @@ class _Abgleich:
                             fm.note)
         xlsx.print_setup(ws, self.footer, [30, 26, 18, 18, 18, 22, 30, 30])
         xlsx.protect_sheet(ws)
+
+    def _conservation_refs(self, c: ConservationCheck) -> tuple[object, object, object]:
+        """Received, forwarded and own share of a node as references to the Zuteilung sheet, where they agree."""
+        alloc = {(a.empfaenger, a.jahr): a for a in self.r.zuteilungen}
+        a = alloc.get((c.knoten, c.jahr))
+        row = self.layout.zut_row.get((c.knoten, c.jahr))
+        if a is None or row is None:
+            return c.erhalten_cent, c.weitergeleitet_cent, c.eigenanteil_cent
+        zut = xlsx.quote_sheet(S_ZUT)
+        what = f"{c.knoten} {c.jahr}"
+        erhalten = _money_f(self._formula_or_value(S_PROT, f"Erhalten {what}", f"{zut}!K{row}",
+                                                   a.weiterleitung_cent, c.erhalten_cent))
+        eigen = _money_f(self._formula_or_value(S_PROT, f"Eigenanteil {what}", f"{zut}!L{row}",
+                                                div_round(a.vzae_eigen_e4 * a.pauschale_cent, 10_000),
+                                                c.eigenanteil_cent))
+        kids = self.children.get((c.knoten, c.jahr), [])
+        kid_rows = [self.layout.zut_row.get((k, c.jahr)) for k in kids]
+        weiter: object = c.weitergeleitet_cent
+        if kids and all(x is not None for x in kid_rows):
+            expected = sum(alloc[(k, c.jahr)].weiterleitung_cent for k in kids)
+            formula = "ROUND(" + "+".join(f"{zut}!K{x}" for x in kid_rows) + ",2)"
+            weiter = _money_f(self._formula_or_value(S_PROT, f"Weitergeleitet {what}", formula, expected,
+                                                     c.weitergeleitet_cent))
+        return erhalten, weiter, eigen
 
     # ------------------------------------------------------------------ Diagramme
     def _diagramme(self) -> None:
