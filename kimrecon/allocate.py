@@ -128,7 +128,7 @@ class Allocation:
     """Everything the allocation stage produced."""
 
     names: Names
-    years: dict[int, YearInfo]
+    years: dict[tuple[int, str], YearInfo]  # (jahr, Erstempfänger key) → Bescheid side
     nodes: pd.DataFrame  # one row per (jahr, key), see NODE_COLUMNS
     allotments: tuple[Allotment, ...]
     checks: tuple[ConservationCheck, ...]
@@ -141,7 +141,7 @@ class Allocation:
 
 
 NODE_COLUMNS = (
-    "jahr", "key", "name", "geber_key", "ebene", "vzae_eigen_e4", "vzae_teilbaum_e4", "pauschale_cent",
+    "jahr", "key", "name", "geber_key", "geber_name", "ebene", "vzae_eigen_e4", "vzae_teilbaum_e4", "pauschale_cent",
     "weiterleitung_cent", "eigen_cent", "von", "bis", "monate", "version_fassung", "frist", "zahlungsplan",
 )
 
@@ -173,23 +173,27 @@ def _ref(inputs: CaseInputs, kind: Kind, idx: object, column: str | None = None)
 
 
 def _years_from_bescheide(inputs: CaseInputs, names: Names, params: Params,
-                          findings: list[Finding]) -> dict[int, YearInfo]:
-    """R1/R2: the Bescheid in force per calendar year (the latest Bescheid covering the year)."""
+                          findings: list[Finding]) -> dict[tuple[int, str], YearInfo]:
+    """R1/R2: the Bescheid in force per calendar year and Erstempfänger (the latest Bescheid covering the year).
+
+    Several Bescheide of one year to different recipients (one per Kreis) are separate trees.
+    """
     frame = _frame(inputs, Kind.BESCHEID)
-    years: dict[int, YearInfo] = {}
+    years: dict[tuple[int, str], YearInfo] = {}
     if frame is None:
         return years
-    chosen: dict[int, tuple[tuple[date, int], object]] = {}
-    for pos, idx in enumerate(frame.index):
-        von, bis = _to_date(frame.at[idx, "von"]), _to_date(frame.at[idx, "bis"])
-        if von is None or bis is None or bis < von:
+    chosen: dict[tuple[int, str], tuple[tuple[date, int], object]] = {}
+    for pos, (idx, row) in enumerate(zip(frame.index, frame.to_dict("records"), strict=True)):
+        von, bis = _to_date(row["von"]), _to_date(row["bis"])
+        kreis = names.add(row["empfaenger"])
+        if von is None or bis is None or bis < von or kreis is None:
             continue
-        datum = _to_date(frame.at[idx, "bescheiddatum"]) or date.min
+        datum = _to_date(row["bescheiddatum"]) or date.min
         for y in range(von.year, bis.year + 1):
             rank = (datum, pos)
-            if y not in chosen or rank >= chosen[y][0]:  # an Änderungsbescheid replaces the earlier one
-                chosen[y] = (rank, idx)
-    for y, (_, idx) in sorted(chosen.items()):
+            if (y, kreis) not in chosen or rank >= chosen[(y, kreis)][0]:  # an Änderungsbescheid replaces
+                chosen[(y, kreis)] = (rank, idx)
+    for (y, kreis), (_, idx) in sorted(chosen.items()):
         row = frame.loc[idx]
         von, bis = _to_date(row["von"]), _to_date(row["bis"])
         assert von is not None and bis is not None
@@ -205,17 +209,47 @@ def _years_from_bescheide(inputs: CaseInputs, names: Names, params: Params,
         computed = div_round(vzae * int(rate) * months, VZAE_SCALE * 12)
         spans = von.year != bis.year
         summe_cent = int(summe) if _present(summe) and not spans else computed
-        kreis = names.add(row["empfaenger"])
         behoerde = str(row["behoerde"]).strip() if _present(row.get("behoerde")) else "Bewilligungsbehörde"
         names.add(behoerde)
-        assert kreis is not None
-        years[y] = YearInfo(
+        years[(y, kreis)] = YearInfo(
             jahr=y, behoerde=behoerde, kreis=kreis, von=p_von, bis=p_bis, monate=months, vzae_e4=vzae,
             pauschale_cent=int(rate), summe_cent=summe_cent,
             bescheid_id=str(row["bescheid_id"]) if _present(row.get("bescheid_id")) else None,
             nachweisfrist=_to_date(row.get("nachweisfrist")), source=_ref(inputs, Kind.BESCHEID, idx),
         )
     return years
+
+
+def _tree_of_rows(zuw: pd.DataFrame, names: Names, years: dict[tuple[int, str], YearInfo],
+                  inputs: CaseInputs, findings: list[Finding]) -> pd.Series:
+    """The Erstempfänger (Kreis) whose tree each Zuweisung row belongs to (None: not attributable).
+
+    With one Bescheid recipient in a year every row belongs to it. With several (one case folder
+    for many Kreise) a Zuweisung sheet belongs to the one Bescheid recipient it names, as its own
+    posts or as the ``über`` of a row.
+    """
+    kreise_all = sorted({k for (_, k) in years})
+    by_year: dict[int, set[str]] = {}
+    for (y, k) in years:
+        by_year.setdefault(y, set()).add(k)
+    emp = names.keys_of(zuw["empfaenger"], zuw["ags"] if "ags" in zuw else None)
+    ueb = names.keys_of(zuw["ueber"]) if "ueber" in zuw else pd.Series(None, index=zuw.index, dtype="object")
+    sheet = zuw["_sheet"] if "_sheet" in zuw else pd.Series(0, index=zuw.index)
+    out = pd.Series(None, index=zuw.index, dtype="object")
+    for (_sh, y), grp in zuw.groupby([sheet, zuw["jahr"]], sort=False):  # per sheet and year: small
+        known = by_year.get(int(y)) or set(kreise_all)
+        named = (set(emp[grp.index].dropna()) | set(ueb[grp.index].dropna())) & known
+        if len(known) == 1:
+            out[grp.index] = next(iter(known))
+        elif len(named) == 1:
+            out[grp.index] = next(iter(named))
+        else:
+            findings.append(finding(
+                Code.SONSTIGES, _ref(inputs, Kind.ZUWEISUNG, grp.index[0]),
+                text=f"Die Zuweisung {int(y)} lässt sich keinem Bescheid zuordnen "
+                f"({', '.join(names.show(k) for k in sorted(named or known))}). "
+                "Bitte je Zuwendungsempfänger eine eigene Zuweisungstabelle mit dessen eigenen Stellen führen."))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,46 +322,74 @@ def allocate(inputs: CaseInputs, params: Params) -> Allocation:
                         (zuw["ags"] if "ags" in zuw else pd.Series([None] * len(zuw))).tolist(), strict=False):
             names.add(e, a)
     years = _years_from_bescheide(inputs, names, params, findings)
-    if zuw is not None:
-        for u in zuw["ueber"].dropna().unique().tolist() if "ueber" in zuw else []:
-            if names.key(u) is None:
-                pass  # reported below as a missing hub
     versions = _versions(inputs, names, findings)
-
     zuw_years = sorted({int(y) for y in zuw["jahr"].dropna().tolist()}) if zuw is not None else []
-    all_years = sorted(set(zuw_years) | set(years))
-    kreis_any = next(iter(years.values())).kreis if years else None
-    behoerde_any = next(iter(years.values())).behoerde if years else "Bewilligungsbehörde"
-    if kreis_any is None:
+    if not years:
         findings.append(finding(Code.KEIN_BESCHEID, None, jahr=", ".join(str(y) for y in zuw_years) or "–"))
         return Allocation(names, {}, _empty_nodes(), (), (), findings, versions)
+    tree = _tree_of_rows(zuw, names, years, inputs, findings) if zuw is not None else None
+    behoerde_of = {k: info.behoerde for (_, k), info in sorted(years.items())}
+    pairs = set(years)
+    if zuw is not None and tree is not None:
+        pairs |= {(int(y), str(k)) for y, k in zip(zuw["jahr"], tree, strict=True) if _present(k) and _present(y)}
 
     rows: list[dict[str, object]] = []
     allotments: list[Allotment] = []
     checks: list[ConservationCheck] = []
-    for y in all_years:
-        info = years.get(y)
+    consumed: set[object] = set()  # key rows that found their hub
+    for y, kreis in sorted(pairs):
+        info = years.get((y, kreis))
         if info is None:
             # §2: a year without a Bescheid gives no entitlement; the tree stays to settle payments
             findings.append(finding(Code.KEIN_BESCHEID, None, severity=Severity.HINWEIS, jahr=y))
-            info = YearInfo(y, behoerde_any, kreis_any, date(y, 1, 1), date(y, 12, 31), 0, 0, 0, 0, None, None, None)
-            years[y] = info
+            info = YearInfo(y, behoerde_of[kreis], kreis, date(y, 1, 1), date(y, 12, 31), 0, 0, 0, 0, None, None, None)
+            years[(y, kreis)] = info
+        if zuw is None or tree is None:
+            mine = pd.DataFrame(columns=["jahr", "empfaenger", "ueber", "vzae_e4", "betrag_cent", "ags"])
+        else:
+            mine = zuw[(tree == kreis).to_numpy()]
+        mine_years = sorted({int(v) for v in mine["jahr"].dropna()})
         src_year = y
-        if y not in zuw_years:
-            earlier = [z for z in zuw_years if z < y]
-            if not earlier:
-                continue
-            src_year = earlier[-1]  # §2 Anschlussbescheid: the contract carries on at this year's rate
-            info.zuweisung_aus = src_year
-        assert zuw is not None
-        yrows = zuw[zuw["jahr"] == src_year]
-        r, a, c = _build_year(inputs, yrows, info, names, versions, params, findings)
+        if y not in mine_years:
+            earlier = [z for z in mine_years if z < y]
+            if earlier:
+                src_year = earlier[-1]  # §2 Anschlussbescheid: the contract carries on at this year's rate
+                info.zuweisung_aus = src_year
+        yrows = mine[mine["jahr"] == src_year]
+        r, a, c = _build_year(inputs, yrows, info, names, versions, params, findings, consumed)
         rows += r
         allotments += a
         checks += c
     nodes = pd.DataFrame(rows, columns=list(NODE_COLUMNS)) if rows else _empty_nodes()
-    nodes = nodes.set_index(["jahr", "key"], drop=False)
+    dup = nodes.duplicated(["jahr", "key"], keep="first")
+    for j, k in zip(nodes.loc[dup, "jahr"], nodes.loc[dup, "key"], strict=True):
+        givers = nodes.loc[(nodes["jahr"] == j) & (nodes["key"] == k), "geber_name"].tolist()
+        findings.append(finding(Code.BAUM_ZWEI_GEBER, None, empfaenger=names.show(str(k)), jahr=j,
+                                geber=", ".join(str(g) for g in givers)))
+    nodes = nodes[~dup].set_index(["jahr", "key"], drop=False)
+    _unplaced_key_rows(inputs, names, {y for y, _ in pairs}, consumed, findings)
     return Allocation(names, years, nodes, tuple(allotments), tuple(checks), findings, versions)
+
+
+def _unplaced_key_rows(inputs: CaseInputs, names: Names, years: set[int], consumed: set[object],
+                       findings: list[Finding]) -> None:
+    """R3a: a key row that fits no hub of its year names an unknown town or a hub missing from the tree."""
+    frame = _frame(inputs, Kind.SCHLUESSEL)
+    if frame is None:
+        return
+    for idx in frame.index:  # key rows: small
+        y = frame.at[idx, "jahr"]
+        if idx in consumed or not _present(y) or int(y) not in years:
+            continue
+        kommune = frame.at[idx, "kommune"]
+        verteiler = frame.at[idx, "verteiler"] if "verteiler" in frame else None
+        if names.key(kommune, frame.at[idx, "ags"] if "ags" in frame else None) is None:
+            findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, Kind.SCHLUESSEL, idx, "kommune"),
+                                    value=kommune, name=kommune))
+        else:
+            findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.SCHLUESSEL, idx, "verteiler"),
+                                    value=verteiler, hub=verteiler if _present(verteiler) else "(ohne Angabe)",
+                                    jahr=int(y)))
 
 
 def _empty_nodes() -> pd.DataFrame:
@@ -335,8 +397,8 @@ def _empty_nodes() -> pd.DataFrame:
 
 
 def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: Names,
-                versions: Versions, params: Params,
-                findings: list[Finding]) -> tuple[list[dict[str, object]], list[Allotment], list[ConservationCheck]]:
+                versions: Versions, params: Params, findings: list[Finding], consumed: set[object],
+                ) -> tuple[list[dict[str, object]], list[Allotment], list[ConservationCheck]]:
     """R3: the tree of one year from the Zuweisung (the ``über`` column) and the hub keys (R3a)."""
     y, kreis = info.jahr, info.kreis
     own: dict[str, int] = {kreis: 0}
@@ -411,7 +473,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         findings.append(finding(Code.ZUTEILUNG_UEBER_BESCHEID, info.source, jahr=y,
                                 summe=format_vzae_de(total_tree), bescheid=format_vzae_de(info.vzae_e4)))
 
-    key_info = _apply_keys(inputs, y, names, parent, own, subtree, kreis, params, findings)
+    key_info = _apply_keys(inputs, y, names, parent, own, subtree, kreis, params, findings, consumed)
 
     rows: list[dict[str, object]] = []
     allotments: list[Allotment] = []
@@ -467,7 +529,8 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
 
     kreis_name = names.show(kreis)
     rows.append({
-        "jahr": y, "key": kreis, "name": kreis_name, "geber_key": normalize_name(info.behoerde), "ebene": 0,
+        "jahr": y, "key": kreis, "name": kreis_name, "geber_key": normalize_name(info.behoerde),
+        "geber_name": info.behoerde, "ebene": 0,
         "vzae_eigen_e4": own[kreis], "vzae_teilbaum_e4": info.vzae_e4, "pauschale_cent": info.pauschale_cent,
         "weiterleitung_cent": info.summe_cent, "eigen_cent": eigen[kreis], "von": info.von,
         "bis": info.bis, "monate": info.monate, "version_fassung": info.bescheid_id or "", "frist": info.nachweisfrist,
@@ -479,7 +542,8 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         k_info = key_info.get(key)
         g = k_info[0] if k_info else None
         rows.append({
-            "jahr": y, "key": key, "name": names.show(key), "geber_key": parent[key], "ebene": depth[key],
+            "jahr": y, "key": key, "name": names.show(key), "geber_key": parent[key],
+            "geber_name": names.show(parent[key]), "ebene": depth[key],
             "vzae_eigen_e4": own[key], "vzae_teilbaum_e4": subtree[key], "pauschale_cent": rate[key],
             "weiterleitung_cent": fwd[key], "eigen_cent": eigen[key], "von": info.von,
             "bis": info.bis, "monate": info.monate, "version_fassung": fassung[key], "frist": frist[key],
@@ -546,8 +610,8 @@ def key_allotments(total_e4: int, weights: Sequence[Fraction], waivers: Sequence
 
 
 def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str], own: dict[str, int],
-                subtree: dict[str, int], kreis: str, params: Params,
-                findings: list[Finding]) -> dict[str, tuple[str | None, Decimal | None, int]]:
+                subtree: dict[str, int], kreis: str, params: Params, findings: list[Finding],
+                consumed: set[object]) -> dict[str, tuple[str | None, Decimal | None, int]]:
     """R3a: each hub's Verteilungsschlüssel must agree with the Zuweisung, else a finding."""
     frame = _frame(inputs, Kind.SCHLUESSEL)
     out: dict[str, tuple[str | None, Decimal | None, int]] = {}
@@ -558,20 +622,25 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
         return out
     hubs = sorted({p for p in parent.values() if p != kreis})
     by_hub: dict[str, list[object]] = {}
-    for idx in rows.index:
+    for idx in rows.index:  # key rows of one year: small
         verteiler = rows.at[idx, "verteiler"] if "verteiler" in rows else None
         if _present(verteiler):
             hub = names.key(verteiler)
             if hub is None or (hub not in parent and hub != kreis):
-                findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.SCHLUESSEL, idx, "verteiler"),
-                                        value=verteiler, hub=verteiler, jahr=y))
-                continue
-        elif len(hubs) == 1:
-            hub = hubs[0]
+                continue  # another tree's key, or a missing hub (reported by allocate)
         else:
-            findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.SCHLUESSEL, idx, "verteiler"),
-                                    hub="(ohne Angabe)", jahr=y))
-            continue
+            k = names.key(rows.at[idx, "kommune"], rows.at[idx, "ags"] if "ags" in rows else None)
+            if k not in parent:
+                continue  # another tree's member or an unknown name (reported by allocate)
+            if parent[k] in hubs:
+                hub = parent[k]
+            elif k in hubs:
+                hub = k
+            elif len(hubs) == 1:
+                hub = hubs[0]
+            else:
+                continue
+        consumed.add(idx)
         by_hub.setdefault(hub, []).append(idx)
     for hub, idxs in by_hub.items():
         members = [hub] + [k for k in parent if parent[k] == hub]

@@ -13,8 +13,8 @@ def edge_deadlines(alloc: Allocation, params: Params, on: date) -> tuple[Deadlin
     """R9: the § 8 Nachweisfrist per edge and year from the contract version, else the default by level."""
     out: list[Deadline] = []
     n = alloc.nodes
-    for jahr, name, geber_key, ebene, monate, frist_given, fassung in zip(
-            n["jahr"], n["name"], n["geber_key"], n["ebene"], n["monate"], n["frist"], n["version_fassung"],
+    for jahr, name, geber, ebene, monate, frist_given, fassung in zip(
+            n["jahr"], n["name"], n["geber_name"], n["ebene"], n["monate"], n["frist"], n["version_fassung"],
             strict=True):  # one row per recipient-year (small)
         j, level = int(jahr), int(ebene)
         if int(monate) == 0:
@@ -29,9 +29,7 @@ def edge_deadlines(alloc: Allocation, params: Params, on: date) -> tuple[Deadlin
             quelle = rule.quelle
         tage = (frist - on).days
         status = "versäumt" if tage < 0 else ("nahe" if tage <= params.nahe_tage else "offen")
-        info = alloc.years.get(j)
-        geber = info.behoerde if level == 0 and info else alloc.names.show(str(geber_key))
-        out.append(Deadline(geber=geber, empfaenger=str(name), jahr=j, frist=frist, status=status,
+        out.append(Deadline(geber=str(geber), empfaenger=str(name), jahr=j, frist=frist, status=status,
                             tage_bis=tage, quelle=quelle))
     out.sort(key=lambda d: (d.frist, d.jahr, d.geber, d.empfaenger))
     return tuple(out)

@@ -171,7 +171,7 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     e["gekappt"] = e["sub_kum"] > forwarded
     e["eligible"] = np.minimum(e["sub_kum"], forwarded)
     e["saldo"] = e["netto_kum"] - e["eligible"]
-    e["geber"] = _giver_names(alloc, e)
+    e["geber"] = e["geber_name"].astype(str)
     edges = [
         Edge(geber=g, empfaenger=str(n), jahr=int(j), vzae_zugeteilt_e4=int(v), weiterleitung_cent=int(w),
              foerderfaehig_kumuliert_cent=int(f), ausgezahlt_kumuliert_cent=int(a), saldo_cent=int(sa),
@@ -233,15 +233,6 @@ def _schedule(e: pd.DataFrame, stichtag: date) -> list[dict[str, object]]:
         out.append({"jahr": int(j), "geber": str(geber), "empfaenger": str(name), "zahlungsplan": plan_name,
                     "erwartet_kumuliert_cent": int(expected), "ausgezahlt_kumuliert_cent": int(paid),
                     "differenz_cent": int(paid) - int(expected)})
-    return out
-
-
-def _giver_names(alloc: Allocation, e: pd.DataFrame) -> list[str]:
-    """Giver of each edge as written: the Bewilligungsbehörde for the Kreis, else the parent node."""
-    out = []
-    for j, g, level in zip(e["jahr"], e["geber_key"], e["ebene"], strict=True):
-        info = alloc.years.get(int(j))
-        out.append(info.behoerde if int(level) == 0 and info else alloc.names.show(str(g)))
     return out
 
 

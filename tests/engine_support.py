@@ -83,18 +83,20 @@ def canonical(kind: Kind, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 def make_inputs(tables: Mapping[Kind | str, Sequence[Mapping[str, Any]]],
                 config: Mapping[str, object] | None = None) -> CaseInputs:
-    """CaseInputs with one sheet per kind (file "<kind>.xlsx", sheet = kind label)."""
+    """CaseInputs with one sheet per table (file "<kind>.xlsx"); "zuweisung#2" adds a second sheet of a kind."""
     sheets = []
-    frames = {}
+    frames: dict[Kind, list[pd.DataFrame]] = {}
     for i, (k, rows) in enumerate(tables.items()):
-        kind = Kind(k) if isinstance(k, str) else k
+        kind = Kind(k.split("#")[0]) if isinstance(k, str) else k
+        suffix = k.split("#")[1] if isinstance(k, str) and "#" in k else ""
         frame = canonical(kind, rows)
         frame["_sheet"] = i
         letters = {c: chr(ord("A") + j) for j, c in enumerate(COLUMNS[kind])}
-        sheets.append(SheetInfo(datei=f"{kind.value}.xlsx", blatt=kind.label, kind=kind, header_row=1,
-                                columns=letters, rows=len(rows)))
-        frames[kind] = frame
-    return CaseInputs(files=(), sheets=tuple(sheets), frames=frames, config=dict(config or {}))
+        sheets.append(SheetInfo(datei=f"{kind.value}{'_' + suffix if suffix else ''}.xlsx", blatt=kind.label,
+                                kind=kind, header_row=1, columns=letters, rows=len(rows)))
+        frames.setdefault(kind, []).append(frame)
+    merged = {kind: pd.concat(parts, ignore_index=True) for kind, parts in frames.items()}
+    return CaseInputs(files=(), sheets=tuple(sheets), frames=merged, config=dict(config or {}))
 
 
 KREIS = "Kreis Unna"

@@ -161,3 +161,35 @@ def test_payment_schedule_gives_expected_amounts():
     boenen = plan[("Stadt Bergkamen", "Gemeinde Bönen")]
     assert (boenen["zahlungsplan"], boenen["erwartet_kumuliert_cent"], boenen["differenz_cent"]) == (
         "quartalsweise", 1_425_000, 0)
+
+
+def test_zuweisung_sheet_naming_no_bescheid_recipient_is_a_finding():
+    b2 = BESCHEID | {"bescheid_id": "B2", "behoerde": "Bezirksregierung Münster", "empfaenger": "Kreis Coesfeld"}
+    tables = {Kind.BESCHEID: [BESCHEID, b2],
+              "zuweisung#1": [{"jahr": 2023, "empfaenger": "Kreis Unna", "vzae": "1"}],
+              "zuweisung#2": [{"jahr": 2023, "empfaenger": "Nottuln", "vzae": "1"}]}
+    res = run(tables)
+    assert [f.code for f in res.befunde] == [Code.SONSTIGES]
+    assert res.befunde[0].source.datei == "zuweisung_2.xlsx"
+    assert "keinem Bescheid" in res.befunde[0].meldung
+    assert {(e.geber, e.empfaenger) for e in res.kanten} == {(LAND, KREIS), ("Bezirksregierung Münster",
+                                                                              "Kreis Coesfeld")}
+
+
+def test_key_rows_of_two_trees_find_their_hubs():
+    b2 = BESCHEID | {"bescheid_id": "B2", "behoerde": "Bezirksregierung Münster", "empfaenger": "Kreis Coesfeld"}
+    tables = {Kind.BESCHEID: [BESCHEID, b2],
+              "zuweisung#1": [{"jahr": 2023, "empfaenger": "Kreis Unna", "vzae": "1"},
+                              {"jahr": 2023, "empfaenger": "Bergkamen", "vzae": "1"},
+                              {"jahr": 2023, "empfaenger": "Kamen", "ueber": "Bergkamen", "vzae": "1"}],
+              "zuweisung#2": [{"jahr": 2023, "empfaenger": "Dülmen", "ueber": "Kreis Coesfeld", "vzae": "1"},
+                              {"jahr": 2023, "empfaenger": "Nottuln", "ueber": "Dülmen", "vzae": "1"}],
+              Kind.SCHLUESSEL: [{"jahr": 2023, "kommune": k, "groesse": "fest", "wert": "1"}
+                                for k in ("Kamen", "Bergkamen", "Dülmen", "Nottuln")]
+              + [{"jahr": 2023, "kommune": "Olfen", "groesse": "fest", "wert": "1"},
+                 {"jahr": 2023, "verteiler": "Selm", "kommune": "Kamen", "groesse": "fest", "wert": "1"}]}
+    res = run(tables)
+    assert sorted((f.code.value, f.source.zelle) for f in res.befunde) == [
+        ("baum_hub_fehlt", "B7"), ("name_unbekannt", "C6")]
+    assert {(e.geber, e.empfaenger) for e in res.kanten} >= {("Bergkamen", "Kamen"), ("Dülmen", "Nottuln"),
+                                                              ("Kreis Coesfeld", "Dülmen")}
