@@ -126,3 +126,36 @@ def test_allocation_round_trip(rows: list[dict[str, object]], how: dict[str, obj
     assert [f for f in case.findings if f.severity is Severity.FEHLER] == []
     assert got["vzae_e4"].tolist() == [r["vzae_e4"] for r in rows]
     assert got["betrag_cent"].tolist() == [r["betrag_cent"] for r in rows]
+
+
+cell = st.one_of(
+    st.none(),
+    st.text(max_size=12).filter(lambda s: not s.startswith("=")),
+    st.floats(min_value=-1e15, max_value=1e15, allow_nan=False),
+    st.integers(-10**12, 10**12),
+    st.booleans(),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+    st.sampled_from(["—", "57.000,00 €", "31.02.2023", "0,38", "Summe", "¹ Fußnote", "#NV", "50 %", "1.2.3"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(cell, min_size=8, max_size=8), max_size=8), fmt=st.sampled_from(["xlsx", "csv"]))
+def test_garbage_cells_never_raise(rows: list[list[object]], fmt: str) -> None:
+    """Whatever users type below a header, reading gives findings, never an exception."""
+    from kimrecon.validate import validate_case
+
+    header = ["Kommune", "Stellen-ID", "Personal-ID", "Beginn", "Ende", "Wochenstunden", "Grund", "Entgeltanspruch"]
+    with TemporaryDirectory() as tmp:
+        if fmt == "csv":
+            path = write_csv(Path(tmp) / "b.csv", header, [["" if v is None else v for v in r] for r in rows])
+        else:
+            clean = [[v.replace("\x00", "") if isinstance(v, str) else v for v in r] for r in rows]
+            try:
+                path = write_sheet(Path(tmp) / "b.xlsx", header, clean, title="Besetzung")
+            except Exception:  # noqa: BLE001 - openpyxl refuses some control characters; not our input
+                return
+        case = read_case([path])
+        validate_case(case)
+    for f in case.findings:
+        assert f.source is not None and f.meldung
