@@ -9,7 +9,8 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
-from kimrecon.read.files import READER_ERRORS, discover, load_file, max_file_bytes, release
+from kimrecon.read.files import discover, load_file, release
+from kimrecon.read.guard import TimeBudgetExceeded, file_info, limits_from_config, parse_budget, screen_file
 from kimrecon.read.sheet import empty_frame, read_sheet
 
 __all__ = ["read_case"]
@@ -22,25 +23,46 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     in the CLI); inputs are opened read-only and never modified.
     """
     files, config, found, any_folder = discover([Path(p) for p in paths])
+    limits, bad_limits = limits_from_config(config)
     infos: list[InputFile] = []
     sheets: list[SheetInfo] = []
     parts: dict[Kind, list[pd.DataFrame]] = {k: [] for k in Kind}
-    findings: list[Finding] = list(found)
+    findings: list[Finding] = list(found) + bad_limits
     for path, name in files:
-        loaded = load_file(path, name, max_file_bytes(config))
-        infos.append(loaded.info)
-        findings.extend(loaded.findings)
+        refused = screen_file(path, limits, name=name)  # zip bombs, entities, macros … before any parser
+        if refused:
+            infos.append(file_info(path, name))
+            findings.extend(refused)
+            continue
+        info: InputFile | None = None
+        file_sheets: list[SheetInfo] = []
+        file_parts: list[tuple[Kind, pd.DataFrame]] = []
+        file_findings: list[Finding] = []
         try:
-            for raw in loaded.sheets:
-                result = read_sheet(raw, name, len(sheets))
-                findings.extend(result.findings)
-                if result.info is not None and result.frame is not None and result.kind is not None:
-                    sheets.append(result.info)
-                    parts[result.kind].append(result.frame)
-        except READER_ERRORS as exc:  # a reader failing inside a sheet makes the file unusable
-            findings.append(finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=" ".join(str(exc).split())[:160]))
+            with parse_budget(limits):
+                loaded = load_file(path, name, limits.max_file_bytes)
+                info = loaded.info
+                file_findings.extend(loaded.findings)
+                for raw in loaded.sheets:
+                    result = read_sheet(raw, name, len(sheets) + len(file_sheets))
+                    file_findings.extend(result.findings)
+                    if result.info is not None and result.frame is not None and result.kind is not None:
+                        file_sheets.append(result.info)
+                        file_parts.append((result.kind, result.frame))
+        except TimeBudgetExceeded as exc:
+            file_findings.append(finding(Code.DATEI_ZU_GROSS, SourceRef(name), grund=str(exc)))
+            file_sheets, file_parts = [], []
+        except Exception as exc:  # noqa: BLE001 - any failure inside one file makes that file unusable, as a finding
+            grund = " ".join(str(exc).split())[:160] or type(exc).__name__
+            file_findings.append(finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=grund))
+            file_sheets, file_parts = [], []
         finally:
             release(path)
+        infos.append(info if info is not None else file_info(path, name))
+        findings.extend(file_findings)
+        sheets.extend(file_sheets)
+        for kind, frame in file_parts:
+            parts[kind].append(frame)
     frames: dict[Kind, pd.DataFrame] = {}
     for kind in Kind:
         chunks = [f for f in parts[kind] if len(f)]
