@@ -284,10 +284,10 @@ def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int
     flat = grid["pauschal_kumuliert_cent"].to_numpy(dtype="int64")
     grid_rids = grid["key"].map(rid_of).to_numpy()
     with_cost = set() if costs is None else set(costs["rid"].tolist())
-    for rid in sorted(set(grid_rids.tolist()) - with_cost):
-        if grid.loc[grid_rids == rid, "pauschal_kumuliert_cent"].max() > 0:
-            findings.append(finding(Code.WERT_FEHLT, None, severity=Severity.HINWEIS,
-                                    spalte=f"Personalkosten ({alloc.names.show(keys[rid])})"))
+    peak = grid.groupby(grid_rids)["pauschal_kumuliert_cent"].max()
+    for rid in sorted(set(peak.index[peak > 0].tolist()) - with_cost):  # one Hinweis per recipient
+        findings.append(finding(Code.WERT_FEHLT, None, severity=Severity.HINWEIS,
+                                spalte=f"Personalkosten ({alloc.names.show(keys[rid])})"))
     if costs is None or len(costs) == 0:
         return flat
     # cost spread by days over the row's period: rounded cumulative per row at every month end

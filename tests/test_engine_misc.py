@@ -193,3 +193,12 @@ def test_key_rows_of_two_trees_find_their_hubs():
         ("baum_hub_fehlt", "B7"), ("name_unbekannt", "C6")]
     assert {(e.geber, e.empfaenger) for e in res.kanten} >= {("Bergkamen", "Kamen"), ("Dülmen", "Nottuln"),
                                                               ("Kreis Coesfeld", "Dülmen")}
+
+
+def test_spitzabrechnung_without_costs_is_a_hinweis_and_not_capped():
+    tables = unna_tables()
+    res = run(tables, config={"abrechnung": {"spitzabrechnung": True}})
+    assert edge(res, "Stadt Bergkamen", "Stadt Kamen", 2023).foerderfaehig_kumuliert_cent == 4_750_000
+    hinweise = [f for f in res.befunde if f.code is Code.WERT_FEHLT]
+    assert len(hinweise) == 11 and all(f.severity is Severity.HINWEIS for f in hinweise)
+    assert res.status == "abweichungen"
