@@ -346,12 +346,9 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
 
 
 def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    from kimrecon.read.guard import decode_text  # BOM (UTF-8/16/32), else UTF-8, cp1252, Latin-1
+
+    return decode_text(data)
 
 
 def _load_csv(path: Path) -> RawSheet:
