@@ -340,3 +340,16 @@ def test_print_setup_of_computed_sheets(written) -> None:
     assert ws.oddFooter.right.text == "Seite &P von &N"
     assert 10 <= int(ws.page_setup.scale) <= 100
     assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_edge_payments_trace_to_the_payment_rows(written) -> None:
+    f, v, _ = written
+    ws = f["Kanten"]
+    r = find_row(ws, A="Stadt Bergkamen", B="Stadt Kamen")
+    assert ws[f"H{r}"].value == (
+        "=ROUND(SUMIFS('Zahlungen'!$D$5:$D$9,'Zahlungen'!$B$5:$B$9,\"Stadt Bergkamen\",'Zahlungen'!$C$5:$C$9,"
+        "\"Stadt Kamen\",'Zahlungen'!$F$5:$F$9,2023,'Zahlungen'!$E$5:$E$9,\"<>Rückzahlung\","
+        "'Zahlungen'!$A$5:$A$9,\"<=\"&Stichtag),2)")
+    assert v["Kanten"][f"H{r}"].value == 57000.0
+    lunen = find_row(ws, B="Stadt Lünen")  # the fixture holds no payment rows to Lünen: a plain value
+    assert ws[f"H{lunen}"].value == 171000 and ws[f"H{lunen}"].data_type == "n"

@@ -93,6 +93,7 @@ class _Abgleich:
         self.footer = f"Lauf-ID {result.lauf_id} · {result.fall} · {result.monat}"
         self.table = not wb.constant_memory
         self.layout = _Layout()
+        self._pay: dict[tuple[str, str, int, bool], int] | None = None  # payment sums, built on first use
         self.unmatched: list[tuple[str, str, str]] = []  # (sheet, what, why) where a value replaced a formula
         self.pauschale_names: dict[int, tuple[str, int]] = {}  # jahr -> (defined name, cents)
         self.named_params: list[tuple[str, date | None, Decimal, str]] = []  # (name, valid from, value, defined)
@@ -477,6 +478,8 @@ class _Abgleich:
                                                         lm[1], e.foerderfaehig_eigen_kumuliert_cent))
                 teil = _money_f(self._formula_or_value(S_KANT, f"Förderfähig Teilbaum {what}", f"{ref}!I{mr}",
                                                        lm[2], e.foerderfaehig_kumuliert_cent))
+            gezahlt = self._payments_ref(e.geber, e.empfaenger, e.jahr, False, e.gezahlt_brutto_cent)
+            zurueck = self._payments_ref(e.empfaenger, e.geber, e.jahr, True, e.zurueckgezahlt_cent)
             aus = _money_f(self._formula_or_value(S_KANT, f"Ausgezahlt {what}", "ROUND(H{r}-I{r},2)",
                                                   e.gezahlt_brutto_cent - e.zurueckgezahlt_cent,
                                                   e.ausgezahlt_kumuliert_cent))
@@ -487,8 +490,8 @@ class _Abgleich:
             else:
                 saldo = self._formula_or_value(S_KANT, f"Saldo {what}", "ROUND(J{r}-G{r},2)", raw, e.saldo_cent)
             art = F('IF(K{r}>0,"Rückforderung",IF(K{r}<0,"Nachzahlung","ausgeglichen"))', e.art)
-            vals = [e.geber, e.empfaenger, e.jahr, vz, wl, eigen, teil, e.gezahlt_brutto_cent,
-                    e.zurueckgezahlt_cent, aus, _money_f(saldo), art, e.nachzahlung_gekappt, e.nachweisfrist]
+            vals = [e.geber, e.empfaenger, e.jahr, vz, wl, eigen, teil, gezahlt, zurueck, aus,
+                    _money_f(saldo), art, e.nachzahlung_gekappt, e.nachweisfrist]
             for j, v in enumerate(vals):
                 data[j].append(v)
         self._detail(
@@ -498,6 +501,51 @@ class _Abgleich:
                        "< 0 Nachzahlung des Gebers (höchstens bis zum Weiterleitungsbetrag).",
             empty_note="Keine Kanten.",
         )
+
+    def _payment_sums(self) -> dict[tuple[str, str, int, bool], int]:
+        """Payments up to the reference date summed by (payer, payee, year, is repayment), names casefolded.
+
+        Exactly what the SUMIFS formula of the Kanten sheet adds up (Excel compares text ignoring case).
+        """
+        z = self.r.zahlungen
+        need = {"datum", "zahler", "empfaenger", "betrag_cent", "jahr"}
+        if z is None or len(z) == 0 or not need <= set(z.columns):
+            return {}
+        import pandas as pd
+
+        art = z["art"].astype("string").str.casefold() if "art" in z.columns else pd.Series(pd.NA, index=z.index)
+        frame = pd.DataFrame({
+            "zahler": z["zahler"].astype("string").str.casefold(),
+            "empfaenger": z["empfaenger"].astype("string").str.casefold(),
+            "jahr": pd.to_numeric(z["jahr"], errors="coerce"),
+            "rueck": (art == "rückzahlung").fillna(False).astype(bool),
+            "betrag": pd.to_numeric(z["betrag_cent"], errors="coerce").fillna(0).astype("int64"),
+        })
+        frame = frame[(pd.to_datetime(z["datum"]) <= pd.Timestamp(self.r.stichtag)).fillna(False).to_numpy()]
+        frame = frame.dropna(subset=["zahler", "empfaenger", "jahr"])
+        sums = frame.groupby(["zahler", "empfaenger", "jahr", "rueck"])["betrag"].sum()
+        return {(str(a), str(b), int(j), bool(rk)): int(v) for (a, b, j, rk), v in sums.items()}
+
+    def _payments_ref(self, zahler: str, empfaenger: str, jahr: int, rueck: bool, actual: int) -> object:
+        """SUMIFS over the Zahlungen sheet when it adds up to the edge's figure, else the figure."""
+        if self._pay is None:
+            self._pay = self._payment_sums()
+        n = len(self.r.zahlungen) if self.r.zahlungen is not None else 0
+        plain = all(not set(t) & set('*?~"<>=') for t in (zahler, empfaenger))
+        if not self._pay or not plain or n > xlsx.detail_capacity(True):
+            return actual
+        if self._pay.get((zahler.casefold(), empfaenger.casefold(), jahr, rueck), 0) != actual:
+            return actual
+        a, b = xlsx.HEADER_ROW + 2, xlsx.HEADER_ROW + 1 + n
+        z = xlsx.quote_sheet(S_ZAHL)
+
+        def rng(col: str) -> str:
+            return f"{z}!${col}${a}:${col}${b}"
+
+        art = '"Rückzahlung"' if rueck else '"<>Rückzahlung"'
+        formula = (f'ROUND(SUMIFS({rng("D")},{rng("B")},"{zahler}",{rng("C")},"{empfaenger}",{rng("F")},{jahr},'
+                   f'{rng("E")},{art},{rng("A")},"<="&Stichtag),2)')
+        return F(formula, xlsx.euro(actual))
 
     def _last_months(self) -> dict[tuple[str, int], tuple[int, int, int]]:
         """(empfaenger, jahr) -> (last month, own cumulative, subtree cumulative) of the month matrix."""
