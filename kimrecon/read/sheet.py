@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -236,43 +237,8 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     def ref(row: int | None, col: int | None) -> SourceRef:
         return SourceRef(datei, sheet.name, row, None if col is None else col_letter(col))
 
-    # map columns
-    matched = header.matches[spec.kind]
-    columns: dict[str, int] = {}
-    dropped: list[str] = []
-    unknown: list[str] = []
-    for c in sorted(header.labels):
-        text = header.labels[c]
-        name = matched.get(c)
-        if name is None:
-            if common.is_personal(text):
-                dropped.append(text)
-                found.append(finding(Code.SPALTE_PERSONENBEZUG, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
-            else:
-                unknown.append(text)
-                found.append(finding(Code.SPALTE_UNBEKANNT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
-            continue
-        if name in columns:
-            prev = columns[name]
-            if prev in sheet.hidden_cols and c not in sheet.hidden_cols:
-                columns[name] = c  # the visible column wins over a hidden copy
-                found.append(
-                    finding(Code.SPALTE_DOPPELT, ref(hrow, prev), severity=Severity.HINWEIS, spalte=header.labels[prev])
-                )
-            elif c in sheet.hidden_cols:
-                found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
-            else:
-                found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), spalte=text))
-            continue
-        columns[name] = c
-    for c in columns.values():
-        if c in sheet.hidden_cols:
-            found.append(
-                finding(Code.SPALTE_AUSGEBLENDET, ref(hrow, c), severity=Severity.HINWEIS, spalte=header.labels[c])
-            )
-    for name, cspec in spec.columns.items():
-        if cspec.required and name not in columns:
-            found.append(finding(Code.SPALTE_FEHLT, ref(hrow, None), spalte=cspec.header))
+    columns, dropped, unknown, mapped_findings = _map_columns(header, spec, sheet, ref)
+    found.extend(mapped_findings)
 
     # data rows: everything below the header, minus blank rows, total rows and footnotes
     exact = {c for n, c in columns.items() if spec.columns[n].type not in ("text", "ags")}
@@ -335,6 +301,52 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     return SheetResult(spec.kind, info, out, found)
 
 
+def _map_columns(
+    header: _Header, spec: KindSpec, sheet: RawSheet, ref: Callable[[int | None, int | None], SourceRef]
+) -> tuple[dict[str, int], list[str], list[str], list[Finding]]:
+    """Map header columns to schema columns; drop personal data, note unknown, doubled and hidden ones."""
+    found: list[Finding] = []
+    common = common_spec()
+    hrow = header.row + 1
+    matched = header.matches[spec.kind]
+    columns: dict[str, int] = {}
+    dropped: list[str] = []
+    unknown: list[str] = []
+    for c in sorted(header.labels):
+        text = header.labels[c]
+        name = matched.get(c)
+        if name is None:
+            if common.is_personal(text):
+                dropped.append(text)
+                found.append(finding(Code.SPALTE_PERSONENBEZUG, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            else:
+                unknown.append(text)
+                found.append(finding(Code.SPALTE_UNBEKANNT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            continue
+        if name in columns:
+            prev = columns[name]
+            if prev in sheet.hidden_cols and c not in sheet.hidden_cols:
+                columns[name] = c  # the visible column wins over a hidden copy
+                found.append(
+                    finding(Code.SPALTE_DOPPELT, ref(hrow, prev), severity=Severity.HINWEIS, spalte=header.labels[prev])
+                )
+            elif c in sheet.hidden_cols:
+                found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            else:
+                found.append(finding(Code.SPALTE_DOPPELT, ref(hrow, c), spalte=text))
+            continue
+        columns[name] = c
+    for c in columns.values():
+        if c in sheet.hidden_cols:
+            found.append(
+                finding(Code.SPALTE_AUSGEBLENDET, ref(hrow, c), severity=Severity.HINWEIS, spalte=header.labels[c])
+            )
+    for name, cspec in spec.columns.items():
+        if cspec.required and name not in columns:
+            found.append(finding(Code.SPALTE_FEHLT, ref(hrow, None), spalte=cspec.header))
+    return columns, dropped, unknown, found
+
+
 def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
     """Label each row below the header: data, blank, summe (a total row) or footnote.
 
@@ -386,6 +398,9 @@ def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], commo
             continue
         if not any(c in mapped_set for c, _ in cells):
             kinds[p] = "footnote"
+            continue
+        if texts and texts[0].strip().casefold().startswith(common.footnote_prefixes) and not complete[p]:
+            kinds[p] = "footnote"  # "Quelle: … | https://…" spread over two cells
             continue
         gap = first_data < p and is_blank_after[p] - is_blank_after[first_data] > 0
         if _single_text(cells):
