@@ -39,6 +39,10 @@ app = typer.Typer(
 _state = {"debug": False}
 out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+if not out_console.is_terminal:  # files and pipes: no wrapping at 80 columns
+    out_console = Console(highlight=False, width=200)
+if not err_console.is_terminal:
+    err_console = Console(stderr=True, highlight=False, width=200)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Ausgabeordner.")]
 DbOpt = Annotated[
@@ -243,9 +247,9 @@ def history(
         if detail is None:
             err_console.print(f"Lauf „{run}“ ist im Laufbuch nicht vorhanden.")
             raise typer.Exit(1)
-        out_console.print(render_run(detail))
+        sys.stdout.write(render_run(detail) + "\n")
         raise typer.Exit(0)
-    out_console.print(render_history(ledger.runs(_month(month) if month else None)))
+    sys.stdout.write(render_history(ledger.runs(_month(month) if month else None)) + "\n")
 
 
 @app.command()
