@@ -16,6 +16,14 @@ from kimrecon.read.spec import fold, kind_spec
 from kimrecon.read.values import decimal_from_text
 
 ZUWEISUNG = ["Jahr", "Empfänger", "über", "VzÄ", "Betrag"]
+
+
+@pytest.fixture(autouse=True, params=["eager", "lazy"])
+def reader_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with small workbooks read whole and with the lazy bulk path of large ones."""
+    if request.param == "lazy":
+        monkeypatch.setattr("kimrecon.read.files.EAGER_MAX_BYTES", -1)
+    return str(request.param)
 ZAHLUNGEN = ["Datum (Wertstellung)", "Zahler", "Empfänger", "Betrag", "Art", "Jahr", "Kassenzeichen"]
 
 

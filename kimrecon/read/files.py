@@ -220,11 +220,24 @@ def _has_macros(path: Path) -> bool:
         return False
 
 
+EAGER_MAX_BYTES = 2 << 20  # workbooks up to this size are read whole at once (typed cells, no second pass)
+
+
 def _load_calamine(path: Path) -> list[RawSheet]:
-    """Every worksheet of a workbook; cells are loaded lazily through fastexcel."""
+    """Every worksheet of a workbook: small ones whole, large ones lazily through fastexcel."""
     import fastexcel
     from python_calamine import CalamineWorkbook
 
+    if path.stat().st_size <= EAGER_MAX_BYTES:
+        book = CalamineWorkbook.from_path(str(path))
+        eager = []
+        for m in book.sheets_metadata:
+            if "chart" in str(m.typ).lower():
+                continue
+            rows = book.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
+            hidden = not str(m.visible).endswith(".Visible")
+            eager.append(RawSheet(name=m.name, cells=grid(rows), source=path, hidden=hidden))
+        return eager
     reader = fastexcel.read_excel(str(path))
     _READERS[path] = reader
     meta = {m.name: m for m in CalamineWorkbook.from_path(str(path)).sheets_metadata}
@@ -334,6 +347,11 @@ def _excel_error(detail: str) -> str:
     return _ERROR_NAMES.get(m.group(1).casefold(), "#" + m.group(1).upper())
 
 
+def _excel_error_text(text: str) -> str:
+    """"#N/A" as stored in the file → "#NV" as a German Excel shows it."""
+    return _ERROR_TEXTS.get(text, text)
+
+
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
     width = max((len(r) for r in rows), default=0)
@@ -366,6 +384,10 @@ def _load_csv(path: Path) -> RawSheet:
 _COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_ERROR_TEXTS = {"#N/A": "#NV", "#VALUE!": "#WERT!", "#REF!": "#BEZUG!", "#NUM!": "#ZAHL!", "#GETTING_DATA": "#DATEN!"}
 _MERGE_SCAN_LIMIT = 32 << 20  # bytes of sheet XML read whole to find merged cells
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
 _REL = re.compile(rb"<Relationship\b([^>]*)/?>")
@@ -431,6 +453,15 @@ def _add_structure(path: Path, sheets: list[RawSheet]) -> None:
                     tail = data.rfind(b"</sheetData>")
                     for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0)):
                         merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
+                    if sheet.cells is not None and b't="e"' in data:  # error cells read whole come back blank
+                        for attrs, body in _CELL.findall(data):
+                            if b't="e"' not in attrs:
+                                continue
+                            ref = _REF.search(attrs)
+                            value = _VALUE.search(body)
+                            if ref and value:
+                                pos = (int(ref.group(2)) - 1, col_index(ref.group(1).decode()))
+                                sheet.errors[pos] = _excel_error_text(value.group(1).decode("utf-8", "replace"))
                 sheet.hidden_cols = frozenset(hidden)
                 sheet.merged = tuple(merges)
     except (KeyError, zipfile.BadZipFile, ValueError):
