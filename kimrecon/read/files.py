@@ -243,10 +243,10 @@ def _load_calamine(path: Path) -> list[RawSheet]:
     meta = {m.name: m for m in CalamineWorkbook.from_path(str(path)).sheets_metadata}
     out = []
     for name in reader.sheet_names:
-        m = meta.get(name)
-        if m is not None and "chart" in str(m.typ).lower():
+        info = meta.get(name)
+        if info is not None and "chart" in str(info.typ).lower():
             continue
-        hidden = m is not None and not str(m.visible).endswith(".Visible")
+        hidden = info is not None and not str(info.visible).endswith(".Visible")
         out.append(RawSheet(name=name, source=path, hidden=hidden))
     return out
 
