@@ -243,27 +243,33 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     # data rows: everything below the header, minus blank rows, total rows and footnotes
     exact = {c for n, c in columns.items() if spec.columns[n].type not in ("text", "ags")}
     data = sheet.region(header.row + 1, exact)
+    missing = [c for c in columns.values() if c not in data.columns]
+    if missing:  # a column with nothing below its header
+        data = data.assign(**{str(c): None for c in missing}).rename(columns={str(c): c for c in missing})
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
     row_kind = _row_kinds(data, sorted(columns.values()), required, common)
-    keep = data.index[row_kind == "data"]
+    wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
+    in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
+    keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
-    wanted = data.index[(row_kind == "data") | (row_kind == "summe")]
 
-    frame = pd.DataFrame(index=keep)
+    cols: dict[str, pd.Series] = {}
     parsed_all: dict[str, pd.Series] = {}
     for name, c in columns.items():
         cspec = spec.columns[name]
-        col = data[c].loc[wanted]
+        col = data[c].iloc[wanted_pos]
         parsed = _parse(cspec, col)
         for target, series in parsed.items():
             if target == "_bad":
                 continue
             parsed_all[target] = series
-            frame[target] = series.loc[keep]
-        bad = parsed["_bad"].loc[keep]
-        for z in bad.index[bad.to_numpy(dtype=bool)]:
-            found.append(_bad_value(cspec, ref(int(z), c), col.at[z]))
+            cols[target] = series.iloc[in_wanted]
+        bad = parsed["_bad"].to_numpy(dtype=bool)[in_wanted]
+        for p in np.flatnonzero(bad):
+            z = int(keep[p])
+            found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[p])]))
+    frame = pd.DataFrame(cols, index=keep) if cols else pd.DataFrame(index=keep)
 
     # Excel error values (#DIV/0!, #NV …): the readers give NA, so report the cell itself
     keep_set = set(keep.tolist())
