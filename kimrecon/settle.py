@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kimrecon.allocate import Allocation, _present, split_amount
+from kimrecon.deadlines import nachweisfristen
 from kimrecon.entitle import Entitlement, div_round_vec
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
@@ -172,6 +173,8 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     e["eligible"] = np.minimum(e["sub_kum"], forwarded)
     e["saldo"] = e["netto_kum"] - e["eligible"]
     e["geber"] = e["geber_name"].astype(str)
+    fristen = nachweisfristen(alloc, params)  # R9: the effective deadline of each edge
+    e["frist"] = [fristen.get((int(j), str(k)), (None, ""))[0] for j, k in zip(e["jahr"], e["key"], strict=True)]
     edges = [
         Edge(geber=g, empfaenger=str(n), jahr=int(j), vzae_zugeteilt_e4=int(v), weiterleitung_cent=int(w),
              foerderfaehig_kumuliert_cent=int(f), ausgezahlt_kumuliert_cent=int(a), saldo_cent=int(sa),

@@ -202,3 +202,10 @@ def test_spitzabrechnung_without_costs_is_a_hinweis_and_not_capped():
     hinweise = [f for f in res.befunde if f.code is Code.WERT_FEHLT]
     assert len(hinweise) == 11 and all(f.severity is Severity.HINWEIS for f in hinweise)
     assert res.status == "abweichungen"
+
+
+def test_every_edge_carries_its_effective_nachweisfrist():
+    res = run(unna_tables())
+    assert {e.empfaenger: e.nachweisfrist for e in res.kanten if e.empfaenger in ("Stadt Kamen", "Stadt Bergkamen",
+                                                                                  KREIS)} == {
+        KREIS: date(2024, 6, 30), "Stadt Bergkamen": date(2024, 4, 30), "Stadt Kamen": date(2024, 3, 31)}
