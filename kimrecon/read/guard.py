@@ -192,6 +192,8 @@ def _screen(path: Path, limits: Limits) -> None:
 
 def _disguise(head: bytes, suffix: str) -> str:
     """Say what a file that is not a workbook really is, from its first bytes."""
+    if head.startswith(b"PK") or b"PK\x03\x04".startswith(head[:4]):
+        return "beschädigtes oder unvollständiges ZIP-Archiv"
     if head.startswith(PDF_MAGIC):
         return f"ein PDF-Dokument mit der Endung {suffix}, keine Arbeitsmappe"
     text = head[:2048].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower().replace(b"\x00", b"")
