@@ -191,7 +191,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     """Employment intervals (+v … −v) and unpaid interruptions (−v … +v) as change-point events."""
     s = staff.copy()
     s["_key"] = alloc.names.keys_of(s["kommune"], s["ags"] if "ags" in s else None)
-    unknown = s[s["_key"].isna()]
+    unknown = s[s["_key"].isna() & s["kommune"].notna()]
     if len(unknown):
         first = unknown.groupby(unknown["kommune"].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:

@@ -58,12 +58,13 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     cols = ["_edge_jahr", "_geber", "_empfaenger", "_sign", "_monat"]
     if frame is None or len(frame) == 0:
         return pd.DataFrame(columns=cols)
-    p = frame.copy()
     names = alloc.names
+    # rows without value date or amount cannot be settled (the validator reports them)
+    p = frame[frame["datum"].notna() & frame["betrag_cent"].notna()].copy()
     p["_zk"] = names.keys_of(p["zahler"])
     p["_ek"] = names.keys_of(p["empfaenger"])
     for col, key in (("zahler", "_zk"), ("empfaenger", "_ek")):
-        unknown = p[p[key].isna()]
+        unknown = p[p[key].isna() & p[col].notna()]
         first = unknown.groupby(unknown[col].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
             findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, p, idx, col), value=first.at[idx, col],
@@ -74,6 +75,7 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     art = p["art"].astype("string").fillna("").str.strip().str.lower() if "art" in p else pd.Series("", index=p.index)
     edges = alloc.nodes[["jahr", "geber_key", "key"]].reset_index(drop=True)
     edges = edges.astype({"jahr": "int64"})
+    p.index.name = None
     down = p[["_edge_jahr", "_zk", "_ek"]].reset_index().merge(
         edges, left_on=["_edge_jahr", "_zk", "_ek"], right_on=["jahr", "geber_key", "key"], how="inner")
     up = p[["_edge_jahr", "_zk", "_ek"]].reset_index().merge(

@@ -209,3 +209,30 @@ def test_every_edge_carries_its_effective_nachweisfrist():
     assert {e.empfaenger: e.nachweisfrist for e in res.kanten if e.empfaenger in ("Stadt Kamen", "Stadt Bergkamen",
                                                                                   KREIS)} == {
         KREIS: date(2024, 6, 30), "Stadt Bergkamen": date(2024, 4, 30), "Stadt Kamen": date(2024, 3, 31)}
+
+
+def test_missing_values_never_raise():
+    tables = {
+        Kind.BESCHEID: [BESCHEID, {"bescheid_id": "X", "empfaenger": KREIS}],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "A", "vzae": "1"}, {"empfaenger": "B"},
+                         {"jahr": 2023, "empfaenger": "C", "ueber": "A"}],
+        Kind.SCHLUESSEL: [{"jahr": 2023, "kommune": "C"}, {"kommune": "A"}],
+        Kind.BESETZUNG: [{"kommune": "A", "personal_id": "P"}, {"personal_id": "Q", "beginn": "01.01.2023"},
+                         {"kommune": "A", "personal_id": "R", "beginn": "01.01.2023"},
+                         {"kommune": "C", "personal_id": "S", "beginn": "01.02.2023", "ende": "01.01.2023",
+                          "wochenstunden": "39"}],
+        Kind.ZAHLUNGEN: [{"zahler": KREIS, "empfaenger": "A"}, {"datum": "01.01.2023", "betrag": "5"},
+                         {"datum": "01.01.2023", "zahler": KREIS, "empfaenger": "A", "betrag": "5",
+                          "art": "Zinszahlung"}],
+        Kind.RUECKFORDERUNGEN: [{"forderung_id": "F"}, {"forderung_id": "G", "glaeubiger": KREIS, "schuldner": "A",
+                                                        "betrag": "100", "zinsbeginn": "01.03.2023",
+                                                        "zahlungseingang": "01.02.2023"}],
+        Kind.VERTRAG: [{"geber": KREIS, "empfaenger": "A"}, {"geber": KREIS, "empfaenger": "A",
+                                                              "gueltig_ab": "01.01.2023", "frist_tag": 29,
+                                                              "frist_monat": 2}],
+    }
+    res = run(tables)
+    codes = sorted(f.code.value for f in res.befunde)
+    assert codes == ["ende_vor_beginn", "schluessel_widerspruch", "wert_fehlt", "wert_fehlt"]
+    assert edge(res, KREIS, "A", 2023).nachweisfrist == date(2024, 2, 29)
+    assert res.zinsen[0].tage == 0 and res.zinsen[0].zinsbetrag_cent == 0
