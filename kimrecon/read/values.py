@@ -341,7 +341,9 @@ def parse_text(s: pd.Series) -> Parsed:
     keep = ~cells.empty
     arr = arrow_strings(s)
     if arr is not None:  # white space folded in Arrow, no Python loop
-        norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, pattern=r"\s+", replacement=" "))
+        norm = pc.utf8_trim_whitespace(arr)
+        if any(pc.any(pc.match_substring(norm, ws)).as_py() for ws in ("  ", "\n", "\t", "\r", "\u00a0")):
+            norm = pc.replace_substring_regex(norm, pattern=r"\s+", replacement=" ")
         values = norm.to_numpy(zero_copy_only=False).astype(object)
         values[~keep] = None
         return pd.Series(values, index=s.index, dtype=object), pd.Series(False, index=s.index)
