@@ -71,6 +71,11 @@ def reconcile(inputs: CaseInputs, month: str, *, lauf_id: str, zeitpunkt: dateti
     extras: dict[str, object] = {"vzae_nenner": ent.denominator, "zahlungsplan": st.schedule}
     if params.verrechnung:
         extras["verrechnung"] = st.netting
+    # §5: kimrecon proposes claims from the settlement (R5) but never invents the Zinsbeginn
+    extras["rueckforderungsvorschlaege"] = [
+        {"glaeubiger": e.geber, "schuldner": e.empfaenger, "jahr": e.jahr, "betrag_cent": e.saldo_cent}
+        for e in st.edges if e.saldo_cent > 0 and (e.jahr < year or mon == 12)  # only for a whole year
+    ]
     return Result(
         lauf_id=lauf_id, zeitpunkt=zeitpunkt, monat=f"{year:04d}-{mon:02d}", stichtag=stichtag,
         version=__version__, fall=fall, modus=params.modus, dateien=inputs.files, blaetter=inputs.sheets,

@@ -236,3 +236,12 @@ def test_missing_values_never_raise():
     assert codes == ["ende_vor_beginn", "schluessel_widerspruch", "wert_fehlt", "wert_fehlt"]
     assert edge(res, KREIS, "A", 2023).nachweisfrist == date(2024, 2, 29)
     assert res.zinsen[0].tage == 0 and res.zinsen[0].zinsbetrag_cent == 0
+
+
+def test_refund_proposals_only_for_whole_years():
+    res = run(unna_tables())
+    assert res.extras["rueckforderungsvorschlaege"] == [
+        {"glaeubiger": LAND, "schuldner": KREIS, "jahr": 2023, "betrag_cent": 950_000},
+        {"glaeubiger": KREIS, "schuldner": "Stadt Bergkamen", "jahr": 2023, "betrag_cent": 950_000},
+        {"glaeubiger": "Stadt Bergkamen", "schuldner": "Stadt Kamen", "jahr": 2023, "betrag_cent": 950_000}]
+    assert run(unna_tables(), "2023-11").extras["rueckforderungsvorschlaege"] == []
