@@ -117,12 +117,12 @@ def reconcile_case(
     lauf_id = make_run_id(inputs, month, when)
     out_dir = Path(out_dir)
     if has_errors(inputs.findings):
-        return _reject(month, lauf_id, inputs.findings, out_dir, inputs)
+        return _reject(month, lauf_id, inputs.findings, out_dir, inputs, when)
 
     _tell(progress, "Berechnen")
     result = reconcile(inputs, month, lauf_id=lauf_id, zeitpunkt=when, fall=case_dir.resolve().name)
     if result.status == "fehler":
-        return _reject(month, lauf_id, result.befunde, out_dir, inputs)
+        return _reject(month, lauf_id, result.befunde, out_dir, inputs, when)
 
     unknown = [name for _, name in nachweis_for if not _has_recipient(result, name)]
     if unknown:
@@ -245,13 +245,16 @@ def _alive(pid: int) -> bool:
 
 
 def _reject(
-    month: str, lauf_id: str, findings: Sequence[Finding], out_dir: Path, inputs: CaseInputs | None
+    month: str, lauf_id: str, findings: Sequence[Finding], out_dir: Path, inputs: CaseInputs | None,
+    when: datetime | None = None,
 ) -> RunOutcome:
     """Write only the Fehlerbericht for a rejected run."""
     from kimrecon.write.fehlerbericht import write_fehlerbericht
 
     path = out_dir / fehlerbericht_filename(month)
-    write_fehlerbericht(list(findings), path, dateien=list(inputs.files) if inputs else [])
+    write_fehlerbericht(
+        list(findings), path, dateien=list(inputs.files) if inputs else [], zeitpunkt=when, lauf_id=lauf_id
+    )
     return RunOutcome(month, lauf_id, None, tuple(findings), (path,))
 
 
