@@ -307,3 +307,26 @@ def test_hidden_sheet_is_not_read(tmp_path: Path) -> None:
     assert [(f.code.value, f.source.blatt) for f in case.findings if f.source] == [
         ("blatt_ausgeblendet", "Zuweisung 2022 alt")]
     assert case.frames[Kind.ZUWEISUNG]["jahr"].tolist() == [2023]
+
+
+def test_merged_header_cell_over_two_columns_and_merged_data_cells(tmp_path: Path) -> None:
+    p = tmp_path / "b.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Besetzung"
+    ws.append(["Stadt Kamen – Besetzung"])
+    ws.append([])
+    ws.append(["Kommune", "Personal-ID", None, "Beginn", "Wochenstunden"])
+    ws.merge_cells("B3:C3")  # one header cell over two columns
+    ws.append(["Stadt Kamen", "P1", None, d("01.01.2023"), 39])
+    ws.append([None, "P2", None, d("01.02.2023"), 19.5])
+    ws.append([None, "P3", None, d("01.03.2023"), 19.5])
+    ws.merge_cells("A4:A6")  # the town once for its three people
+    wb.save(p)
+    case = read_case([p])
+    assert case.findings == ()
+    f = case.frames[Kind.BESETZUNG]
+    assert dict(case.sheets[0].columns)["personal_id"] == "B"
+    assert f["kommune"].tolist() == ["Stadt Kamen"] * 3
+    assert f["wochenstunden_h100"].tolist() == [3900, 1950, 1950]

@@ -78,15 +78,24 @@ def _row_labels(rows: list[list[object]], r: int) -> dict[int, str]:
 
 
 def _merged_fill(
-    merged: tuple[tuple[int, int, int, int], ...], rows: list[list[object]], r: int, labels: dict[int, str]
+    merged: tuple[tuple[int, int, int, int], ...],
+    rows: list[list[object]],
+    r: int,
+    labels: dict[int, str],
+    *,
+    horizontal: bool,
 ) -> dict[int, str]:
-    """Spread a merged header cell's text over every column (and row) it spans in row r."""
+    """Carry a merged header cell's text down the rows it spans (and across its columns if ``horizontal``).
+
+    Across is right for a group title over a second header row ("Unterbrechung" over von/bis);
+    a single header cell merged over two columns still names one column.
+    """
     out = dict(labels)
     for r1, c1, r2, c2 in merged:
         if r1 <= r <= r2:
             text = labels.get(c1) or _label(_cell(rows, r1, c1))
             if text:
-                for c in range(c1, c2 + 1):
+                for c in range(c1, (c2 if horizontal else c1) + 1):
                     out.setdefault(c, text)
     return out
 
@@ -97,15 +106,17 @@ def _cell(rows: list[list[object]], r: int, c: int) -> object:
     return None
 
 
-def _two_line(upper: dict[int, str], lower: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[int, str]:
+def _two_line(
+    upper: dict[int, str], spread: dict[int, str], lower: dict[int, str], specs: dict[Kind, KindSpec]
+) -> dict[int, str]:
     """Join a header wrapped over two rows: "Unterbrechung" over "von" → "Unterbrechung von"."""
-    filled = dict(upper)
+    filled = dict(spread)
     last = ""
     for c in range(0, max([*upper, *lower, -1]) + 1):
         if c in upper:
             last = upper[c]
         elif c in lower and last:
-            filled[c] = last  # an unmerged group title spans to the right
+            filled.setdefault(c, last)  # an unmerged group title spans to the right
         else:
             last = ""
     out: dict[int, str] = {}
@@ -145,7 +156,8 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
     best_score = 1  # at least two known columns make a header
     limit = min(len(rows), HEADER_SCAN_ROWS)
     for r in range(limit):
-        labels = _merged_fill(sheet.merged, rows, r, _row_labels(rows, r))
+        own = _row_labels(rows, r)
+        labels = _merged_fill(sheet.merged, rows, r, own, horizontal=False)
         if not labels:
             continue
         m = _match_all(labels, specs)
@@ -153,9 +165,10 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
         if sc > best_score:
             best, best_score = _Header(r, r, labels, m), sc
         if r + 1 < len(rows):
-            lower = _merged_fill(sheet.merged, rows, r + 1, _row_labels(rows, r + 1))
+            lower = _merged_fill(sheet.merged, rows, r + 1, _row_labels(rows, r + 1), horizontal=False)
             if lower:
-                joined = _two_line(labels, lower, specs)
+                spread = _merged_fill(sheet.merged, rows, r, own, horizontal=True)
+                joined = _two_line(labels, spread, lower, specs)
                 m2 = _match_all(joined, specs)
                 sc2 = _score(m2)
                 if sc2 > best_score:
@@ -247,6 +260,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     if missing:  # a column with nothing below its header
         data = data.assign(**{str(c): None for c in missing}).rename(columns={str(c): c for c in missing})
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
+    data = _fill_merged_data(data, sheet, header, columns, spec)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
     row_kind = _row_kinds(data, sorted(columns.values()), required, common)
     wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
@@ -305,6 +319,26 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         rows=len(out),
     )
     return SheetResult(spec.kind, info, out, found)
+
+
+_FILL_TYPES = ("text", "ags", "int", "date")  # a merged amount, VzÄ or hours would count once per row: not filled
+
+
+def _fill_merged_data(
+    data: pd.DataFrame, sheet: RawSheet, header: _Header, columns: dict[str, int], spec: KindSpec
+) -> pd.DataFrame:
+    """A value merged down several data rows (one town over its three posts) holds for each of them."""
+    fillable = {c for n, c in columns.items() if spec.columns[n].type in _FILL_TYPES}
+    ranges = [(r1, c1, r2) for r1, c1, r2, _ in sheet.merged if r1 > header.row and r2 > r1 and c1 in fillable]
+    if not ranges or data.empty:
+        return data
+    data = data.copy()
+    for r1, c1, r2 in ranges:
+        top, bottom = r1 + 1, min(r2 + 1, int(data.index[-1]))  # Excel rows
+        if top in data.index and bottom > top:
+            value = data.at[top, c1]
+            data.loc[top + 1 : bottom, c1] = value
+    return data
 
 
 def _map_columns(
