@@ -257,13 +257,20 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
                              "from": uv, "to": np.where(ub == _nat_days(), s["_e"].to_numpy(), ub + 1),
                              "_b": s["_b"].to_numpy(), "_e": s["_e"].to_numpy()})
         intr = intr[(uv != _nat_days()) & ~paid].drop_duplicates(["_emp", "from", "to"])
-        lo = np.maximum(intr["from"].to_numpy(), intr["_b"].to_numpy())
-        hi = np.minimum(intr["to"].to_numpy(), intr["_e"].to_numpy())
-        ok = hi > lo
-        rid = intr["_rid"].to_numpy()[ok]
-        vv = intr["_v"].to_numpy(dtype="int64")[ok]
+        intr = intr.assign(lo=np.maximum(intr["from"].to_numpy(), intr["_b"].to_numpy()),
+                           hi=np.minimum(intr["to"].to_numpy(), intr["_e"].to_numpy()))
+        intr = intr[intr["hi"] > intr["lo"]].sort_values(["_emp", "lo"], kind="stable")
+        # overlapping interruptions of one employment are merged, so no day is taken off twice
+        reach = intr.groupby("_emp")["hi"].cummax()
+        prev = reach.groupby(intr["_emp"]).shift(1)
+        block = (prev.isna() | (intr["lo"] > prev)).cumsum()
+        merged = intr.groupby(block.to_numpy()).agg(rid=("_rid", "first"), v=("_v", "first"), lo=("lo", "min"),
+                                                    hi=("hi", "max"))
+        rid = merged["rid"].to_numpy()
+        vv = merged["v"].to_numpy(dtype="int64")
         events_rid += [rid, rid]
-        events_day += [np.clip(lo[ok], start, end_excl), np.clip(hi[ok], start, end_excl)]
+        events_day += [np.clip(merged["lo"].to_numpy(), start, end_excl),
+                       np.clip(merged["hi"].to_numpy(), start, end_excl)]
         events_delta += [-vv, vv]
     costs = None
     if "personalkosten_cent" in s and s["personalkosten_cent"].notna().any():

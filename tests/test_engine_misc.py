@@ -245,3 +245,23 @@ def test_refund_proposals_only_for_whole_years():
         {"glaeubiger": KREIS, "schuldner": "Stadt Bergkamen", "jahr": 2023, "betrag_cent": 950_000},
         {"glaeubiger": "Stadt Bergkamen", "schuldner": "Stadt Kamen", "jahr": 2023, "betrag_cent": 950_000}]
     assert run(unna_tables(), "2023-11").extras["rueckforderungsvorschlaege"] == []
+
+
+def test_overlapping_interruptions_of_one_employment_count_once():
+    row = {"kommune": "A", "stelle_id": "S", "personal_id": "P", "beginn": "01.01.2023", "wochenstunden": "39",
+           "entgeltanspruch": False}
+    tables = {
+        Kind.BESCHEID: [BESCHEID | {"vzae": "1"}],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "A", "vzae": "1"}],
+        Kind.BESETZUNG: [row | {"unterbrechung_von": "01.03.2023", "unterbrechung_bis": "31.05.2023"},
+                         row | {"unterbrechung_von": "01.04.2023", "unterbrechung_bis": "30.06.2023"},
+                         row | {"unterbrechung_von": "01.10.2023", "unterbrechung_bis": "31.10.2023"},
+                         {"kommune": "A", "stelle_id": "S2", "personal_id": "Q", "beginn": "01.01.2023",
+                          "wochenstunden": "19.5"}],
+    }
+    res = run(tables)
+    m = res.monate[res.monate["empfaenger"] == "A"]
+    # March–June and October: only Q (0,5); otherwise capped at 1,0 → 57.000 × (7 + 5 × 0,5) / 12
+    assert m["vzae_besetzt_e4"].tolist() == [10_000, 10_000, 5_000, 5_000, 5_000, 5_000, 10_000, 10_000, 10_000,
+                                             5_000, 10_000, 10_000]
+    assert edge(res, KREIS, "A", 2023).foerderfaehig_kumuliert_cent == 4_512_500
