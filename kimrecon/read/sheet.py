@@ -461,8 +461,12 @@ def _single_text(filled: list[tuple[int, object]]) -> bool:
 
 
 def _is_total(text: str, common: CommonSpec) -> bool:
-    f = fold(text)
-    return any(f == s or (f.startswith(s) and len(f) <= len(s) + 12) for s in common.summe)
+    """Tell a total label ("Summe", "Gesamt:", "Zwischensumme Mitte") from data ("Gesamtschule")."""
+    words = text.strip().casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    for word in common.summe_words:
+        if words.startswith(word) and (len(words) == len(word) or not words[len(word)].isalpha()):
+            return True
+    return False
 
 
 def _parse(cspec: ColumnSpec, col: pd.Series) -> dict[str, pd.Series]:

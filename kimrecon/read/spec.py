@@ -91,6 +91,7 @@ class CommonSpec:
 
     personal: frozenset[str]
     summe: frozenset[str]
+    summe_words: tuple[str, ...]  # as written, lower case, longest first
     footnote_prefixes: tuple[str, ...]
     empty: frozenset[str]
     true: frozenset[str]
@@ -160,6 +161,10 @@ def common_spec() -> CommonSpec:
     return CommonSpec(
         personal=folded("personal"),
         summe=folded("summe"),
+        summe_words=tuple(
+            sorted({str(x).strip().casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+                    for x in raw.get("summe") or ()}, key=len, reverse=True)
+        ),
         footnote_prefixes=tuple(str(x).casefold() for x in raw.get("footnote_prefixes") or ()),
         empty=frozenset(str(x).strip().casefold() for x in raw.get("empty") or ()),
         true=frozenset(str(x).strip().casefold() for x in raw.get("ja") or ()),
