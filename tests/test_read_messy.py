@@ -330,3 +330,21 @@ def test_merged_header_cell_over_two_columns_and_merged_data_cells(tmp_path: Pat
     assert dict(case.sheets[0].columns)["personal_id"] == "B"
     assert f["kommune"].tolist() == ["Stadt Kamen"] * 3
     assert f["wochenstunden_h100"].tolist() == [3900, 1950, 1950]
+
+
+def test_blank_rows_inside_the_data_and_empty_markers(tmp_path: Path) -> None:
+    header = ["Kommune", "Personal-ID", "Beginn", "Ende", "Wochenstunden", "Personalkosten"]
+    p = write_sheet(tmp_path / "b.xlsx", header, [
+        ["Stadt Kamen", "P1", d("01.01.2023"), "—", 39, "k. A."],
+        [None, None, None, None, None, None],
+        [None, None, None, None, None, None],
+        ["Stadt Kamen", "P2", "01.02.2023", "-", "19,5", " – "],
+        ["Stadt Kamen", "P3", "01.03.2023", "31.12.2023", "19,5", "12.345,67 €"],
+    ], title="Besetzung", footnotes=["Stand: 05.01.2024", "Quelle: Personalamt"])
+    case = read_case([p])
+    assert case.findings == ()
+    f = case.frames[Kind.BESETZUNG]
+    assert f["_zeile"].tolist() == [5, 8, 9]
+    assert f["ende"].isna().tolist() == [True, True, False]
+    assert f["personalkosten_cent"].isna().tolist() == [True, True, False]
+    assert int(f["personalkosten_cent"].iloc[2]) == 1234567
