@@ -348,3 +348,30 @@ def test_blank_rows_inside_the_data_and_empty_markers(tmp_path: Path) -> None:
     assert f["ende"].isna().tolist() == [True, True, False]
     assert f["personalkosten_cent"].isna().tolist() == [True, True, False]
     assert int(f["personalkosten_cent"].iloc[2]) == 1234567
+
+
+def test_header_only_late_header_and_title_only(tmp_path: Path) -> None:
+    p = tmp_path / "w.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Zuweisung"
+    ws.append(ZUWEISUNG)
+    late = wb.create_sheet("Zahlungen")
+    late.cell(30, 2, "Datum")
+    for j, h in enumerate(ZAHLUNGEN[1:], start=3):
+        late.cell(30, j, h)
+    late.append([None, d("01.03.2023"), "Kreis Unna", "Stadt Kamen", 100, "Abschlag", 2023, "K-1"])
+    title = wb.create_sheet("Deckblatt")
+    title["A1"] = "Kreis Unna – KIM 2023"
+    too_late = wb.create_sheet("Rest")
+    too_late.cell(40, 1, "Jahr")
+    too_late.cell(40, 2, "Empfänger")
+    wb.save(p)
+    case = read_case([p])
+    assert [(s.blatt, s.kind, s.rows, s.header_row) for s in case.sheets] == [
+        ("Zuweisung", Kind.ZUWEISUNG, 0, 1), ("Zahlungen", Kind.ZAHLUNGEN, 1, 30)]
+    assert case.frames[Kind.ZAHLUNGEN]["_zeile"].tolist() == [31]
+    assert case.sheets[1].columns["betrag_cent"] == "E"
+    assert [(f.code.value, f.source.blatt) for f in case.findings if f.source] == [
+        ("blatt_unbekannt", "Deckblatt"), ("blatt_unbekannt", "Rest")]
