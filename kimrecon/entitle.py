@@ -163,12 +163,13 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
         # R4 tagesprinzip: F = Pauschale × Σ_days v_d / days_in_year
         cum = group["vdays"].cumsum().to_numpy(dtype="int64")
         den = diy.astype("int64") * denominator
-        besetzt = div_round_vec(grid["vdays"].to_numpy() * VZAE_SCALE, dim.astype("int64") * denominator)
+        besetzt = div_round_vec(_mul(grid["vdays"].to_numpy(), np.full(len(grid), VZAE_SCALE)),
+                                _mul(dim.astype("int64"), np.full(len(grid), denominator)))
     else:
         # R4 monatsprinzip: a month counts with the highest capped staffing on any of its days
         cum = group["vmax"].cumsum().to_numpy(dtype="int64")
         den = np.full(len(grid), 12 * denominator, dtype="int64")
-        besetzt = div_round_vec(grid["vmax"].to_numpy() * VZAE_SCALE, denominator)
+        besetzt = div_round_vec(_mul(grid["vmax"].to_numpy(), np.full(len(grid), VZAE_SCALE)), denominator)
     flat = div_round_vec(_mul(rate, cum), den)  # §4: one rounding per recipient and year, on the cumulative figure
     # R4b: never above the recipient's own share of the money (its largest-remainder part, R3a)
     flat = np.minimum(np.asarray(flat, dtype="int64"), grid["eigen_cent"].to_numpy(dtype="int64"))
