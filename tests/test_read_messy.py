@@ -375,3 +375,12 @@ def test_header_only_late_header_and_title_only(tmp_path: Path) -> None:
     assert case.sheets[1].columns["betrag_cent"] == "E"
     assert [(f.code.value, f.source.blatt) for f in case.findings if f.source] == [
         ("blatt_unbekannt", "Deckblatt"), ("blatt_unbekannt", "Rest")]
+
+
+def test_missing_required_column_points_right_of_the_header(tmp_path: Path) -> None:
+    p = write_sheet(tmp_path / "z.xlsx", ["Jahr", "Empfänger", "Betrag"], [[2023, "Stadt Kamen", 57000]],
+                    title=None, stand=None, blank_rows_above=0, sheet="Zuweisung")
+    case = read_case([p])
+    assert [(f.code.value, f.source.zelle, f.meldung) for f in case.findings if f.source] == [
+        ("spalte_fehlt", "D1", "Die Pflichtspalte „VzÄ“ fehlt. Bitte die Spalte ergänzen.")]
+    assert case.sheets[0].kind is Kind.ZUWEISUNG

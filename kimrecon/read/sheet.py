@@ -179,34 +179,33 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
 def classify(header: _Header, specs: dict[Kind, KindSpec], sheet_name: str, file_name: str) -> tuple[
     list[Kind], Kind | None
 ]:
-    """Pick the kind a header fits: all required columns present, most columns matched.
+    """Pick the kind whose columns the header names most; the sheet's (or file's) name counts too.
 
-    Returns (candidates that tie, chosen kind or None).
+    Ties go to the kind with all required columns present. Returns (the kinds that tie, the chosen
+    kind or None). A kind needs two matched columns and half of its required ones to compete.
     """
 
-    def rank(kind: Kind) -> tuple[int, int, int, int]:
+    def rank(kind: Kind) -> tuple[int, int, int]:
         spec = specs[kind]
         names = set(header.matches[kind].values())
         req = [n for n, c in spec.columns.items() if c.required]
         have = sum(1 for n in req if n in names)
-        complete = int(have == len(req))
-        hint = int(_name_hint(spec, sheet_name) or _name_hint(spec, file_name))
-        return (complete, have * 100 // max(len(req), 1), len(names), hint)
+        hint = 2 if _name_hint(spec, sheet_name) else 1 if _name_hint(spec, file_name) else 0
+        return (len(names) + hint, int(have == len(req)), have * 100 // max(len(req), 1))
 
-    kinds = [k for k in specs if len(set(header.matches[k].values())) >= 2]
+    def competes(kind: Kind) -> bool:
+        spec = specs[kind]
+        names = set(header.matches[kind].values())
+        req = [n for n, c in spec.columns.items() if c.required]
+        return len(names) >= 2 and 2 * sum(1 for n in req if n in names) >= len(req)
+
+    kinds = [k for k in specs if competes(k)]
     if not kinds:
         return [], None
     ranked = sorted(kinds, key=rank, reverse=True)
     top = rank(ranked[0])
-    if top[1] < 50:
-        return [], None
-    ties = [k for k in ranked if rank(k)[:3] == top[:3]]
-    if len(ties) > 1:
-        hinted = [k for k in ties if rank(k)[3]]
-        if len(hinted) == 1:
-            return ties, hinted[0]
-        return ties, None
-    return ties, ranked[0]
+    ties = [k for k in ranked if rank(k) == top]
+    return ties, ranked[0] if len(ties) == 1 else None
 
 
 def _name_hint(spec: KindSpec, name: str) -> bool:
@@ -381,9 +380,10 @@ def _map_columns(
             found.append(
                 finding(Code.SPALTE_AUSGEBLENDET, ref(hrow, c), severity=Severity.HINWEIS, spalte=header.labels[c])
             )
+    free = max(header.labels, default=-1) + 1  # where a missing column would go: right of the header
     for name, cspec in spec.columns.items():
         if cspec.required and name not in columns:
-            found.append(finding(Code.SPALTE_FEHLT, ref(hrow, None), spalte=cspec.header))
+            found.append(finding(Code.SPALTE_FEHLT, ref(hrow, free), spalte=cspec.header))
     return columns, dropped, unknown, found
 
 
