@@ -10,7 +10,7 @@ from tempfile import TemporaryDirectory
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from messy import excel_serial, german_amount, german_e4, write_csv, write_sheet
+from messy import excel_serial, german_amount, german_e4, write_csv, write_ods, write_sheet, write_xls
 
 from kimrecon.findings import Severity
 from kimrecon.inputs import Kind
@@ -38,14 +38,17 @@ style = st.fixed_dictionaries({
     "total": st.booleans(),
     "footnote": st.booleans(),
     "start_col": st.integers(1, 3),
-    "format": st.sampled_from(["xlsx", "xlsx", "csv"]),
+    "format": st.sampled_from(["xlsx", "xlsx", "csv", "xls", "ods"]),
 })
 
 
+TYPED = ("xlsx", "xls", "ods")  # formats that keep numbers and dates as typed cells
+
+
 def _money(cents: int, how: str, fmt: str) -> object:
-    if how == "number" and fmt == "xlsx":
+    if how == "number" and fmt in TYPED:
         return float(Decimal(cents) / 100)
-    if how == "int_if_whole" and fmt == "xlsx" and cents % 100 == 0:
+    if how == "int_if_whole" and fmt in TYPED and cents % 100 == 0:
         return cents // 100
     if how == "dot":
         return str(Decimal(cents) / 100)
@@ -53,9 +56,9 @@ def _money(cents: int, how: str, fmt: str) -> object:
 
 
 def _date(day: dt.date, how: str, fmt: str) -> object:
-    if how == "date" and fmt == "xlsx":
-        return day
-    if how == "serial" and fmt == "xlsx":
+    if how == "date" and fmt in TYPED:
+        return day if fmt != "ods" else dt.datetime(day.year, day.month, day.day)
+    if how == "serial" and fmt in TYPED:
         return excel_serial(day)
     if how == "iso":
         return day.isoformat()
@@ -65,7 +68,7 @@ def _date(day: dt.date, how: str, fmt: str) -> object:
 
 
 def _vzae(e4: int, how: str, fmt: str) -> object:
-    if how == "number" and fmt == "xlsx":
+    if how == "number" and fmt in TYPED:
         return float(Decimal(e4) / 10_000)
     if how == "percent_e2" and e4 % 100 == 0:
         return f"{e4 // 100} %"
@@ -86,6 +89,10 @@ def test_payments_round_trip(rows: list[dict[str, object]], how: dict[str, objec
     with TemporaryDirectory() as tmp:
         if fmt == "csv":
             path = write_csv(Path(tmp) / "zahlungen.csv", header, body)
+        elif fmt == "xls":
+            path = write_xls(Path(tmp) / "zahlungen.xls", header, body, title="Auszahlungen")
+        elif fmt == "ods":
+            path = write_ods(Path(tmp) / "zahlungen.ods", header, body)
         else:
             total = ["Summe", None, None, _money(total_cents, str(how["money"]), fmt)] if how["total"] else None
             path = write_sheet(
@@ -117,6 +124,10 @@ def test_allocation_round_trip(rows: list[dict[str, object]], how: dict[str, obj
     with TemporaryDirectory() as tmp:
         if fmt == "csv":
             path = write_csv(Path(tmp) / "zuweisung.csv", header, body, preamble=())
+        elif fmt == "xls":
+            path = write_xls(Path(tmp) / "zuweisung.xls", header, body)
+        elif fmt == "ods":
+            path = write_ods(Path(tmp) / "zuweisung.ods", header, body, sheet="Zuweisung")
         else:
             path = write_sheet(Path(tmp) / "zuweisung.xlsx", header, body,
                                blank_rows_above=int(how["blank_rows"]),  # type: ignore[call-overload]
