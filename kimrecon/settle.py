@@ -277,8 +277,9 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
 
     Vectorised over all edges: the cumulative tranche amounts and the cumulative uses of an edge
     are cut at each other's bounds, so each piece belongs to one tranche and one use (FIFO).
-    [D] the eligible amount of a month is spent on its last day; a repayment uses money on its
-    value date; spending before a tranche arrives uses it on arrival. A piece used later than two
+    [D] the recipient's own eligible amount of a month is spent on its last day; forwarding to its
+    children and repayments use money on their value date; spending before a tranche arrives uses
+    it on arrival. A piece used later than two
     months after its tranche bears potential interest at Basiszins + Aufschlag from that day on.
     """
     if len(payments) == 0 or not payments["_counted"].any():
@@ -293,15 +294,20 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
     tr = tr.sort_values(["edge", "day"], kind="stable").reset_index(drop=True)
     if len(tr) == 0:
         return ()
-    # uses: monthly eligible spending of the subtree at month end, and repayments
-    sp = m[["jahr", "key", "monat", "sub_kum"]].copy()
-    sp["use"] = sp["sub_kum"] - sp.groupby(["jahr", "key"], sort=False)["sub_kum"].shift(1).fillna(0).astype("int64")
+    # uses of the money of edge g → r: r's own eligible spending at each month end, r's forwarding to its
+    # children (payments r → child of the same year, on their value date) and r's repayments to g
+    sp = m[["jahr", "key", "monat", "foerderfaehig_kumuliert_cent"]].copy()
+    own_kum = sp["foerderfaehig_kumuliert_cent"]
+    sp["use"] = own_kum - own_kum.groupby([sp["jahr"], sp["key"]], sort=False).shift(1).fillna(0).astype("int64")
     sp = sp[sp["use"] > 0]
     month_end = (pd.to_datetime(dict(year=sp["jahr"], month=sp["monat"], day=1)) + pd.offsets.MonthEnd(0))
+    giver_edge = np.array([edge_id.get((int(j), str(g)), -1) if _present(g) else -1
+                           for j, g in zip(p["_edge_jahr"], p["_geber"], strict=True)])
     uses = pd.concat([
         pd.DataFrame({"edge": [edge_id.get((int(j), str(k)), -1) for j, k in zip(sp["jahr"], sp["key"], strict=True)],
                       "day": (month_end.to_numpy(dtype="datetime64[D]") - _EPOCH).astype("int64"),
                       "amount": sp["use"].to_numpy(dtype="int64")}),
+        pd.DataFrame({"edge": giver_edge[sign > 0], "day": pdays[sign > 0], "amount": amount[sign > 0]}),
         pd.DataFrame({"edge": pe[sign < 0], "day": pdays[sign < 0], "amount": amount[sign < 0]}),
     ])
     uses = uses[uses["edge"] >= 0].sort_values(["edge", "day"], kind="stable").reset_index(drop=True)
