@@ -384,3 +384,17 @@ def test_missing_required_column_points_right_of_the_header(tmp_path: Path) -> N
     assert [(f.code.value, f.source.zelle, f.meldung) for f in case.findings if f.source] == [
         ("spalte_fehlt", "D1", "Die Pflichtspalte „VzÄ“ fehlt. Bitte die Spalte ergänzen.")]
     assert case.sheets[0].kind is Kind.ZUWEISUNG
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("15.02.2023", "2023-02-15"), ("15.2.23", "2023-02-15"), ("2023-02-15", "2023-02-15"),
+     ("15.02.2023 00:00:00", "2023-02-15"), ("15. Februar 2023", "2023-02-15"), ("1. Mär. 2023", "2023-03-01"),
+     ("Mo, 20.03.2023", "2023-03-20"), ("Montag, 20. März 2023", "2023-03-20"), ("31.02.2023", None),
+     ("31. April 2023", None), ("15. Foo 2023", None), ("2023", None), ("15.02.", None)],
+)
+def test_date_texts(text: str, expected: str | None) -> None:
+    from kimrecon.read.values import date_from_text
+
+    got = date_from_text(text)
+    assert (got.isoformat() if got else None) == expected

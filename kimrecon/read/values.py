@@ -35,6 +35,18 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _GERMAN_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
 _DATE_DE = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})(?:[ ,T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_WEEKDAY = re.compile(r"^[A-Za-zÄÖÜäöü]{2,10}\.?,?\s+(?=\d)")
+_DATE_NAMED = re.compile(r"^(\d{1,2})\.?\s*([A-Za-zÄÖÜäöü]{3,9}\.?)\s*(\d{4})$")
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [("januar", "jan", "jänner"), ("februar", "feb"), ("märz", "mär", "mrz", "maerz"), ("april", "apr"),
+         ("mai",), ("juni", "jun"), ("juli", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("oktober", "okt"), ("november", "nov"), ("dezember", "dez")],
+        start=1,
+    )
+    for name in names
+}
 _TAGMONAT = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.?(?:\s?(\d{4}|\d{2}))?$")
 
 Parsed = tuple[pd.Series, pd.Series]
@@ -114,9 +126,18 @@ def decimal_from_text(text: str, *, percent_ok: bool = False) -> Decimal | None:
 
 
 def date_from_text(text: str) -> dt.date | None:
-    """Parse "15.02.2023", "15.2.23", "2023-02-15" (a time part is ignored); None if not a date."""
-    s = text.strip()
+    """Parse "15.02.2023", "15.2.23", "2023-02-15", "15. Februar 2023" (a time part is ignored)."""
+    s = _WEEKDAY.sub("", text.strip())
     m = _DATE_DE.match(s)
+    named = _DATE_NAMED.match(s)
+    if named:
+        month = _MONTHS.get(named.group(2).casefold().rstrip("."))
+        if month is None:
+            return None
+        try:
+            return dt.date(int(named.group(3)), month, int(named.group(1)))
+        except ValueError:
+            return None
     try:
         if m:
             y = int(m.group(3))
