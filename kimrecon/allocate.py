@@ -450,9 +450,10 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         while cur != kreis:
             if cur in seen:
                 cycle = seen[seen.index(cur):] + [cur]
-                findings.append(finding(Code.BAUM_ZYKLUS, _ref(inputs, Kind.ZUWEISUNG, refs.get(key)),
+                closing = seen[-1]  # the row whose über closes the cycle is attached to the Kreis
+                findings.append(finding(Code.BAUM_ZYKLUS, _ref(inputs, Kind.ZUWEISUNG, refs.get(closing), "ueber"),
                                         pfad=" → ".join(names.show(k) for k in cycle)))
-                parent[key] = kreis
+                parent[closing] = kreis
                 break
             seen.append(cur)
             cur = parent[cur]

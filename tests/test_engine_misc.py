@@ -265,3 +265,14 @@ def test_overlapping_interruptions_of_one_employment_count_once():
     assert m["vzae_besetzt_e4"].tolist() == [10_000, 10_000, 5_000, 5_000, 5_000, 5_000, 10_000, 10_000, 10_000,
                                              5_000, 10_000, 10_000]
     assert edge(res, KREIS, "A", 2023).foerderfaehig_kumuliert_cent == 4_512_500
+
+
+def test_a_cycle_below_a_town_is_cut_once_at_the_closing_row():
+    tables = {Kind.BESCHEID: [BESCHEID],
+              Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "C", "ueber": "A", "vzae": "1"},
+                               {"jahr": 2023, "empfaenger": "A", "ueber": "B", "vzae": "1"},
+                               {"jahr": 2023, "empfaenger": "B", "ueber": "A", "vzae": "1"}]}
+    res = run(tables)
+    assert [(f.code, f.source.zelle) for f in res.befunde] == [(Code.BAUM_ZYKLUS, "C4")]
+    assert "A → B → A" in res.befunde[0].meldung
+    assert {(e.geber, e.empfaenger) for e in res.kanten} == {(LAND, KREIS), (KREIS, "B"), ("B", "A"), ("A", "C")}
