@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 from datetime import date, datetime
 
@@ -46,6 +47,14 @@ def _with_source(inputs: CaseInputs, kind: Kind) -> pd.DataFrame:
     return out.drop(columns=[c for c in ("_sheet",) if c in out.columns])
 
 
+def _unique_index(inputs: CaseInputs) -> CaseInputs:
+    """Give every frame a unique row index (the stages address rows by label)."""
+    if all(f.index.is_unique for f in inputs.frames.values()):
+        return inputs
+    frames = {k: (f if f.index.is_unique else f.reset_index(drop=True)) for k, f in inputs.frames.items()}
+    return dataclasses.replace(inputs, frames=frames)
+
+
 def reconcile(inputs: CaseInputs, month: str, *, lauf_id: str, zeitpunkt: datetime, fall: str = "") -> Result:
     """Reconcile a case up to the last day of ``month`` ("YYYY-MM"): figures cumulative to that day.
 
@@ -54,6 +63,7 @@ def reconcile(inputs: CaseInputs, month: str, *, lauf_id: str, zeitpunkt: dateti
     """
     year, mon = _parse_month(month)
     stichtag = date(year, mon, calendar.monthrange(year, mon)[1])
+    inputs = _unique_index(inputs)
     findings: list[Finding] = list(inputs.findings)
     params, pfind = load_parameters(inputs.config)
     findings += pfind
@@ -99,7 +109,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 def deadlines(inputs: CaseInputs, on: date) -> tuple[Deadline, ...]:
     """R9: every Nachweisfrist of the case with its status on a date (offen | nahe | versäumt)."""
     params, _ = load_parameters(inputs.config)
-    alloc = allocate(inputs, params)
+    alloc = allocate(_unique_index(inputs), params)
     return edge_deadlines(alloc, params, on)
 
 

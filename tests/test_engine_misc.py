@@ -276,3 +276,16 @@ def test_a_cycle_below_a_town_is_cut_once_at_the_closing_row():
     assert [(f.code, f.source.zelle) for f in res.befunde] == [(Code.BAUM_ZYKLUS, "C4")]
     assert "A → B → A" in res.befunde[0].meldung
     assert {(e.geber, e.empfaenger) for e in res.kanten} == {(LAND, KREIS), (KREIS, "B"), ("B", "A"), ("A", "C")}
+
+
+def test_frames_with_a_repeated_index_are_handled():
+    import dataclasses
+
+    import pandas as pd
+
+    inputs = make_inputs(unna_tables())
+    frames = {k: pd.concat([f.iloc[: len(f) // 2], f.iloc[len(f) // 2:]]).set_axis([0] * len(f)) if len(f) > 1 else f
+              for k, f in inputs.frames.items()}
+    res = reconcile(dataclasses.replace(inputs, frames=frames), "2023-12", lauf_id="t", zeitpunkt=datetime(2024, 1, 1))
+    assert edge(res, "Stadt Bergkamen", "Stadt Kamen", 2023).saldo_cent == 950_000
+    assert res.befunde == ()
