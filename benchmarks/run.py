@@ -37,6 +37,8 @@ RESULTS_MD = HERE / "RESULTS.md"
 NOTES_MD = HERE / "profiling.md"
 MODES = ("monatsprinzip", "tagesprinzip")
 DEFAULT_REPEAT = {"kreis": 7, "nrw-year": 5, "nrw-decade": 3}
+STAGE_RUNS = {"kreis": 3, "nrw-year": 3, "nrw-decade": 1}  # in-process stage timings per mode
+WARM_MODES = {"kreis": MODES, "nrw-year": MODES, "nrw-decade": ("monatsprinzip",)}  # decade: minutes per run
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,10 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
     work.mkdir(parents=True)
 
     # warm-up: one kimrecon run per mode (file cache, .pyc), and the Abgleich for the floor's cells
-    kimrecon_ok: dict[str, bool] = {}
+    kimrecon_ok: dict[str, bool] = dict.fromkeys(MODES, True)
     notes: list[str] = []
-    for m in MODES:
+    code_state = _code_state()
+    for m in WARM_MODES.get(name, MODES):
         out = work / f"warm-{m}"
         r = measure(kimrecon_cmd(twins[m], month, out), work / f"warm-{m}.json", work / f"warm-{m}.err")
         ok = r.rc in (0, 1) and (out / f"Abgleich_{month}.xlsx").exists()
@@ -203,7 +206,7 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
         for m in MODES:
             if not kimrecon_ok[m]:
                 continue
-            for _ in range(max(1, min(repeat, 3))):
+            for _ in range(STAGE_RUNS.get(name, 3) if m == "monatsprinzip" or name != "nrw-decade" else 0):
                 out = work / f"stages-{m}.json"
                 r = measure([PY, "-m", "benchmarks.stages", str(twins[m]), "--month", month, "--out",
                              str(work / f"stages-out-{m}")], out, work / f"stages-{m}.err")
@@ -244,7 +247,20 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
         "measured_at": datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "loadavg_after": os.getloadavg(),
         "harness_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "code_before": code_state, "code_after": _code_state(),
     }
+
+
+def _code_state() -> str:
+    """The commit measured, and whether kimrecon/ had uncommitted edits (the work tree is shared)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "kimrecon", "schemas"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + (" + uncommitted edits in kimrecon/" if dirty else "")
 
 
 def ratios(rec: dict[str, Any], key: str = "wall_median") -> dict[str, float | None]:
@@ -332,7 +348,9 @@ def render(results: dict[str, Any]) -> str:
             f"{f['person_month_rows']} person-month rows, {f['files']} workbooks, years "
             f"{f['years'][0]}–{f['years'][-1]}, run month {rec['month']}. Abgleich: {rec['abgleich_cells']} cells"
             + (f", {rec['abgleich_bytes'] / 1e6:.1f} MB" if rec.get("abgleich_bytes") else "")
-            + (f". Harness peak RSS {rec['harness_rss_mib']:.0f} MiB." if rec.get("harness_rss_mib") else "."),
+            + (f". Harness peak RSS {rec['harness_rss_mib']:.0f} MiB." if rec.get("harness_rss_mib") else ".")
+            + (f" Code: {rec['code_before']} at start, {rec['code_after']} at the end." if rec.get("code_before")
+               else ""),
             "",
             "| contender | wall median (s) | min–max (s) | CPU median (s) | peak RSS (MiB) | exit codes |",
             "|---|---:|---:|---:|---:|---|",
