@@ -345,8 +345,16 @@ ABSURD = (-1, -0.5, 0, 1e15, 1e308, -1e308, 99999999999.99, 1e-12, "NaN", "inf",
 ERRORS = ("#REF!", "#DIV/0!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
 
 
-def set_value(path: Path, col: int, row: int, value: object) -> None:
-    edit_sheet(path, lambda ws: setattr(data_cell(ws, col, row), "value", value))
+def set_value(path: Path, col: int, row: int, value: object, *, text: bool = False) -> None:
+    """Set one data cell; ``text`` keeps a value starting with "=" a string (not a formula)."""
+
+    def change(ws: Any) -> None:
+        cell = data_cell(ws, col, row)
+        cell.value = value
+        if text:
+            cell.data_type = "s"
+
+    edit_sheet(path, change)
 
 
 def zero_rows(path: Path) -> None:
@@ -553,7 +561,7 @@ def apply(case: Path, m: Mutation, skip: set[Path] = frozenset()) -> Path:  # ty
     elif k == "riesentext":
         huge_string(p, m.col, m.row, (32_767, 100_000, 1_000_000)[m.param % 3])
     elif k in ("fehlerwert", "absurd", "injektion", "formel"):
-        set_value(p, m.col, m.row, _value(k, m.param))
+        set_value(p, m.col, m.row, _value(k, m.param), text=k == "injektion")
     elif k in ("zahl_als_datum", "datum_als_zahl"):
         swap_types(p, m.col, m.row, as_date=k == "zahl_als_datum")
     elif k == "kopf_doppelt":

@@ -346,8 +346,13 @@ def print_setup(ws: Worksheet, footer: str, widths: Sequence[float], *, repeat_r
 
 def safe_sheet_name(name: str) -> str:
     """A valid sheet name: none of the characters ``[]:*?/`` or backslash, at most 31 characters."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Blatt"
-    return cleaned[:SHEET_NAME_MAX]
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name)[:SHEET_NAME_MAX]
+    while len(cleaned.encode("utf-16-le")) > 2 * SHEET_NAME_MAX:  # Excel counts UTF-16 code units
+        cleaned = cleaned[:-1]
+    cleaned = cleaned.strip("'")  # no apostrophe at either end
+    if cleaned.casefold() == "history":  # reserved by Excel
+        cleaned += "_"
+    return cleaned or "Blatt"
 
 
 def ascii_name(text: str) -> str:

@@ -1,0 +1,128 @@
+"""Seeded fuzzing in-process: mutated cases through the whole pipeline, mutated bytes and XML through the reader.
+
+Any exception here is a crash the CLI would only hide behind "Interner Fehler". CI runs a bounded
+number of examples; ``KIMRECON_FUZZ_EXAMPLES=500`` raises it for the long run before a release.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import fuzz_support as fs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kimrecon.findings import UNUSABLE, has_errors, is_unusable
+from kimrecon.pipeline import reconcile_case
+from kimrecon.read import read_case
+
+FILES = sorted(p.name for p in fs.EXAMPLE.glob("*.xlsx"))
+SETTINGS = {
+    "derandomize": True,
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+
+MUTATIONS = st.builds(
+    fs.Mutation,
+    kind=st.sampled_from(fs.CONTAINER_KINDS + fs.SHEET_KINDS),
+    file=st.integers(0, len(FILES) - 1),
+    col=st.integers(0, 15),
+    row=st.integers(0, 40),
+    param=st.integers(0, 1000),
+)
+
+
+@settings(max_examples=fs.examples(40), **SETTINGS)  # type: ignore[arg-type]
+@given(mutations=st.lists(MUTATIONS, min_size=1, max_size=3))
+def test_mutated_cases_through_the_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, mutations: list[fs.Mutation]
+) -> None:
+    tmp = tmp_path_factory.mktemp("fuzz")
+    case = fs.copy_case(tmp)
+    touched: set[Path] = set()
+    for m in mutations:
+        touched.add(fs.apply(case, m, skip=touched))
+    before = fs.tree_hashes(case)
+    out = tmp / "aus"
+    outcome = reconcile_case(case, fs.MONTH, out_dir=out, use_ledger=False)
+    codes = {f.code.value for f in outcome.findings}
+    written = sorted(p.name for p in out.iterdir())
+    if any(m.kind in fs.UNUSABLE_KINDS for m in mutations):
+        assert outcome.exit_code == 2, codes
+    if outcome.result is None:
+        assert has_errors(outcome.findings)
+        assert written == [f"Fehlerbericht_{fs.MONTH}.xlsx"]
+        assert outcome.exit_code in (1, 2)
+    else:
+        assert written == [f"Abgleich_{fs.MONTH}.xlsx"]
+        assert outcome.exit_code in (0, 1)
+    assert (outcome.exit_code == 2) == is_unusable(outcome.findings)
+    assert fs.tree_hashes(case) == before
+    fs.record_inprocess("pipeline:" + "+".join(m.kind for m in mutations), outcome.exit_code, codes)
+
+
+EDITS = st.lists(
+    st.tuples(st.floats(0, 1), st.integers(0, 64), st.binary(max_size=64)),  # at fraction, delete n, insert bytes
+    min_size=1,
+    max_size=4,
+)
+
+
+def _edit(data: bytes, edits: list[tuple[float, int, bytes]]) -> bytes:
+    buf = bytearray(data)
+    for where, delete, insert in edits:
+        i = min(int(where * len(buf)), len(buf))
+        buf[i : i + delete] = insert
+    return bytes(buf)
+
+
+def _read_one(path: Path) -> set[str]:
+    before = path.read_bytes()
+    inputs = read_case([path])  # must never raise
+    assert path.read_bytes() == before
+    assert [f.name for f in inputs.files] == [path.name]
+    for f in inputs.findings:
+        assert f.meldung and f.source is not None
+    return {f.code.value for f in inputs.findings}
+
+
+@settings(max_examples=fs.examples(120), **SETTINGS)  # type: ignore[arg-type]
+@given(file=st.sampled_from(FILES), edits=EDITS)
+def test_mutated_bytes_through_the_reader(tmp_path_factory: pytest.TempPathFactory, file: str, edits: list) -> None:
+    path = tmp_path_factory.mktemp("bytes") / file
+    path.write_bytes(_edit((fs.EXAMPLE / file).read_bytes(), edits))
+    codes = _read_one(path)
+    fs.record_inprocess("bytes", 2 if codes & {c.value for c in UNUSABLE} else 1, codes)
+
+
+PARTS = (
+    "xl/worksheets/sheet1.xml",
+    "xl/workbook.xml",
+    "xl/styles.xml",
+    "[Content_Types].xml",
+    "xl/_rels/workbook.xml.rels",
+    "_rels/.rels",
+    "docProps/core.xml",
+)
+
+
+@settings(max_examples=fs.examples(120), **SETTINGS)  # type: ignore[arg-type]
+@given(file=st.sampled_from(FILES), part=st.sampled_from(PARTS), edits=EDITS)
+def test_mutated_xml_inside_a_valid_zip(
+    tmp_path_factory: pytest.TempPathFactory, file: str, part: str, edits: list
+) -> None:
+    src = fs.EXAMPLE / file
+    buf = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info.filename, _edit(data, edits) if info.filename == part else data)
+    path = tmp_path_factory.mktemp("xml") / file
+    path.write_bytes(buf.getvalue())
+    codes = _read_one(path)
+    fs.record_inprocess("xml:" + part, 2 if codes & {c.value for c in UNUSABLE} else 1, codes)
