@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 
 from kimrecon import __version__
-from kimrecon.allocate import allocate
+from kimrecon.allocate import Allocation, allocate
 from kimrecon.deadlines import edge_deadlines
 from kimrecon.entitle import entitle
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import COLUMNS, CaseInputs, Kind
 from kimrecon.interest import erstattungszinsen
+from kimrecon.money import format_cents
 from kimrecon.parameters import load_parameters
-from kimrecon.result import Deadline, Result
+from kimrecon.result import Deadline, Parameter, Result
 from kimrecon.settle import settle
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -89,11 +90,29 @@ def reconcile(inputs: CaseInputs, month: str, *, lauf_id: str, zeitpunkt: dateti
     return Result(
         lauf_id=lauf_id, zeitpunkt=zeitpunkt, monat=f"{year:04d}-{mon:02d}", stichtag=stichtag,
         version=__version__, fall=fall, modus=params.modus, dateien=inputs.files, blaetter=inputs.sheets,
-        parameter=params.report(), zuteilungen=allotments, kanten=st.edges, monate=st.months,
+        parameter=params.report() + _data_parameters(alloc, year), zuteilungen=allotments, kanten=st.edges,
+        monate=st.months,
         zahlungen=_with_source(inputs, Kind.ZAHLUNGEN), besetzung=_with_source(inputs, Kind.BESETZUNG),
         zinsen=claims, zwischenzinsen=st.interim, fristen=fristen, erhaltung=checks,
         befunde=tuple(_dedupe(findings)), extras=extras,
     )
+
+
+def _data_parameters(alloc: Allocation, year: int) -> tuple[Parameter, ...]:
+    """Rates taken from the case's Bescheide and contract versions (R2), for the Prüfprotokoll."""
+    out = []
+    for (j, _kreis), info in sorted(alloc.years.items()):
+        if j > year or info.bescheid_id is None:
+            continue
+        out.append(Parameter(f"pauschale_je_vzae {j} {alloc.names.show(info.kreis)}",
+                             format_cents(info.pauschale_cent), info.von, f"Bescheid {info.bescheid_id}"))
+    for (g, r), versions in sorted(alloc.versions.items()):
+        for v in versions:
+            if v.pauschale_cent is not None and v.gueltig_ab.year <= year:
+                out.append(Parameter(f"pauschale_je_vzae {alloc.names.show(g)} → {alloc.names.show(r)}",
+                                     format_cents(v.pauschale_cent), v.gueltig_ab,
+                                     f"Weiterleitungsvertrag {v.fassung}".strip()))
+    return tuple(out)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -289,3 +289,14 @@ def test_frames_with_a_repeated_index_are_handled():
     res = reconcile(dataclasses.replace(inputs, frames=frames), "2023-12", lauf_id="t", zeitpunkt=datetime(2024, 1, 1))
     assert edge(res, "Stadt Bergkamen", "Stadt Kamen", 2023).saldo_cent == 950_000
     assert res.befunde == ()
+
+
+def test_rates_from_bescheid_and_contract_are_listed_as_parameters():
+    tables = unna_tables()
+    tables[Kind.VERTRAG] = [{"geber": KREIS, "empfaenger": "Stadt Bergkamen", "fassung": "2. Änderung",
+                             "gueltig_ab": "01.01.2023", "pauschale": "57000"}]
+    res = run(tables)
+    got = {(p.name, p.wert, p.gueltig_ab, p.quelle) for p in res.parameter if p.name.startswith("pauschale_je_vzae ")}
+    assert got == {("pauschale_je_vzae 2023 Kreis Unna", "57000.00", date(2023, 1, 1), "Bescheid ZB-2023-KIM-017"),
+                   ("pauschale_je_vzae Kreis Unna → Stadt Bergkamen", "57000.00", date(2023, 1, 1),
+                    "Weiterleitungsvertrag 2. Änderung")}
