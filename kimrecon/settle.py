@@ -153,8 +153,11 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     m["netto_kum"] = grp["netto"].cumsum()
     m["brutto_kum"] = grp["brutto"].cumsum()
     m["zurueck_kum"] = grp["zurueck"].cumsum()
-    info = nodes.reset_index(drop=True)[["jahr", "key", "name", "vzae_eigen_e4"]]
+    info = nodes.reset_index(drop=True)[["jahr", "key", "name", "vzae_eigen_e4", "weiterleitung_cent"]]
     m = m.merge(info, on=["jahr", "key"], how="left")
+    # R5: the eligible subtree figure never above the forwarded amount (the Nachzahlung cap)
+    m["sub_raw"] = m["sub_kum"]
+    m["sub_kum"] = np.minimum(m["sub_kum"].to_numpy(), m["weiterleitung_cent"].astype("int64").to_numpy())
     month_frame = pd.DataFrame({
         "empfaenger": m["name"], "jahr": m["jahr"].astype("int64"), "monat": m["monat"].astype("int64"),
         "vzae_zugeteilt_e4": m["vzae_eigen_e4"].astype("int64"), "vzae_besetzt_e4": m["vzae_besetzt_e4"],
@@ -165,14 +168,14 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     })[list(MONTH_COLUMNS)]
 
     end = m.groupby(["jahr", "key"], sort=False).tail(1)[
-        ["jahr", "key", "sub_kum", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"]]
+        ["jahr", "key", "sub_raw", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"]]
     e = nodes.reset_index(drop=True).merge(end, on=["jahr", "key"], how="left")
-    for c in ("sub_kum", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"):
+    for c in ("sub_raw", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"):
         e[c] = e[c].fillna(0).astype("int64")
     forwarded = e["weiterleitung_cent"].astype("int64")
     # R5: a Nachzahlung is never above r's forwarded amount: eligible is capped at the forwarded amount
-    e["gekappt"] = e["sub_kum"] > forwarded
-    e["eligible"] = np.minimum(e["sub_kum"], forwarded)
+    e["gekappt"] = e["sub_raw"] > forwarded
+    e["eligible"] = np.minimum(e["sub_raw"], forwarded)
     e["saldo"] = e["netto_kum"] - e["eligible"]
     e["geber"] = e["geber_name"].astype(str)
     fristen = nachweisfristen(alloc, params)  # R9: the effective deadline of each edge

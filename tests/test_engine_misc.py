@@ -300,3 +300,20 @@ def test_rates_from_bescheid_and_contract_are_listed_as_parameters():
     assert got == {("pauschale_je_vzae 2023 Kreis Unna", "57000.00", date(2023, 1, 1), "Bescheid ZB-2023-KIM-017"),
                    ("pauschale_je_vzae Kreis Unna → Stadt Bergkamen", "57000.00", date(2023, 1, 1),
                     "Weiterleitungsvertrag 2. Änderung")}
+
+
+def test_nachzahlung_is_capped_at_the_forwarded_amount():
+    tables = {
+        Kind.BESCHEID: [BESCHEID | {"vzae": "1"}],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "H", "vzae": "0"},
+                         {"jahr": 2023, "empfaenger": "C", "ueber": "H", "vzae": "1"}],
+        Kind.VERTRAG: [{"geber": "H", "empfaenger": "C", "gueltig_ab": "01.01.2023", "pauschale": "60000"}],
+        Kind.BESETZUNG: [{"kommune": "C", "personal_id": "P", "beginn": "01.01.2023", "wochenstunden": "39"}],
+    }
+    res = run(tables)
+    assert {f.code for f in res.befunde} == {Code.ERHALTUNG_VERLETZT, Code.SONSTIGES}
+    h = edge(res, KREIS, "H", 2023)
+    assert (h.foerderfaehig_kumuliert_cent, h.saldo_cent, h.nachzahlung_gekappt) == (5_700_000, -5_700_000, True)
+    assert edge(res, "H", "C", 2023).foerderfaehig_kumuliert_cent == 6_000_000
+    m = res.monate
+    assert int(m[(m["empfaenger"] == "H") & (m["monat"] == 12)]["saldo_kumuliert_cent"].iloc[0]) == h.saldo_cent
