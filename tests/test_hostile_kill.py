@@ -127,3 +127,27 @@ def test_sigkill_at_random_points_leaves_no_partial_output_run_or_lock(tmp_path:
     assert history.rc == 0 and "Traceback" not in history.text
     assert runs[-1] in history.stdout
     assert fs.tree_hashes(case) == before
+
+
+CHILD = """
+import os, signal, sys
+from pathlib import Path
+from kimrecon.write.atomic import atomic_path
+with atomic_path(Path(sys.argv[1])) as tmp:
+    tmp.write_bytes(b"half a workbook")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_killed_atomic_write_is_cleaned_by_the_next_run(tmp_path: Path) -> None:
+    case = fs.copy_case(tmp_path)
+    out = tmp_path / "aus"
+    out.mkdir()
+    target = out / f"Fehlerbericht_{fs.MONTH}.xlsx"
+    child = subprocess.run([sys.executable, "-c", CHILD, str(target)], env=fs.cli_env(), check=False)
+    assert child.returncode == -signal.SIGKILL
+    left = sorted(p.name for p in out.iterdir())
+    assert len(left) == 1 and left[0].startswith(fs.STAGING), left  # hidden, never under the final name
+    run, obj = fs.reconcile_json(case, out)
+    assert run.rc == 1, run.text
+    assert sorted(p.name for p in out.iterdir()) == [f"Abgleich_{fs.MONTH}.xlsx"]

@@ -14,12 +14,13 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target`` atomically.
 
     On any exception the temporary file is removed and ``target`` is left as it was, so a failed
-    run never leaves a half-written file (the temporary name starts with ``.~kimrecon-``).
+    run never leaves a half-written file. The temporary name starts with ``.~kimrecon-<pid>-`` so
+    that the next run can remove what a killed process left (``pipeline._clean_stale``).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=".~kimrecon-", suffix=suffix or target.suffix, dir=target.parent
+        prefix=f".~kimrecon-{os.getpid()}-", suffix=suffix or target.suffix, dir=target.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)
