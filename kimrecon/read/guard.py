@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import FrameType
 from typing import IO
+from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
@@ -349,7 +350,7 @@ def _check_odf(zf: zipfile.ZipFile, lower: dict[str, str], suffix: str) -> set[s
     return {lower["content.xml"]}
 
 
-def _small_xml(zf: zipfile.ZipFile, part: str) -> object:
+def _small_xml(zf: zipfile.ZipFile, part: str) -> Element:
     """Parse a small structural XML part with defusedxml (no DTD, no entities); refuse when it is odd."""
     info = zf.getinfo(part)
     if info.file_size > _SMALL_XML_LIMIT:
