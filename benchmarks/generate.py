@@ -88,6 +88,8 @@ SIZES: dict[str, Size] = {
     "kreis": Size("kreis", (2023,), 1, 0, (10, 10), 1.2, (2, 5), (0, 0), (2, 3)),
     # 53 Kreise' worth: 31 Kreise with 12 towns, 22 kreisfreie Städte: ~425 recipients, ~5 000 people
     "nrw-year": Size("nrw-year", (2023,), 31, 22, (10, 14), 1.2, (7, 12), (28, 44), (8, 12)),
+    # three Kreise and a kreisfreie Stadt: a small case to check several Bescheide in one folder
+    "multi-kreis": Size("multi-kreis", (2023,), 3, 1, (4, 5), 1.2, (2, 4), (4, 6), (2, 3)),
     # the same over ten years: ~600 000 person-month rows
     "nrw-decade": Size("nrw-decade", tuple(range(2021, 2031)), 31, 22, (10, 14), 1.2, (7, 12), (28, 44), (8, 12)),
 }

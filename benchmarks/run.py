@@ -197,6 +197,10 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
             slug = k.replace(" ", "-")
             r = measure(contenders[k], work / f"{slug}.out", work / f"{slug}.err")
             runs[k].append(r)
+            if r.rc not in (0, 1):  # keep the evidence of a failed run; it does not enter the medians
+                shutil.copy(work / f"{slug}.err", work / f"{slug}.round{i + 1}.err")
+                tail = (work / f"{slug}.err").read_text(encoding="utf-8", errors="replace").strip()[-300:]
+                notes.append(f"round {i + 1}, {k}: exit code {r.rc} (not counted): …{tail}")
             log(f"[{name}] round {i + 1}/{repeat} {k:24s} wall {r.wall:7.2f}s cpu {r.cpu:7.2f}s "
                 f"rss {r.rss_mib:7.0f} MiB rc {r.rc}")
 
@@ -221,16 +225,19 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
             log(f"[{name}] stage times {m}: {len([s for s in stage_runs if s['mode'] == m])} runs")
 
     summary: dict[str, Any] = {}
-    for k, rs in runs.items():
+    for k, all_rs in runs.items():
+        rs = [r for r in all_rs if r.rc in (0, 1)] or all_rs  # exit 2 = the run was not done
         summary[k] = {
             "wall_median": statistics.median(r.wall for r in rs),
             "wall_min": min(r.wall for r in rs),
             "wall_max": max(r.wall for r in rs),
             "cpu_median": statistics.median(r.cpu for r in rs),
             "rss_mib_max": max(r.rss_mib for r in rs),
-            "rc": sorted({r.rc for r in rs}),
+            "rc": sorted({r.rc for r in all_rs}),
             "runs": len(rs),
-            "walls": [round(r.wall, 3) for r in rs],
+            "failed_runs": len(all_rs) - len(rs) if rs is not all_rs else 0,
+            "all_runs": [{"wall": round(r.wall, 3), "cpu": round(r.cpu, 3), "rss_mib": round(r.rss_mib, 1), "rc": r.rc}
+                         for r in all_rs],
         }
     stages: dict[str, dict[str, float]] = {}
     for m in MODES:
@@ -352,12 +359,14 @@ def render(results: dict[str, Any]) -> str:
             + (f" Code: {rec['code_before']} at start, {rec['code_after']} at the end." if rec.get("code_before")
                else ""),
             "",
-            "| contender | wall median (s) | min–max (s) | CPU median (s) | peak RSS (MiB) | exit codes |",
-            "|---|---:|---:|---:|---:|---|",
+            "| contender | wall median (s) | min–max (s) | CPU median (s) | peak RSS (MiB) | exit codes "
+            "| runs counted |",
+            "|---|---:|---:|---:|---:|---|---:|",
         ]
         for k, s in rec["contenders"].items():
             lines.append(f"| {k} | {s['wall_median']:.2f} | {s['wall_min']:.2f}–{s['wall_max']:.2f} | "
-                         f"{s['cpu_median']:.2f} | {s['rss_mib_max']:.0f} | {', '.join(map(str, s['rc']))} |")
+                         f"{s['cpu_median']:.2f} | {s['rss_mib_max']:.0f} | {', '.join(map(str, s['rc']))} | "
+                         f"{s['runs']} |")
         lines += ["", "| target (issue 7) | measured (wall) | met | same ratio on CPU time |", "|---|---:|---|---:|"]
         for label, val, ok, cpu in targets(name, rec):
             lines.append(f"| {label} | {val} | {'yes' if ok else ('no' if ok is False else 'n/a')} | {cpu} |")
