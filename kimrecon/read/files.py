@@ -125,16 +125,8 @@ def _hash(path: Path) -> tuple[int, str, bytes]:
     return size, h.hexdigest(), head
 
 
-MAX_FILE_MB = 256  # default; ``[eingabe] max_dateigroesse_mb`` in kimrecon.toml overrides it
+MAX_FILE_MB = 256  # default; the guard passes the limit of ``[eingabe] max_dateigroesse_mb``
 MAX_UNPACKED_FACTOR = 16  # an .xlsx may unpack to this many times the file limit (zip bombs)
-
-
-def max_file_bytes(config: dict[str, object]) -> int:
-    """The size limit of one input file from the case config (or the default)."""
-    section = config.get("eingabe")
-    value = section.get("max_dateigroesse_mb") if isinstance(section, dict) else None
-    mb = value if isinstance(value, (int, float)) and value > 0 else MAX_FILE_MB
-    return int(mb * (1 << 20))
 
 
 def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> LoadedFile:
@@ -254,16 +246,6 @@ def _load_calamine(path: Path) -> list[RawSheet]:
 _READERS: dict[Path, object] = {}
 
 
-def _reader_errors() -> tuple[type[BaseException], ...]:
-    import fastexcel
-    import python_calamine
-
-    return (fastexcel.FastExcelError, python_calamine.CalamineError, OSError, zipfile.BadZipFile, UnicodeError)
-
-
-READER_ERRORS = _reader_errors()
-
-
 def release(path: Path) -> None:
     """Forget the open reader of a workbook once its sheets are read."""
     _READERS.pop(path, None)
@@ -294,9 +276,6 @@ def _openpyxl_head(raw: RawSheet, n: int) -> pd.DataFrame:
     finally:
         wb.close()
     return grid(rows)
-
-
-_TEXTUAL = ("string", "null")
 
 
 def _fastexcel_region(raw: RawSheet, first: int, exact: set[int]) -> pd.DataFrame:
