@@ -43,7 +43,7 @@ class RawSheet:
     def head(self, n: int) -> pd.DataFrame:
         """The first ``n`` rows as raw values."""
         if self.cells is None:
-            return _fastexcel_head(self, n)
+            return _lazy_head(self, n)
         return self.cells.iloc[:n]
 
     def region(self, first: int, exact: set[int]) -> pd.DataFrame:
@@ -249,10 +249,13 @@ _READERS: dict[Path, object] = {}
 def release(path: Path) -> None:
     """Forget the open reader of a workbook once its sheets are read."""
     _READERS.pop(path, None)
+
+
 logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype guesses are ours to judge, not log noise
 
 
-def _fastexcel_head(raw: RawSheet, n: int) -> pd.DataFrame:
+def _lazy_head(raw: RawSheet, n: int) -> pd.DataFrame:
+    """The first rows of a large sheet: streamed with openpyxl (.xlsx) or through fastexcel."""
     if raw.source is not None and raw.source.suffix.lower() in (".xlsx", ".xltx"):
         return _openpyxl_head(raw, n)
     reader = _READERS[raw.source]  # type: ignore[index]
