@@ -25,13 +25,20 @@ def test_no_alias_is_personal_data(kind: Kind) -> None:
             assert not common.is_personal(alias), (kind, alias)
 
 
-def test_user_doc_lists_every_header_and_alias() -> None:
+TYPE_LABELS = {"text": "Text", "ags": "AGS (8 Ziffern)", "date": "Datum", "int": "Jahr", "cent": "Betrag (€)",
+               "e4": "VzÄ / Anteil", "h100": "Stunden", "bool": "ja/nein", "tagmonat": "TT.MM."}
+
+
+def test_user_doc_tables_match_the_schemas() -> None:
     text = DOC.read_text(encoding="utf-8")
     for kind in Kind:
-        for col in kind_spec(kind).columns.values():
-            assert f"| {col.header} |" in text, col.header
-            for alias in col.aliases:
-                assert alias in text, alias
+        spec = kind_spec(kind)
+        section = text.split(f"### {spec.label}\n", 1)[1].split("###", 1)[0]
+        for col in spec.columns.values():
+            choices = f" ({', '.join(col.choices)})" if col.choices else ""
+            line = (f"| {col.header} | {'ja' if col.required else ''} | {TYPE_LABELS[col.type]}{choices} | "
+                    f"{', '.join(col.aliases)} |")
+            assert line in section, line
 
 
 def test_fold() -> None:
