@@ -143,3 +143,16 @@ def test_recipient_twice_in_one_year(tmp_path: Path) -> None:
     found = validate_case(case)
     assert [(f.code, f.source.zelle if f.source else None) for f in found] == [(Code.WERT_UNGUELTIG, "B6")]
     assert found[0].meldung.endswith("Der Empfänger steht für 2023 schon in Zeile 5; bitte die Zeilen zusammenfassen.")
+
+
+def test_yes_no_and_interruptions_validate_clean(tmp_path: Path) -> None:
+    _base(tmp_path)
+    write_sheet(tmp_path / "besetzung.xlsx", ["Kommune", "Personal-ID", "Beginn", "Wochenstunden", "Unterbrechung von",
+                                              "Unterbrechung bis", "Grund", "Entgeltanspruch"], [
+        ["Stadt Kamen", "P1", d("01.01.2023"), 39, d("01.03.2023"), d("30.06.2023"), "elternzeit", "nein"],
+        ["Stadt Kamen", "P2", d("01.01.2023"), 39, d("01.03.2023"), d("14.03.2023"), "Krankengeld", "ja"],
+    ], title="Besetzung")
+    assert _found(tmp_path) == []
+    f = read_case([tmp_path]).frames[Kind.BESETZUNG]
+    assert f["entgeltanspruch"].tolist() == [False, True]
+    assert f["unterbrechung_grund"].tolist() == ["Elternzeit", "Krankengeld"]

@@ -40,7 +40,7 @@ def schema(kind: Kind) -> pa.DataFrameSchema:
     for cspec in spec.columns.values():
         for target in cspec.canonical:
             checks = [_check(n, a) for n, a in cspec.checks.items()]
-            if cspec.choices:
+            if cspec.choices and cspec.type == "text":  # a yes/no column is boolean once read
                 checks.append(pa.Check.isin(list(cspec.choices)))
             columns[target] = pa.Column(
                 None,
