@@ -156,3 +156,21 @@ def test_yes_no_and_interruptions_validate_clean(tmp_path: Path) -> None:
     f = read_case([tmp_path]).frames[Kind.BESETZUNG]
     assert f["entgeltanspruch"].tolist() == [False, True]
     assert f["unterbrechung_grund"].tolist() == ["Elternzeit", "Krankengeld"]
+
+
+SAMPLE = {"text": "Stadt Kamen", "ags": "05978016", "date": "01.03.2023", "int": 2023, "cent": "57.000,00 €",
+          "e4": "1,0", "h100": "39,0", "bool": "ja", "tagmonat": "31.03."}
+
+
+def test_every_column_of_every_kind_filled_validates_clean(tmp_path: Path) -> None:
+    from kimrecon.read.spec import kind_spec
+
+    for kind in Kind:
+        spec = kind_spec(kind)
+        header = [c.header for c in spec.columns.values()]
+        row = [c.choices[0] if c.choices and c.type == "text" else SAMPLE[c.type] for c in spec.columns.values()]
+        path = write_sheet(tmp_path / f"{kind.value}.xlsx", header, [row], title=spec.label)
+        case = read_case([path])
+        assert case.findings == (), kind
+        assert validate_case(case) == (), kind
+        assert len(case.frames[kind]) == 1
