@@ -15,6 +15,14 @@ from kimrecon.resources import example_case
 ZUWEISUNG = ["Jahr", "Empfänger", "weitergeleitet über", "VzÄ", "Betrag"]
 
 
+@pytest.fixture(autouse=True, params=["eager", "lazy"])
+def reader_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small workbooks are read whole; the lazy bulk path of large ones must read them the same."""
+    if request.param == "lazy":
+        monkeypatch.setattr("kimrecon.read.files.EAGER_MAX_BYTES", -1)
+    return str(request.param)
+
+
 def codes(case) -> list[tuple[str, str | None]]:
     return [(f.code.value, f.source.zelle if f.source else None) for f in case.findings]
 
