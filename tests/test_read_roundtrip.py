@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from messy import excel_serial, german_amount, german_e4, write_csv, write_ods, write_sheet, write_xls
 
 from kimrecon.findings import Severity
-from kimrecon.inputs import Kind
+from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.read import read_case
 
 NAMES = ["Kreis Unna", "Stadt Bergkamen", "Stadt Kamen", "Gemeinde Bönen", "Stadt Fröndenberg/Ruhr", "Stadt Lünen"]
@@ -39,10 +39,22 @@ style = st.fixed_dictionaries({
     "footnote": st.booleans(),
     "start_col": st.integers(1, 3),
     "format": st.sampled_from(["xlsx", "xlsx", "csv", "xls", "ods"]),
+    "lazy": st.booleans(),  # the bulk path of large workbooks must read the same
 })
 
 
 TYPED = ("xlsx", "xls", "ods")  # formats that keep numbers and dates as typed cells
+
+
+def _read(path: Path, lazy: bool) -> CaseInputs:
+    from kimrecon.read import files
+
+    saved = files.EAGER_MAX_BYTES
+    files.EAGER_MAX_BYTES = -1 if lazy else saved
+    try:
+        return read_case([path])
+    finally:
+        files.EAGER_MAX_BYTES = saved
 
 
 def _money(cents: int, how: str, fmt: str) -> object:
@@ -103,7 +115,7 @@ def test_payments_round_trip(rows: list[dict[str, object]], how: dict[str, objec
                 total=total, footnotes=["* vorläufige Werte"] if how["footnote"] else (),
                 start_col=int(how["start_col"]),  # type: ignore[call-overload]
             )
-        case = read_case([path])
+        case = _read(path, bool(how["lazy"]))
     assert [f for f in case.findings if f.severity is Severity.FEHLER] == []
     got = case.frames[Kind.ZAHLUNGEN]
     assert got["betrag_cent"].tolist() == [r["betrag_cent"] for r in rows]
@@ -132,7 +144,7 @@ def test_allocation_round_trip(rows: list[dict[str, object]], how: dict[str, obj
             path = write_sheet(Path(tmp) / "zuweisung.xlsx", header, body,
                                blank_rows_above=int(how["blank_rows"]),  # type: ignore[call-overload]
                                start_col=int(how["start_col"]))  # type: ignore[call-overload]
-        case = read_case([path])
+        case = _read(path, bool(how["lazy"]))
     got = case.frames[Kind.ZUWEISUNG]
     assert [f for f in case.findings if f.severity is Severity.FEHLER] == []
     assert got["vzae_e4"].tolist() == [r["vzae_e4"] for r in rows]
