@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -224,21 +225,7 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
                     break
             log(f"[{name}] stage times {m}: {len([s for s in stage_runs if s['mode'] == m])} runs")
 
-    summary: dict[str, Any] = {}
-    for k, all_rs in runs.items():
-        rs = [r for r in all_rs if r.rc in (0, 1)] or all_rs  # exit 2 = the run was not done
-        summary[k] = {
-            "wall_median": statistics.median(r.wall for r in rs),
-            "wall_min": min(r.wall for r in rs),
-            "wall_max": max(r.wall for r in rs),
-            "cpu_median": statistics.median(r.cpu for r in rs),
-            "rss_mib_max": max(r.rss_mib for r in rs),
-            "rc": sorted({r.rc for r in all_rs}),
-            "runs": len(rs),
-            "failed_runs": len(all_rs) - len(rs) if rs is not all_rs else 0,
-            "all_runs": [{"wall": round(r.wall, 3), "cpu": round(r.cpu, 3), "rss_mib": round(r.rss_mib, 1), "rc": r.rc}
-                         for r in all_rs],
-        }
+    summary = summarize(runs)
     stages: dict[str, dict[str, float]] = {}
     for m in MODES:
         recs = [s for s in stage_runs if s["mode"] == m]
@@ -256,6 +243,51 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
         "harness_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "code_before": code_state, "code_after": _code_state(),
     }
+
+
+def summarize(runs: dict[str, list[Measure]]) -> dict[str, Any]:
+    """Medians per contender over the runs that were done (exit 0 or 1; 2 = the run could not be done)."""
+    summary: dict[str, Any] = {}
+    for k, all_rs in runs.items():
+        rs = [r for r in all_rs if r.rc in (0, 1)] or all_rs
+        summary[k] = {
+            "wall_median": statistics.median(r.wall for r in rs),
+            "wall_min": min(r.wall for r in rs),
+            "wall_max": max(r.wall for r in rs),
+            "cpu_median": statistics.median(r.cpu for r in rs),
+            "rss_mib_max": max(r.rss_mib for r in rs),
+            "rc": sorted({r.rc for r in all_rs}),
+            "runs": len(rs),
+            "failed_runs": len(all_rs) - len(rs) if rs is not all_rs else 0,
+            "all_runs": [{"wall": round(r.wall, 3), "cpu": round(r.cpu, 3), "rss_mib": round(r.rss_mib, 1), "rc": r.rc}
+                         for r in all_rs],
+        }
+    return summary
+
+
+_LOG_LINE = re.compile(r"^(\d\d:\d\d:\d\d) \[(?P<size>[\w-]+)\] round (?P<i>\d+)/(?P<n>\d+) (?P<k>.+?)\s+wall\s+"
+                       r"(?P<wall>[\d.]+)s cpu\s+(?P<cpu>[\d.]+)s rss\s+(?P<rss>[\d.]+) MiB rc (?P<rc>-?\d+)$")
+
+
+def from_log(log: Path, name: str, old: dict[str, Any] | None) -> dict[str, Any]:
+    """Rebuild a size's contender table from the harness log (a run that was stopped, or older records)."""
+    runs: dict[str, list[Measure]] = {}
+    rounds = 0
+    for line in log.read_text(encoding="utf-8").splitlines():
+        m = _LOG_LINE.match(line.strip())
+        if m and m["size"] == name:
+            runs.setdefault(m["k"].strip(), []).append(Measure(float(m["wall"]), float(m["cpu"]), float(m["rss"]),
+                                                                int(m["rc"])))
+            rounds = max(rounds, int(m["i"]))
+    rec = dict(old or {})
+    facts = json.loads((CASES / name / ".facts.json").read_text(encoding="utf-8"))
+    rec.update({"size": name, "facts": rec.get("facts", facts), "month": facts["month"], "repeat": rounds,
+                "contenders": summarize(runs), "stages": rec.get("stages", {}),
+                "notes": [*rec.get("notes", []), f"Contender table rebuilt from the harness log {log.name} "
+                          f"({rounds} rounds)."],
+                "abgleich_cells": rec.get("abgleich_cells", 0), "measured_at": rec.get("measured_at", "?"),
+                "loadavg_after": rec.get("loadavg_after", (0.0, 0.0, 0.0))})
+    return rec
 
 
 def _code_state() -> str:
@@ -394,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=None, help="rounds per size (default 7 / 5 / 3)")
     ap.add_argument("--regenerate", action="store_true", help="write the cases anew even if present")
     ap.add_argument("--render-only", action="store_true", help="only rewrite RESULTS.md from results.json")
+    ap.add_argument("--from-log", nargs=2, metavar=("LOG", "SIZE"),
+                    help="rebuild one size's table from a harness log (e.g. after stopping a long run)")
     ap.add_argument("--reference-cells", nargs=2, metavar=("ABGLEICH", "PKL"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.reference_cells:
@@ -406,7 +440,11 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"sizes": {}}
     if RESULTS_JSON.exists():
         results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
-    if not args.render_only:
+    if args.from_log:
+        size = args.from_log[1]
+        results["sizes"][size] = from_log(Path(args.from_log[0]), size, results["sizes"].get(size))
+        RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    elif not args.render_only:
         results["machine"] = machine()
         for name in args.sizes.split(","):
             rec = bench_size(name, args.repeat or DEFAULT_REPEAT[name], args.regenerate, log)
