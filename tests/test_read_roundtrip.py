@@ -182,3 +182,34 @@ def test_garbage_cells_never_raise(rows: list[list[object]], fmt: str) -> None:
         validate_case(case)
     for f in case.findings:
         assert f.source is not None and f.meldung
+
+
+def _header_pool() -> list[str]:
+    from kimrecon.read.spec import kind_spec
+
+    pool = ["Lfd. Nr.", "Bemerkung", "Name", "Summe", "", "1", "Gesamt", "Unterbrechung", "von", "bis"]
+    for kind in Kind:
+        for col in kind_spec(kind).columns.values():
+            pool.extend([col.header, *col.aliases[:2]])
+    return pool
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header=st.lists(st.sampled_from(_header_pool()), min_size=2, max_size=10),
+    rows=st.lists(st.lists(cell, min_size=10, max_size=10), max_size=5),
+    lazy=st.booleans(),
+)
+def test_random_headers_and_cells_never_raise(header: list[str], rows: list[list[object]], lazy: bool) -> None:
+    """Any mix of known and unknown headers gives a kind or a finding, never an exception."""
+    from kimrecon.validate import validate_case
+
+    clean = [[v.replace("\x00", "") if isinstance(v, str) else v for v in r[: len(header)]] for r in rows]
+    with TemporaryDirectory() as tmp:
+        try:
+            path = write_sheet(Path(tmp) / "x.xlsx", header, clean, title="Titel")
+        except Exception:  # noqa: BLE001 - openpyxl refuses some control characters; not our input
+            return
+        case = _read(path, lazy)
+        validate_case(case)
+    assert not [f for f in case.findings if f.code.value == "datei_unlesbar"]
