@@ -346,9 +346,9 @@ def generate(size_name: str, out: Path, seed: int = 20231231, layout: str = "sin
         segs: list[Segment] = []
         brks: dict[str, list[tuple[dt.date, dt.date, str, bool]]] = {}
         for p in range(node.posts):
-            s, b = staff_post(rng, f"{prefix}-S{p + 1:02d}", prefix, counter, first, last)
-            segs += s
-            brks.update(b)
+            post_segs, post_breaks = staff_post(rng, f"{prefix}-S{p + 1:02d}", prefix, counter, first, last)
+            segs += post_segs
+            brks.update(post_breaks)
         staff[node.name] = (segs, brks)
 
     person_month_rows = 0
@@ -452,13 +452,13 @@ def generate(size_name: str, out: Path, seed: int = 20231231, layout: str = "sin
                     pay(k, n.name, subtree[n.name] * rate // 10_000, 15)
                 else:
                     pay(n.parent, n.name, n.vzae_e4 * rate // 10_000, 22)
-        for payer, rows in payer_rows.items():
+        for payer, pay_rows in payer_rows.items():
             book = Book(out / f"Zahlungen_{_safe(payer)[:40]}_{year}.xlsx", "Zahlungen",
                         [f"{payer} – Auszahlungen KIM {year}", f"Stand: 31.12.{year}"],
                         ["Datum (Wertstellung)", "Zahler", "Empfänger", "Betrag", "Art", "Jahr", "Kassenzeichen",
                          "Verwendungszweck", "Bemerkung"], [14, 30, 28, 14, 12, 8, 16, 40, 20])
             total = 0
-            for r in rows:
+            for r in pay_rows:
                 book.put(r, eur=(3,))
                 total += round(float(r[3]) * 100)  # type: ignore[arg-type]
             book.put([None, None, "Summe", _euro(total)], eur=(3,), bold=True)

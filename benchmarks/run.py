@@ -81,13 +81,13 @@ def reference_cells(abgleich: Path, target: Path) -> int:
 
     wb_f = load_workbook(abgleich, read_only=True, data_only=False)
     wb_v = load_workbook(abgleich, read_only=True, data_only=True)
-    sheets = []
+    sheets: list[tuple[str, list[list[tuple[str, object, object]]]]] = []
     n = 0
     for ws_f in wb_f.worksheets:
         ws_v = wb_v[ws_f.title]
-        rows = []
+        rows: list[list[tuple[str, object, object]]] = []
         for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(values_only=True), strict=False):
-            cells = []
+            cells: list[tuple[str, object, object]] = []
             for cell, cached in zip(row_f, row_v, strict=False):
                 v = getattr(cell, "value", None)
                 if v is None:

@@ -74,7 +74,8 @@ def synthetic_output(frames: dict[str, object]) -> list[tuple[str, list[list[tup
         df = pd.concat(staff, ignore_index=True)  # type: ignore[arg-type]
         keys = df[["Kommune", "Beginn"]].dropna().drop_duplicates()
         for town, start in zip(keys["Kommune"].tolist(), keys["Beginn"].tolist(), strict=True):
-            rows.append([("str", town, None), ("date", start, None)] + [("num", 0.0, None)] * 6)
+            row: list[tuple[str, object, object]] = [("str", town, None), ("date", start, None)]
+            rows.append(row + [("num", 0.0, None)] * 6)
     return [("Monatsmatrix", rows)]
 
 
@@ -88,7 +89,7 @@ def main(argv: list[str]) -> int:
     else:
         sheets = synthetic_output(frames)
     n = write_cells(sheets, out)
-    print(f"{sum(len(f) for f in frames.values())} rows read, {n} cells written")  # type: ignore[arg-type]
+    print(f"{sum(len(f) for f in frames.values())} rows read, {n} cells written")  # type: ignore[misc,arg-type]
     return 0
 
 
