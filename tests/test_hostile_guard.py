@@ -227,3 +227,88 @@ def test_reader_failure_inside_one_file_is_a_finding(tmp_path: Path, monkeypatch
     assert [(f.source.datei if f.source else None) for f in bad] == ["Zahlungen_Bergkamen_2023.xlsx"]
     assert "Zahlungen_Bergkamen_2023.xlsx" in {f.name for f in inputs.files}
     assert len(inputs.files) == 16
+
+
+def _xls(path: Path) -> Path:
+    """The example's Zahlungen sheet as an old .xls (BIFF8 in an OLE2 container), written by xlwt."""
+    import datetime as dt
+
+    import openpyxl
+    import xlwt
+
+    rows = list(
+        openpyxl.load_workbook(fs.EXAMPLE / "Zahlungen_Kreis_Unna_2023.xlsx").worksheets[0].iter_rows(values_only=True)
+    )
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Zahlungen")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if isinstance(v, dt.datetime):  # one style per cell, as careless writers do
+                ws.write(r, c, v, xlwt.easyxf(num_format_str="DD.MM.YYYY"))
+            elif v is not None:
+                ws.write(r, c, v)
+    wb.save(str(path))
+    return path
+
+
+# byte edits (position in the original, bytes removed, bytes inserted) found by fuzzing the .xls above
+PANIC_EDITS = [(13081, 33, b"")]  # calamine's CFB reader panics (index out of range)
+MEMORY_EDITS = [
+    (12313, 1, b"\xad"),
+    (7128, 0, b"\x96\x81\xf4\xa13j\xa2\x14\r\x05\x97\xa3\xe6"),
+    (6410, 1, b" "),
+    (3955, 1, b"4"),
+    (3711, 1, b"\x9d"),
+    (1051, 0, b"9\x80n\xf0\xb6\x84]j\x9de~\xb8)\x8f-"),
+]  # calamine asks for 4 GiB at once: without the probe's memory cap the machine's OOM killer strikes
+
+
+def _edited(path: Path, edits: list[tuple[int, int, bytes]], name: str) -> Path:
+    data = bytearray(path.read_bytes())
+    for pos, delete, insert in sorted(edits, reverse=True):
+        data[pos : pos + delete] = insert
+    target = path.with_name(name)
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_probe_keeps_parser_crashes_out_of_the_process(tmp_path: Path) -> None:
+    good = _xls(tmp_path / "zahlungen.xls")
+    assert good.stat().st_size == 13824  # the byte positions below belong to this file
+    panic = _edited(good, PANIC_EDITS, "panik.xls")
+    memory = _edited(good, MEMORY_EDITS, "speicher.xls")
+    assert screen_file(panic) == [] and screen_file(memory) == []  # the screening cannot see these
+    (tmp_path / "kimrecon.toml").write_text("[grenzen]\nmax_speicher_mb = 2048\n", encoding="utf-8")
+    case = tmp_path / "fall"
+    case.mkdir()
+    for p in (good, panic, memory):
+        p.rename(case / p.name)
+    (tmp_path / "kimrecon.toml").rename(case / "kimrecon.toml")
+    inputs = read_case([case])
+    by_file = {f.source.datei: (f.code, dict(f.details).get("grund", "")) for f in inputs.findings if f.source}
+    assert by_file["panik.xls"] == (Code.DATEI_UNLESBAR, "range start index 116 out of range for slice of length 95")
+    assert by_file["speicher.xls"][0] is Code.DATEI_UNLESBAR
+    assert "Lesemodul" in by_file["speicher.xls"][1]
+    assert "zahlungen.xls" not in by_file
+    assert sum(len(f) for f in inputs.frames.values()) == 36  # the intact file is read: 36 payments
+
+
+def test_probe_mechanics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kimrecon.read.guard as guard
+
+    script = (
+        "import os, sys, time\n"
+        "for p in sys.argv[1:]:\n"
+        "    if 'abbruch' in p: os.abort()\n"
+        "    if 'haengt' in p: time.sleep(60)\n"
+        "    print('err password required' if 'kennwort' in p else 'ok', flush=True)\n"
+    )
+    monkeypatch.setattr(guard, "_PROBE", script)
+    names = ["a.xls", "abbruch.xls", "b.xls", "haengt.xls", "kennwort.xls", "c.xls"]
+    items = [(tmp_path / n, n) for n in names]
+    found = guard.probe_files(items, Limits(time_budget_s=0.5))
+    assert {p.name: [f.code for f in fs_] for p, fs_ in found.items()} == {
+        "abbruch.xls": [Code.DATEI_UNLESBAR],
+        "haengt.xls": [Code.DATEI_ZU_GROSS],
+        "kennwort.xls": [Code.DATEI_VERSCHLUESSELT],
+    }

@@ -10,7 +10,15 @@ import pandas as pd
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
 from kimrecon.read.files import discover, load_file, release
-from kimrecon.read.guard import TimeBudgetExceeded, file_info, limits_from_config, parse_budget, screen_file
+from kimrecon.read.guard import (
+    TimeBudgetExceeded,
+    file_info,
+    limits_from_config,
+    needs_probe,
+    parse_budget,
+    probe_files,
+    screen_file,
+)
 from kimrecon.read.sheet import empty_frame, read_sheet
 
 __all__ = ["read_case"]
@@ -28,8 +36,10 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     sheets: list[SheetInfo] = []
     parts: dict[Kind, list[pd.DataFrame]] = {k: [] for k in Kind}
     findings: list[Finding] = list(found) + bad_limits
+    screened = {path: screen_file(path, limits, name=name) for path, name in files}  # before any parser
+    probed = probe_files([(p, n) for p, n in files if not screened[p] and needs_probe(p, limits)], limits)
     for path, name in files:
-        refused = screen_file(path, limits, name=name)  # zip bombs, entities, macros … before any parser
+        refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
         if refused:
             infos.append(file_info(path, name))
             findings.extend(refused)
@@ -52,7 +62,9 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
         except TimeBudgetExceeded as exc:
             file_findings.append(finding(Code.DATEI_ZU_GROSS, SourceRef(name), grund=str(exc)))
             file_sheets, file_parts = [], []
-        except Exception as exc:  # noqa: BLE001 - any failure inside one file makes that file unusable, as a finding
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - any failure inside one file (also a Rust panic) is a finding
             grund = " ".join(str(exc).split())[:160] or type(exc).__name__
             file_findings.append(finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=grund))
             file_sheets, file_parts = [], []

@@ -5,13 +5,17 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import os
 import re
+import select
 import signal
+import subprocess
+import sys
 import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import FrameType
@@ -27,6 +31,9 @@ from kimrecon.inputs import InputFile
 
 __all__ = [
     "GRENZEN_KEYS",
+    "PROBED_SUFFIXES",
+    "needs_probe",
+    "probe_files",
     "Limits",
     "TimeBudgetExceeded",
     "csv_encoding",
@@ -61,6 +68,8 @@ class Limits:
     max_cells: int = 20_000_000  # max_zellen: cells of one sheet (stored cells, used range or <dimension>)
     max_members: int = 10_000  # max_eintraege: entries of a zip container
     time_budget_s: float = 120.0  # zeitbudget_s: seconds to screen and to read one file
+    max_memory_bytes: int = 4096 * MB  # max_speicher_mb: address space of the probe process
+    probe_max_bytes: int = 4 * MB  # probe_bis_mb: .xlsx up to this size are also opened in the probe first
 
 
 # kimrecon.toml key under [grenzen] -> (Limits field, factor from the key's unit to the field's unit)
@@ -71,6 +80,8 @@ GRENZEN_KEYS: dict[str, tuple[str, int]] = {
     "max_zellen": ("max_cells", 1),
     "max_eintraege": ("max_members", 1),
     "zeitbudget_s": ("time_budget_s", 1),
+    "max_speicher_mb": ("max_memory_bytes", MB),
+    "probe_bis_mb": ("probe_max_bytes", MB),
 }
 
 
@@ -374,8 +385,10 @@ _DECL_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?\""
 )
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d{1,9})\"")
-_CELL_COL = re.compile(rb"\br=\"([A-Z]{1,3})\d{1,9}\"")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL_REF = re.compile(rb"\br=\"\$?([A-Za-z]+)\$?(\d+)\"")
+EXCEL_ROWS = 1_048_576
+EXCEL_COLS = 16_384
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*)>")
 _ODS_VALUED = re.compile(rb"office:value-type=|table:formula=")
@@ -408,12 +421,16 @@ class _SheetCount:
         self.cells += buf.count(tag + b" ") + buf.count(tag + b">") + buf.count(tag + b"/>")
         rows = _ROW_REF.findall(buf)
         if rows:
-            self.max_row = max(self.max_row, max(int(r) for r in rows))
-        cols = set(_CELL_COL.findall(buf))
-        if cols:
-            nums = [_col(c) for c in cols]
+            self.max_row = max(self.max_row, _max_number(rows))
+        refs = _CELL_REF.findall(buf)
+        if refs:
+            letters, digits = zip(*refs, strict=True)
+            self.max_row = max(self.max_row, _max_number(digits))
+            nums = [_col(c.upper()) for c in set(letters)]
             self.min_col = min(self.min_col, *nums)
             self.max_col = max(self.max_col, *nums)
+        if self.max_row > EXCEL_ROWS or self.max_col > EXCEL_COLS:
+            raise _Refused(Code.DATEI_UNLESBAR, f"Zelle außerhalb des Excel-Rasters in {self.part}")
 
     def size(self) -> int:
         used = self.max_row * _span(self.min_col, self.max_col) if self.max_col else 0
@@ -559,6 +576,105 @@ def _screen_csv(path: Path, head: bytes, limits: Limits, clock: _Clock) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# the probe: open workbooks first in a child process with memory and time limits
+
+PROBED_SUFFIXES = (".xls", ".ods")  # formats whose binary or XML structure the screening cannot bound
+_PROBE_SUFFIXES_SMALL = (".xlsx", ".xltx")  # probed only up to ``Limits.probe_max_bytes``
+
+_PROBE = """
+import sys
+from python_calamine import CalamineWorkbook
+for path in sys.argv[1:]:
+    try:
+        wb = CalamineWorkbook.from_path(path)
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+        print("ok", flush=True)
+    except BaseException as exc:
+        print("err " + " ".join(str(exc).split())[:160], flush=True)
+"""
+
+
+def needs_probe(path: Path, limits: Limits) -> bool:
+    """Tell whether a screened file is opened in the probe process before the reader opens it in-process."""
+    suffix = path.suffix.lower()
+    if suffix in PROBED_SUFFIXES:
+        return True
+    return suffix in _PROBE_SUFFIXES_SMALL and path.stat().st_size <= limits.probe_max_bytes
+
+
+def probe_files(items: Sequence[tuple[Path, str]], limits: Limits) -> dict[Path, list[Finding]]:
+    """Open each workbook in a child process under a memory cap and the time budget; findings per file.
+
+    A parser that aborts, is killed by the memory cap, or runs past the time budget takes only the
+    child down: the file in hand gets a finding and the remaining files are probed in a new child.
+    An error the parser reports (a Rust panic included) becomes the finding the reader would make.
+    """
+    found: dict[Path, list[Finding]] = {}
+    rest = list(items)
+    while rest:
+        done, outcome = _probe_batch([p for p, _ in rest], limits)
+        if outcome is None:
+            break
+        path, name = rest[done]
+        code, grund = outcome
+        found[path] = [finding(code, SourceRef(name), grund=grund)]
+        rest = rest[done + 1 :]
+    return found
+
+
+def _probe_batch(paths: list[Path], limits: Limits) -> tuple[int, tuple[Code, str] | None]:
+    """Probe ``paths`` in one child; return how many passed before a failure, and the failure (or None)."""
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
+        [sys.executable, "-c", _PROBE, *map(str, paths)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_memory_cap(limits.max_memory_bytes),  # noqa: PLW1509 - no threads hold locks here
+        env={**os.environ, "RUST_BACKTRACE": "0"},
+    )
+    assert proc.stdout is not None
+    done = 0
+    try:
+        while done < len(paths):
+            ready, _, _ = select.select([proc.stdout], [], [], limits.time_budget_s)
+            if not ready:
+                proc.kill()
+                budget = f"Lesen dauert länger als das Zeitbudget von {limits.time_budget_s:g} s"
+                return done, (Code.DATEI_ZU_GROSS, budget)
+            line = proc.stdout.readline()
+            if not line:  # the child died inside the parser: out of memory, abort or crash
+                proc.wait()
+                grund = "das Lesemodul ist an der Datei abgebrochen (beschädigt oder zu groß für den Speicher)"
+                return done, (Code.DATEI_UNLESBAR, grund)
+            text = line.decode("utf-8", "replace").strip()
+            if text.startswith("err"):  # the parser refused it: the in-process reader would fail the same way
+                grund = _short(text[3:], 160)
+                if re.search(r"password|encrypt|passwort|verschl", grund, re.IGNORECASE):
+                    return done, (Code.DATEI_VERSCHLUESSELT, "")
+                return done, (Code.DATEI_UNLESBAR, grund)
+            done += 1
+        return done, None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def _memory_cap(limit: int) -> Callable[[], None] | None:
+    try:
+        import resource
+    except ImportError:  # not POSIX: the time budget still applies
+        return None
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return cap
+
+
+# --------------------------------------------------------------------------------------------------
 # the per-file time budget while a parser reads
 
 
@@ -606,6 +722,12 @@ def file_info(path: Path, name: str) -> InputFile:
     except OSError:
         return InputFile(name=name, path=Path(path), size=0, sha256="", sheets=())
     return InputFile(name=name, path=Path(path), size=size, sha256=h.hexdigest(), sheets=())
+
+
+def _max_number(digits: tuple[bytes, ...] | list[bytes]) -> int:
+    """The largest of many decimal numbers given as bytes, without converting each of them."""
+    width = max(map(len, digits))
+    return int(max(d for d in digits if len(d) == width))
 
 
 def _col(letters: bytes) -> int:
