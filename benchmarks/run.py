@@ -76,41 +76,49 @@ def kimrecon_cmd(case: Path, month: str, out: Path) -> list[str]:
 
 
 def reference_cells(abgleich: Path, target: Path) -> int:
-    """Take every cell of kimrecon's Abgleich (value, formula with cached value) for the I/O floor."""
+    """Take every cell of kimrecon's Abgleich (value, formula with cached value) for the I/O floor.
+
+    Streamed as a sequence of pickles: ``("sheet", title)``, then chunks of rows, each row a list of
+    ``(kind, value, cached)``; the floor reads and writes chunk by chunk, so it never holds more
+    than one chunk (its RSS stays that of a streaming writer).
+    """
     from openpyxl import load_workbook
 
     wb_f = load_workbook(abgleich, read_only=True, data_only=False)
     wb_v = load_workbook(abgleich, read_only=True, data_only=True)
-    sheets: list[tuple[str, list[list[tuple[str, object, object]]]]] = []
     n = 0
-    for ws_f in wb_f.worksheets:
-        ws_v = wb_v[ws_f.title]
-        rows: list[list[tuple[str, object, object]]] = []
-        for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(values_only=True), strict=False):
-            cells: list[tuple[str, object, object]] = []
-            for cell, cached in zip(row_f, row_v, strict=False):
-                v = getattr(cell, "value", None)
-                if v is None:
-                    cells.append(("none", None, None))
-                    continue
-                n += 1
-                if isinstance(v, str) and v.startswith("="):
-                    cells.append(("formula", v, cached))
-                elif isinstance(v, bool):
-                    cells.append(("bool", v, None))
-                elif isinstance(v, datetime | date):
-                    cells.append(("date", v, None))
-                elif isinstance(v, int | float):
-                    fmt = getattr(cell, "number_format", "") or ""
-                    cells.append(("eur" if "€" in fmt else "num", v, None))
-                else:
-                    cells.append(("str", str(v), None))
-            rows.append(cells)
-        sheets.append((ws_f.title, rows))
+    with target.open("wb") as fh:
+        for ws_f in wb_f.worksheets:
+            ws_v = wb_v[ws_f.title]
+            pickle.dump(("sheet", ws_f.title), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            rows: list[list[tuple[str, object, object]]] = []
+            for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(values_only=True), strict=False):
+                cells: list[tuple[str, object, object]] = []
+                for cell, cached in zip(row_f, row_v, strict=False):
+                    v = getattr(cell, "value", None)
+                    if v is None:
+                        cells.append(("none", None, None))
+                        continue
+                    n += 1
+                    if isinstance(v, str) and v.startswith("="):
+                        cells.append(("formula", v, cached))
+                    elif isinstance(v, bool):
+                        cells.append(("bool", v, None))
+                    elif isinstance(v, datetime | date):
+                        cells.append(("date", v, None))
+                    elif isinstance(v, int | float):
+                        fmt = getattr(cell, "number_format", "") or ""
+                        cells.append(("eur" if "€" in fmt else "num", v, None))
+                    else:
+                        cells.append(("str", str(v), None))
+                rows.append(cells)
+                if len(rows) >= 2000:
+                    pickle.dump(("rows", rows), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    rows = []
+            if rows:
+                pickle.dump(("rows", rows), fh, protocol=pickle.HIGHEST_PROTOCOL)
     wb_f.close()
     wb_v.close()
-    with target.open("wb") as fh:
-        pickle.dump(sheets, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return n
 
 
@@ -140,7 +148,7 @@ def machine() -> dict[str, Any]:
             "loadavg": os.getloadavg()}
 
 
-def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, Any]:
+def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup: bool = False) -> dict[str, Any]:
     """All contenders on one size; returns the size's result record."""
     case = CASES / name
     facts_file = case / ".facts.json"
@@ -156,14 +164,17 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any) -> dict[str, 
     month = facts["month"]
     twins = {m: with_mode(case, m) for m in MODES}
     work = CASES / f".work-{name}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    kept = work / "warm-monatsprinzip" / f"Abgleich_{month}.xlsx"
+    reuse = reuse_warmup and kept.exists()
+    if not reuse:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
 
     # warm-up: one kimrecon run per mode (file cache, .pyc), and the Abgleich for the floor's cells
     kimrecon_ok: dict[str, bool] = dict.fromkeys(MODES, True)
     notes: list[str] = []
     code_state = _code_state()
-    for m in WARM_MODES.get(name, MODES):
+    for m in WARM_MODES.get(name, MODES) if not reuse else ():
         out = work / f"warm-{m}"
         r = measure(kimrecon_cmd(twins[m], month, out), work / f"warm-{m}.json", work / f"warm-{m}.err")
         ok = r.rc in (0, 1) and (out / f"Abgleich_{month}.xlsx").exists()
@@ -425,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="kreis,nrw-year,nrw-decade")
     ap.add_argument("--repeat", type=int, default=None, help="rounds per size (default 7 / 5 / 3)")
     ap.add_argument("--regenerate", action="store_true", help="write the cases anew even if present")
+    ap.add_argument("--reuse-warmup", action="store_true",
+                    help="keep an earlier warm-up's Abgleich (for a restarted long run); no warm-up runs then")
     ap.add_argument("--render-only", action="store_true", help="only rewrite RESULTS.md from results.json")
     ap.add_argument("--from-log", nargs=2, metavar=("LOG", "SIZE"),
                     help="rebuild one size's table from a harness log (e.g. after stopping a long run)")
@@ -447,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.render_only:
         results["machine"] = machine()
         for name in args.sizes.split(","):
-            rec = bench_size(name, args.repeat or DEFAULT_REPEAT[name], args.regenerate, log)
+            rec = bench_size(name, args.repeat or DEFAULT_REPEAT[name], args.regenerate, log, args.reuse_warmup)
             results["sizes"][name] = rec
             RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             RESULTS_MD.write_text(render(results), encoding="utf-8")

@@ -5,7 +5,7 @@ this Abgleich. Usage: ``python -m benchmarks.contenders.io_floor CASE_DIR OUT.xl
 
 The output cells come from ``CELLS.pkl``, taken (outside the timing) from the Abgleich workbook a
 kimrecon run wrote for the same case: every sheet, every cell with its value, formula (with its
-cached value) and number format class. Without it, the floor writes the naive pipeline's output
+cached value) and number format class, streamed chunk by chunk. Without it, the floor writes the naive pipeline's output
 shape (month matrix per recipient) from the input frames.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 TITLE_ROWS = 3
@@ -33,17 +34,42 @@ def read_inputs(case: Path) -> dict[str, object]:
     return frames
 
 
-def write_cells(sheets: list[tuple[str, list[list[tuple[str, object, object]]]]], out: Path) -> int:
-    """Write sheets of (kind, value, cached) cells row by row with xlsxwriter's constant_memory mode."""
+Cells = list[list[tuple[str, object, object]]]
+
+
+def stream(path: Path) -> Iterator[tuple[str, Cells]]:
+    """(sheet title, chunk of rows) from the streamed reference file written by ``benchmarks.run``."""
+    with path.open("rb") as fh:
+        title = ""
+        while True:
+            try:
+                tag, payload = pickle.load(fh)
+            except EOFError:
+                return
+            if tag == "sheet":
+                title = str(payload)
+                yield title, []
+            else:
+                yield title, payload
+
+
+def write_cells(chunks: Iterable[tuple[str, Cells]], out: Path) -> int:
+    """Write (kind, value, cached) cells row by row with xlsxwriter's constant_memory mode."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
     fmt = {"date": wb.add_format({"num_format": "DD.MM.YYYY"}), "eur": wb.add_format({"num_format": '#,##0.00 "€"'}),
            "num": None, "str": None, "bool": None}
     n = 0
-    for title, rows in sheets:
-        ws = wb.add_worksheet(title)
-        for r, row in enumerate(rows):
+    ws = None
+    title = None
+    r = -1
+    for chunk_title, rows in chunks:
+        if chunk_title != title or ws is None:
+            ws = wb.add_worksheet(chunk_title)
+            title, r = chunk_title, -1
+        for row in rows:
+            r += 1
             for c, (kind, value, cached) in enumerate(row):
                 if value is None:
                     continue
@@ -62,7 +88,7 @@ def write_cells(sheets: list[tuple[str, list[list[tuple[str, object, object]]]]]
     return n
 
 
-def synthetic_output(frames: dict[str, object]) -> list[tuple[str, list[list[tuple[str, object, object]]]]]:
+def synthetic_output(frames: dict[str, object]) -> list[tuple[str, Cells]]:
     """Without reference cells: one row per recipient and month with eight numbers (the month matrix)."""
     import pandas as pd
 
@@ -83,12 +109,8 @@ def main(argv: list[str]) -> int:
     """Read, then write; print the number of cells written."""
     case, out = Path(argv[0]), Path(argv[1])
     frames = read_inputs(case)
-    if len(argv) > 2 and Path(argv[2]).exists():
-        with open(argv[2], "rb") as fh:
-            sheets = pickle.load(fh)
-    else:
-        sheets = synthetic_output(frames)
-    n = write_cells(sheets, out)
+    chunks = stream(Path(argv[2])) if len(argv) > 2 and Path(argv[2]).exists() else synthetic_output(frames)
+    n = write_cells(chunks, out)
     print(f"{sum(len(f) for f in frames.values())} rows read, {n} cells written")  # type: ignore[misc,arg-type]
     return 0
 
