@@ -126,3 +126,46 @@ def test_mutated_xml_inside_a_valid_zip(
     path.write_bytes(buf.getvalue())
     codes = _read_one(path)
     fs.record_inprocess("xml:" + part, 2 if codes & {c.value for c in UNUSABLE} else 1, codes)
+
+
+@pytest.fixture(scope="module")
+def old_formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The example's Zahlungen sheet as .xls (xlwt) and .ods (odfpy), the formats only the probe can bound."""
+    import datetime as dt
+
+    import openpyxl
+    import pandas as pd
+    import xlwt
+
+    rows = list(
+        openpyxl.load_workbook(fs.EXAMPLE / "Zahlungen_Kreis_Unna_2023.xlsx").worksheets[0].iter_rows(values_only=True)
+    )
+    folder = tmp_path_factory.mktemp("alt")
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Zahlungen")
+    date = xlwt.easyxf(num_format_str="DD.MM.YYYY")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if isinstance(v, dt.datetime):
+                ws.write(r, c, v, date)
+            elif v is not None:
+                ws.write(r, c, v)
+    wb.save(str(folder / "z.xls"))
+    pd.DataFrame(rows).to_excel(folder / "z.ods", engine="odf", header=False, index=False)
+    return {s: (folder / f"z{s}").read_bytes() for s in (".xls", ".ods")}
+
+
+@settings(max_examples=fs.examples(80), **SETTINGS)  # type: ignore[arg-type]
+@given(suffix=st.sampled_from([".xls", ".ods"]), edits=EDITS)
+def test_mutated_xls_and_ods_through_the_reader(
+    tmp_path_factory: pytest.TempPathFactory, old_formats: dict[str, bytes], suffix: str, edits: list
+) -> None:
+    case = tmp_path_factory.mktemp("alt")
+    (case / "kimrecon.toml").write_text("[grenzen]\nmax_speicher_mb = 1024\n", encoding="utf-8")
+    path = case / f"Zahlungen{suffix}"
+    path.write_bytes(_edit(old_formats[suffix], edits))
+    before = path.read_bytes()
+    inputs = read_case([case])  # must never raise, never take the process down
+    assert path.read_bytes() == before
+    codes = {f.code.value for f in inputs.findings}
+    fs.record_inprocess("alt" + suffix, 2 if codes & {c.value for c in UNUSABLE} else 1, codes)
