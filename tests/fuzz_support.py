@@ -278,6 +278,16 @@ def far_cell(path: Path) -> None:
     src.unlink()
 
 
+def odd_cell_ref(path: Path, ref: bytes) -> None:
+    """Give the first cell of row 5 a reference outside Excel's grid (row 99 999 999, column ZZZZ)."""
+    import re
+
+    src = path.with_name(path.name + ".orig")
+    path.rename(src)
+    _replace_member(src, path, SHEET_XML, lambda d: re.sub(rb'<c r="A5"', b'<c r="' + ref + b'"', d, count=1))
+    src.unlink()
+
+
 def many_members(path: Path, n: int) -> None:
     src = path.with_name(path.name + ".orig")
     path.rename(src)
@@ -495,6 +505,7 @@ CONTAINER_KINDS = (
     "xlsm",
     "dimension_riesig",
     "zelle_xfd1048576",
+    "zelle_ausserhalb",
     "kennwort_zip",
     "word",
     "viele_eintraege",
@@ -552,6 +563,8 @@ def apply(case: Path, m: Mutation, skip: set[Path] = frozenset()) -> Path:  # ty
         doctype(p, laughs=k == "billion_laughs")
     elif k == "xlsm":
         p = rename(p, ".xlsm")
+    elif k == "zelle_ausserhalb":
+        odd_cell_ref(p, (b"A99999999", b"ZZZZ5", b"XFE5", b"A1048577")[m.param % 4])
     elif k == "viele_eintraege":
         many_members(p, 10_001)
     elif k == "zeilen_1048576":

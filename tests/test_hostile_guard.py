@@ -57,6 +57,9 @@ CONTAINER: list[tuple[str, Callable[[Path], object], Code, str]] = [
     ("vba", fs.vba, Code.DATEI_MAKRO, ""),
     ("dimension", fs.huge_dimension, Code.DATEI_ZU_GROSS, "Zellen"),
     ("zelle XFD1048576", fs.far_cell, Code.DATEI_ZU_GROSS, "Zellen"),
+    ("zeile 99999999", lambda p: fs.odd_cell_ref(p, b"A99999999"), Code.DATEI_UNLESBAR, "außerhalb des Excel-Rasters"),
+    ("spalte ZZZZ", lambda p: fs.odd_cell_ref(p, b"ZZZZ5"), Code.DATEI_UNLESBAR, "außerhalb des Excel-Rasters"),
+    ("zeile 1048577", lambda p: fs.odd_cell_ref(p, b"A1048577"), Code.DATEI_UNLESBAR, "außerhalb des Excel-Rasters"),
     ("kennwort-zip", fs.encrypted_member, Code.DATEI_VERSCHLUESSELT, ""),
     ("word", fs.docx, Code.DATEI_UNLESBAR, "Word-Dokument"),
 ]
