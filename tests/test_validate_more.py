@@ -174,3 +174,38 @@ def test_every_column_of_every_kind_filled_validates_clean(tmp_path: Path) -> No
         assert case.findings == (), kind
         assert validate_case(case) == (), kind
         assert len(case.frames[kind]) == 1
+
+
+def test_betrag_half_year_subtree_and_contract_rate(tmp_path: Path) -> None:
+    write_sheet(tmp_path / "bescheid.xlsx", BESCHEID, [
+        ["ZB-2020", d("01.07.2020"), "Bezirksregierung Arnsberg", "Kreis Unna", "Erstbescheid", d("01.07.2020"),
+         d("31.12.2020"), 4, 55000, 110000],
+    ], title="Bescheid")
+    write_sheet(tmp_path / "zuweisung.xlsx", ZUWEISUNG, [
+        [2020, "Stadt Bergkamen", None, 1, 68750, None],  # subtree 2,5 VzÄ × 55.000 × 6/12
+        [2020, "Stadt Kamen", "Stadt Bergkamen", 1, 27500, None],  # own, half a year
+        [2020, "Gemeinde Bönen", "Stadt Bergkamen", 0.5, 14250, None],  # contract rate 57.000 × 6/12
+        [2020, "Stadt Lünen", None, 1, 55000, None],  # a whole year's amount: wrong for 2020
+    ])
+    write_sheet(tmp_path / "vertrag.xlsx", VERTRAG, [
+        ["Stadt Bergkamen", "Gemeinde Bönen", "Ursprungsvertrag", None, d("01.07.2020"), 57000, "31.03.", None],
+    ], title="Verträge")
+    got = [(f.code, f.source.zelle, f.meldung) for f in validate_case(read_case([tmp_path])) if f.source]
+    assert got == [(Code.BETRAG_ABWEICHUNG, "E8",
+                    "Der Betrag 55.000,00 € passt nicht zu 1 VzÄ × 55.000,00 € = 27.500,00 €. "
+                    "Bitte Betrag oder VzÄ prüfen.")]
+
+
+def test_two_kreise_in_one_case_are_summed_apart(tmp_path: Path) -> None:
+    write_sheet(tmp_path / "bescheid.xlsx", BESCHEID, [
+        ["B1", d("15.02.2023"), "Bezirksregierung Arnsberg", "Kreis Unna", "Erstbescheid", d("01.01.2023"),
+         d("31.12.2023"), 2, 57000, 114000],
+        ["B2", d("15.02.2023"), "Bezirksregierung Münster", "Kreis Coesfeld", "Erstbescheid", d("01.01.2023"),
+         d("31.12.2023"), 1, 57000, 57000],
+    ], title="Bescheide")
+    write_sheet(tmp_path / "zuweisung_unna.xlsx", ZUWEISUNG, [
+        [2023, "Kreis Unna", None, 1, 57000, None], [2023, "Stadt Kamen", None, 1, 57000, None]])
+    write_sheet(tmp_path / "zuweisung_coesfeld.xlsx", ZUWEISUNG, [
+        [2023, "Stadt Dülmen", "Kreis Coesfeld", 1, 57000, None], [2023, "Nottuln", "Kreis Coesfeld", 0.5, 28500, None]])
+    got = [(f.code, f.source.datei, f.source.zelle) for f in validate_case(read_case([tmp_path])) if f.source]
+    assert got == [(Code.ZUTEILUNG_UEBER_BESCHEID, "zuweisung_coesfeld.xlsx", "D6")]

@@ -8,6 +8,7 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
+from kimrecon.money import div_round
 from kimrecon.names import normalize_name
 from kimrecon.validate.format import format_cents, format_e4, format_value
 
@@ -33,22 +34,57 @@ def _int(v: object) -> int | None:
     return None if v is None or pd.isna(v) else int(v)  # type: ignore[call-overload]
 
 
-def grants_by_year(inputs: CaseInputs) -> dict[int, YearGrant]:
-    """Map each year to the Bescheid that governs it (an Änderungsbescheid replaces an older one)."""
+def grants_by_recipient(inputs: CaseInputs) -> dict[tuple[int, str], YearGrant]:
+    """Map (year, Zuwendungsempfänger) to the Bescheid that governs it (a later one replaces an older one)."""
     b = _frame(inputs, Kind.BESCHEID)
-    out: dict[int, tuple[pd.Timestamp, YearGrant]] = {}
+    out: dict[tuple[int, str], tuple[pd.Timestamp, YearGrant]] = {}
     if b.empty:
         return {}
-    for rec in b.dropna(subset=["von", "bis"]).to_dict("records"):
+    b = b.dropna(subset=["von", "bis"])
+    names = _norm(b["empfaenger"]).fillna("")
+    for rec, name in zip(b.to_dict("records"), names, strict=True):
         von, bis = pd.Timestamp(rec["von"]), pd.Timestamp(rec["bis"])
         if bis < von:
             continue
         datum = pd.Timestamp(rec["bescheiddatum"]) if not pd.isna(rec["bescheiddatum"]) else von
         grant = YearGrant(_int(rec["vzae_e4"]), _int(rec["pauschale_cent"]), von, bis)
         for year in range(von.year, bis.year + 1):
-            if year not in out or datum >= out[year][0]:
-                out[year] = (datum, grant)
-    return {y: g for y, (_, g) in out.items()}
+            key = (year, str(name))
+            if key not in out or datum >= out[key][0]:
+                out[key] = (datum, grant)
+    return {k: g for k, (_, g) in out.items()}
+
+
+def grants_by_year(by_recipient: dict[tuple[int, str], YearGrant]) -> dict[int, YearGrant]:
+    """All Bescheide of a year together: VzÄ summed, the rate if they share one, the widest period."""
+    years: dict[int, list[YearGrant]] = {}
+    for (year, _), grant in by_recipient.items():
+        years.setdefault(year, []).append(grant)
+    out: dict[int, YearGrant] = {}
+    for year, grants in years.items():
+        rates = {g.pauschale_cent for g in grants}
+        vzae = [g.vzae_e4 for g in grants]
+        out[year] = YearGrant(
+            None if None in vzae else sum(v for v in vzae if v is not None),
+            rates.pop() if len(rates) == 1 else None,
+            min(g.von for g in grants),
+            max(g.bis for g in grants),
+        )
+    return out
+
+
+def _kreis_of_sheets(z: pd.DataFrame, recipients: set[str]) -> dict[int, str]:
+    """The Zuwendungsempfänger each Zuweisung sheet allocates for: the one Bescheid recipient it names."""
+    out: dict[int, str] = {}
+    names = pd.concat([_norm(z["empfaenger"]), _norm(z["ueber"])]).to_numpy()
+    sheets = pd.concat([z["_sheet"], z["_sheet"]]).to_numpy()
+    for s in pd.unique(sheets):
+        hits = {n for n in names[sheets == s] if isinstance(n, str)} & recipients
+        if len(hits) == 1:
+            out[int(s)] = hits.pop()
+        elif not hits and len(recipients) == 1:
+            out[int(s)] = next(iter(recipients))
+    return out
 
 
 def _norm(series: pd.Series) -> pd.Series:
@@ -63,16 +99,26 @@ def check_bescheid(inputs: CaseInputs) -> list[Finding]:
     if b.empty:
         return out
     full = b.dropna(subset=["vzae_e4", "pauschale_cent", "summe_cent"])
-    if not full.empty:
-        expected = (full["vzae_e4"].astype("int64") * full["pauschale_cent"].astype("int64") + 5000) // 10000
-        for i in full.index[full["summe_cent"].astype("int64").ne(expected)]:
-            r = full.loc[i]
+    for i in full.index:
+        r = full.loc[i]
+        vzae, rate, summe = int(r["vzae_e4"]), int(r["pauschale_cent"]), int(r["summe_cent"])
+        whole = div_round(vzae * rate, 10_000)
+        accepted = {whole}
+        if not pd.isna(r["von"]) and not pd.isna(r["bis"]) and r["bis"] >= r["von"]:
+            von, bis = pd.Timestamp(r["von"]), pd.Timestamp(r["bis"])
+            months = (bis.year - von.year) * 12 + bis.month - von.month + 1
+            accepted.add(div_round(vzae * rate * months, 10_000 * 12))  # R2: pro rata for a shorter period
+            if von.year != bis.year:
+                continue  # a Bescheid over several years: the engine computes each year's amount itself
+            expected = div_round(vzae * rate * months, 10_000 * 12)
+        else:
+            expected = whole
+        if summe not in accepted:
             out.append(
                 finding(
                     Code.BEWILLIGUNG_ABWEICHUNG, inputs.row_ref(Kind.BESCHEID, i, "summe_cent"),
-                    value=format_value("cent", r["summe_cent"]), betrag=format_cents(int(r["summe_cent"])),
-                    vzae=format_e4(int(r["vzae_e4"])), pauschale=format_cents(int(r["pauschale_cent"])),
-                    erwartet=format_cents(int(expected[i])),
+                    value=format_value("cent", summe), betrag=format_cents(summe), vzae=format_e4(vzae),
+                    pauschale=format_cents(rate), erwartet=format_cents(expected),
                 )
             )
     out.extend(_end_before_start(inputs, Kind.BESCHEID, "von", "bis"))
@@ -93,26 +139,15 @@ def _end_before_start(inputs: CaseInputs, kind: Kind, start: str, end: str) -> l
     ]
 
 
-def check_zuweisung(inputs: CaseInputs, grants: dict[int, YearGrant]) -> list[Finding]:
-    """R3: Betrag = VzÄ × Pauschale of the year; Σ allotments of a year ≤ the Bescheid's VzÄ."""
+def check_zuweisung(inputs: CaseInputs, by_recipient: dict[tuple[int, str], YearGrant]) -> list[Finding]:
+    """R3: Betrag = VzÄ × Pauschale of the year; Σ allotments of a year ≤ the VzÄ of the Kreis's Bescheid."""
     z = _frame(inputs, Kind.ZUWEISUNG)
     out: list[Finding] = []
     if z.empty:
         return out
-    rate = z["jahr"].map({y: g.pauschale_cent for y, g in grants.items()}).astype("Int64")
-    has = z["betrag_cent"].notna() & z["vzae_e4"].notna() & rate.notna()
-    if has.any():
-        sub = z[has]
-        expected = (sub["vzae_e4"].astype("int64") * rate[has].astype("int64") + 5000) // 10000
-        for i in sub.index[sub["betrag_cent"].astype("int64").ne(expected)]:
-            out.append(
-                finding(
-                    Code.BETRAG_ABWEICHUNG, inputs.row_ref(Kind.ZUWEISUNG, i, "betrag_cent"),
-                    value=format_value("cent", z.at[i, "betrag_cent"]),
-                    betrag=format_cents(int(z.at[i, "betrag_cent"])), vzae=format_e4(int(z.at[i, "vzae_e4"])),
-                    pauschale=format_cents(int(rate[i])), erwartet=format_cents(int(expected[i])),
-                )
-            )
+    by_year = grants_by_year(by_recipient)
+    kreis = z["_sheet"].map(_kreis_of_sheets(z, {k for _, k in by_recipient})).astype(object)
+    out.extend(_check_betrag(inputs, z, kreis, by_recipient, by_year))
     key = pd.DataFrame({"j": z["jahr"], "e": _norm(z["empfaenger"]), "u": _norm(z["ueber"]).fillna("")})
     twice = key.duplicated(keep="first") & key["e"].notna() & key["j"].notna()
     if twice.any():
@@ -126,19 +161,95 @@ def check_zuweisung(inputs: CaseInputs, grants: dict[int, YearGrant]) -> list[Fi
                     "bitte die Zeilen zusammenfassen.",
                 )
             )
-    sums = z.dropna(subset=["jahr"]).groupby("jahr")["vzae_e4"].sum()
-    for year, total in sums.items():
-        grant = grants.get(int(year))  # type: ignore[call-overload]
+    known = z.assign(_kreis=kreis).dropna(subset=["jahr", "_kreis"])
+    sums = known.groupby(["jahr", "_kreis"], sort=False)["vzae_e4"].sum()
+    for (year, name), total in sums.items():  # type: ignore[misc]
+        grant = by_recipient.get((int(year), str(name)))
         if grant is None or grant.vzae_e4 is None or int(total) <= grant.vzae_e4:
             continue
-        last = z.index[z["jahr"].eq(year).fillna(False).to_numpy(dtype=bool)][-1]
+        last = known.index[(known["jahr"].eq(year) & known["_kreis"].eq(name)).to_numpy(dtype=bool)][-1]
         out.append(
             finding(
                 Code.ZUTEILUNG_UEBER_BESCHEID, inputs.row_ref(Kind.ZUWEISUNG, last, "vzae_e4"),
-                value=format_e4(int(total)), jahr=int(year), summe=format_e4(int(total)),  # type: ignore[call-overload]
+                value=format_e4(int(total)), jahr=int(year), summe=format_e4(int(total)),
                 bescheid=format_e4(grant.vzae_e4),
             )
         )
+    return out
+
+
+def _months_touched(grant: YearGrant, year: int) -> int:
+    """Calendar months of ``year`` that the Bewilligungszeitraum touches (12 for a whole year)."""
+    first = max(grant.von, pd.Timestamp(year, 1, 1))
+    last = min(grant.bis, pd.Timestamp(year, 12, 31))
+    return 0 if last < first else (last.month - first.month + 1)
+
+
+def _contract_rates(inputs: CaseInputs) -> dict[str, set[int]]:
+    """Rates per VzÄ that a Weiterleitungsvertrag sets for a recipient (any version)."""
+    v = _frame(inputs, Kind.VERTRAG)
+    out: dict[str, set[int]] = {}
+    if v.empty:
+        return out
+    for name, rate in zip(_norm(v["empfaenger"]), v["pauschale_cent"], strict=True):
+        if isinstance(name, str) and not pd.isna(rate):
+            out.setdefault(name, set()).add(int(rate))
+    return out
+
+
+def _check_betrag(
+    inputs: CaseInputs,
+    z: pd.DataFrame,
+    kreis: pd.Series,
+    by_recipient: dict[tuple[int, str], YearGrant],
+    by_year: dict[int, YearGrant],
+) -> list[Finding]:
+    """R3: a stated Betrag is VzÄ × Pauschale × months/12, of the row's own VzÄ or (a hub) its whole subtree.
+
+    As lenient as the engine's own check: a contract's rate for the recipient counts as well.
+    """
+    out: list[Finding] = []
+    stated = z["betrag_cent"].notna() & z["vzae_e4"].notna() & z["jahr"].notna()
+    if not stated.any():
+        return out
+    contract = _contract_rates(inputs)
+    emp, hub = _norm(z["empfaenger"]), _norm(z["ueber"])
+    for (year, name), grp in z.assign(_k=kreis.fillna("")).groupby(["jahr", "_k"], sort=False):
+        grant = by_recipient.get((int(year), str(name))) if name else by_year.get(int(year))
+        if grant is None or grant.pauschale_cent is None:
+            continue
+        months = _months_touched(grant, int(year))
+        own: dict[str, int] = {}
+        parent: dict[str, str] = {}
+        for i in grp.index:
+            if isinstance(emp[i], str) and not pd.isna(z.at[i, "vzae_e4"]):
+                own[emp[i]] = own.get(emp[i], 0) + int(z.at[i, "vzae_e4"])
+                if isinstance(hub[i], str):
+                    parent[emp[i]] = hub[i]
+        subtree = dict(own)
+        for node, vzae in own.items():
+            seen = {node}
+            up = parent.get(node)
+            while up is not None and up not in seen:
+                subtree[up] = subtree.get(up, 0) + vzae
+                seen.add(up)
+                up = parent.get(up)
+        for i in grp.index[stated[grp.index].to_numpy(dtype=bool)]:
+            vzae = int(z.at[i, "vzae_e4"])
+            rates = {grant.pauschale_cent} | contract.get(emp[i], set())
+            amounts = {vzae, subtree.get(emp[i], vzae)}
+            accepted = {div_round(a * r * months, 10_000 * 12) for a in amounts for r in rates}
+            if int(z.at[i, "betrag_cent"]) in accepted:
+                continue
+            expected = div_round(vzae * grant.pauschale_cent * months, 10_000 * 12)
+            out.append(
+                finding(
+                    Code.BETRAG_ABWEICHUNG, inputs.row_ref(Kind.ZUWEISUNG, i, "betrag_cent"),
+                    value=format_value("cent", z.at[i, "betrag_cent"]),
+                    betrag=format_cents(int(z.at[i, "betrag_cent"])), vzae=format_e4(vzae),
+                    pauschale=format_cents(grant.pauschale_cent), erwartet=format_cents(expected),
+                )
+            )
     return out
 
 
@@ -323,9 +434,10 @@ def check_zahlungen(
 
 def cross_sheet_findings(inputs: CaseInputs) -> list[Finding]:
     """Every cross-sheet rule, in a stable order."""
-    grants = grants_by_year(inputs)
+    by_recipient = grants_by_recipient(inputs)
+    grants = grants_by_year(by_recipient)
     out = check_bescheid(inputs)
-    out += check_zuweisung(inputs, grants)
+    out += check_zuweisung(inputs, by_recipient)
     out += check_besetzung(inputs)
     out += _end_before_start(inputs, Kind.RUECKFORDERUNGEN, "zinsbeginn", "zahlungseingang")
     names, unknown_rows = check_names(inputs)
