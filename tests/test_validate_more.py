@@ -206,6 +206,7 @@ def test_two_kreise_in_one_case_are_summed_apart(tmp_path: Path) -> None:
     write_sheet(tmp_path / "zuweisung_unna.xlsx", ZUWEISUNG, [
         [2023, "Kreis Unna", None, 1, 57000, None], [2023, "Stadt Kamen", None, 1, 57000, None]])
     write_sheet(tmp_path / "zuweisung_coesfeld.xlsx", ZUWEISUNG, [
-        [2023, "Stadt Dülmen", "Kreis Coesfeld", 1, 57000, None], [2023, "Nottuln", "Kreis Coesfeld", 0.5, 28500, None]])
+        [2023, "Stadt Dülmen", "Kreis Coesfeld", 1, 57000, None],
+        [2023, "Nottuln", "Kreis Coesfeld", 0.5, 28500, None]])
     got = [(f.code, f.source.datei, f.source.zelle) for f in validate_case(read_case([tmp_path])) if f.source]
     assert got == [(Code.ZUTEILUNG_UEBER_BESCHEID, "zuweisung_coesfeld.xlsx", "D6")]

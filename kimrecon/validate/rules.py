@@ -411,7 +411,8 @@ def check_zahlungen(
         hi = empf.where(zahler.fillna("") <= empf.fillna(""), zahler)
         pair = lo.fillna("") + "\x1f" + hi.fillna("")
         known = ~f.index.isin(list(unknown_rows))
-        bad = both & known & (~pair.isin(edges) | zahler.eq(empf))
+        interest = f["art"].fillna("").astype(str).str.casefold().eq("zinszahlung")  # not principal (engine too)
+        bad = both & known & ~interest & (~pair.isin(edges) | zahler.eq(empf))
         for i in f.index[bad.to_numpy(dtype=bool)]:
             out.append(
                 finding(Code.ZAHLUNG_OHNE_VERTRAG, inputs.row_ref(Kind.ZAHLUNGEN, i, "zahler"),
