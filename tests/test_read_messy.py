@@ -398,3 +398,14 @@ def test_date_texts(text: str, expected: str | None) -> None:
 
     got = date_from_text(text)
     assert (got.isoformat() if got else None) == expected
+
+
+def test_numbers_and_dates_in_text_columns_read_alike_on_both_paths(tmp_path: Path) -> None:
+    p = write_sheet(tmp_path / "z.xlsx", ZAHLUNGEN, [
+        [d("01.03.2023"), "Kreis Unna", "Stadt Kamen", 100, "Abschlag", 2023, 4711],
+        [d("02.03.2023"), "Kreis Unna", "Stadt Kamen", 100, "Abschlag", 2023, d("01.02.2023")],
+        [d("03.03.2023"), "Kreis Unna", "Stadt Kamen", 100, "Abschlag", 2023, 0.5],
+        [d("04.03.2023"), "Kreis Unna", "Stadt Kamen", 100, "Abschlag", 2023, "K-1"],
+    ])
+    z = read_case([p]).frames[Kind.ZAHLUNGEN]
+    assert z["kassenzeichen"].tolist() == ["4711", "01.02.2023", "0.5", "K-1"]

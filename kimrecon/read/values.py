@@ -363,6 +363,10 @@ def parse_text(s: pd.Series) -> Parsed:
     arr = arrow_strings(s)
     if arr is not None:  # white space folded in Arrow, no Python loop
         norm = pc.utf8_trim_whitespace(arr)
+        if pc.any(pc.match_substring(norm, " 00:00:00")).as_py():  # a date cell in a text column (fastexcel)
+            norm = pc.replace_substring_regex(
+                norm, pattern=r"^(\d{4})-(\d{2})-(\d{2}) 00:00:00$", replacement=r"\3.\2.\1"
+            )
         if any(pc.any(pc.match_substring(norm, ws)).as_py() for ws in ("  ", "\n", "\t", "\r", "\u00a0")):
             norm = pc.replace_substring_regex(norm, pattern=r"\s+", replacement=" ")
         values = norm.to_numpy(zero_copy_only=False).astype(object)
