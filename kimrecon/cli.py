@@ -120,7 +120,8 @@ def _finish_outcome(outcome: object, *, as_json: bool) -> int:
         return outcome.exit_code
     if outcome.result is None:
         terminal.print_findings(out_console, outcome.findings)
-        err_console.print("[red]Der Abgleich wurde nicht durchgeführt; siehe Fehlerbericht.[/red]")
+        where = f"; siehe Fehlerbericht {outcome.written[0]}" if outcome.written else ""
+        err_console.print(f"[red]Der Abgleich wurde nicht durchgeführt{where}.[/red]")
     else:
         hints = [f for f in outcome.findings]
         if hints:
@@ -203,28 +204,14 @@ def report(
     out: OutOpt = Path("out"),
 ) -> None:
     """Verwendungsnachweis je Empfänger und Jahr schreiben."""
-    from kimrecon.engine import reconcile as engine_reconcile
-    from kimrecon.findings import has_errors
-    from kimrecon.pipeline import make_run_id, read_and_validate, reconcile_case, run_time
+    from kimrecon.pipeline import reconcile_case
 
     case = _case_dir(case_dir)
     if not 2000 <= year <= 2100:
         raise UsageError(f"„{year}“ ist kein plausibles Jahr.")
-    month = f"{year}-12"
-    names: list[str]
-    if recipient:
-        names = [recipient]
-    else:
-        inputs = read_and_validate([case])
-        if has_errors(inputs.findings):
-            names = []
-        else:
-            when = run_time()
-            res = engine_reconcile(inputs, month, lauf_id=make_run_id(inputs, month, when), zeitpunkt=when)
-            names = sorted({a.empfaenger for a in res.zuteilungen if a.jahr == year})
     with _progress(True) as tell:
-        outcome = reconcile_case(case, month, out_dir=out, use_ledger=False, abgleich=False,
-                                 nachweis_for=[(year, n) for n in names], progress=tell)  # type: ignore[arg-type]
+        outcome = reconcile_case(case, f"{year}-12", out_dir=out, use_ledger=False, abgleich=False,
+                                 nachweis_for=[(year, recipient)], progress=tell)  # type: ignore[arg-type]
     if outcome.result is None:
         raise typer.Exit(_finish_outcome(outcome, as_json=False))
     _print_written(outcome.written)

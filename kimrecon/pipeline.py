@@ -101,14 +101,15 @@ def reconcile_case(
     db_url: str | None = None,
     use_ledger: bool = True,
     ledger_dir: Path | None = None,
-    nachweis_for: Sequence[tuple[int, str]] = (),
+    nachweis_for: Sequence[tuple[int, str | None]] = (),
     abgleich: bool = True,
     progress: Progress | None = None,
 ) -> RunOutcome:
     """Reconcile one case folder up to ``month`` and write the Abgleich (and requested Nachweise).
 
     On a Fehler only the Fehlerbericht is written. ``nachweis_for`` lists (year, recipient) pairs
-    for Verwendungsnachweis workbooks written in the same run.
+    for Verwendungsnachweis workbooks written in the same run; recipient None means every
+    recipient with a settled edge in that year.
     """
     from kimrecon.engine import reconcile
 
@@ -124,11 +125,10 @@ def reconcile_case(
     if result.status == "fehler":
         return _reject(month, lauf_id, result.befunde, out_dir, inputs, when)
 
-    unknown = [name for _, name in nachweis_for if not _has_recipient(result, name)]
+    nachweis_for = _expand_nachweise(result, nachweis_for)
+    unknown = [name for year, name in nachweis_for if not _has_recipient(result, year, name)]
     if unknown:
-        bad = tuple(
-            finding(Code.NAME_UNBEKANNT, None, name=name) for name in unknown
-        )
+        bad = tuple(finding(Code.NAME_UNBEKANNT, None, name=name) for name in unknown)
         return RunOutcome(month, lauf_id, None, tuple(result.befunde) + bad)
 
     ledger = None
@@ -165,11 +165,24 @@ def reconcile_case(
     )
 
 
-def _has_recipient(result: Result, name: str) -> bool:
+def _expand_nachweise(result: Result, wanted: Sequence[tuple[int, str | None]]) -> list[tuple[int, str]]:
+    """Resolve (year, None) to every recipient with a settled edge in that year."""
+    from kimrecon.write.nachweis import nachweis_empfaenger
+
+    out: list[tuple[int, str]] = []
+    for year, name in wanted:
+        if name is None:
+            out.extend((year, n) for n in nachweis_empfaenger(result, year))
+        else:
+            out.append((year, name))
+    return out
+
+
+def _has_recipient(result: Result, year: int, name: str) -> bool:
     from kimrecon.names import normalize_name
 
     key = normalize_name(name)
-    return any(normalize_name(a.empfaenger) == key for a in result.zuteilungen)
+    return any(normalize_name(e.empfaenger) == key and e.jahr == year for e in result.kanten)
 
 
 def resolve_recipient(result: Result, name: str) -> str:

@@ -135,3 +135,18 @@ def test_missing_case_dir_exit_2(tmp_path):
     proc = run("reconcile", str(tmp_path / "gibtsnicht"), "--month", "2023-12", cwd=tmp_path)
     assert proc.returncode == 2
     assert "existiert nicht" in proc.stderr
+
+
+def test_report_writes_one_nachweis_per_recipient(tmp_path):
+    proc = run("report", str(EXAMPLE), "--year", "2023", "--out", "rp", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in (tmp_path / "rp").iterdir())
+    assert len(names) == 11  # the Kreis and its ten towns
+    assert "Verwendungsnachweis_2023_Gemeinde_Boenen.xlsx" in names
+
+
+def test_report_unknown_recipient_names_it_and_writes_nothing(tmp_path):
+    proc = run("report", str(EXAMPLE), "--year", "2023", "--recipient", "Dortmund", "--out", "rp", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "„Dortmund“ ist keine bekannte Stelle" in proc.stdout
+    assert not (tmp_path / "rp").exists() or not any((tmp_path / "rp").iterdir())
