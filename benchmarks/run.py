@@ -245,7 +245,13 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
             stages[m] = {k: statistics.median(float(s.get(k, 0.0)) for s in recs) for k in keys}
             stages[m]["status"] = recs[0].get("status")  # type: ignore[assignment]
     abgleich = work / "out-monatsprinzip" / f"Abgleich_{month}.xlsx"
+    floor_split = None
+    try:
+        floor_split = json.loads((work / "io-floor.out").read_text(encoding="utf-8").strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
     return {
+        "floor_split": floor_split,
         "size": name, "facts": facts, "month": month, "repeat": repeat, "contenders": summary,
         "stages": stages, "notes": notes, "abgleich_cells": n_cells,
         "abgleich_bytes": abgleich.stat().st_size if abgleich.exists() else None,
@@ -415,6 +421,10 @@ def render(results: dict[str, Any]) -> str:
             lines.append(f"| {label} | {val} | {'yes' if ok else ('no' if ok is False else 'n/a')} | {cpu} |")
         r = ratios(rec)
         lines += ["", "Wall ratios: " + ", ".join(f"{k} = {v}" for k, v in r.items() if v is not None), ""]
+        if rec.get("floor_split"):
+            fs = rec["floor_split"]
+            lines += [f"I/O floor, last round: read {fs['rows_read']} input rows in {fs['read_cpu_s']:.2f} s CPU, "
+                      f"wrote {fs['cells_written']} cells in {fs['write_cpu_s']:.2f} s CPU.", ""]
         if rec["stages"]:
             keys = ["import", "read", "validate", "allocate", "entitle", "settle", "engine_other", "write", "total"]
             lines += ["Stages in one process (median seconds; `engine_other` = engine time outside the three "
