@@ -409,3 +409,14 @@ def test_numbers_and_dates_in_text_columns_read_alike_on_both_paths(tmp_path: Pa
     ])
     z = read_case([p]).frames[Kind.ZAHLUNGEN]
     assert z["kassenzeichen"].tolist() == ["4711", "01.02.2023", "0.5", "K-1"]
+
+
+def test_units_row_under_the_header(tmp_path: Path) -> None:
+    p = write_sheet(tmp_path / "z.xlsx", ZUWEISUNG, [
+        [None, None, None, "(VzÄ)", "(€)"],
+        [2023, "Stadt Kamen", None, "1,0", "57.000,00"],
+    ])
+    case = read_case([p])
+    assert case.findings == ()
+    assert case.sheets[0].header_row == 4
+    assert case.frames[Kind.ZUWEISUNG]["_zeile"].tolist() == [6]

@@ -39,6 +39,12 @@ class _Header:
     first: int  # 0-based index of the first header row
     labels: dict[int, str]  # column index -> header text (two-line headers joined)
     matches: dict[Kind, dict[int, str]]  # per kind: column index -> schema column name
+    label_row: int | None = None  # 0-based row naming the columns, when a units row sits below it
+
+    @property
+    def excel_row(self) -> int:
+        """1-based Excel row that names the columns (what findings about columns point at)."""
+        return (self.row if self.label_row is None else self.label_row) + 1
 
 
 def _is_blank(v: object) -> bool:
@@ -173,7 +179,25 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
                 sc2 = _score(m2)
                 if sc2 > best_score:
                     best, best_score = _Header(r + 1, r, joined, m2), sc2
+    if best is not None and best.row + 1 < len(rows) and _is_units_row(rows[best.row + 1]):
+        best = _Header(best.row + 1, best.first, best.labels, best.matches, label_row=best.row)  # "(€)" under it
     return best
+
+
+_UNITS = {"€", "eur", "euro", "in €", "in eur", "%", "h", "std", "std.", "stunden", "tt.mm.jjjj", "jjjj", "vzä",
+          "ja/nein", "datum", "betrag"}
+
+
+def _is_units_row(values: list[object]) -> bool:
+    """A row of units or formats right under the header, not data."""
+    cells = [v for v in values if not _is_blank(v)]
+    if not cells or not all(isinstance(v, str) for v in cells):
+        return False
+    for v in cells:
+        s = str(v).strip().casefold()
+        if not ((s[:1] in "([" and s[-1:] in ")]") or s in _UNITS):
+            return False
+    return True
 
 
 def classify(header: _Header, specs: dict[Kind, KindSpec], sheet_name: str, file_name: str) -> tuple[
@@ -244,7 +268,7 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
 def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, spec: KindSpec) -> SheetResult:
     found: list[Finding] = []
     common = common_spec()
-    hrow = header.row + 1  # 1-based Excel row of the header (last header row)
+    hrow = header.excel_row
 
     def ref(row: int | None, col: int | None) -> SourceRef:
         return SourceRef(datei, sheet.name, row, None if col is None else col_letter(col))
@@ -346,7 +370,7 @@ def _map_columns(
     """Map header columns to schema columns; drop personal data, note unknown, doubled and hidden ones."""
     found: list[Finding] = []
     common = common_spec()
-    hrow = header.row + 1
+    hrow = header.excel_row
     matched = header.matches[spec.kind]
     columns: dict[str, int] = {}
     dropped: list[str] = []
