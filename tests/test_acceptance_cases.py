@@ -1,0 +1,461 @@
+"""Acceptance: independent case folders through the real CLI, checked against figures computed by hand.
+
+Every expected euro below is worked out from the spec (domain.md R1–R7, §4) in the comment next to
+it, not taken from a kimrecon run. The case folders are written by ``tests/acceptance_cases.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import acceptance_cases as ac  # noqa: E402
+
+CLI = [sys.executable, "-m", "kimrecon.cli"]
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("faelle")
+    return {name: make(root) for name, make in ac.ALL_CASES.items()}
+
+
+def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, COLUMNS="200", SOURCE_DATE_EPOCH="1704067200")
+    return subprocess.run([*CLI, *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
+@cache
+def _reconcile(case: Path, month: str) -> tuple[int, dict[str, Any], Path]:
+    out = case.parent / "out" / f"{case.name}-{month}"
+    proc = cli("reconcile", case, "--month", month, "--json", "--ohne-laufbuch", "--out", out, cwd=case.parent)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr + proc.stdout
+    return proc.returncode, json.loads(proc.stdout), out
+
+
+def reconcile(cases: dict[str, Path], name: str, month: str) -> dict[str, Any]:
+    return _reconcile(cases[name], month)[1]
+
+
+def edges(result: dict[str, Any]) -> dict[tuple[str, str, int], dict[str, Any]]:
+    return {(e["geber"], e["empfaenger"], e["jahr"]): e for e in result["kanten"]}
+
+
+def check(edge: dict[str, Any], vzae: str, weiter: str, eligible: str, paid: str, saldo: str) -> None:
+    got = (edge["vzae_zugeteilt"], edge["weiterleitung"], edge["foerderfaehig_kumuliert"],
+           edge["ausgezahlt_kumuliert"], edge["saldo"])
+    assert got == (vzae, weiter, eligible, paid, saldo), edge
+
+
+def codes(result: dict[str, Any], severity: str | None = None) -> list[str]:
+    return sorted(f["code"] for f in result["befunde"] if severity is None or f["schwere"] == severity)
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 1: Kreis Coesfeld 2023 – Einwohner key with Verzicht, 0,5 steps; 30 of 39 h; hub subtree
+# ------------------------------------------------------------------------------------------------
+
+
+def test_coesfeld_key_part_time_and_hub_subtree(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "coesfeld", "2023-12")
+    e = edges(r)
+    # Key of hub Coesfeld (R3a, docs/decisions "Key computation"): pool = subtree 1,5+0,5+1,0+0 = 3,0 VzÄ
+    # + Verzicht 0,5 = 3,5 VzÄ = 7 steps of 0,5. Σ Einwohner = 36.000+12.000+19.500+11.500 = 79.000.
+    # Quotas in steps: Coesfeld 7×36/79 = 3,190; Havixbeck 7×12/79 = 1,063; Nottuln 7×19,5/79 = 1,728;
+    # Billerbeck 7×11,5/79 = 1,019. Floors 3+1+1+1 = 6, the 7th step to the largest remainder
+    # (Nottuln ,728) → 1,5 / 0,5 / 1,0 / 0,5 − Verzicht 0,5 = 0 — exactly the Zuweisung: no
+    # schluessel_widerspruch.
+    assert "schluessel_widerspruch" not in codes(r)
+    assert codes(r, "Fehler") == []
+    # Nottuln: 30 of 39 h all year on 1,0 VzÄ → 57.000 × 30/39 = 43.846,15 (43.846,1538…);
+    # paid 4 × 14.250 = 57.000 → Saldo 57.000 − 43.846,15 = 13.153,85 Rückforderung.
+    check(e[("Stadt Coesfeld", "Gemeinde Nottuln", 2023)], "1", "57000.00", "43846.15", "57000.00", "13153.85")
+    assert e[("Stadt Coesfeld", "Gemeinde Nottuln", 2023)]["art"] == "Rückforderung"
+    # Havixbeck: one person 39 h on an 0,5 allotment → capped at 0,5 (R4b): 0,5 × 57.000 = 28.500,00.
+    check(e[("Stadt Coesfeld", "Gemeinde Havixbeck", 2023)], "0.5", "28500.00", "28500.00", "28500.00", "0.00")
+    # Billerbeck waived: 0 VzÄ, nothing forwarded, nothing paid.
+    check(e[("Stadt Coesfeld", "Stadt Billerbeck", 2023)], "0", "0.00", "0.00", "0.00", "0.00")
+    # Kreis → hub carries the subtree: 1,5 + 0,5 + 1,0 = 3,0 VzÄ × 57.000 = 171.000,00.
+    # Eligible: Coesfeld own 39 h + 19,5 h = 1,5 VzÄ all year = 85.500 + 28.500 + 43.846,15 = 157.846,15;
+    # Saldo 171.000 − 157.846,15 = 13.153,85.
+    check(e[("Kreis Coesfeld", "Stadt Coesfeld", 2023)], "3", "171000.00", "157846.15", "171000.00", "13153.85")
+    check(e[("Kreis Coesfeld", "Stadt Dülmen", 2023)], "3", "171000.00", "171000.00", "171000.00", "0.00")
+    # Bescheid 10 × 57.000 = 570.000. Eligible: Kreis 2,0 → 114.000 + Dülmen 171.000 + Lüdinghausen
+    # 114.000 + hub subtree 157.846,15 = 556.846,15; Saldo 570.000 − 556.846,15 = 13.153,85.
+    check(e[("Bezirksregierung Münster", "Kreis Coesfeld", 2023)], "10", "570000.00", "556846.15", "570000.00",
+          "13153.85")
+    assert r["status"] == "abweichungen"
+    # the Zuweisung's "Bemerkung" column is a Hinweis with its header cell (title row 1, blank row 2, header row 3)
+    notes = [(f["datei"], f["zelle"]) for f in r["befunde"] if f["code"] == "spalte_unbekannt"]
+    assert notes == [("Zuweisung_2023.xlsx", "E3")]
+
+
+def test_coesfeld_key_contradiction_is_reported(cases: dict[str, Path], tmp_path: Path) -> None:
+    """Swap Havixbeck and Nottuln in the Zuweisung (1,0 / 0,5): the Einwohner key says 0,5 / 1,0."""
+    case = ac.case_coesfeld(tmp_path)
+    wb = openpyxl.load_workbook(case / "Zuweisung_2023.xlsx")
+    ws = wb["Zuweisung"]
+    assert ws["B8"].value == "Gemeinde Havixbeck" and ws["B9"].value == "Gemeinde Nottuln"
+    ws["D8"], ws["D9"] = 1.0, 0.5
+    wb.save(case / "Zuweisung_2023.xlsx")
+    proc = cli("reconcile", case, "--month", "2023-12", "--json", "--ohne-laufbuch", "--out", tmp_path / "o",
+               cwd=tmp_path)
+    r = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert r["status"] == "fehler"
+    assert "schluessel_widerspruch" in codes(r, "Fehler")
+
+
+def test_coesfeld_verwendungsnachweis_nottuln(cases: dict[str, Path]) -> None:
+    case = cases["coesfeld"]
+    out = case.parent / "out" / "nachweis-coesfeld"
+    proc = cli("report", case, "--year", "2023", "--recipient", "Nottuln", "--out", out, cwd=case.parent)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    files = sorted(p.name for p in out.glob("*.xlsx"))
+    assert files == ["Verwendungsnachweis_2023_Gemeinde_Nottuln.xlsx"]
+    ws = openpyxl.load_workbook(out / files[0], data_only=True).active
+    assert ws is not None
+    label = {str(ws.cell(r, 1).value): r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+    value = {k: ws.cell(r, 2).value for k, r in label.items()}
+    assert value["Zuwendungsgeber"] == "Stadt Coesfeld"
+    assert value["Zuwendung (Weiterleitungsbetrag)"] == 57000
+    assert value["Förderfähig insgesamt"] == pytest.approx(43846.15, abs=0.001)
+    assert value["Rückforderung an den Geber"] == pytest.approx(13153.85, abs=0.001)
+    # Month rows: 57.000 × 30/39 / 12 = 3.653,846… per month; cumulative rounding (§4) gives
+    # Jan 3.653,85 (cum 3.653,85), Feb 7.307,69 − 3.653,85 = 3.653,84, …, Dec cum 43.846,15.
+    jan, feb, dec = label["Januar 2023"], label["Februar 2023"], label["Dezember 2023"]
+    assert ws.cell(jan, 4).value == pytest.approx(3653.85, abs=0.001)
+    assert ws.cell(feb, 4).value == pytest.approx(3653.84, abs=0.001)
+    assert ws.cell(feb, 5).value == pytest.approx(7307.69, abs=0.001)
+    assert ws.cell(dec, 5).value == pytest.approx(43846.15, abs=0.001)
+    months = [ws.cell(r, 4).value for r in range(jan, dec + 1)]
+    assert sum(round(m * 100) for m in months) == 4_384_615
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 2: Kreis Steinfurt 2022 at 55.000 € – Stellenanteil, Elternzeit, over-staffed post, mid-month start
+# ------------------------------------------------------------------------------------------------
+
+
+def test_steinfurt_2022_rate_shares_elternzeit_and_cap(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "steinfurt", "2022-12")
+    e = edges(r)
+    assert codes(r, "Fehler") == []
+    # Rheine 2,0 VzÄ: RH-P1 100 % all year; RH-P2 100 % with Elternzeit 01.04.–30.06. without pay →
+    # Apr, May, Jun staffed 1,0, the other 9 months 2,0: Σ v_m = 9×2 + 3×1 = 21 VzÄ-months →
+    # 55.000 × 21/12 = 96.250,00; paid 110.000 → Saldo 13.750,00.
+    check(e[("Kreis Steinfurt", "Stadt Rheine", 2022)], "2", "110000.00", "96250.00", "110000.00", "13750.00")
+    # Greven 1,5 VzÄ: two people on post GR-1, 1,0 + 0,75 = 1,75 > 1,5 → capped: 55.000 × 1,5 = 82.500,00
+    # (not 55.000 × 1,75 = 96.250).
+    check(e[("Kreis Steinfurt", "Stadt Greven", 2022)], "1.5", "82500.00", "82500.00", "82500.00", "0.00")
+    # Emsdetten 1,5 VzÄ: 0,5 all year, + 1,0 from 16.07. (monatsprinzip: July counts with its highest
+    # day, 1,5): Jan–Jun 6 × 0,5 = 3, Jul–Dec 6 × 1,5 = 9 → Σ 12 → 55.000 × 12/12 = 55.000,00;
+    # paid 82.500 → Saldo 27.500,00.
+    check(e[("Kreis Steinfurt", "Stadt Emsdetten", 2022)], "1.5", "82500.00", "55000.00", "82500.00", "27500.00")
+    # Bescheid 6 × 55.000 = 330.000 (R2: 55.000 € in 2022). Eligible: Kreis 1,0 → 55.000 + 96.250
+    # + 82.500 + 55.000 = 288.750,00 → Saldo 330.000 − 288.750 = 41.250,00.
+    check(e[("Bezirksregierung Münster", "Kreis Steinfurt", 2022)], "6", "330000.00", "288750.00", "330000.00",
+          "41250.00")
+
+
+def test_steinfurt_june_cumulative(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "steinfurt", "2022-06")
+    e = edges(r)
+    # Rheine to 30.06.: Jan–Mar 3 × 2 + Apr–Jun 3 × 1 = 9 → 55.000 × 9/12 = 41.250,00; paid by 30.06.:
+    # 28.01. and 28.04. = 2 × 27.500 = 55.000 → Saldo 13.750,00.
+    check(e[("Kreis Steinfurt", "Stadt Rheine", 2022)], "2", "110000.00", "41250.00", "55000.00", "13750.00")
+    # Emsdetten to 30.06.: 6 × 0,5 = 3 → 55.000 × 3/12 = 13.750,00; paid 2 × 20.625 = 41.250 → 27.500,00.
+    check(e[("Kreis Steinfurt", "Stadt Emsdetten", 2022)], "1.5", "82500.00", "13750.00", "41250.00", "27500.00")
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 3: Kreis Soest 2023 in the tagesprinzip (kimrecon.toml)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_soest_tagesprinzip_year(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "soest", "2023-12")
+    assert r["modus"] == "tagesprinzip"
+    e = edges(r)
+    # Lippstadt from 15.03.2023: 365 − (31 + 28 + 14) = 292 days → 57.000 × 292/365 = 45.600,00;
+    # paid 57.000 → 11.400,00.
+    check(e[("Kreis Soest", "Stadt Lippstadt", 2023)], "1", "57000.00", "45600.00", "57000.00", "11400.00")
+    # Warstein: Elternzeit 10.05.–19.08. without pay = 22 + 30 + 31 + 19 = 102 days → 263 days staffed
+    # → 57.000 × 263/365 = 41.071,2328… = 41.071,23; Saldo 57.000 − 41.071,23 = 15.928,77.
+    check(e[("Kreis Soest", "Stadt Warstein", 2023)], "1", "57000.00", "41071.23", "57000.00", "15928.77")
+    # Kreis: own 57.000 + 45.600 + 41.071,23 = 143.671,23; 171.000 − 143.671,23 = 27.328,77.
+    check(e[("Bezirksregierung Arnsberg", "Kreis Soest", 2023)], "3", "171000.00", "143671.23", "171000.00",
+          "27328.77")
+
+
+def test_soest_tagesprinzip_june(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "soest", "2023-06")
+    e = edges(r)
+    # Lippstadt 15.03.–30.06. = 17 + 30 + 31 + 30 = 108 days → 57.000 × 108/365 = 16.865,7534 = 16.865,75;
+    # paid 02.01. + 03.04. = 28.500 → 11.634,25.
+    check(e[("Kreis Soest", "Stadt Lippstadt", 2023)], "1", "57000.00", "16865.75", "28500.00", "11634.25")
+    # Warstein 01.01.–30.06. = 181 days − (22 + 30) = 129 → 57.000 × 129/365 = 20.145,2055 = 20.145,21.
+    check(e[("Kreis Soest", "Stadt Warstein", 2023)], "1", "57000.00", "20145.21", "28500.00", "8354.79")
+    # Kreis own 57.000 × 181/365 = 28.265,7534 = 28.265,75; + 16.865,75 + 20.145,21 = 65.276,71;
+    # paid 2 × 42.750 = 85.500 → 20.223,29.
+    check(e[("Bezirksregierung Arnsberg", "Kreis Soest", 2023)], "3", "171000.00", "65276.71", "85500.00",
+          "20223.29")
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 4: Kreis Borken 2023 – CSV Zuweisung (BOM, German decimals), finance-system CSV, Rückzahlung
+# ------------------------------------------------------------------------------------------------
+
+
+def test_borken_csv_inputs_and_refund_upward(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "borken", "2023-12")
+    e = edges(r)
+    assert r["befunde"] == []  # both CSV exports read cleanly, no unknown column, no name problem
+    # Bocholt 2,0: one 1,0 all year, one 1,0 from 01.04. → 12 + 9 = 21 VzÄ-months → 57.000 × 21/12
+    # = 99.750,00. Paid 4 × 28.500 = 114.000, repaid 14.250 (Rückzahlung Bocholt → Kreis, R5) →
+    # ausgezahlt 99.750,00 → Saldo 0.
+    check(e[("Kreis Borken", "Stadt Bocholt", 2023)], "2", "114000.00", "99750.00", "99750.00", "0.00")
+    check(e[("Kreis Borken", "Stadt Ahaus", 2023)], "1", "57000.00", "57000.00", "57000.00", "0.00")
+    # Kreis: 57.000 + 99.750 + 57.000 = 213.750; the Kreis has not passed the refund up:
+    # 228.000 − 213.750 = 14.250,00 Rückforderung of the Land.
+    check(e[("Bezirksregierung Münster", "Kreis Borken", 2023)], "4", "228000.00", "213750.00", "228000.00",
+          "14250.00")
+
+
+def test_borken_refund_not_yet_made_in_october(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "borken", "2023-10")
+    e = edges(r)
+    # to 31.10.: Bocholt 10 + 7 = 17 → 57.000 × 17/12 = 80.750,00; paid 4 × 28.500 = 114.000 (the
+    # 20.10. Abschlag is in, the refund of 15.11. is not) → 33.250,00.
+    check(e[("Kreis Borken", "Stadt Bocholt", 2023)], "2", "114000.00", "80750.00", "114000.00", "33250.00")
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 5: Kreis Lippe – Erstattungszinsen (R7) across rate changes
+# ------------------------------------------------------------------------------------------------
+
+
+def test_lippe_interest_by_hand(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "lippe", "2023-12")
+    assert r["status"] == "ok"
+    assert r["befunde"] == []
+    # the Zinszahlung of 148,46 is no principal (R5): Detmold → Kreis stays 57.000 paid
+    check(edges(r)[("Kreis Lippe", "Stadt Detmold", 2023)], "1", "57000.00", "57000.00", "57000.00", "0.00")
+    z = {c["forderung_id"]: c for c in r["zinsen"]}
+
+    def periods(c: dict[str, Any]) -> list[tuple[str, str, int, str, str, str]]:
+        return [(p["von"], p["bis"], p["tage"], p["basiszins"], p["aufschlag"], p["betrag"]) for p in c["perioden"]]
+
+    # RF-2022-03: 20.000 €, Zinsbeginn 30.11.2022 (not counted), paid 31.01.2023.
+    # 01.–31.12.2022: 31 days at −0,88 % + 5 = 4,12 %: 20.000 × 0,0412 × 31/365 = 824 × 31/365 = 69,984 → 69,98
+    # 01.–31.01.2023: 31 days at 1,62 % + 3 = 4,62 %: 20.000 × 0,0462 × 31/365 = 924 × 31/365 = 78,477 → 78,48
+    # total 148,46.
+    c = z["RF-2022-03"]
+    assert (c["von"], c["bis"], c["tage"], c["zinsbetrag"]) == ("2022-11-30", "2023-01-31", 62, "148.46")
+    assert periods(c) == [("2022-12-01", "2022-12-31", 31, "-0.88", "5", "69.98"),
+                          ("2023-01-01", "2023-01-31", 31, "1.62", "3", "78.48")]
+    # RF-2023-01: 9.500 €, 31.03.2023 → 15.09.2023.
+    # 01.04.–30.06.: 30 + 31 + 30 = 91 days at 4,62 %: 9.500 × 0,0462 = 438,90; × 91/365 = 109,4243 → 109,42
+    # 01.07.–15.09.: 31 + 31 + 15 = 77 days at 3,12 + 3 = 6,12 %: 9.500 × 0,0612 = 581,40; × 77/365
+    # = 122,6515 → 122,65; total 232,07 (168 days).
+    c = z["RF-2023-01"]
+    assert (c["tage"], c["zinsbetrag"]) == (168, "232.07")
+    assert periods(c) == [("2023-04-01", "2023-06-30", 91, "1.62", "3", "109.42"),
+                          ("2023-07-01", "2023-09-15", 77, "3.12", "3", "122.65")]
+    # RF-2023-02: 5.000 €, open: runs to the Stichtag 31.12.2023: 01.07.–31.12. = 184 days at 6,12 %:
+    # 5.000 × 0,0612 = 306; × 184/365 = 154,2575 → 154,26.
+    c = z["RF-2023-02"]
+    assert (c["bis"], c["tage"], c["zinsbetrag"]) == ("2023-12-31", 184, "154.26")
+    assert (c["glaeubiger"], c["schuldner"]) == ("Bezirksregierung Detmold", "Kreis Lippe")
+
+
+def test_lippe_open_claim_runs_to_an_earlier_stichtag(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "lippe", "2023-09")
+    c = {z["forderung_id"]: z for z in r["zinsen"]}
+    # RF-2023-02 to 30.09.2023: 31 + 31 + 30 = 92 days × 306/365 = 77,1287 → 77,13
+    assert (c["RF-2023-02"]["bis"], c["RF-2023-02"]["tage"], c["RF-2023-02"]["zinsbetrag"]) == (
+        "2023-09-30", 92, "77.13")
+    # the closed claim is final, whatever the Stichtag: still 232,07
+    assert c["RF-2023-01"]["zinsbetrag"] == "232.07"
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 6: Kreis Wesel 2023 – messy hand-made layout
+# ------------------------------------------------------------------------------------------------
+
+
+def test_wesel_messy_layout_reads_to_hand_figures(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "wesel", "2023-12")
+    e = edges(r)
+    # only Hinweise: the unknown "Lfd. Nr." and "Bemerkung" columns; the Summe rows (Zuweisung 4,0 /
+    # 228.000,00 €, Zahlungen 399.000,00 € = 4 × 57.000 + 4 × (28.500 + 14.250)) agree.
+    assert codes(r, "Fehler") == []
+    assert codes(r) == ["spalte_unbekannt"] * 3
+    unknown = {(f["datei"], f["zelle"][0]) for f in r["befunde"]}
+    assert unknown == {("Zuweisung KIM 2023 (final).xlsx", "A"), ("Zuweisung KIM 2023 (final).xlsx", "F"),
+                       ("Besetzungsmeldung_2023.xlsx", "J")}
+    # Moers 2,0: 39 h all year + "19,5 Std." all year + 19,5 h from 01.06. → Jan–May 1,5 × 5 = 7,5,
+    # Jun–Dec 2,0 × 7 = 14 → 21,5 → 57.000 × 21,5/12 = 102.125,00; paid 114.000 → 11.875,00.
+    check(e[("Kreis Wesel", "Stadt Moers", 2023)], "2", "114000.00", "102125.00", "114000.00", "11875.00")
+    # Dinslaken from "01.03.2023", Ende "-" (empty): 10/12 × 57.000 = 47.500,00 → Rückforderung 9.500,00.
+    check(e[("Kreis Wesel", "Stadt Dinslaken", 2023)], "1", "57000.00", "47500.00", "57000.00", "9500.00")
+    # Kreis: 57.000 + 102.125 + 47.500 = 206.625,00; 228.000 − 206.625 = 21.375,00.
+    check(e[("Bezirksregierung Düsseldorf", "Kreis Wesel", 2023)], "4", "228000.00", "206625.00", "228000.00",
+          "21375.00")
+
+
+def test_wesel_may(cases: dict[str, Path]) -> None:
+    e = edges(reconcile(cases, "wesel", "2023-05"))
+    # to 31.05.: Moers 5 × 1,5 = 7,5 → 35.625,00, paid 01.02. + 02.05. = 57.000 → 21.375,00;
+    # Dinslaken Mar–May 3 → 14.250,00, paid 28.500 → 14.250,00; Kreis own 5/12 → 23.750;
+    # total 23.750 + 35.625 + 14.250 = 73.625,00, Land paid 16.01. + 14.04. = 114.000 → 40.375,00.
+    check(e[("Kreis Wesel", "Stadt Moers", 2023)], "2", "114000.00", "35625.00", "57000.00", "21375.00")
+    check(e[("Kreis Wesel", "Stadt Dinslaken", 2023)], "1", "57000.00", "14250.00", "28500.00", "14250.00")
+    check(e[("Bezirksregierung Düsseldorf", "Kreis Wesel", 2023)], "4", "228000.00", "73625.00", "114000.00",
+          "40375.00")
+
+
+def test_wesel_abgleich_recalculates_in_libreoffice(cases: dict[str, Path], tmp_path: Path) -> None:
+    from libreoffice import formula_mismatches, recalculate
+
+    _, _, out = _reconcile(cases["wesel"], "2023-12")
+    book = out / "Abgleich_2023-12.xlsx"
+    assert book.is_file()
+    [recomputed] = recalculate([book], tmp_path)
+    count, bad = formula_mismatches(book, recomputed)
+    assert count > 0 and bad == []
+    # the recomputed Kanten sheet still shows the hand figures
+    ws = openpyxl.load_workbook(recomputed, data_only=True)["Kanten"]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    head = next(r for r in rows if "Geber" in r)
+    col = {str(v): i for i, v in enumerate(head) if v}
+    saldo = next(i for n, i in col.items() if n.startswith("Saldo"))
+    moers = next(r for r in rows if r[col["Geber"]] == "Kreis Wesel" and "Stadt Moers" in r)
+    assert moers[saldo] == pytest.approx(11875.00, abs=0.001)
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 7: Hochsauerlandkreis 2023 – faulty input, each finding with its cell
+# ------------------------------------------------------------------------------------------------
+
+HSK_FINDINGS = {
+    # Zuweisung: title row 1, blank row 2, header row 3, data rows 4–6, Summe row 7 (3,5 ≠ 1+1+0,38 = 2,38)
+    ("Zuweisung.xlsx", "Zuweisung", "C7", "summe_abweichung"),
+    # Sundern's 0,38 VzÄ in row 6: neither 0 nor ≥ 0,5 (R3a)
+    ("Zuweisung.xlsx", "Zuweisung", "C6", "zuteilung_unter_minimum"),
+    # payments: header row 1, "Stadt Arnsbrg" in row 3, column C (Empfänger)
+    ("Zahlungen.xlsx", "Zahlungen", "C3", "name_unbekannt"),
+}
+
+
+def test_hochsauerland_findings_with_cells(cases: dict[str, Path]) -> None:
+    code, r, out = _reconcile(cases["hochsauerland"], "2023-12")
+    assert code == 1 and r["status"] == "fehler" and r["kanten"] == []
+    got = {(f["datei"], f["blatt"], f["zelle"], f["code"]) for f in r["befunde"] if f["schwere"] == "Fehler"}
+    assert got == HSK_FINDINGS
+    # only the Fehlerbericht is written for a rejected run (spec §6)
+    assert sorted(p.name for p in out.iterdir()) == ["Fehlerbericht_2023-12.xlsx"]
+
+
+def test_hochsauerland_validate_report(cases: dict[str, Path], tmp_path: Path) -> None:
+    report = tmp_path / "pruefung.xlsx"
+    proc = cli("validate", cases["hochsauerland"], "--report", report, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr + proc.stdout
+    assert "3 Fehler" in proc.stdout
+    ws = openpyxl.load_workbook(report, data_only=True)["Fehlerbericht"]
+    rows = [r for r in ws.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert {(r[1], r[2], r[3], r[4]) for r in rows} == HSK_FINDINGS
+    # the offending values are shown unchanged, as text
+    assert {r[3]: r[7] for r in rows} == {"C7": "3,5", "C6": "0,38", "C3": "Stadt Arnsbrg"}
+
+
+def test_validate_clean_case_exits_zero(cases: dict[str, Path], tmp_path: Path) -> None:
+    proc = cli("validate", cases["borken"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 8: Kreis Gütersloh 2024 – three levels, leaver and successor, Nachzahlung, deadlines
+# ------------------------------------------------------------------------------------------------
+
+
+def test_guetersloh_three_levels_and_nachzahlung(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "guetersloh", "2024-12")
+    e = edges(r)
+    assert codes(r, "Fehler") == []
+    # Rheda-Wiedenbrück 1,0: RW-01 to 15.08.2024 (August still counts, monatsprinzip), RW-02 from
+    # 01.10. → Jan–Aug 8 + Oct–Dec 3 = 11 months (September vacant) → 57.000 × 11/12 = 52.250,00.
+    # Its subtree adds Herzebrock 19,5/39 = 0,5 all year = 28.500 → 80.750,00.
+    # Edge Gütersloh → Rheda carries 1,0 + 0,5 = 1,5 VzÄ = 85.500; paid 4 × 21.375 = 85.500 → 4.750,00.
+    check(e[("Stadt Gütersloh", "Stadt Rheda-Wiedenbrück", 2024)], "1.5", "85500.00", "80750.00", "85500.00",
+          "4750.00")
+    # Rheda → Herzebrock: 0,5 × 57.000 = 28.500, paid half-yearly 2 × 14.250 → 0.
+    check(e[("Stadt Rheda-Wiedenbrück", "Gemeinde Herzebrock-Clarholz", 2024)], "0.5", "28500.00", "28500.00",
+          "28500.00", "0.00")
+    # Kreis → Gütersloh: subtree 1,0 + 1,0 + 0,5 = 2,5 VzÄ = 142.500; eligible 57.000 + 80.750 = 137.750;
+    # paid only 3 × 35.625 = 106.875 → Saldo 106.875 − 137.750 = −30.875,00 Nachzahlung.
+    edge = e[("Kreis Gütersloh", "Stadt Gütersloh", 2024)]
+    check(edge, "2.5", "142500.00", "137750.00", "106875.00", "-30875.00")
+    assert edge["art"] == "Nachzahlung"
+    # Land → Kreis: 5 × 57.000 = 285.000; eligible 57.000 + 137.750 + Verl 1,5 → 85.500 = 280.250;
+    # paid 285.000 → 4.750,00.
+    check(e[("Bezirksregierung Detmold", "Kreis Gütersloh", 2024)], "5", "285000.00", "280250.00", "285000.00",
+          "4750.00")
+    # deadlines (R9): contract 15.03. for Herzebrock; default 31.03. for a town under a hub,
+    # 30.04. under the Kreis; the Bescheid's 30.06.2025 for the Kreis.
+    fr = {(k[1]): v["nachweisfrist"] for k, v in e.items()}
+    assert fr == {"Kreis Gütersloh": "2025-06-30", "Stadt Gütersloh": "2025-04-30", "Stadt Verl": "2025-04-30",
+                  "Stadt Rheda-Wiedenbrück": "2025-03-31", "Gemeinde Herzebrock-Clarholz": "2025-03-15"}
+
+
+def test_guetersloh_deadlines_on_a_day(cases: dict[str, Path], tmp_path: Path) -> None:
+    proc = cli("deadlines", cases["guetersloh"], "--on", "20.03.2025", cwd=tmp_path)
+    # on 20.03.2025: 15.03. passed 5 days ago (versäumt); 31.03. in 11 days ≤ 30 (nahe); 30.04. in 41 days
+    # and 30.06. in 102 days (offen) → exit 1 (something late or near)
+    assert proc.returncode == 1, proc.stderr
+    lines = {ln.split("│")[1].strip(): [c.strip() for c in ln.split("│")[2:-1]]
+             for ln in proc.stdout.splitlines() if ln.count("│") >= 7}
+    assert lines["Gemeinde Herzebrock-Clarholz"] == ["Stadt Rheda-Wiedenbrück", "2024", "15.03.2025", "versäumt",
+                                                     "-5"]
+    assert lines["Stadt Rheda-Wiedenbrück"][3:] == ["nahe", "11"]
+    assert lines["Stadt Verl"][2:] == ["30.04.2025", "offen", "41"]
+    assert lines["Kreis Gütersloh"][2:] == ["30.06.2025", "offen", "102"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 9: Kreis Recklinghausen – Anschlussbescheid 2023 carries the 2022 Zuweisung at 57.000 €
+# ------------------------------------------------------------------------------------------------
+
+
+def test_recklinghausen_anschlussbescheid_and_schlusszahlung(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "recklinghausen", "2023-12")
+    e = edges(r)
+    assert codes(r, "Fehler") == []
+    # 2022: Marl 1,0 × 55.000; paid 3 × 13.750 in 2022 + Schlusszahlung 13.750 on 16.01.2023 for
+    # Bezugsjahr 2022 → 55.000 → 0.
+    check(e[("Kreis Recklinghausen", "Stadt Marl", 2022)], "1", "55000.00", "55000.00", "55000.00", "0.00")
+    # 2023: no Zuweisung 2023; the Anschlussbescheid carries the 2022 allotment at 57.000 €.
+    check(e[("Kreis Recklinghausen", "Stadt Marl", 2023)], "1", "57000.00", "57000.00", "57000.00", "0.00")
+    check(e[("Bezirksregierung Münster", "Kreis Recklinghausen", 2023)], "2", "114000.00", "114000.00",
+          "114000.00", "0.00")
+    check(e[("Bezirksregierung Münster", "Kreis Recklinghausen", 2022)], "2", "110000.00", "110000.00",
+          "110000.00", "0.00")
+    assert r["status"] == "ok"
+
+
+def test_recklinghausen_december_2022_before_the_schlusszahlung(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "recklinghausen", "2022-12")
+    # at 31.12.2022 only 3 × 13.750 = 41.250 are paid → 41.250 − 55.000 = −13.750,00 Nachzahlung
+    check(edges(r)[("Kreis Recklinghausen", "Stadt Marl", 2022)], "1", "55000.00", "55000.00", "41250.00",
+          "-13750.00")
