@@ -31,6 +31,7 @@ class Code(str, Enum):
     BLATT_MEHRDEUTIG = "blatt_mehrdeutig"
     BLATT_FEHLT = "blatt_fehlt"
     BLATT_AUSGEBLENDET = "blatt_ausgeblendet"
+    BLATT_UEBERSPRUNGEN = "blatt_uebersprungen"
     # columns
     SPALTE_FEHLT = "spalte_fehlt"
     SPALTE_UNBEKANNT = "spalte_unbekannt"
@@ -87,6 +88,8 @@ MESSAGES: dict[Code, str] = {
     Code.BLATT_FEHLT: "Im Fall fehlt eine Tabelle der Art „{art}“. Bitte die Datei ergänzen.",
     Code.BLATT_AUSGEBLENDET: "Das Blatt ist ausgeblendet und wird nicht ausgewertet. "
     "Bitte einblenden, wenn es gelten soll.",
+    Code.BLATT_UEBERSPRUNGEN: "Das Blatt gilt nach seinem Namen als Beispiel oder Anleitung und wird "
+    "nicht ausgewertet. Bitte umbenennen, wenn es Daten des Falls enthält.",
     Code.SPALTE_FEHLT: "Die Pflichtspalte „{spalte}“ fehlt. Bitte die Spalte ergänzen.",
     Code.SPALTE_UNBEKANNT: "Die Spalte „{spalte}“ ist unbekannt und wird nicht ausgewertet.",
     Code.SPALTE_DOPPELT: "Die Spalte „{spalte}“ kommt mehrfach vor. Bitte eine davon entfernen.",

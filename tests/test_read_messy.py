@@ -420,3 +420,23 @@ def test_units_row_under_the_header(tmp_path: Path) -> None:
     assert case.findings == ()
     assert case.sheets[0].header_row == 4
     assert case.frames[Kind.ZUWEISUNG]["_zeile"].tolist() == [6]
+
+
+def test_example_sheets_are_skipped_and_a_table_in_one_is_reported(tmp_path: Path) -> None:
+    p = tmp_path / "z.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Zuweisung"
+    ws.append(ZUWEISUNG)
+    ws.append([2023, "Stadt Kamen", None, 1, 57000])
+    how = wb.create_sheet("Anleitung")
+    how.append(["So füllen Sie die Tabelle aus: eine Zeile je Empfänger und Jahr."])
+    example = wb.create_sheet("Beispiel 2022")
+    example.append(ZUWEISUNG)
+    example.append([2022, "Stadt Kamen", None, 1, 55000])
+    wb.save(p)
+    case = read_case([p])
+    assert [(f.code.value, f.source.blatt) for f in case.findings if f.source] == [
+        ("blatt_uebersprungen", "Beispiel 2022")]
+    assert case.frames[Kind.ZUWEISUNG]["jahr"].tolist() == [2023]

@@ -242,7 +242,7 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
     specs = all_specs()
     where = SourceRef(datei, sheet.name)
     if fold(sheet.name).startswith(SKIP_SHEET_PREFIXES):
-        return SheetResult(None, None, None)
+        return _skipped_sheet(sheet, specs, where)
     if sheet.hidden:
         head = sheet.head(HEADER_SCAN_ROWS + 1)
         if head.empty or not head.notna().to_numpy().any():
@@ -263,6 +263,21 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
             return SheetResult(None, None, None, [finding(Code.BLATT_MEHRDEUTIG, where, arten=arten)])
         return SheetResult(None, None, None, [finding(Code.BLATT_UNBEKANNT, where, severity=Severity.HINWEIS)])
     return _read_kind(sheet, datei, sheet_index, header, specs[kind])
+
+
+TEMPLATE_MARK = "nicht ausgewertet"  # the example sheet of a kimrecon template says so in its first rows
+
+
+def _skipped_sheet(sheet: RawSheet, specs: dict[Kind, KindSpec], where: SourceRef) -> SheetResult:
+    """An example or instructions sheet is not read; if it holds a table anyway, say so."""
+    head = sheet.head(HEADER_SCAN_ROWS + 1)
+    first = head.iloc[:3].to_numpy(dtype=object).ravel().tolist() if not head.empty else []
+    if any(isinstance(v, str) and TEMPLATE_MARK in v for v in first):
+        return SheetResult(None, None, None)
+    header = find_header(head, sheet, specs)
+    if header is None or classify(header, specs, sheet.name, "")[1] is None:
+        return SheetResult(None, None, None)  # instructions in prose: nothing to read
+    return SheetResult(None, None, None, [finding(Code.BLATT_UEBERSPRUNGEN, where, severity=Severity.HINWEIS)])
 
 
 def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, spec: KindSpec) -> SheetResult:
