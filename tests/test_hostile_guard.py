@@ -10,6 +10,8 @@ from pathlib import Path
 
 import fuzz_support as fs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimrecon.findings import UNUSABLE, Code
 from kimrecon.read import read_case
@@ -315,3 +317,38 @@ def test_probe_mechanics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         "haengt.xls": [Code.DATEI_ZU_GROSS],
         "kennwort.xls": [Code.DATEI_VERSCHLUESSELT],
     }
+
+
+def _sheet_xml(path: Path, body: bytes) -> Path:
+    """The example workbook with its sheet data replaced by ``body``."""
+    import re
+
+    src = _copy(path)
+    target = path / "roh.xlsx"
+    fs._replace_member(
+        src,
+        target,
+        fs.SHEET_XML,
+        lambda d: re.sub(
+            rb"<sheetData>.*</sheetData>|<sheetData\s*/>", b"<sheetData>" + body + b"</sheetData>", d, flags=re.S
+        ),
+    )
+    return target
+
+
+def test_cells_without_references_count_by_position(tmp_path: Path) -> None:
+    # 16 000 empty cells push the value to column 16 001; one cell in row 1 000 000 makes the range huge
+    wide = b'<row r="1">' + b"<c/>" * 16_000 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
+    far = b'<row r="1000000"><c r="A1000000" t="inlineStr"><is><t>y</t></is></c></row>'
+    assert _codes(_sheet_xml(tmp_path, wide + far))[0][0] is Code.DATEI_ZU_GROSS
+    small = b'<row><c t="inlineStr"><is><t>Jahr</t></is></c><c><v>2023</v></c></row>' * 3  # no r at all
+    assert _codes(_sheet_xml(tmp_path, small)) == []
+
+
+@given(m=st.integers(0, 10**8), n=st.integers(0, 10**9))
+@settings(max_examples=300, derandomize=True, database=None)
+def test_larger_row_regex_is_exact(m: int, n: int) -> None:
+    from kimrecon.read.guard import _larger_row_refs
+
+    assert bool(_larger_row_refs(m).search(b'<c r="AB%d" s="1">' % n)) == (n > m)
+    assert bool(_larger_row_refs(m).search(b'<c r="$C$%d">' % n)) == (n > m)

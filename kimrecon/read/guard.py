@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -385,8 +386,7 @@ _DECL_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?\""
 )
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
-_CELL_REF = re.compile(rb"\br=\"\$?([A-Za-z]+)\$?(\d+)\"")
+_ROW_REF = re.compile(rb"row\b[^>]*?\br=\"(\d+)\"")  # <row r="…"> with or without a namespace prefix
 EXCEL_ROWS = 1_048_576
 EXCEL_COLS = 16_384
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
@@ -397,15 +397,22 @@ _ODS_COLS = re.compile(rb"table:number-columns-repeated=\"(\d{1,12})\"")
 
 
 class _SheetCount:
-    """Cells of one worksheet: stored cell tags, the used range and the declared ``<dimension>``."""
+    """Cells of one worksheet: stored cell tags, the used range and the declared ``<dimension>``.
+
+    The used range (what calamine allocates) comes from the largest row and column of any cell
+    reference. Finding them must not cost a Python object per cell (a 10⁶-row sheet has 10⁷ cells):
+    rows are the ``<row r>`` numbers plus only those cell references whose row is larger (a regex
+    built for "greater than M"); columns are the letters seen, searched from the widest down.
+    """
 
     def __init__(self, part: str) -> None:
         self.part = part
         self.prefix: bytes | None = None
         self.cells = 0
         self.max_row = 0
-        self.min_col = 1 << 20
         self.max_col = 0
+        self.widest = 0  # most cells without a reference in one row
+        self.rows_unnumbered = 0  # rows without r="…"
         self.dimension = 0
 
     def feed(self, buf: bytes) -> None:
@@ -418,23 +425,70 @@ class _SheetCount:
                 if c2 and r2:
                     self.dimension = _span(_col(c1), _col(c2)) * _span(int(r1), int(r2))
         tag = b"<" + self.prefix + b"c"
-        self.cells += buf.count(tag + b" ") + buf.count(tag + b">") + buf.count(tag + b"/>")
+        cells = _tags(buf, tag)
+        self.cells += cells
+        row_tag = b"<" + self.prefix + b"row"
         rows = _ROW_REF.findall(buf)
         if rows:
             self.max_row = max(self.max_row, _max_number(rows))
-        refs = _CELL_REF.findall(buf)
-        if refs:
-            letters, digits = zip(*refs, strict=True)
-            self.max_row = max(self.max_row, _max_number(digits))
-            nums = [_col(c.upper()) for c in set(letters)]
-            self.min_col = min(self.min_col, *nums)
-            self.max_col = max(self.max_col, *nums)
+        larger = _larger_row_refs(self.max_row).findall(buf)  # cells below every row seen so far
+        if larger:
+            self.max_row = max(self.max_row, _max_number(larger))
+        self.rows_unnumbered += _tags(buf, row_tag) - buf.count(row_tag + b' r="')
+        self.max_col = _max_column(buf, self.max_col)
+        if buf.count(tag + b' r="') < cells:  # cells without a reference take the next column: widest row
+            self.widest = max(self.widest, max(_tags(seg, tag) for seg in buf.split(row_tag)))
         if self.max_row > EXCEL_ROWS or self.max_col > EXCEL_COLS:
             raise _Refused(Code.DATEI_UNLESBAR, f"Zelle außerhalb des Excel-Rasters in {self.part}")
 
     def size(self) -> int:
-        used = self.max_row * _span(self.min_col, self.max_col) if self.max_col else 0
+        # from row 1 and column A: a conservative used range, rows and cells without a reference added
+        used = (self.max_row + self.rows_unnumbered) * (self.max_col + self.widest)
         return max(self.cells, used, self.dimension)
+
+
+def _tags(buf: bytes, tag: bytes) -> int:
+    """Number of elements ``tag`` (``<c``, ``<row``) in ``buf``: followed by a blank, ``>`` or ``/>``."""
+    return buf.count(tag + b" ") + buf.count(tag + b">") + buf.count(tag + b"/>")
+
+
+@functools.lru_cache(maxsize=64)
+def _larger_row_refs(m: int) -> re.Pattern[bytes]:
+    """A regex for cell references (``r="AB123"``) whose row number is greater than ``m``."""
+    digits = str(m)
+    alts = [rb"\d{%d,}" % (len(digits) + 1)]  # more digits
+    for i, ch in enumerate(digits):  # same length: equal up to i, larger at i, anything after
+        if ch != "9":
+            rest = len(digits) - i - 1
+            alts.append(digits[:i].encode() + b"[%d-9]" % (int(ch) + 1) + (rb"\d{%d}" % rest if rest else b""))
+    return re.compile(rb'r="\$?[A-Za-z]+\$?0*(' + b"|".join(alts) + rb')"')
+
+
+_WIDE_COLS = re.compile(rb'r="\$?([A-Za-z]{2,})\$?\d')
+
+
+@functools.lru_cache(maxsize=32)
+def _letters_from(n: int) -> re.Pattern[bytes]:
+    """A regex for one-letter cell references in column ``n`` (1 = A) or further right."""
+    lo = chr(64 + n)
+    return re.compile(b'r="\\$?[%s-Z%s-z]\\$?\\d' % (lo.encode(), lo.lower().encode()))
+
+
+def _max_column(buf: bytes, known: int = 0) -> int:
+    """The largest column (1 = A) of any cell reference in ``buf`` or ``known``, without a match per cell."""
+    wide = set(_WIDE_COLS.findall(buf))  # only cells from column AA on
+    if wide:
+        return max(known, *(_col(c.upper()) for c in wide))
+    if known >= 26 or not _letters_from(known + 1).search(buf):
+        return known
+    lo, hi = known + 1, 26  # some one-letter column in lo..hi is used: binary search for the largest
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if _letters_from(mid).search(buf):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 class _OdsCount:
