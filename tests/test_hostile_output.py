@@ -171,3 +171,22 @@ def test_recipient_named_like_a_path_writes_inside_the_output_folder(tmp_path: P
     strays = [p for p in tmp_path.rglob("*.xlsx") if p.parent not in (out, case)]
     assert strays == []
     assert _assert_inert(out / written[0], (hostile,)) == {hostile}
+
+
+@settings(max_examples=fs.examples(200), derandomize=True, deadline=None, database=None)
+@given(text=st.text(max_size=80))
+@example(text="A1")
+@example(text="R1C1")
+@example(text="Stadt Kamen")
+@example(text="=1+1")
+@example(text="1. Quartal")
+def test_defined_names_from_text_are_valid(text: str) -> None:
+    from kimrecon.write.xlsx import defined_name
+
+    name = defined_name(text)
+    if name is None:
+        return
+    assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", name), name
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+    wb.add_worksheet("Parameter")
+    assert wb.define_name(name, "=Parameter!$A$1") != -1, name  # xlsxwriter warns and returns -1 otherwise
