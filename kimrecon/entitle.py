@@ -276,13 +276,26 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     costs = None
     if "personalkosten_cent" in s and s["personalkosten_cent"].notna().any():
         c = s[s["personalkosten_cent"].notna()].drop_duplicates("_emp")
-        costs = pd.DataFrame({"rid": c["_rid"].to_numpy(), "b": c["_b"].to_numpy(), "e": c["_e"].to_numpy(),
-                              "kosten": c["personalkosten_cent"].astype("int64").to_numpy()})
-        # [D] an open-ended row's cost is spread up to 31.12. of its first year
-        b_year = c["_b"].to_numpy().astype("datetime64[D]").astype("datetime64[Y]")
-        year_end = ((b_year + 1).astype("datetime64[D]") - _EPOCH).astype("int64")
+        # [D] a row's Personalkosten is the employer's cost per calendar year (the sheets are yearly): it is
+        # spread over the row's days in each year of the case (a 2023 sheet of a person employed since 2021,
+        # or leaving on 31.08.2023, caps 2023 at that figure)
         open_end = pd.to_datetime(c["ende"]).isna().to_numpy() if "ende" in c else np.ones(len(c), dtype=bool)
-        costs["e"] = np.where(open_end, year_end, costs["e"].to_numpy())
+        b = c["_b"].to_numpy(dtype="int64")
+        e = c["_e"].to_numpy(dtype="int64")
+        y_start = int(np.datetime64(start, "D").astype("datetime64[Y]").astype("int64")) + 1970
+        y_last = int(np.datetime64(end_excl - 1, "D").astype("datetime64[Y]").astype("int64")) + 1970
+        first_y = np.maximum(b.astype("datetime64[D]").astype("datetime64[Y]").astype("int64") + 1970, y_start)
+        last_e = (e - 1).astype("datetime64[D]").astype("datetime64[Y]").astype("int64") + 1970
+        last_y = np.where(open_end, y_last, np.minimum(last_e, y_last))
+        n = np.maximum(last_y - first_y + 1, 1)
+        rep = np.repeat(np.arange(len(c)), n)
+        year = first_y[rep] + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+        jan1 = ((year - 1970).astype("datetime64[Y]").astype("datetime64[D]") - _EPOCH).astype("int64")
+        next_jan1 = ((year - 1969).astype("datetime64[Y]").astype("datetime64[D]") - _EPOCH).astype("int64")
+        costs = pd.DataFrame({"rid": c["_rid"].to_numpy()[rep],
+                              "b": np.maximum(b[rep], jan1),
+                              "e": np.where(open_end[rep], next_jan1, np.minimum(e[rep], next_jan1)),
+                              "kosten": c["personalkosten_cent"].astype("int64").to_numpy()[rep]})
     return s, denominator, costs
 
 

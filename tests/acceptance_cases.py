@@ -391,6 +391,24 @@ def case_lippe(root: Path) -> Path:
     return case
 
 
+def case_lippe_spitz(root: Path) -> Path:
+    """Case 5b: the Lippe case with ``spitzabrechnung``; Detmold's 2023 sheet gives the year's Personalkosten
+    of a person employed since 2021 (open-ended row), Lemgo's a leaver with costs up to the Ende."""
+    case = case_lippe(root / "spitz")
+    (case / "kimrecon.toml").write_text("[abrechnung]\nspitzabrechnung = true\n", encoding="utf-8")
+    sheets = [
+        staffing_sheet(LI_KREIS, [["LI-1", "LI-P1", D(2022, 1, 1), None, 39, None, None, None, None, "61.000,00"]]),
+        staffing_sheet("Stadt Detmold", [["DT-1", "DT-P1", D(2021, 1, 1), None, 39, None, None, None, None,
+                                          "52.345,67 €"]]),
+        staffing_sheet("Stadt Lemgo", [["LE-1", "LE-P1", D(2022, 1, 1), D(2023, 8, 31), 39, None, None, None, None,
+                                        "30.000,00"]]),
+    ]
+    for sh in sheets:
+        sh.header = [*sh.header, "Personalkosten (€)"]
+    write_xlsx(case / "Besetzung.xlsx", sheets)
+    return case
+
+
 # ---------------------------------------------------------------------------------------------------
 # Case 6: Kreis Wesel 2023 – a messy hand-made layout (merged title, two-line merged header, Summe row,
 #         footnotes, blank rows, amounts and dates as text, a Bemerkung column).
@@ -571,6 +589,7 @@ ALL_CASES = {
     "soest": case_soest,
     "borken": case_borken,
     "lippe": case_lippe,
+    "lippe_spitz": case_lippe_spitz,
     "wesel": case_wesel,
     "hochsauerland": case_hochsauerland,
     "guetersloh": case_guetersloh,

@@ -459,3 +459,32 @@ def test_recklinghausen_december_2022_before_the_schlusszahlung(cases: dict[str,
     # at 31.12.2022 only 3 × 13.750 = 41.250 are paid → 41.250 − 55.000 = −13.750,00 Nachzahlung
     check(edges(r)[("Kreis Recklinghausen", "Stadt Marl", 2022)], "1", "55000.00", "55000.00", "41250.00",
           "-13750.00")
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 5b: Kreis Lippe with spitzabrechnung (R4, Kreis Heinsberg): F = min(flat rate, Personalkosten)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_lippe_spitzabrechnung_yearly_costs(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "lippe_spitz", "2023-12")
+    e = edges(r)
+    assert codes(r) == []  # every recipient gave its Personalkosten
+    # Detmold: employed since 2021 (open-ended), 2023 sheet says 52.345,67 € → min(57.000, 52.345,67)
+    # = 52.345,67; Saldo 57.000 − 52.345,67 = 4.654,33.
+    check(e[("Kreis Lippe", "Stadt Detmold", 2023)], "1", "57000.00", "52345.67", "57000.00", "4654.33")
+    # Lemgo: employed 01.01.2022–31.08.2023, 2023 cost 30.000 → flat 57.000 × 8/12 = 38.000, min = 30.000;
+    # Saldo 27.000,00.
+    check(e[("Kreis Lippe", "Stadt Lemgo", 2023)], "1", "57000.00", "30000.00", "57000.00", "27000.00")
+    # Kreis own: cost 61.000 > 57.000 → 57.000; total 57.000 + 52.345,67 + 30.000 = 139.345,67;
+    # 171.000 − 139.345,67 = 31.654,33.
+    check(e[("Bezirksregierung Detmold", "Kreis Lippe", 2023)], "3", "171000.00", "139345.67", "171000.00",
+          "31654.33")
+
+
+def test_lippe_spitzabrechnung_june(cases: dict[str, Path]) -> None:
+    e = edges(reconcile(cases, "lippe_spitz", "2023-06"))
+    # to 30.06.: Detmold cost 52.345,67 × 181/365 = 25.957,716 → 25.957,72 < flat 28.500;
+    # Lemgo cost 30.000 × 181/243 (01.01.–31.08. = 243 days) = 22.345,679 → 22.345,68 < flat 28.500.
+    check(e[("Kreis Lippe", "Stadt Detmold", 2023)], "1", "57000.00", "25957.72", "28500.00", "2542.28")
+    check(e[("Kreis Lippe", "Stadt Lemgo", 2023)], "1", "57000.00", "22345.68", "28500.00", "6154.32")
