@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 import typer.rich_utils as _ru
 from rich.console import Console
+from rich.markup import escape
 
 from kimrecon import __version__
 
@@ -100,7 +101,7 @@ def _case_dir(path: Path) -> Path:
 
 def _print_written(paths: tuple[Path, ...]) -> None:
     for p in paths:
-        out_console.print(f"geschrieben: {p}")
+        out_console.print(f"geschrieben: {escape(str(p))}")
 
 
 def _finish_outcome(outcome: object, *, as_json: bool) -> int:
@@ -140,7 +141,7 @@ def demo(out: OutOpt = Path("out")) -> None:
     from kimrecon.resources import example_case
 
     case = example_case()
-    out_console.print(f"Beispiel: {case}")
+    out_console.print(f"Beispiel: {escape(str(case))}")
     with _progress(True) as tell:
         outcome = reconcile_case(
             case, "2023-12", out_dir=out, use_ledger=True, ledger_dir=out,
@@ -170,7 +171,7 @@ def validate(
         from kimrecon.write.fehlerbericht import write_fehlerbericht
 
         write_fehlerbericht(findings, report, dateien=list(inputs.files))
-        out_console.print(f"geschrieben: {report}")
+        out_console.print(f"geschrieben: {escape(str(report))}")
     if is_unusable(findings):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.severity is Severity.FEHLER for f in findings) else 0)
@@ -232,7 +233,7 @@ def history(
     if run:
         detail = ledger.run(run)
         if detail is None:
-            err_console.print(f"Lauf „{run}“ ist im Laufbuch nicht vorhanden.")
+            err_console.print(f"Lauf „{escape(run)}“ ist im Laufbuch nicht vorhanden.")
             raise typer.Exit(1)
         sys.stdout.write(render_run(detail) + "\n")
         raise typer.Exit(0)
@@ -265,7 +266,7 @@ def deadlines(
     for d in sorted(items, key=lambda d: (d.frist, d.empfaenger)):
         late = late or d.status != "offen"
         style = {"versäumt": "red", "nahe": "yellow"}.get(d.status, "")
-        table.add_row(d.empfaenger, d.geber, str(d.jahr), f"{d.frist:%d.%m.%Y}",
+        table.add_row(escape(d.empfaenger), escape(d.geber), str(d.jahr), f"{d.frist:%d.%m.%Y}",
                       f"[{style}]{d.status}[/{style}]" if style else d.status, str(d.tage_bis))
     out_console.print(table)
     raise typer.Exit(1 if late else 0)
@@ -284,7 +285,7 @@ def template(
     if key not in TEMPLATE_KINDS:
         raise UsageError(f"Unbekannte Art „{kind}“. Möglich: {', '.join(TEMPLATE_KINDS)}.")
     write_template(TEMPLATE_KINDS[key], out)
-    out_console.print(f"geschrieben: {out}")
+    out_console.print(f"geschrieben: {escape(str(out))}")
 
 
 def _parse_day(text: str) -> date:
@@ -327,10 +328,11 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except UsageError as exc:
-        err_console.print(f"[red]Fehler:[/red] {exc}")
+        err_console.print(f"[red]Fehler:[/red] {escape(str(exc))}")
         sys.exit(2)
     except OSError as exc:
-        err_console.print(f"[red]Datei- oder Ordnerfehler:[/red] {exc.strerror or exc} ({exc.filename or ''})")
+        reason, where = escape(str(exc.strerror or exc)), escape(str(exc.filename or ""))
+        err_console.print(f"[red]Datei- oder Ordnerfehler:[/red] {reason} ({where})")
         err_console.print("Bitte Pfad und Schreibrechte prüfen; Eingaben wurden nicht verändert.")
         sys.exit(2)
     except SystemExit:
@@ -345,7 +347,9 @@ def main() -> None:
             out_console.print(exc.format_message())  # type: ignore[attr-defined]
             sys.exit(0)
         if isinstance(exc, TyperException):
-            err_console.print(f"[red]Fehler in den Argumenten:[/red] {german_usage_message(exc.format_message())}")
+            err_console.print(
+                f"[red]Fehler in den Argumenten:[/red] {escape(german_usage_message(exc.format_message()))}"
+            )
             err_console.print("Hilfe: kimrecon --help")
             sys.exit(2)
         if isinstance(exc, Abort):
@@ -353,13 +357,22 @@ def main() -> None:
         from kimrecon.ledger import LedgerError
 
         if isinstance(exc, LedgerError):
-            err_console.print(f"[red]Laufbuch:[/red] {exc}")
+            err_console.print(f"[red]Laufbuch:[/red] {escape(str(exc))}")
             sys.exit(2)
         if _state["debug"]:
             raise
-        err_console.print(f"[red]Interner Fehler:[/red] {type(exc).__name__}: {exc}")
-        err_console.print("Mit --debug erneut ausführen, um Details zu sehen; Eingaben wurden nicht verändert.")
-        sys.exit(2)
+        _internal_error(exc)
+    except BaseException as exc:  # noqa: BLE001 - a Rust panic in a parser (pyo3 PanicException) is no Exception
+        if _state["debug"]:
+            raise
+        _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> None:
+    """Report an unexpected error in one German line (text from inputs escaped) and exit with code 2."""
+    err_console.print(f"[red]Interner Fehler:[/red] {type(exc).__name__}: {escape(str(exc))}")
+    err_console.print("Mit --debug erneut ausführen, um Details zu sehen; Eingaben wurden nicht verändert.")
+    sys.exit(2)
 
 
 if __name__ == "__main__":

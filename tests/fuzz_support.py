@@ -147,6 +147,32 @@ def check_run(
     return codes
 
 
+def reconcile_plain(case: Path, out: Path) -> CliRun:
+    """``kimrecon reconcile`` with the German terminal output (findings and summary through rich)."""
+    return run_cli("reconcile", case, "--month", MONTH, "--out", out, "--ohne-laufbuch", cwd=out.parent)
+
+
+def check_plain(run: CliRun, *, case: Path, out: Path, before: dict[str, str], expect_unusable: bool = False) -> None:
+    """The hostile-input invariants of a run with terminal output (no JSON to read the status from)."""
+    label = f"{run.args[3:]}\nrc={run.rc}\nstdout={run.stdout[-2000:]}\nstderr={run.stderr[-3000:]}"
+    assert "Traceback" not in run.text, label
+    assert "Interner Fehler" not in run.text, label
+    assert run.rc in (0, 1, 2), label
+    written = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    assert not [n for n in written if n.startswith(STAGING)], label
+    if written == [f"Abgleich_{MONTH}.xlsx"]:
+        assert run.rc in (0, 1) and not expect_unusable, label
+        assert "Status:" in run.stdout, label
+    else:
+        assert written == [f"Fehlerbericht_{MONTH}.xlsx"], f"{written}\n{label}"
+        assert run.rc in (1, 2) and "Der Abgleich wurde nicht durchgeführt" in run.stderr, label
+        assert " Fehler " in run.stdout or "Fehler," in run.stdout, label  # a German finding on the terminal
+    if expect_unusable:
+        assert run.rc == 2, label
+    assert tree_hashes(case) == before, "an input file changed\n" + label
+    record(run, set())
+
+
 def record(run: CliRun, codes: set[str]) -> None:
     """Append one run to ``$KIMRECON_FUZZ_STATS`` (JSON lines), for the figures of the issue note."""
     target = os.environ.get("KIMRECON_FUZZ_STATS")
@@ -352,6 +378,7 @@ def data_cell(ws: Any, col: int, row: int) -> Any:
 LOOKALIKES = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "K": "К", "S": "Ѕ"}  # Latin → Cyrillic
 INJECTIONS = ('=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-1+1", "=1+1", "\t=1")
 ABSURD = (-1, -0.5, 0, 1e15, 1e308, -1e308, 99999999999.99, 1e-12, "NaN", "inf", "-inf", "1e400", "١٢٣")
+MARKUP = ("[/]", "[link=http://x.example]Stadt Unna[/link]", "[bold red]x", "[/bold]", "[")
 ERRORS = ("#REF!", "#DIV/0!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
 
 
@@ -484,6 +511,8 @@ def _value(kind: str, param: int) -> object:
         return ABSURD[param % len(ABSURD)]
     if kind == "injektion":
         return INJECTIONS[param % len(INJECTIONS)]
+    if kind == "markup":
+        return MARKUP[param % len(MARKUP)]
     if kind == "formel":
         return ("=1/0", "=NA()", "=A1", '=INDIRECT("Z99")', "=SUM(A1:XFD1048576)")[param % 5]
     return None
@@ -523,6 +552,7 @@ SHEET_KINDS = (
     "kopf_doppelt",
     "kyrillisch",
     "injektion",
+    "markup",
     "csv_utf8_bom",
     "csv_utf16",
     "csv_cp1252",
@@ -573,8 +603,8 @@ def apply(case: Path, m: Mutation, skip: set[Path] = frozenset()) -> Path:  # ty
         max_cols(p, m.row)
     elif k == "riesentext":
         huge_string(p, m.col, m.row, (32_767, 100_000, 1_000_000)[m.param % 3])
-    elif k in ("fehlerwert", "absurd", "injektion", "formel"):
-        set_value(p, m.col, m.row, _value(k, m.param), text=k == "injektion")
+    elif k in ("fehlerwert", "absurd", "injektion", "formel", "markup"):
+        set_value(p, m.col, m.row, _value(k, m.param), text=k in ("injektion", "markup"))
     elif k in ("zahl_als_datum", "datum_als_zahl"):
         swap_types(p, m.col, m.row, as_date=k == "zahl_als_datum")
     elif k == "kopf_doppelt":

@@ -142,9 +142,9 @@ MUTATIONS = st.builds(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(mutations=st.lists(MUTATIONS, min_size=1, max_size=2))
+@given(mutations=st.lists(MUTATIONS, min_size=1, max_size=2), as_json=st.booleans())
 def test_random_mutations_through_the_cli(
-    tmp_path_factory: pytest.TempPathFactory, mutations: list[fs.Mutation]
+    tmp_path_factory: pytest.TempPathFactory, mutations: list[fs.Mutation], as_json: bool
 ) -> None:
     tmp = tmp_path_factory.mktemp("cli")
     case = fs.copy_case(tmp)
@@ -153,6 +153,47 @@ def test_random_mutations_through_the_cli(
         touched.add(fs.apply(case, m, skip=touched))
     before = fs.tree_hashes(case)
     out = tmp / "aus"
-    run, obj = fs.reconcile_json(case, out)
     unusable = any(m.kind in fs.UNUSABLE_KINDS for m in mutations)
-    fs.check_run(run, obj, case=case, out=out, before=before, expect_unusable=unusable)
+    if as_json:
+        run, obj = fs.reconcile_json(case, out)
+        fs.check_run(run, obj, case=case, out=out, before=before, expect_unusable=unusable)
+    else:
+        fs.check_plain(fs.reconcile_plain(case, out), case=case, out=out, before=before, expect_unusable=unusable)
+
+
+def test_markup_in_input_text_stays_text_on_the_terminal(tmp_path: Path) -> None:
+    """Rich markup in names ("[/]" broke the terminal output with a traceback) is printed literally."""
+    case = fs.copy_case(tmp_path)
+    wb = openpyxl.load_workbook(case / FILES[ZAHLUNGEN])
+    ws = wb.worksheets[0]
+    for i, text in enumerate(fs.MARKUP[:4]):
+        ws.cell(fs.HEADER_ROW + 1 + i, 3).value = text  # Empfänger: unknown names, quoted in findings
+    wb.save(case / FILES[ZAHLUNGEN])
+    before = fs.tree_hashes(case)
+    out = tmp_path / "aus"
+    run = fs.reconcile_plain(case, out)
+    fs.check_plain(run, case=case, out=out, before=before)
+    for text in ("„[/]“", "„[link=http://x.example]Stadt Unna[/link]“", "„[bold red]x“", "„[/bold]“"):
+        assert text in run.stdout, text
+    val = fs.run_cli("validate", case, cwd=tmp_path)
+    assert val.rc == 1 and "Traceback" not in val.text and "„[/]“" in val.stdout, val.text
+
+
+def test_markup_in_recipient_names_in_the_summary(tmp_path: Path) -> None:
+    case = fs.copy_case(tmp_path)
+    for path in sorted(case.glob("*.xlsx")):  # rename a town consistently in every file
+        wb = openpyxl.load_workbook(path)
+        hit = False
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.value == "Stadt Werne":
+                        c.value, hit = "[/]Stadt [bold]Werne", True
+        if hit:
+            wb.save(path)
+    before = fs.tree_hashes(case)
+    out = tmp_path / "aus"
+    run = fs.reconcile_plain(case, out)
+    fs.check_plain(run, case=case, out=out, before=before)
+    assert run.rc == 1, run.text
+    assert "[/]Stadt" in run.stdout, run.stdout

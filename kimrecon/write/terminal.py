@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kimrecon.findings import Finding, Severity
@@ -21,7 +22,8 @@ STATUS_TEXT = {
 
 def print_summary(console: Console, result: Result) -> None:
     """Per contract edge: VzÄ, forwarded, eligible, paid, Saldo (issue 2)."""
-    table = Table(title=f"Abgleich {result.fall} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
+    # every text from an input is escaped: "[/]" in a name must not break the markup, "[link=…]" not link
+    table = Table(title=f"Abgleich {escape(result.fall)} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
     for name, justify in [
         ("Geber", "left"),
         ("Empfänger", "left"),
@@ -36,20 +38,21 @@ def print_summary(console: Console, result: Result) -> None:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for e in result.kanten:
         table.add_row(
-            e.geber,
-            e.empfaenger,
+            escape(e.geber),
+            escape(e.empfaenger),
             str(e.jahr),
             format_vzae_de(e.vzae_zugeteilt_e4),
             format_cents_de(e.weiterleitung_cent),
             format_cents_de(e.foerderfaehig_kumuliert_cent),
             format_cents_de(e.ausgezahlt_kumuliert_cent),
             format_cents_de(e.saldo_cent),
-            e.art if e.saldo_cent else "",
+            escape(e.art) if e.saldo_cent else "",
         )
     console.print(table)
     for z in result.zinsen:
         console.print(
-            f"Zinsen {z.forderung_id} ({z.schuldner} → {z.glaeubiger}): {format_cents_de(z.zinsbetrag_cent)} "
+            f"Zinsen {escape(z.forderung_id)} ({escape(z.schuldner)} → {escape(z.glaeubiger)}): "
+            f"{format_cents_de(z.zinsbetrag_cent)} "
             f"auf {format_cents_de(z.betrag_cent)} für {z.tage} Tage"
         )
     if result.korrekturen:
@@ -57,7 +60,8 @@ def print_summary(console: Console, result: Result) -> None:
         console.print(f"[yellow]{n} rückwirkende Korrektur(en) gegenüber früheren Läufen:[/yellow]")
         for c in result.korrekturen[:50]:
             console.print(
-                f"  {c.monat} {c.geber} → {c.empfaenger} {c.kennzahl}: {format_cents_de(c.alt_cent)} → "
+                f"  {c.monat} {escape(c.geber)} → {escape(c.empfaenger)} {escape(c.kennzahl)}: "
+                f"{format_cents_de(c.alt_cent)} → "
                 f"{format_cents_de(c.neu_cent)} ({format_cents_de(c.differenz_cent)}; Lauf {c.frueherer_lauf})"
             )
         if len(result.korrekturen) > 50:
@@ -76,14 +80,16 @@ def print_findings(console: Console, findings: Sequence[Finding], *, limit: int 
         groups[key].append(f)
     shown = 0
     for (datei, blatt), items in sorted(groups.items()):
-        console.print(f"[bold]{datei}[/bold]" + (f" › {blatt}" if blatt else ""), highlight=False)
+        console.print(f"[bold]{escape(datei)}[/bold]" + (f" › {escape(blatt)}" if blatt else ""), highlight=False)
         items.sort(key=lambda f: (f.severity is not Severity.FEHLER, f.source.zeile or 0 if f.source else 0))
         for f in items:
             if limit is not None and shown >= limit:
                 break
             style = "red" if f.severity is Severity.FEHLER else "yellow"
             cell = f.source.zelle if f.source and f.source.zelle else "–"
-            console.print(f"  [{style}]{f.severity.value}[/{style}] {cell}: {f.meldung}", highlight=False)
+            console.print(
+                f"  [{style}]{f.severity.value}[/{style}] {escape(cell)}: {escape(f.meldung)}", highlight=False
+            )
             shown += 1
     if limit is not None and len(findings) > limit:
         console.print(f"… und {len(findings) - limit} weitere Befunde (vollständig im Fehlerbericht).")
