@@ -488,3 +488,67 @@ def test_lippe_spitzabrechnung_june(cases: dict[str, Path]) -> None:
     # Lemgo cost 30.000 × 181/243 (01.01.–31.08. = 243 days) = 22.345,679 → 22.345,68 < flat 28.500.
     check(e[("Kreis Lippe", "Stadt Detmold", 2023)], "1", "57000.00", "25957.72", "28500.00", "2542.28")
     check(e[("Kreis Lippe", "Stadt Lemgo", 2023)], "1", "57000.00", "22345.68", "28500.00", "6154.32")
+
+
+def test_borken_csv_findings_name_their_cells(cases: dict[str, Path], tmp_path: Path) -> None:
+    """A typo in each CSV export: the finding names file, sheet (the file's stem) and the CSV cell."""
+    case = ac.case_borken(tmp_path)
+    pay = case / "Export_Finanzverfahren_Zahlungen.csv"
+    # rows: 1 header, 2–5 Land → Kreis, 6 Kreis → Bocholt Q1, 7 Kreis → Ahaus Q1 (column C: Empfänger)
+    pay.write_bytes(pay.read_bytes().decode("cp1252").replace("Stadt Ahaus", "Stadt Ahauss", 1).encode("cp1252"))
+    zuw = case / "zuweisung_2023.csv"
+    # rows: 1 header, 2 Kreis, 3 Bocholt; column D: Weiterleitungsbetrag, a letter O for a zero
+    zuw.write_bytes(zuw.read_bytes().decode("utf-8-sig").replace("114.000,00", "114.000,0O").encode("utf-8-sig"))
+    proc = cli("reconcile", case, "--month", "2023-12", "--json", "--ohne-laufbuch", "--out", tmp_path / "o",
+               cwd=tmp_path)
+    r = json.loads(proc.stdout)
+    assert proc.returncode == 1 and r["status"] == "fehler"
+    got = {(f["datei"], f["blatt"], f["zelle"], f["code"]) for f in r["befunde"]}
+    assert got == {("zuweisung_2023.csv", "zuweisung_2023", "D3", "zahl_ungueltig"),
+                   ("Export_Finanzverfahren_Zahlungen.csv", "Export_Finanzverfahren_Zahlungen", "C7",
+                    "name_unbekannt")}
+
+
+def test_coesfeld_hub_nachweis_checks_the_level_below(cases: dict[str, Path]) -> None:
+    case = cases["coesfeld"]
+    out = case.parent / "out" / "nachweis-hub"
+    proc = cli("report", case, "--year", "2023", "--recipient", "Stadt Coesfeld", "--out", out, cwd=case.parent)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    ws = openpyxl.load_workbook(out / "Verwendungsnachweis_2023_Stadt_Coesfeld.xlsx", data_only=True).active
+    assert ws is not None
+    rows = {str(r[0]): r[1:] for r in ws.iter_rows(values_only=True) if r[0] is not None}
+    # own posts 1,5 VzÄ × 57.000 = 85.500, forwarded 0,5 + 1,0 + 0 = 1,5 VzÄ = 85.500 of 171.000
+    assert rows["davon für eigene Stellen"][0] == pytest.approx(85500, abs=0.001)
+    assert rows["davon an nachgeordnete Stellen"][0] == pytest.approx(85500, abs=0.001)
+    # eligible below: 28.500 + 43.846,15 + 0 = 72.346,15; with own 85.500 → 157.846,15
+    assert rows["Förderfähig, nachgeordnete Stellen"][0] == pytest.approx(72346.15, abs=0.001)
+    assert rows["Förderfähig insgesamt"][0] == pytest.approx(157846.15, abs=0.001)
+    # check of the level below: (VzÄ, Weiterleitung, Ausgezahlt, Förderfähig, Saldo, Ergebnis)
+    assert tuple(rows["Gemeinde Nottuln"][:6]) == pytest.approx((1, 57000, 57000, 43846.15, 13153.85, "Rückforderung"))
+    assert tuple(rows["Gemeinde Havixbeck"][:6]) == pytest.approx((0.5, 28500, 28500, 28500, 0, "ausgeglichen"))
+    assert tuple(rows["Summe"][:5]) == pytest.approx((1.5, 85500, 85500, 72346.15, 13153.85))
+
+
+def test_steinfurt_retroactive_correction_in_the_ledger(tmp_path: Path) -> None:
+    """June is run; Emsdetten then reports that EM-P2 started on 16.05., not 16.07.; the July run shows it."""
+    case = ac.case_steinfurt(tmp_path)
+    first = cli("reconcile", case, "--month", "2022-06", "--json", "--out", tmp_path / "o", cwd=tmp_path)
+    assert first.returncode == 1, first.stderr
+    book = case / "03_Besetzung_alle_Kommunen_2022.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Emsdetten"]
+    [cell] = [row[3] for row in ws.iter_rows() if row[2].value == "EM-P2"]
+    cell.value = ac.D(2022, 5, 16)
+    wb.save(book)
+    second = cli("reconcile", case, "--month", "2022-07", "--json", "--out", tmp_path / "o", cwd=tmp_path)
+    r = json.loads(second.stdout)
+    fix = {(c["monat"], c["kennzahl"]): (c["alt"], c["neu"], c["differenz"]) for c in r["korrekturen"]
+           if c["empfaenger"] == "Stadt Emsdetten"}
+    # May cumulative: before 5 × 0,5 = 2,5 → 55.000 × 2,5/12 = 11.458,33; now 4 × 0,5 + 1,5 = 3,5 →
+    # 16.041,67 (+4.583,34). June: before 3 → 13.750,00; now 2 + 3 = 5 → 22.916,67 (+9.166,67).
+    assert fix[("2022-05", "foerderfaehig_kumuliert")] == ("11458.33", "16041.67", "4583.34")
+    assert fix[("2022-06", "foerderfaehig_kumuliert")] == ("13750.00", "22916.67", "9166.67")
+    assert all(c["frueherer_lauf"] == json.loads(first.stdout)["lauf_id"] for c in r["korrekturen"])
+    # July itself: 2 + 3 × 1,5 = 6,5 → 55.000 × 6,5/12 = 29.791,67; paid 3 × 20.625 = 61.875 → 32.083,33
+    check(edges(r)[("Kreis Steinfurt", "Stadt Emsdetten", 2022)], "1.5", "82500.00", "29791.67", "61875.00",
+          "32083.33")
