@@ -38,12 +38,12 @@ app = typer.Typer(
 )
 
 _state = {"debug": False}
-out_console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False, emoji=False)  # ":x:" in a name stays text
+err_console = Console(stderr=True, highlight=False, emoji=False)
 if not out_console.is_terminal:  # files and pipes: no wrapping at 80 columns
-    out_console = Console(highlight=False, width=200)
+    out_console = Console(highlight=False, emoji=False, width=200)
 if not err_console.is_terminal:
-    err_console = Console(stderr=True, highlight=False, width=200)
+    err_console = Console(stderr=True, highlight=False, emoji=False, width=200)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Ausgabeordner.")]
 DbOpt = Annotated[

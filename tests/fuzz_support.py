@@ -378,7 +378,7 @@ def data_cell(ws: Any, col: int, row: int) -> Any:
 LOOKALIKES = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "K": "К", "S": "Ѕ"}  # Latin → Cyrillic
 INJECTIONS = ('=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-1+1", "=1+1", "\t=1")
 ABSURD = (-1, -0.5, 0, 1e15, 1e308, -1e308, 99999999999.99, 1e-12, "NaN", "inf", "-inf", "1e400", "١٢٣")
-MARKUP = ("[/]", "[link=http://x.example]Stadt Unna[/link]", "[bold red]x", "[/bold]", "[")
+MARKUP = ("[/]", "[link=http://x.example]Stadt Unna[/link]", "[bold red]x", "[/bold]", "Stadt :warning:", "[")
 ERRORS = ("#REF!", "#DIV/0!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
 
 

@@ -166,14 +166,20 @@ def test_markup_in_input_text_stays_text_on_the_terminal(tmp_path: Path) -> None
     case = fs.copy_case(tmp_path)
     wb = openpyxl.load_workbook(case / FILES[ZAHLUNGEN])
     ws = wb.worksheets[0]
-    for i, text in enumerate(fs.MARKUP[:4]):
+    for i, text in enumerate(fs.MARKUP[:5]):
         ws.cell(fs.HEADER_ROW + 1 + i, 3).value = text  # Empfänger: unknown names, quoted in findings
     wb.save(case / FILES[ZAHLUNGEN])
     before = fs.tree_hashes(case)
     out = tmp_path / "aus"
     run = fs.reconcile_plain(case, out)
     fs.check_plain(run, case=case, out=out, before=before)
-    for text in ("„[/]“", "„[link=http://x.example]Stadt Unna[/link]“", "„[bold red]x“", "„[/bold]“"):
+    for text in (
+        "„[/]“",
+        "„[link=http://x.example]Stadt Unna[/link]“",
+        "„[bold red]x“",
+        "„[/bold]“",
+        "„Stadt :warning:“",
+    ):
         assert text in run.stdout, text
     val = fs.run_cli("validate", case, cwd=tmp_path)
     assert val.rc == 1 and "Traceback" not in val.text and "„[/]“" in val.stdout, val.text
