@@ -583,6 +583,28 @@ def case_recklinghausen(root: Path) -> Path:
     return case
 
 
+# ---------------------------------------------------------------------------------------------------
+# Case 10: Kreis Olpe 2023 – the whole year paid in advance on 02.01.: potenzielle Zwischenzinsen (R6).
+# ---------------------------------------------------------------------------------------------------
+
+OE_KREIS = "Kreis Olpe"
+
+
+def case_olpe(root: Path) -> Path:
+    case = root / "kreis-olpe-2023"
+    write_xlsx(case / "Bescheid.xlsx", [bescheid_sheet("OE-2023", D(2023, 1, 2), "Bezirksregierung Arnsberg",
+                                                       OE_KREIS, 2023, 1, 57_000)])
+    write_xlsx(case / "Zuweisung.xlsx", [Sheet("Zuweisung", ["Jahr", "Empfänger", "VzÄ"],
+                                               [[2023, "Stadt Attendorn", 1.0]])])
+    write_xlsx(case / "Besetzung.xlsx", [staffing_sheet("Stadt Attendorn", [
+        ["AT-1", "AT-P1", D(2022, 1, 1), None, 39, None, None, None, None]])])
+    write_xlsx(case / "Zahlungen.xlsx", [Sheet("Zahlungen", PAY_HEADER, [
+        [D(2023, 1, 2), "Bezirksregierung Arnsberg", OE_KREIS, 57_000, "Abschlag", 2023, "BR-1", "KIM 2023"],
+        [D(2023, 1, 2), OE_KREIS, "Stadt Attendorn", 57_000, "Abschlag", 2023, "OE-1", "KIM 2023 jährlich"],
+    ], formats=PAY_FORMATS)])
+    return case
+
+
 ALL_CASES = {
     "coesfeld": case_coesfeld,
     "steinfurt": case_steinfurt,
@@ -594,4 +616,5 @@ ALL_CASES = {
     "hochsauerland": case_hochsauerland,
     "guetersloh": case_guetersloh,
     "recklinghausen": case_recklinghausen,
+    "olpe": case_olpe,
 }

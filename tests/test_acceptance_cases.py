@@ -552,3 +552,27 @@ def test_steinfurt_retroactive_correction_in_the_ledger(tmp_path: Path) -> None:
     # July itself: 2 + 3 × 1,5 = 6,5 → 55.000 × 6,5/12 = 29.791,67; paid 3 × 20.625 = 61.875 → 32.083,33
     check(edges(r)[("Kreis Steinfurt", "Stadt Emsdetten", 2022)], "1.5", "82500.00", "29791.67", "61875.00",
           "32083.33")
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 10: Kreis Olpe 2023 – one yearly advance, potenzielle Zwischenzinsen (R6) in the Nachweis
+# ------------------------------------------------------------------------------------------------
+
+
+def test_olpe_zwischenzinsen_by_hand(cases: dict[str, Path]) -> None:
+    case = cases["olpe"]
+    out = case.parent / "out" / "nachweis-olpe"
+    proc = cli("report", case, "--year", "2023", "--recipient", "Attendorn", "--out", out, cwd=case.parent)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    ws = openpyxl.load_workbook(out / "Verwendungsnachweis_2023_Stadt_Attendorn.xlsx", data_only=True).active
+    assert ws is not None
+    rows = {str(r[0]): r[1:] for r in ws.iter_rows(values_only=True) if r[0] is not None}
+    # 57.000 paid 02.01.; Attendorn spends 4.750 at each month end (1,0 VzÄ all year). Two months
+    # after the value date: 02.03. Each month's 4.750 used after that bears interest from 02.03. to its
+    # use (days 03.03.… counted): Mar 29, Apr 59, May 90, Jun 120 days at 1,62 + 3 = 4,62 %; Jul–Dec
+    # 120 days each at 4,62 % plus 31, 62, 92, 123, 153, 184 days at 3,12 + 3 = 6,12 %.
+    # Σ days at 4,62 %: 29 + 59 + 90 + 120 + 6 × 120 = 1.018; at 6,12 %: 645.
+    # 4.750 × (0,0462 × 1.018 + 0,0612 × 645) / 365 = 4.750 × 86,5056 / 365 = 1.125,7578 → 1.125,76
+    # (rounded once per tranche).
+    assert rows["Potenzielle Zwischenzinsen (R6)"][0] == pytest.approx(1125.76, abs=0.001)
+    assert rows["Saldo (ausgezahlt − förderfähig)"][0] == pytest.approx(0, abs=0.001)
