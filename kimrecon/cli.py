@@ -17,9 +17,9 @@ from typing import Annotated
 import typer
 import typer.rich_utils as _ru
 from rich.console import Console
-from rich.markup import escape
 
 from kimrecon import __version__
+from kimrecon.write.terminal import safe_text as escape  # markup and control characters from inputs
 
 _ru.ARGUMENTS_PANEL_TITLE = "Argumente"
 _ru.OPTIONS_PANEL_TITLE = "Optionen"

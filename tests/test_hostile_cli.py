@@ -203,3 +203,17 @@ def test_markup_in_recipient_names_in_the_summary(tmp_path: Path) -> None:
     fs.check_plain(run, case=case, out=out, before=before)
     assert run.rc == 1, run.text
     assert "[/]Stadt" in run.stdout, run.stdout
+
+
+def test_control_characters_from_inputs_never_reach_the_terminal(tmp_path: Path) -> None:
+    """An ESC sequence in a file name or a CSV cell is shown as text, never sent to the terminal."""
+    case = fs.copy_case(tmp_path)
+    (case / "x\x1b]0;titel\x07\x1b[2J.xlsx").write_bytes(b"%PDF-1.4")  # OSC title and clear screen
+    (case / "zahlungen.csv").write_text(
+        "Datum;Zahler;Empfänger;Betrag;Art;Jahr\n01.03.2023;Kreis Unna;Stadt\x1b[31m Kamen\r;1,00;Abschlag;2023\n",
+        encoding="utf-8",
+    )
+    val = fs.run_cli("validate", case, cwd=tmp_path)
+    assert val.rc == 2 and "Traceback" not in val.text, val.text
+    assert "\x1b" not in val.text and "\x07" not in val.text and "\r" not in val.text
+    assert "x\\x1b]0;titel\\x07\\x1b[2J.xlsx" in val.stdout

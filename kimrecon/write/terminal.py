@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -13,6 +14,14 @@ from kimrecon.findings import Finding, Severity
 from kimrecon.money import format_cents_de, format_vzae_de
 from kimrecon.result import Result
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: object) -> str:
+    """Text from an input for the terminal: markup escaped, control characters (ESC …) shown as hex codes."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+
+
 STATUS_TEXT = {
     "ok": "[green]alles abgestimmt[/green]",
     "abweichungen": "[yellow]Abweichungen (Rückforderungen oder Nachzahlungen)[/yellow]",
@@ -23,7 +32,7 @@ STATUS_TEXT = {
 def print_summary(console: Console, result: Result) -> None:
     """Per contract edge: VzÄ, forwarded, eligible, paid, Saldo (issue 2)."""
     # every text from an input is escaped: "[/]" in a name must not break the markup, "[link=…]" not link
-    table = Table(title=f"Abgleich {escape(result.fall)} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
+    table = Table(title=f"Abgleich {safe_text(result.fall)} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
     for name, justify in [
         ("Geber", "left"),
         ("Empfänger", "left"),
@@ -38,20 +47,20 @@ def print_summary(console: Console, result: Result) -> None:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for e in result.kanten:
         table.add_row(
-            escape(e.geber),
-            escape(e.empfaenger),
+            safe_text(e.geber),
+            safe_text(e.empfaenger),
             str(e.jahr),
             format_vzae_de(e.vzae_zugeteilt_e4),
             format_cents_de(e.weiterleitung_cent),
             format_cents_de(e.foerderfaehig_kumuliert_cent),
             format_cents_de(e.ausgezahlt_kumuliert_cent),
             format_cents_de(e.saldo_cent),
-            escape(e.art) if e.saldo_cent else "",
+            safe_text(e.art) if e.saldo_cent else "",
         )
     console.print(table)
     for z in result.zinsen:
         console.print(
-            f"Zinsen {escape(z.forderung_id)} ({escape(z.schuldner)} → {escape(z.glaeubiger)}): "
+            f"Zinsen {safe_text(z.forderung_id)} ({safe_text(z.schuldner)} → {safe_text(z.glaeubiger)}): "
             f"{format_cents_de(z.zinsbetrag_cent)} "
             f"auf {format_cents_de(z.betrag_cent)} für {z.tage} Tage"
         )
@@ -60,7 +69,7 @@ def print_summary(console: Console, result: Result) -> None:
         console.print(f"[yellow]{n} rückwirkende Korrektur(en) gegenüber früheren Läufen:[/yellow]")
         for c in result.korrekturen[:50]:
             console.print(
-                f"  {c.monat} {escape(c.geber)} → {escape(c.empfaenger)} {escape(c.kennzahl)}: "
+                f"  {c.monat} {safe_text(c.geber)} → {safe_text(c.empfaenger)} {safe_text(c.kennzahl)}: "
                 f"{format_cents_de(c.alt_cent)} → "
                 f"{format_cents_de(c.neu_cent)} ({format_cents_de(c.differenz_cent)}; Lauf {c.frueherer_lauf})"
             )
@@ -80,7 +89,7 @@ def print_findings(console: Console, findings: Sequence[Finding], *, limit: int 
         groups[key].append(f)
     shown = 0
     for (datei, blatt), items in sorted(groups.items()):
-        console.print(f"[bold]{escape(datei)}[/bold]" + (f" › {escape(blatt)}" if blatt else ""), highlight=False)
+        console.print(f"[bold]{safe_text(datei)}[/bold]" + (f" › {safe_text(blatt)}" if blatt else ""), highlight=False)
         items.sort(key=lambda f: (f.severity is not Severity.FEHLER, f.source.zeile or 0 if f.source else 0))
         for f in items:
             if limit is not None and shown >= limit:
@@ -88,7 +97,7 @@ def print_findings(console: Console, findings: Sequence[Finding], *, limit: int 
             style = "red" if f.severity is Severity.FEHLER else "yellow"
             cell = f.source.zelle if f.source and f.source.zelle else "–"
             console.print(
-                f"  [{style}]{f.severity.value}[/{style}] {escape(cell)}: {escape(f.meldung)}", highlight=False
+                f"  [{style}]{f.severity.value}[/{style}] {safe_text(cell)}: {safe_text(f.meldung)}", highlight=False
             )
             shown += 1
     if limit is not None and len(findings) > limit:
