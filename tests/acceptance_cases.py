@@ -440,16 +440,21 @@ def case_wesel(root: Path) -> Path:
         merge_title=6, blank_between=(1,), total=[None, None, "Summe", "4,0", "228.000,00 €", None],
         footnotes=["¹ Beträge vorläufig, vorbehaltlich Änderungsbescheid"])])
     # two-line header: "Unterbrechung" merged over von | bis | Grund; others merged vertically
-    header = ["Kommune", "Personal-ID", "Beginn", "Ende", "Wochen-\nstunden", "Unterbrechung", None, None,
-              "Entgelt-\nanspruch", "Bemerkung"]
-    header2 = [None, None, None, None, None, "von", "bis", "Grund", None, None]
-    merges = [f"{c}{{h}}:{c}{{h2}}" for c in "ABCDEIJ"] + ["F{h}:H{h}"]
+    header = ["Kommune", "Personal-ID", "Name, Vorname", "Geburtsdatum", "Beginn", "Ende", "Wochen-\nstunden",
+              "Unterbrechung", None, None, "Entgelt-\nanspruch", "Bemerkung"]
+    header2 = [None, None, None, None, None, None, None, "von", "bis", "Grund", None, None]
+    merges = [f"{c}{{h}}:{c}{{h2}}" for c in "ABCDEFGKL"] + ["H{h}:J{h}"]
     staff = [
-        [WE_KREIS, "WES-0001", "01.01.2022", None, "39", None, None, None, None, None],
-        ["Stadt Moers", "MO-0001", "01.01.2022", None, "39 h", None, None, None, None, None],
-        ["Stadt Moers", "MO-0002", "01.01.2022", None, "19,5 Std.", None, None, None, None, "Teilzeit"],
-        ["Stadt Moers", "MO-0003", "01.06.2023", None, "19,5", None, None, None, None, "zweite Hälfte ab Juni"],
-        ["Stadt Dinslaken", "DI-0001", "01.03.2023", "-", "39", None, None, None, None, "Neueinstellung"],
+        [WE_KREIS, "WES-0001", "Schmitz, Petra", "12.04.1979", "01.01.2022", None, "39", None, None, None, None,
+         None],
+        ["Stadt Moers", "MO-0001", "Özdemir, Aylin", "03.11.1988", "01.01.2022", None, "39 h", None, None, None,
+         None, None],
+        ["Stadt Moers", "MO-0002", "Wagner, Jonas", "21.07.1992", "01.01.2022", None, "19,5 Std.", None, None, None,
+         None, "Teilzeit"],
+        ["Stadt Moers", "MO-0003", "Haddad, Rami", "30.01.1990", "01.06.2023", None, "19,5", None, None, None, None,
+         "zweite Hälfte ab Juni"],
+        ["Stadt Dinslaken", "DI-0001", "Kowalski, Marta", "08.08.1985", "01.03.2023", "-", "39", None, None, None,
+         None, "Neueinstellung"],
     ]
     write_xlsx(case / "Besetzungsmeldung_2023.xlsx", [Sheet(
         "Besetzung", header, staff, header2=header2, merges=merges,

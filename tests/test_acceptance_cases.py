@@ -301,10 +301,13 @@ def test_wesel_messy_layout_reads_to_hand_figures(cases: dict[str, Path]) -> Non
     # only Hinweise: the unknown "Lfd. Nr." and "Bemerkung" columns; the Summe rows (Zuweisung 4,0 /
     # 228.000,00 €, Zahlungen 399.000,00 € = 4 × 57.000 + 4 × (28.500 + 14.250)) agree.
     assert codes(r, "Fehler") == []
-    assert codes(r) == ["spalte_unbekannt"] * 3
-    unknown = {(f["datei"], f["zelle"][0]) for f in r["befunde"]}
+    assert codes(r) == ["spalte_personenbezug"] * 2 + ["spalte_unbekannt"] * 3
+    unknown = {(f["datei"], f["zelle"][0]) for f in r["befunde"] if f["code"] == "spalte_unbekannt"}
     assert unknown == {("Zuweisung KIM 2023 (final).xlsx", "A"), ("Zuweisung KIM 2023 (final).xlsx", "F"),
-                       ("Besetzungsmeldung_2023.xlsx", "J")}
+                       ("Besetzungsmeldung_2023.xlsx", "L")}
+    # the name and birth-date columns (C, D of the staffing sheet) are dropped on import (spec §8)
+    dropped = {f["zelle"][0] for f in r["befunde"] if f["code"] == "spalte_personenbezug"}
+    assert dropped == {"C", "D"}
     # Moers 2,0: 39 h all year + "19,5 Std." all year + 19,5 h from 01.06. → Jan–May 1,5 × 5 = 7,5,
     # Jun–Dec 2,0 × 7 = 14 → 21,5 → 57.000 × 21,5/12 = 102.125,00; paid 114.000 → 11.875,00.
     check(e[("Kreis Wesel", "Stadt Moers", 2023)], "2", "114000.00", "102125.00", "114000.00", "11875.00")
@@ -335,6 +338,13 @@ def test_wesel_abgleich_recalculates_in_libreoffice(cases: dict[str, Path], tmp_
     [recomputed] = recalculate([book], tmp_path)
     count, bad = formula_mismatches(book, recomputed)
     assert count > 0 and bad == []
+    # DSGVO (spec §8): no name or birth date of the staffing sheet reaches the Abgleich
+    texts = {str(v) for ws in openpyxl.load_workbook(book, data_only=True).worksheets
+             for row in ws.iter_rows(values_only=True) for v in row if v is not None}
+    leaked = [t for t in texts if any(n in t for n in ("Schmitz", "Özdemir", "Wagner", "Haddad", "Kowalski",
+                                                      "12.04.1979", "1979-04-12"))]
+    assert leaked == []
+    assert {"MO-0001", "DI-0001"} <= texts  # the pseudonymous Personal-ID does
     # the recomputed Kanten sheet still shows the hand figures
     ws = openpyxl.load_workbook(recomputed, data_only=True)["Kanten"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
