@@ -19,6 +19,7 @@ import typer.rich_utils as _ru
 from rich.console import Console
 
 from kimrecon import __version__
+from kimrecon.write.terminal import plain_text
 from kimrecon.write.terminal import safe_text as escape  # markup and control characters from inputs
 
 _ru.ARGUMENTS_PANEL_TITLE = "Argumente"
@@ -235,9 +236,9 @@ def history(
         if detail is None:
             err_console.print(f"Lauf „{escape(run)}“ ist im Laufbuch nicht vorhanden.")
             raise typer.Exit(1)
-        sys.stdout.write(render_run(detail) + "\n")
+        sys.stdout.write(plain_text(render_run(detail)) + "\n")
         raise typer.Exit(0)
-    sys.stdout.write(render_history(ledger.runs(_month(month) if month else None)) + "\n")
+    sys.stdout.write(plain_text(render_history(ledger.runs(_month(month) if month else None))) + "\n")
 
 
 @app.command()

@@ -17,9 +17,14 @@ from kimrecon.result import Result
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def plain_text(text: object) -> str:
+    """Text for the terminal without markup: control characters (ESC …) shown as hex codes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
 def safe_text(text: object) -> str:
     """Text from an input for the terminal: markup escaped, control characters (ESC …) shown as hex codes."""
-    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+    return escape(plain_text(text))
 
 
 STATUS_TEXT = {
