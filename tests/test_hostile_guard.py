@@ -134,6 +134,10 @@ def test_limits_from_config() -> None:
     assert limits == Limits(max_file_bytes=2 << 20, max_cells=1000, time_budget_s=1.5, max_ratio=50)
     assert found == []
     assert limits_from_config({"eingabe": {"max_dateigroesse_mb": 3}})[0].max_file_bytes == 3 << 20
+    for bad in (float("inf"), float("nan"), 1e308, 0):  # TOML has inf and nan: a finding, never a crash
+        limits, found = limits_from_config({"grenzen": {"zeitbudget_s": bad, "max_speicher_mb": bad}})
+        assert limits == Limits() and len(found) == 2
+    assert "bis 1.000.000 sein" in found[0].meldung
     limits, found = limits_from_config({"grenzen": {"max_zellen": -1, "foo": 1, "max_eintraege": True}})
     assert limits == Limits()
     assert [f.code for f in found] == [Code.PARAMETER_UNGUELTIG] * 3

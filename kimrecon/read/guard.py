@@ -86,6 +86,19 @@ GRENZEN_KEYS: dict[str, tuple[str, int]] = {
 }
 
 
+# the largest value a key accepts (in its own unit): also keeps out inf and nan
+_LIMIT_MAX: dict[str, float] = {
+    "max_file_bytes": 1e7,  # MB
+    "max_unpacked_bytes": 1e7,
+    "max_ratio": 1e6,
+    "max_cells": 1e12,
+    "max_members": 1e9,
+    "time_budget_s": 1e6,
+    "max_memory_bytes": 1e7,
+    "probe_max_bytes": 1e7,
+}
+
+
 def limits_from_config(config: dict[str, object]) -> tuple[Limits, list[Finding]]:
     """The limits of a case from its ``kimrecon.toml`` (section ``[grenzen]``), with findings for bad values.
 
@@ -110,8 +123,9 @@ def limits_from_config(config: dict[str, object]) -> tuple[Limits, list[Finding]
             continue
         attr, factor = GRENZEN_KEYS[key]
         assert attr in known
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
-            found.append(_bad_param(f"grenzen.{key}", "muss eine positive Zahl sein"))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= _LIMIT_MAX[attr]:
+            most = _num(int(_LIMIT_MAX[attr]))
+            found.append(_bad_param(f"grenzen.{key}", f"muss eine Zahl über 0 und bis {most} sein"))
             continue
         changes[attr] = float(value) if attr == "time_budget_s" else int(value * factor)
     return replace(limits, **changes), found  # type: ignore[arg-type]
