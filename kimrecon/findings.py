@@ -81,8 +81,9 @@ MESSAGES: dict[Code, str] = {
     Code.DATEI_ZU_GROSS: "Die Datei überschreitet die Grenze ({grund}). "
     "Bitte prüfen, ob die Datei beschädigt ist, oder die Grenze in kimrecon.toml erhöhen.",
     Code.BLATT_UNBEKANNT: "Das Blatt passt zu keiner bekannten Tabellenart "
-    "(Bescheid, Zuweisung, Verteilungsschlüssel, Besetzung, Zahlungen, Rückforderungen). "
-    "Bitte die Spaltenüberschriften prüfen.",
+    "(Bescheid, Zuweisung, Verteilungsschlüssel, Besetzung, Zahlungen, Rückforderungen, "
+    "Weiterleitungsvertrag). Bitte die Spaltenüberschriften mit der Vorlage vergleichen "
+    "(kimrecon template …) oder das Blatt aus dem Fallordner entfernen.",
     Code.BLATT_MEHRDEUTIG: "Das Blatt passt zu mehreren Tabellenarten ({arten}). "
     "Bitte die Spaltenüberschriften eindeutig machen.",
     Code.BLATT_FEHLT: "Im Fall fehlt eine Tabelle der Art „{art}“. Bitte die Datei ergänzen.",
@@ -99,7 +100,7 @@ MESSAGES: dict[Code, str] = {
     "Bitte prüfen, ob sie gelten soll.",
     Code.WERT_FEHLT: "Der Wert für „{spalte}“ fehlt. Bitte eintragen.",
     Code.ZAHL_UNGUELTIG: "„{wert}“ ist keine gültige Zahl für „{spalte}“. "
-    "Bitte eine Zahl eintragen (z. B. 57.000,00).",
+    "Bitte eine Zahl eintragen (z. B. 57.000,00 für Beträge, 0,5 für VzÄ, 19,5 für Stunden).",
     Code.DATUM_UNGUELTIG: "„{wert}“ ist kein gültiges Datum für „{spalte}“. "
     "Bitte als TT.MM.JJJJ eintragen.",
     Code.WERT_UNGUELTIG: "„{wert}“ ist für „{spalte}“ nicht zulässig. {hinweis}",
@@ -108,8 +109,10 @@ MESSAGES: dict[Code, str] = {
     "Bitte Summe oder Einzelwerte prüfen.",
     Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. "
     "Bitte Schreibweise prüfen oder den Empfänger in die Zuweisung aufnehmen.",
-    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein.",
-    Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ.",
+    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
+    "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen.",
+    Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ. "
+    "Bitte auf das Raster runden oder die Schrittweite in kimrecon.toml anpassen.",
     Code.BETRAG_ABWEICHUNG: "Der Betrag {betrag} passt nicht zu {vzae} VzÄ × {pauschale} = {erwartet}. "
     "Bitte Betrag oder VzÄ prüfen.",
     Code.BEWILLIGUNG_ABWEICHUNG: "Die Bewilligungssumme {betrag} passt nicht zu "
@@ -120,7 +123,7 @@ MESSAGES: dict[Code, str] = {
     Code.BESCHAEFTIGUNG_UEBERLAPPT: "Die Beschäftigung von {person} auf Stelle {stelle} "
     "überschneidet sich mit Zeile {andere}. Bitte Zeiträume prüfen.",
     Code.DATUM_AUSSERHALB: "Das Datum {datum} liegt außerhalb des Bewilligungszeitraums "
-    "{von} – {bis}.",
+    "{von} – {bis}. Bitte Datum und Bezugsjahr prüfen.",
     Code.ZAHLUNG_DOPPELT: "Die Zahlung ist doppelt erfasst (gleich mit Zeile {andere}). "
     "Bitte eine davon entfernen oder unterscheidbar machen.",
     Code.ZAHLUNG_OHNE_VERTRAG: "Zwischen {zahler} und {empfaenger} besteht kein "

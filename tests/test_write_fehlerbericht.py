@@ -37,7 +37,10 @@ def test_rows_sorted_by_file_sheet_cell(tmp_path: Path) -> None:
         ["zuweisung_2023.xlsx", "Zuweisung", "C14", "zuteilung_unter_minimum", "Fehler"],
         [None, None, None, "blatt_fehlt", "Fehler"],
     ]
-    assert rows[2][6] == "„0,38“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein."
+    assert rows[2][6] == (
+        "„0,38“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
+        "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen."
+    )
     assert rows[0][7] == INJECT_LINK and ws["H5"].data_type == "s"
     assert rows[1][7] == INJECT_DDE and ws["H6"].data_type == "s"
     assert ws["G5"].value.startswith(f"„{INJECT_LINK}“ ist keine gültige Zahl") and ws["G5"].data_type == "s"
