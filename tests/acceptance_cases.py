@@ -409,6 +409,24 @@ def case_lippe_spitz(root: Path) -> Path:
     return case
 
 
+def case_lippe_pauses(root: Path) -> Path:
+    """Case 5c: the Lippe case with a Beamter on 41 h, Mutterschutz with pay and one person with two
+    interruptions written as two rows of one employment (the sheet has one set of interruption columns)."""
+    case = case_lippe(root / "pausen")
+    (case / "Rueckforderungen.xlsx").unlink()
+    kreis = staffing_sheet(LI_KREIS, [["LI-1", "LI-P1", D(2022, 1, 1), None, 39, None, None, None, None, 41]])
+    kreis.header = [*kreis.header, "Regelarbeitszeit"]
+    write_xlsx(case / "Besetzung.xlsx", [
+        kreis,
+        staffing_sheet("Stadt Detmold", [["DT-1", "DT-P1", D(2022, 1, 1), None, 39, D(2023, 3, 1), D(2023, 6, 30),
+                                          "Mutterschutz", "ja"]]),
+        staffing_sheet("Stadt Lemgo", [
+            ["LE-1", "LE-P1", D(2022, 1, 1), None, 39, D(2023, 3, 1), D(2023, 6, 30), "Krankengeld", None],
+            ["LE-1", "LE-P1", D(2022, 1, 1), None, 39, D(2023, 9, 15), None, "Sonderurlaub ohne Bezüge", "nein"]]),
+    ])
+    return case
+
+
 # ---------------------------------------------------------------------------------------------------
 # Case 6: Kreis Wesel 2023 – a messy hand-made layout (merged title, two-line merged header, Summe row,
 #         footnotes, blank rows, amounts and dates as text, a Bemerkung column).
@@ -617,6 +635,7 @@ ALL_CASES = {
     "borken": case_borken,
     "lippe": case_lippe,
     "lippe_spitz": case_lippe_spitz,
+    "lippe_pauses": case_lippe_pauses,
     "wesel": case_wesel,
     "hochsauerland": case_hochsauerland,
     "guetersloh": case_guetersloh,

@@ -586,3 +586,25 @@ def test_olpe_zwischenzinsen_by_hand(cases: dict[str, Path]) -> None:
     # (rounded once per tranche).
     assert rows["Potenzielle Zwischenzinsen (R6)"][0] == pytest.approx(1125.76, abs=0.001)
     assert rows["Saldo (ausgezahlt − förderfähig)"][0] == pytest.approx(0, abs=0.001)
+
+
+# ------------------------------------------------------------------------------------------------
+# Case 5c: Kreis Lippe – 41-h Beamter, Mutterschutz with pay, two interruptions as two rows
+# ------------------------------------------------------------------------------------------------
+
+
+def test_lippe_interruptions_and_tariff_hours(cases: dict[str, Path]) -> None:
+    r = reconcile(cases, "lippe_pauses", "2023-12")
+    e = edges(r)
+    # two rows of one employment (LE-1/LE-P1, same Beginn, no Ende, 39 h) are no overlap
+    assert codes(r) == []
+    # Detmold: Mutterschutz 01.03.–30.06. with Entgeltanspruch "ja" counts as staffed → 57.000,00.
+    check(e[("Kreis Lippe", "Stadt Detmold", 2023)], "1", "57000.00", "57000.00", "57000.00", "0.00")
+    # Lemgo: Krankengeld 01.03.–30.06. (Entgeltanspruch empty = no pay) → Mar–Jun unstaffed; Sonderurlaub
+    # ohne Bezüge from 15.09. (open: to the end of the employment) → Sep still counts (1.–14.), Oct–Dec not.
+    # Staffed months Jan, Feb, Jul, Aug, Sep = 5 → 57.000 × 5/12 = 23.750,00; Saldo 33.250,00.
+    check(e[("Kreis Lippe", "Stadt Lemgo", 2023)], "1", "57000.00", "23750.00", "57000.00", "33250.00")
+    # Kreis: 39 of 41 h (Regelarbeitszeit of the row) → 57.000 × 39/41 = 54.219,512 → 54.219,51;
+    # total 54.219,51 + 57.000 + 23.750 = 134.969,51; 171.000 − 134.969,51 = 36.030,49.
+    check(e[("Bezirksregierung Detmold", "Kreis Lippe", 2023)], "3", "171000.00", "134969.51", "171000.00",
+          "36030.49")

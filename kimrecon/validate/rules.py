@@ -281,7 +281,11 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
         "b": d["beginn"].astype("datetime64[s]").astype("int64").to_numpy(),
         "e": d["ende"].fillna(_FAR).astype("datetime64[s]").astype("int64").to_numpy(),
         "z": d["_zeile"].to_numpy(),
-    }, index=d.index).sort_values(["g", "b", "e"], kind="stable")
+        "h": d["wochenstunden_h100"].astype("Float64").fillna(-1).to_numpy(),
+        "a": d["stellenanteil_e4"].astype("Float64").fillna(-1).to_numpy(),
+    }, index=d.index)
+    # several rows of one employment (one per interruption, a sheet sent again) are no overlap (as the engine)
+    work = work[~work.duplicated(["g", "b", "e", "h", "a"])].sort_values(["g", "b", "e"], kind="stable")
     grouped = work.groupby("g", sort=False)
     running = grouped["e"].cummax()
     prev_end = running.groupby(work["g"], sort=False).shift()
