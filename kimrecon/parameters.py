@@ -133,9 +133,10 @@ def _as_date(value: object) -> date:
 def _as_decimal(value: object) -> Decimal:
     if isinstance(value, bool):
         raise InvalidOperation
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(str(value).strip().replace(",", "."))
+    d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip().replace(",", "."))
+    if not d.is_finite() or abs(d) > 10**15:  # TOML has inf and nan; 1e999999 would be a number of 10^6 digits
+        raise InvalidOperation
+    return d
 
 
 def _default_table(name: str, file: str) -> list[Dated]:

@@ -169,3 +169,29 @@ def test_mutated_xls_and_ods_through_the_reader(
     assert path.read_bytes() == before
     codes = {f.code.value for f in inputs.findings}
     fs.record_inprocess("alt" + suffix, 2 if codes & {c.value for c in UNUSABLE} else 1, codes)
+
+
+HOSTILE_TOML = [
+    "[abrechnung]\ntarifstunden = inf\n",
+    "[abrechnung]\ntarifstunden = 1e999999\n",
+    "[abrechnung]\nmodus = 5\n",
+    '[abrechnung]\nspitzabrechnung = "ja"\n',
+    "[zinsen]\nbasiszins = [ { ab = 2026-01-01, prozent = nan } ]\n",
+    "[zinsen]\naufschlag = [ { ab = 2020-01-01, prozentpunkte = -inf } ]\n",
+    '[zinsen]\naufschlag = [ { ab = "gestern", prozentpunkte = 5 } ]\n',
+    '[zinsen]\nbasiszins = "x"\n',
+    '[grenzen]\nmax_zellen = "viel"\nzeitbudget_s = inf\n',
+    "abrechnung = 3\ngrenzen = [1, 2]\n",
+    "\x00\x01 keine TOML-Datei",
+    "[abrechnung\n",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TOML, ids=range(len(HOSTILE_TOML)))
+def test_hostile_kimrecon_toml_is_a_finding(tmp_path: Path, text: str) -> None:
+    case = fs.copy_case(tmp_path)
+    (case / "kimrecon.toml").write_text(text, encoding="utf-8")
+    outcome = reconcile_case(case, fs.MONTH, out_dir=tmp_path / "aus", use_ledger=False)  # never raises
+    codes = {f.code.value for f in outcome.findings}
+    assert "parameter_ungueltig" in codes or text.startswith("abrechnung = 3"), codes
+    fs.record_inprocess("toml", outcome.exit_code, codes)
