@@ -449,7 +449,7 @@ def case_wesel(root: Path) -> Path:
     zuw = [
         [1, "2023", "Kreis Wesel", "1,0", "57.000,00 €", "Kreisverwaltung, FD Integration"],
         [2, "2023", "Stadt Moers", "2,0", "114.000,00 €", None],
-        [3, "2023", "Stadt Dinslaken", "1,0", "57.000,00 €", "Stelle ab März besetzt"],
+        [3, "2023", "Stadt Dinslaken", "1,0", "57.000,- €", "Stelle ab März besetzt"],
     ]
     write_xlsx(case / "Zuweisung KIM 2023 (final).xlsx", [Sheet(
         "Zuweisung",
@@ -484,7 +484,7 @@ def case_wesel(root: Path) -> Path:
            ["16.10.2023", WE_LAND, WE_KREIS, "57.000,00 €", "Abschlag", "2023", "W-4"]]
     for i, day in enumerate(("01.02.2023", "02.05.2023", "01.08.2023", "02.11.2023"), start=1):
         pay.append([day, WE_KREIS, "Stadt Moers", "28.500,00 €", "Abschlag", "2023", f"M-{i}"])
-        pay.append([day, WE_KREIS, "Stadt Dinslaken", "14.250,00 €", "Abschlag", "2023", f"D-{i}"])
+        pay.append([day, WE_KREIS, "Stadt Dinslaken", "14.250,–", "Abschlag", "2023", f"D-{i}"])  # ",–": 0 ct
     write_xlsx(case / "Zahlungen 2023.xlsx", [Sheet(
         "Buchungen", ["Valuta", "Zahler", "Empfänger", "Betrag in €", "Art", "Jahr", "Kassenzeichen"], pay,
         title=["Kreis Wesel – Kasse", "Buchungen KIM 2023"], blank_between=(3,),

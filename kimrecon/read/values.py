@@ -88,6 +88,7 @@ def decimal_from_text(text: str, *, percent_ok: bool = False) -> Decimal | None:
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1]
     s = s.replace("\u2212", "-").replace("–", "-")
+    s = re.sub(r",-+$", ",00", s)  # "57.000,-" / "57.000,–": the dash stands for zero cents, not a sign
     if s.startswith("-"):
         negative, s = not negative, s[1:]
     elif s.endswith("-"):
