@@ -305,18 +305,40 @@ def case_soest(root: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Case 4: Kreis Borken 2023 – Zuweisung as a ;-CSV with BOM and German decimals, payments exported
-#         from the finance system as Windows-1252 CSV, a Rückzahlung from a town upward.
+# Case 4: Kreis Borken 2023 – Bescheid register as .xls, Zuweisung as a ;-CSV with BOM and German
+#         decimals, payments exported from the finance system as Windows-1252 CSV, a Rückzahlung upward.
 # ---------------------------------------------------------------------------------------------------
 
 BO_KREIS = "Kreis Borken"
 BO_LAND = "Bezirksregierung Münster"
 
 
+def write_xls_bescheid(path: Path, row: Sequence[Any]) -> Path:
+    """The Kreis's Bescheid register still kept as an old Excel 97–2003 ``.xls``."""
+    import xlwt  # type: ignore[import-untyped]
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Bescheid")
+    date_style = xlwt.easyxf(num_format_str="DD.MM.YYYY")
+    eur_style = xlwt.easyxf(num_format_str='#,##0.00 "€"')
+    ws.write(0, 0, "Zuwendungsbescheide KIM – Register")
+    header = ["Bescheid-Nr.", "Bescheid vom", "Bezirksregierung", "Zuwendungsempfänger", "Zeitraum von",
+              "Zeitraum bis", "VzÄ", "Pauschale je VzÄ", "Zuwendung"]
+    for i, h in enumerate(header):
+        ws.write(2, i, h)
+    for i, v in enumerate(row):
+        style = date_style if isinstance(v, dt.datetime) else eur_style if i >= 7 else xlwt.Style.default_style
+        ws.write(3, i, v, style)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(str(path))
+    return path
+
+
 def case_borken(root: Path) -> Path:
     case = root / "kreis-borken-2023"
-    write_xlsx(case / "Bescheid_2023.xlsx", [bescheid_sheet("BO-KIM-23", D(2023, 2, 14), BO_LAND, BO_KREIS, 2023, 4,
-                                                            57_000)])
+    write_xls_bescheid(case / "Bescheid_2023.xls", ["BO-KIM-23", dt.datetime(2023, 2, 14), BO_LAND, BO_KREIS,
+                                                    dt.datetime(2023, 1, 1), dt.datetime(2023, 12, 31), 4, 57_000,
+                                                    228_000])
     write_csv(case / "zuweisung_2023.csv", ["Jahr", "Kommune", "VzÄ", "Weiterleitungsbetrag"], [
         ["2023", "Kreis Borken", "1,0", "57.000,00"],
         ["2023", "Stadt Bocholt", "2,0", "114.000,00"],
