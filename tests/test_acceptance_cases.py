@@ -608,3 +608,27 @@ def test_lippe_interruptions_and_tariff_hours(cases: dict[str, Path]) -> None:
     # total 54.219,51 + 57.000 + 23.750 = 134.969,51; 171.000 − 134.969,51 = 36.030,49.
     check(e[("Bezirksregierung Detmold", "Kreis Lippe", 2023)], "3", "171000.00", "134969.51", "171000.00",
           "36030.49")
+
+
+def test_coesfeld_payment_booked_by_both_sides_is_not_counted_twice(tmp_path: Path) -> None:
+    """Stadt Coesfeld's own list also books the four Abschläge it received from the Kreis (no Kassenzeichen).
+
+    Counted twice, Kreis → Coesfeld would show 342.000 paid and a Rückforderung of 184.153,85; the
+    run must stop with ``zahlung_doppelt`` naming both places instead.
+    """
+    case = ac.case_coesfeld(tmp_path)
+    received = [[r[0], r[1], r[2], r[3], "Abschlag", 2023, None, "Eingang vom Kreis"]
+                for r in ac.quarterly(ac.COE_KREIS, ac.COE_HUB, 2023, 17_100_000, ac.QDATES_2023, "x")]
+    hub_pay = received[:]
+    for town, vzae in (("Gemeinde Havixbeck", 0.5), ("Gemeinde Nottuln", 1.0)):
+        hub_pay += ac.quarterly(ac.COE_HUB, town, 2023, int(vzae * 5_700_000),
+                                [ac.D(2023, 1, 20), ac.D(2023, 4, 20), ac.D(2023, 7, 20), ac.D(2023, 10, 20)], "CO")
+    ac.write_xlsx(case / "Coesfeld" / "Weiterleitung_Coesfeld_2023.xlsx",
+                  [ac.Sheet("Weiterleitung", ac.PAY_HEADER, hub_pay, formats=ac.PAY_FORMATS)])
+    proc = cli("reconcile", case, "--month", "2023-12", "--json", "--ohne-laufbuch", "--out", tmp_path / "o",
+               cwd=tmp_path)
+    r = json.loads(proc.stdout)
+    assert proc.returncode == 1 and r["status"] == "fehler"
+    dup = sorted((f["datei"], f["zelle"], f["schwere"]) for f in r["befunde"] if f["code"] == "zahlung_doppelt")
+    # Kreis list: header row 3; rows 4–7 Land → Kreis, 8–11 Dülmen, 12–15 Lüdinghausen, 16–19 Coesfeld
+    assert dup == [("Zahlungen_Kreis_2023.xlsx", f"D{row}", "Fehler") for row in (16, 17, 18, 19)]

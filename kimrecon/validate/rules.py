@@ -408,6 +408,16 @@ def check_zahlungen(
                 finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"), severity=sev,
                         value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere)
             )
+    # one payment booked by both sides (the payer's and the recipient's list, each with its own or no
+    # Kassenzeichen): same day, parties, amount and year in another sheet; the engine would count it twice
+    year = f["jahr"].fillna(f["datum"].dt.year.astype("Int64"))
+    same = f.groupby([key["d"], key["z"], key["e"], key["b"], year], dropna=False, sort=False)
+    cross = (f["_sheet"] != same["_sheet"].transform("first")) & ~dup
+    for i in f.index[cross.to_numpy(dtype=bool)]:
+        s = inputs.sheets[int(same["_sheet"].transform("first")[i])]
+        andere = f"{int(same['_zeile'].transform('first')[i])} in {s.datei} › {s.blatt}"
+        out.append(finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"),
+                           value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere))
     if not _frame(inputs, Kind.ZUWEISUNG).empty:
         edges = {"\x1f".join(sorted(e)) if len(e) == 2 else "" for e in _edges(inputs)}
         both = zahler.notna() & empf.notna()
