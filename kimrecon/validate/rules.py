@@ -412,10 +412,11 @@ def check_zahlungen(
     # Kassenzeichen): same day, parties, amount and year in another sheet; the engine would count it twice
     year = f["jahr"].fillna(f["datum"].dt.year.astype("Int64"))
     same = f.groupby([key["d"], key["z"], key["e"], key["b"], year], dropna=False, sort=False)
-    cross = (f["_sheet"] != same["_sheet"].transform("first")) & ~dup
+    sheet1, row1 = same["_sheet"].transform("first"), same["_zeile"].transform("first")
+    cross = (f["_sheet"] != sheet1) & ~dup
     for i in f.index[cross.to_numpy(dtype=bool)]:
-        s = inputs.sheets[int(same["_sheet"].transform("first")[i])]
-        andere = f"{int(same['_zeile'].transform('first')[i])} in {s.datei} › {s.blatt}"
+        s = inputs.sheets[int(sheet1[i])]
+        andere = f"{int(row1[i])} in {s.datei} › {s.blatt}"
         out.append(finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"),
                            value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere))
     if not _frame(inputs, Kind.ZUWEISUNG).empty:
