@@ -4,37 +4,83 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera import extensions
 
 from kimrecon.findings import Code, Finding, finding
 from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.read.spec import ColumnSpec, kind_spec
 from kimrecon.validate.format import format_value
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
-@extensions.register_check_method(statistics=["minimum"])
+
 def zuteilung(series: pd.Series, *, minimum: int) -> pd.Series:
     """R3a: an allotment is 0 or at least ``minimum`` (0,5 VzÄ = 5000 e4)."""
     return series.isna() | series.eq(0) | series.ge(minimum)
 
 
-_BUILTIN: dict[str, Any] = {"ge": pa.Check.ge, "gt": pa.Check.gt, "le": pa.Check.le, "lt": pa.Check.lt}
+@cache
+def _pandera() -> Any:
+    """Import pandera (≈ 0.5 s) only when a check fails and its failure cases are needed."""
+    import pandera.pandas as pa_mod
+    from pandera import extensions
+
+    extensions.register_check_method(statistics=["minimum"])(zuteilung)
+    return pa_mod
 
 
 def _check(name: str, arg: Any) -> pa.Check:
-    if name in _BUILTIN:
-        return _BUILTIN[name](arg)
-    method = getattr(pa.Check, name)
+    pa_mod = _pandera()
+    builtin: dict[str, Any] = {"ge": pa_mod.Check.ge, "gt": pa_mod.Check.gt, "le": pa_mod.Check.le,
+                               "lt": pa_mod.Check.lt}
+    if name in builtin:
+        return builtin[name](arg)
+    method = getattr(pa_mod.Check, name)
     return method(**arg) if isinstance(arg, dict) else method(arg)
+
+
+_FAST: dict[str, Any] = {
+    "ge": lambda s, a: s.ge(a), "gt": lambda s, a: s.gt(a), "le": lambda s, a: s.le(a), "lt": lambda s, a: s.lt(a),
+    "zuteilung": lambda s, a: zuteilung(s, **a),
+}
+
+
+def _passes(frame: pd.DataFrame, kind: Kind) -> bool:
+    """True only if every check of the kind's schema surely passes (vectorised, without pandera).
+
+    Conservative: anything unknown or any error means "run pandera" for the exact failure cases.
+    """
+    try:
+        for cspec in kind_spec(kind).columns.values():
+            for target in cspec.canonical:
+                if target not in frame.columns:
+                    continue
+                col = frame[target]
+                if cspec.required and bool(col.isna().any()):
+                    return False
+                if cspec.unique and bool(col.duplicated().any()):
+                    return False
+                values = col.dropna()
+                if values.empty:
+                    continue
+                for name, arg in cspec.checks.items():
+                    check = _FAST.get(name)
+                    if check is None or not bool(check(values, arg).all()):
+                        return False
+                if cspec.choices and cspec.type == "text" and not bool(values.isin(list(cspec.choices)).all()):
+                    return False
+    except Exception:  # noqa: BLE001 - mixed types and the like: let pandera report them
+        return False
+    return True
 
 
 @cache
 def schema(kind: Kind) -> pa.DataFrameSchema:
     """The pandera schema of a sheet kind, built from ``schemas/<kind>.yaml``."""
+    pa = _pandera()
     spec = kind_spec(kind)
     columns: dict[str, pa.Column] = {}
     for cspec in spec.columns.values():
@@ -86,6 +132,9 @@ def schema_findings(inputs: CaseInputs, kind: Kind, skip: set[CellKey]) -> list[
     frame = inputs.frames.get(kind)
     if frame is None or frame.empty:
         return []
+    if _passes(frame, kind):
+        return []
+    pa = _pandera()
     try:
         schema(kind).validate(frame, lazy=True)
         return []
