@@ -597,7 +597,7 @@ def case_guetersloh(root: Path) -> Path:
 
 # ---------------------------------------------------------------------------------------------------
 # Case 9: Kreis Recklinghausen 2022–2023 – an Anschlussbescheid for 2023 without a new Zuweisung,
-#         a Schlusszahlung for 2022 paid in January 2023.
+#         a Schlusszahlung for 2022 paid in January 2023, an Elternzeit across the turn of the year.
 # ---------------------------------------------------------------------------------------------------
 
 RE_KREIS = "Kreis Recklinghausen"
@@ -615,7 +615,9 @@ def case_recklinghausen(root: Path) -> Path:
         title=["Kreis Recklinghausen – Zuweisung 2022 (gilt fort)"])])
     write_xlsx(case / "Besetzung.xlsx", [
         staffing_sheet(RE_KREIS, [["RE-1", "RE-P1", D(2021, 1, 1), None, 39, None, None, None, None]]),
-        staffing_sheet("Stadt Marl", [["MA-1", "MA-P1", D(2021, 1, 1), None, 39, None, None, None, None]]),
+        # Elternzeit without pay across the turn of the year: Nov, Dec 2022 and Jan, Feb 2023 unstaffed
+        staffing_sheet("Stadt Marl", [["MA-1", "MA-P1", D(2021, 1, 1), None, 39, D(2022, 11, 1), D(2023, 2, 28),
+                                       "Elternzeit", "nein"]]),
     ])
     pay = quarterly(RE_LAND, RE_KREIS, 2022, 11_000_000, QDATES_2022, "BR-RE22")
     pay += quarterly(RE_LAND, RE_KREIS, 2023, 11_400_000, QDATES_2023, "BR-RE23")

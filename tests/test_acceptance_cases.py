@@ -452,23 +452,26 @@ def test_recklinghausen_anschlussbescheid_and_schlusszahlung(cases: dict[str, Pa
     r = reconcile(cases, "recklinghausen", "2023-12")
     e = edges(r)
     assert codes(r, "Fehler") == []
-    # 2022: Marl 1,0 × 55.000; paid 3 × 13.750 in 2022 + Schlusszahlung 13.750 on 16.01.2023 for
-    # Bezugsjahr 2022 → 55.000 → 0.
-    check(e[("Kreis Recklinghausen", "Stadt Marl", 2022)], "1", "55000.00", "55000.00", "55000.00", "0.00")
-    # 2023: no Zuweisung 2023; the Anschlussbescheid carries the 2022 allotment at 57.000 €.
-    check(e[("Kreis Recklinghausen", "Stadt Marl", 2023)], "1", "57000.00", "57000.00", "57000.00", "0.00")
-    check(e[("Bezirksregierung Münster", "Kreis Recklinghausen", 2023)], "2", "114000.00", "114000.00",
-          "114000.00", "0.00")
-    check(e[("Bezirksregierung Münster", "Kreis Recklinghausen", 2022)], "2", "110000.00", "110000.00",
-          "110000.00", "0.00")
-    assert r["status"] == "ok"
+    # Marl's Elternzeit 01.11.2022–28.02.2023 without pay: each year loses two full months.
+    # 2022: 55.000 × 10/12 = 45.833,33; paid 3 × 13.750 in 2022 + Schlusszahlung 13.750 on 16.01.2023 for
+    # Bezugsjahr 2022 → 55.000 → Saldo 9.166,67.
+    check(e[("Kreis Recklinghausen", "Stadt Marl", 2022)], "1", "55000.00", "45833.33", "55000.00", "9166.67")
+    # 2023: no Zuweisung 2023; the Anschlussbescheid carries the 2022 allotment at 57.000 €:
+    # 57.000 × 10/12 = 47.500,00; paid 57.000 → 9.500,00.
+    check(e[("Kreis Recklinghausen", "Stadt Marl", 2023)], "1", "57000.00", "47500.00", "57000.00", "9500.00")
+    # Kreis: 2023 own 57.000 + 47.500 = 104.500 of 2 × 57.000 = 114.000 → 9.500,00;
+    # 2022 own 55.000 + 45.833,33 = 100.833,33 of 110.000 → 9.166,67.
+    check(e[("Bezirksregierung Münster", "Kreis Recklinghausen", 2023)], "2", "114000.00", "104500.00",
+          "114000.00", "9500.00")
+    check(e[("Bezirksregierung Münster", "Kreis Recklinghausen", 2022)], "2", "110000.00", "100833.33",
+          "110000.00", "9166.67")
 
 
 def test_recklinghausen_december_2022_before_the_schlusszahlung(cases: dict[str, Path]) -> None:
     r = reconcile(cases, "recklinghausen", "2022-12")
-    # at 31.12.2022 only 3 × 13.750 = 41.250 are paid → 41.250 − 55.000 = −13.750,00 Nachzahlung
-    check(edges(r)[("Kreis Recklinghausen", "Stadt Marl", 2022)], "1", "55000.00", "55000.00", "41250.00",
-          "-13750.00")
+    # at 31.12.2022 only 3 × 13.750 = 41.250 are paid → 41.250 − 45.833,33 = −4.583,33 Nachzahlung
+    check(edges(r)[("Kreis Recklinghausen", "Stadt Marl", 2022)], "1", "55000.00", "45833.33", "41250.00",
+          "-4583.33")
 
 
 # ------------------------------------------------------------------------------------------------
