@@ -54,6 +54,8 @@ def _is_blank(v: object) -> bool:
 
 
 def _label(v: object) -> str:
+    if type(v) is str:
+        return " ".join(v.split())
     if _is_blank(v):
         return ""
     if isinstance(v, float) and v.is_integer():

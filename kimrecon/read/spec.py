@@ -76,9 +76,21 @@ class KindSpec:
     sheet_names: tuple[str, ...]
     columns: dict[str, ColumnSpec]
     lookup: dict[str, str]  # folded alias -> column name
+    _matched: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def match(self, header: object) -> str | None:
         """Return the column name a header text maps to, or None."""
+        if type(header) is str:  # the same header texts recur in every sheet: fold each once
+            try:
+                return self._matched[header]
+            except KeyError:
+                if len(self._matched) >= 50_000:  # data values in the scanned rows vary: stay bounded
+                    self._matched.clear()
+                name = self._matched[header] = self._match(header)
+                return name
+        return self._match(header)
+
+    def _match(self, header: object) -> str | None:
         for key in fold_variants(header):
             if key in self.lookup:
                 return self.lookup[key]
