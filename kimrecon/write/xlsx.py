@@ -224,7 +224,9 @@ def _is_missing(value: object) -> bool:
         import pandas as pd
 
         _MISSING = (pd.NA, pd.NaT)
-    return any(value is m for m in _MISSING) or (isinstance(value, float) and value != value)
+    if type(value) is str or type(value) is int:  # the common cells: never missing
+        return False
+    return value is _MISSING[0] or value is _MISSING[1] or (isinstance(value, float) and value != value)
 
 
 def write_formula(ws: Worksheet, row: int, col: int, f: F, fmt: Format | None = None) -> None:
