@@ -105,7 +105,7 @@ def _print_written(paths: tuple[Path, ...]) -> None:
         out_console.print(f"geschrieben: {escape(str(p))}")
 
 
-def _finish_outcome(outcome: object, *, as_json: bool, what: str = "Der Abgleich") -> int:
+def _finish_outcome(outcome: object, *, as_json: bool, what: str = "Der Abgleich wurde nicht durchgeführt") -> int:
     from kimrecon.pipeline import RunOutcome
     from kimrecon.write import terminal
     from kimrecon.write.json_out import dumps, failure_json, result_json
@@ -123,7 +123,7 @@ def _finish_outcome(outcome: object, *, as_json: bool, what: str = "Der Abgleich
     if outcome.result is None:
         terminal.print_findings(out_console, outcome.findings)
         where = f"; siehe Fehlerbericht {outcome.written[0]}" if outcome.written else ""
-        err_console.print(f"[red]{what} wurde nicht erstellt{where}.[/red]")
+        err_console.print(f"[red]{what}{where}.[/red]")
     else:
         hints = [f for f in outcome.findings]
         if hints:
@@ -215,7 +215,7 @@ def report(
         outcome = reconcile_case(case, f"{year}-12", out_dir=out, use_ledger=False, abgleich=False,
                                  nachweis_for=[(year, recipient)], progress=tell)  # type: ignore[arg-type]
     if outcome.result is None:
-        raise typer.Exit(_finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis"))
+        raise typer.Exit(_finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis wurde nicht erstellt"))
     _print_written(outcome.written)
     raise typer.Exit(0)
 
