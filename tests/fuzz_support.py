@@ -99,14 +99,13 @@ def reconcile_json(case: Path, out: Path) -> tuple[CliRun, dict[str, Any] | None
 
 
 def german_message_ok(code: str, meldung: str) -> bool:
-    """Tell whether ``meldung`` is the German message of ``code`` (its longest literal text is in it)."""
+    """Tell whether ``meldung`` is the German message of ``code`` (a literal part of its template is in it)."""
     import re
 
     from kimrecon.findings import MESSAGES, Code
 
-    template = MESSAGES[Code(code)]
-    literal = max(re.split(r"\{[^}]*\}", template), key=len).strip()
-    return bool(meldung) and literal in meldung
+    parts = [p.strip() for p in re.split(r"\{[^}]*\}|[.(]", MESSAGES[Code(code)])]
+    return bool(meldung) and any(p in meldung for p in parts if len(p) >= 8)
 
 
 def check_run(
