@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
 from kimrecon.read.files import discover, load_file, release
 from kimrecon.read.guard import (
+    Limits,
     TimeBudgetExceeded,
     file_info,
     limits_from_config,
@@ -19,7 +21,14 @@ from kimrecon.read.guard import (
     probe_files,
     screen_file,
 )
-from kimrecon.read.sheet import empty_frame, read_sheet
+from kimrecon.read.sheet import (
+    SheetResult,
+    deferred_parsing,
+    empty_frame,
+    finish_sheet,
+    parse_pending,
+    read_sheet,
+)
 
 __all__ = ["read_case"]
 
@@ -38,43 +47,39 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     findings: list[Finding] = list(found) + bad_limits
     screened = {path: screen_file(path, limits, name=name) for path, name in files}  # before any parser
     probed = probe_files([(p, n) for p, n in files if not screened[p] and needs_probe(p, limits)], limits)
-    for path, name in files:
-        refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
-        if refused:
-            infos.append(file_info(path, name))
-            findings.extend(refused)
-            continue
-        info: InputFile | None = None
-        file_sheets: list[SheetInfo] = []
-        file_parts: list[tuple[Kind, pd.DataFrame]] = []
-        file_findings: list[Finding] = []
+    chunk: list[_FileRead] = []
+    chunk_rows = chunk_sheets = 0
+
+    def commit(recs: list[_FileRead]) -> None:
         try:
-            with parse_budget(limits):
-                loaded = load_file(path, name, limits.max_file_bytes)
-                info = loaded.info
-                file_findings.extend(loaded.findings)
-                for raw in loaded.sheets:
-                    result = read_sheet(raw, name, len(sheets) + len(file_sheets))
-                    file_findings.extend(result.findings)
-                    if result.info is not None and result.frame is not None and result.kind is not None:
-                        file_sheets.append(result.info)
-                        file_parts.append((result.kind, result.frame))
-        except TimeBudgetExceeded as exc:
-            file_findings.append(finding(Code.DATEI_ZU_GROSS, SourceRef(name), grund=str(exc)))
-            file_sheets, file_parts = [], []
+            done = _finish_files(recs)
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
-        except BaseException as exc:  # noqa: BLE001 - any failure inside one file (also a Rust panic) is a finding
-            grund = " ".join(str(exc).split())[:160] or type(exc).__name__
-            file_findings.append(finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=grund))
-            file_sheets, file_parts = [], []
-        finally:
-            release(path)
-        infos.append(info if info is not None else file_info(path, name))
-        findings.extend(file_findings)
-        sheets.extend(file_sheets)
-        for kind, frame in file_parts:
-            parts[kind].append(frame)
+        except BaseException:  # noqa: BLE001 - batched parsing failed: read these files one by one, as ever
+            base = len(sheets)
+            done = []
+            for rec in recs:
+                deferred = any(isinstance(it, SheetResult) and it.pending for it in rec.items)
+                again = _read_file(rec.path, rec.name, limits, [], base, defer=False) if deferred else rec
+                done.append(_finish_files([again])[0])
+                base += len(done[-1][2])
+        for info, file_findings, file_sheets, file_parts in done:
+            infos.append(info)
+            findings.extend(file_findings)
+            sheets.extend(file_sheets)
+            for kind, frame in file_parts:
+                parts[kind].append(frame)
+
+    for path, name in files:
+        refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
+        rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True)
+        chunk.append(rec)
+        chunk_rows += rec.rows
+        chunk_sheets += rec.n_sheets
+        if chunk_rows >= CHUNK_ROWS:
+            commit(chunk)
+            chunk, chunk_rows, chunk_sheets = [], 0, 0
+    commit(chunk)
     frames: dict[Kind, pd.DataFrame] = {}
     for kind in Kind:
         chunks = [f for f in parts[kind] if len(f)]
@@ -92,3 +97,95 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
         findings=tuple(findings),
         config=config,
     )
+
+
+CHUNK_ROWS = 100_000  # rows of pending sheets parsed together (bounds the raw cells held at once)
+
+
+@dataclass
+class _FileRead:
+    """One file after finding its sheets' headers and rows: findings and sheets in file order."""
+
+    path: Path
+    name: str
+    info: InputFile
+    items: list[Finding | SheetResult]
+    n_sheets: int  # sheets that will be read (each gets the next sheet index)
+    rows: int  # rows still to parse
+
+
+def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], base: int, *,
+               defer: bool) -> _FileRead:
+    """Load one file and read its sheets; with ``defer`` the column parsing is left to ``_finish_files``."""
+    if refused:
+        return _FileRead(path, name, file_info(path, name), list(refused), 0, 0)
+    info: InputFile | None = None
+    items: list[Finding | SheetResult] = []
+    n_sheets = rows = 0
+    try:
+        with parse_budget(limits):
+            loaded = load_file(path, name, limits.max_file_bytes)
+            info = loaded.info
+            items.extend(loaded.findings)
+            for raw in loaded.sheets:
+                if defer:
+                    with deferred_parsing():
+                        result = read_sheet(raw, name, base + n_sheets)
+                else:
+                    result = read_sheet(raw, name, base + n_sheets)
+                items.append(result)
+                if result.pending is not None:
+                    n_sheets += 1
+                    rows += len(result.pending.in_wanted) + len(result.pending.summen)
+                elif result.info is not None and result.frame is not None and result.kind is not None:
+                    n_sheets += 1
+    except TimeBudgetExceeded as exc:
+        items = _findings_only(items) + [finding(Code.DATEI_ZU_GROSS, SourceRef(name), grund=str(exc))]
+        n_sheets = rows = 0
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any failure inside one file (also a Rust panic) is a finding
+        grund = " ".join(str(exc).split())[:160] or type(exc).__name__
+        items = _findings_only(items) + [finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=grund)]
+        n_sheets = rows = 0
+    finally:
+        release(path)
+    return _FileRead(path, name, info if info is not None else file_info(path, name), items, n_sheets, rows)
+
+
+def _findings_only(items: list[Finding | SheetResult]) -> list[Finding]:
+    """The findings of a file's sheets read before it failed (its sheets are dropped)."""
+    out: list[Finding] = []
+    for item in items:
+        if isinstance(item, Finding):
+            out.append(item)
+        elif item.pending is not None:
+            p = item.pending
+            out.extend(finish_sheet(p, parse_pending([p])[0]).findings)
+        else:
+            out.extend(item.findings)
+    return out
+
+
+def _finish_files(
+    recs: list[_FileRead],
+) -> list[tuple[InputFile, list[Finding], list[SheetInfo], list[tuple[Kind, pd.DataFrame]]]]:
+    """Parse the pending sheets of these files together, then finish every file in order."""
+    pendings = [it.pending for rec in recs for it in rec.items if isinstance(it, SheetResult) and it.pending]
+    parsed = dict(zip([id(p) for p in pendings], parse_pending(pendings), strict=True)) if pendings else {}
+    out = []
+    for rec in recs:
+        file_findings: list[Finding] = []
+        file_sheets: list[SheetInfo] = []
+        file_parts: list[tuple[Kind, pd.DataFrame]] = []
+        for item in rec.items:
+            if isinstance(item, Finding):
+                file_findings.append(item)
+                continue
+            result = finish_sheet(item.pending, parsed[id(item.pending)]) if item.pending else item
+            file_findings.extend(result.findings)
+            if result.info is not None and result.frame is not None and result.kind is not None:
+                file_sheets.append(result.info)
+                file_parts.append((result.kind, result.frame))
+        out.append((rec.info, file_findings, file_sheets, file_parts))
+    return out

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,6 +32,48 @@ class SheetResult:
     info: SheetInfo | None
     frame: pd.DataFrame | None
     findings: list[Finding] = field(default_factory=list)
+    pending: Pending | None = None  # set only inside ``deferred_parsing``: values still to parse
+
+
+@dataclass
+class Pending:
+    """A sheet whose rows are found and classified, its mapped columns not yet parsed.
+
+    ``read_case`` parses the columns of many sheets of one kind at once (one parser call per column
+    and kind instead of per sheet) and then calls ``finish_sheet``; the result is the same as
+    ``read_sheet`` would have given.
+    """
+
+    sheet_name: str
+    errors: dict[tuple[int, int], str]
+    datei: str
+    sheet_index: int
+    header: _Header
+    spec: KindSpec
+    columns: dict[str, int]
+    dropped: list[str]
+    unknown: list[str]
+    found: list[Finding]
+    raw: dict[str, pd.Series]  # mapped column name -> raw cells of the data and total rows
+    in_wanted: np.ndarray
+    keep: pd.Index
+    summen: pd.Index
+    summen_texts: dict[int, list[str]]  # Excel row of a total row -> its text cells
+
+
+_DEFER = [False]
+BATCH_MAX_ROWS = 20_000  # larger sheets are parsed on their own, inside their file's time budget
+
+
+@contextmanager
+def deferred_parsing() -> Iterator[None]:
+    """Within this block, ``read_sheet`` leaves the column parsing to the caller (``Pending``)."""
+    before = _DEFER[0]
+    _DEFER[0] = True
+    try:
+        yield
+    finally:
+        _DEFER[0] = before
 
 
 @dataclass
@@ -64,15 +107,29 @@ def _label(v: object) -> str:
 
 
 def _match_all(labels: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[Kind, dict[int, str]]:
-    out: dict[Kind, dict[int, str]] = {}
-    for kind, spec in specs.items():
-        m: dict[int, str] = {}
-        for c, text in labels.items():
-            name = spec.match(text)
-            if name is not None:
-                m[c] = name
-        out[kind] = m
+    out: dict[Kind, dict[int, str]] = {kind: {} for kind in specs}
+    for c, text in labels.items():
+        for kind, name in _hits(text, specs):
+            out[kind][c] = name
     return out
+
+
+_HITS: dict[str, tuple[tuple[Kind, str], ...]] = {}
+
+
+def _hits(text: str, specs: dict[Kind, KindSpec]) -> tuple[tuple[Kind, str], ...]:
+    """(kind, column) pairs a header text names; cached per text for the schemas of ``all_specs``."""
+    standard = type(text) is str and specs is all_specs()
+    if standard:
+        hit = _HITS.get(text)
+        if hit is not None:
+            return hit
+    found = tuple((kind, name) for kind, spec in specs.items() if (name := spec.match(text)) is not None)
+    if standard:
+        if len(_HITS) >= 50_000:  # data values in the scanned rows vary: stay bounded
+            _HITS.clear()
+        _HITS[text] = found
+    return found
 
 
 def _score(matches: dict[Kind, dict[int, str]]) -> int:
@@ -134,11 +191,11 @@ def _two_line(
             out[c] = up
         elif up and lo:
             joined = f"{up} {lo}"
-            if any(s.match(joined) for s in specs.values()):
+            if _hits(joined, specs):
                 out[c] = joined
-            elif any(s.match(lo) for s in specs.values()):
+            elif _hits(lo, specs):
                 out[c] = lo
-            elif c in upper and any(s.match(up) for s in specs.values()):
+            elif c in upper and _hits(up, specs):
                 out[c] = up
             else:
                 out[c] = joined
@@ -285,7 +342,6 @@ def _skipped_sheet(sheet: RawSheet, specs: dict[Kind, KindSpec], where: SourceRe
 def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, spec: KindSpec) -> SheetResult:
     found: list[Finding] = []
     common = common_spec()
-    hrow = header.excel_row
 
     def ref(row: int | None, col: int | None) -> SourceRef:
         return SourceRef(datei, sheet.name, row, None if col is None else col_letter(col))
@@ -307,28 +363,86 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
     keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
+    pending = Pending(
+        sheet_name=sheet.name,
+        errors=sheet.errors,
+        datei=datei,
+        sheet_index=sheet_index,
+        header=header,
+        spec=spec,
+        columns=columns,
+        dropped=dropped,
+        unknown=unknown,
+        found=found,
+        raw={name: data[c].iloc[wanted_pos] for name, c in columns.items()},
+        in_wanted=in_wanted,
+        keep=keep,
+        summen=summen,
+        summen_texts={int(z): [v for v in data.loc[z].tolist() if isinstance(v, str)] for z in summen},
+    )
+    if _DEFER[0] and len(wanted_pos) <= BATCH_MAX_ROWS:
+        return SheetResult(None, None, None, [], pending=pending)
+    return finish_sheet(pending, {name: _parse(spec.columns[name], col) for name, col in pending.raw.items()})
+
+
+def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series]]]:
+    """Parse the mapped columns of many sheets: one parser call per kind, column and dtype.
+
+    Every parser works cell by cell (whole-column steps only pick vectorised routes), so parsing
+    the concatenation and cutting it back gives each sheet exactly what parsing it alone gives.
+    """
+    out: list[dict[str, dict[str, pd.Series]]] = [{} for _ in pendings]
+    groups: dict[tuple[Kind, str, str], list[int]] = {}
+    for i, p in enumerate(pendings):
+        for name, col in p.raw.items():
+            groups.setdefault((p.spec.kind, name, str(col.dtype)), []).append(i)
+    for (_, name, _), members in groups.items():
+        cspec = pendings[members[0]].spec.columns[name]
+        if len(members) == 1:
+            i = members[0]
+            out[i][name] = _parse(cspec, pendings[i].raw[name])
+            continue
+        cols = [pendings[i].raw[name] for i in members]
+        parsed = _parse(cspec, pd.concat(cols, ignore_index=True))
+        start = 0
+        for i, col in zip(members, cols, strict=True):
+            stop = start + len(col)
+            out[i][name] = {t: series.iloc[start:stop].set_axis(col.index) for t, series in parsed.items()}
+            start = stop
+    return out
+
+
+def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> SheetResult:
+    """The canonical frame, findings and facts of a sheet from its parsed columns."""
+    spec, columns, keep, summen, in_wanted = p.spec, p.columns, p.keep, p.summen, p.in_wanted
+    found = list(p.found)
+    datei, sheet_name, sheet_index, header = p.datei, p.sheet_name, p.sheet_index, p.header
+    hrow = header.excel_row
+
+    def ref(row: int | None, col: int | None) -> SourceRef:
+        return SourceRef(datei, sheet_name, row, None if col is None else col_letter(col))
 
     cols: dict[str, pd.Series] = {}
     parsed_all: dict[str, pd.Series] = {}
     for name, c in columns.items():
         cspec = spec.columns[name]
-        col = data[c].iloc[wanted_pos]
-        parsed = _parse(cspec, col)
+        col = p.raw[name]
+        parsed = parsed_cols[name]
         for target, series in parsed.items():
             if target == "_bad":
                 continue
             parsed_all[target] = series
             cols[target] = series.iloc[in_wanted]
         bad = parsed["_bad"].to_numpy(dtype=bool)[in_wanted]
-        for p in np.flatnonzero(bad):
-            z = int(keep[p])
-            found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[p])]))
+        for q in np.flatnonzero(bad):
+            z = int(keep[q])
+            found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[q])]))
     frame = pd.DataFrame(cols, index=keep) if cols else pd.DataFrame(index=keep)
 
     # Excel error values (#DIV/0!, #NV …): the readers give NA, so report the cell itself
     keep_set = set(keep.tolist())
     by_col = {c: n for n, c in columns.items()}
-    for (r0, c), shown in sorted(sheet.errors.items()):
+    for (r0, c), shown in sorted(p.errors.items()):
         if r0 + 1 in keep_set and c in by_col:
             found.append(_bad_value(spec.columns[by_col[c]], ref(r0 + 1, c), shown))
 
@@ -336,7 +450,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     for k, z in enumerate(summen):
         prev = int(summen[k - 1]) if k else None
         nxt = int(summen[k + 1]) if k + 1 < len(summen) else None
-        texts = [v for v in data.loc[z].tolist() if isinstance(v, str)]
+        texts = p.summen_texts[int(z)]
         sub = bool(texts) and fold(texts[0]).startswith("zwischen")
         found.extend(_check_total(spec, columns, parsed_all, keep, int(z), prev if sub else None, nxt, ref))
 
@@ -350,12 +464,12 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
             letters[target] = col_letter(c)
     info = SheetInfo(
         datei=datei,
-        blatt=sheet.name,
+        blatt=sheet_name,
         kind=spec.kind,
         header_row=hrow,
         columns=letters,
-        dropped=tuple(dropped),
-        unknown=tuple(unknown),
+        dropped=tuple(p.dropped),
+        unknown=tuple(p.unknown),
         rows=len(out),
     )
     return SheetResult(spec.kind, info, out, found)

@@ -184,6 +184,7 @@ def common_spec() -> CommonSpec:
     )
 
 
+@cache
 def all_specs() -> dict[Kind, KindSpec]:
-    """Schemas of every sheet kind."""
+    """Schemas of every sheet kind (one shared dict: do not modify it)."""
     return {k: kind_spec(k) for k in Kind}
