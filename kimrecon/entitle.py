@@ -26,7 +26,7 @@ _SAFE = 2**61  # int64 products below this are safe for (2·num + den) // (2·de
 
 ENTITLEMENT_COLUMNS = (
     "jahr", "key", "monat", "vzae_besetzt_e4", "foerderfaehig_cent", "foerderfaehig_kumuliert_cent",
-    "pauschal_kumuliert_cent", "kosten_kumuliert_cent",
+    "pauschal_kumuliert_cent", "kosten_kumuliert_cent", "vzae_besetzt_zaehler", "vzae_besetzt_nenner",
 )
 
 
@@ -165,15 +165,25 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
         den = diy.astype("int64") * denominator
         besetzt = div_round_vec(_mul(grid["vdays"].to_numpy(), np.full(len(grid), VZAE_SCALE)),
                                 _mul(dim.astype("int64"), np.full(len(grid), denominator)))
+        exact_num = grid["vdays"].to_numpy(dtype="int64")
+        exact_den = _mul(dim.astype("int64"), np.full(len(grid), denominator))
     else:
         # R4 monatsprinzip: a month counts with the highest capped staffing on any of its days
         cum = group["vmax"].cumsum().to_numpy(dtype="int64")
         den = np.full(len(grid), 12 * denominator, dtype="int64")
         besetzt = div_round_vec(_mul(grid["vmax"].to_numpy(), np.full(len(grid), VZAE_SCALE)), denominator)
+        exact_num = grid["vmax"].to_numpy(dtype="int64")
+        exact_den = np.full(len(grid), denominator, dtype="int64")
     flat = div_round_vec(_mul(rate, cum), den)  # §4: one rounding per recipient and year, on the cumulative figure
     # R4b: never above the recipient's own share of the money (its largest-remainder part, R3a)
     flat = np.minimum(np.asarray(flat, dtype="int64"), grid["eigen_cent"].to_numpy(dtype="int64"))
     grid["vzae_besetzt_e4"] = np.asarray(besetzt, dtype="int64")
+    # the exact staffed VzÄ of the month as a reduced fraction, so that workbooks can show 30/39
+    # instead of a rounded 0,7692 and an auditor's Σ VzÄ-Monate × Pauschale / 12 hits the cent
+    exact_den = np.asarray(exact_den, dtype="int64")
+    common = np.gcd(exact_num, exact_den)
+    grid["vzae_besetzt_zaehler"] = exact_num // np.where(common == 0, 1, common)
+    grid["vzae_besetzt_nenner"] = exact_den // np.where(common == 0, 1, common)
     grid["pauschal_kumuliert_cent"] = np.asarray(flat, dtype="int64")
     grid["kosten_kumuliert_cent"] = pd.array([pd.NA] * len(grid), dtype="Int64")
     total = grid["pauschal_kumuliert_cent"].to_numpy(dtype="int64")

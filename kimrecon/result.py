@@ -27,13 +27,17 @@ MONTH_COLUMNS: tuple[str, ...] = (
     "jahr",
     "monat",  # 1..12
     "vzae_zugeteilt_e4",  # the recipient's own allotment (without its children)
-    "vzae_besetzt_e4",  # capped staffed VzÄ of the month (monatsprinzip: v_m; tagesprinzip: mean of v_d), rounded for display
+    "vzae_besetzt_e4",  # capped staffed VzÄ of the month (monatsprinzip: v_m; tagesprinzip: mean v_d), rounded
     "foerderfaehig_cent",  # own eligible amount of the month (difference of rounded cumulative figures)
     "foerderfaehig_kumuliert_cent",
     "ausgezahlt_cent",  # net paid to the recipient in the month by its giver (payments − repayments)
     "ausgezahlt_kumuliert_cent",
     "saldo_kumuliert_cent",  # ausgezahlt_kumuliert − Förderfähig_Teilbaum kumuliert (R5)
 )
+
+# Optional extra columns of Result.monate (not stored in the ledger): the exact staffed VzÄ of the
+# month as a reduced fraction (monatsprinzip: v_m; tagesprinzip: Σ v_d / days in month).
+EXACT_VZAE_COLUMNS: tuple[str, ...] = ("vzae_besetzt_zaehler", "vzae_besetzt_nenner")
 
 
 @dataclass(frozen=True, slots=True)

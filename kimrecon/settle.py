@@ -17,7 +17,7 @@ from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.interest import _segments
 from kimrecon.names import normalize_name
 from kimrecon.parameters import Params
-from kimrecon.result import MONTH_COLUMNS, Edge, InterimInterestRisk
+from kimrecon.result import EXACT_VZAE_COLUMNS, MONTH_COLUMNS, Edge, InterimInterestRisk
 
 REPAYMENT = "rückzahlung"
 INTEREST_PAYMENT = "zinszahlung"
@@ -165,7 +165,8 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
         "foerderfaehig_kumuliert_cent": m["foerderfaehig_kumuliert_cent"],
         "ausgezahlt_cent": m["netto"], "ausgezahlt_kumuliert_cent": m["netto_kum"],
         "saldo_kumuliert_cent": m["netto_kum"] - m["sub_kum"],
-    })[list(MONTH_COLUMNS)]
+        "vzae_besetzt_zaehler": m["vzae_besetzt_zaehler"], "vzae_besetzt_nenner": m["vzae_besetzt_nenner"],
+    })[list(MONTH_COLUMNS) + list(EXACT_VZAE_COLUMNS)]
 
     end = m.groupby(["jahr", "key"], sort=False).tail(1)[
         ["jahr", "key", "sub_raw", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"]]

@@ -221,7 +221,9 @@ def test_soest_tagesprinzip_june(cases: dict[str, Path]) -> None:
 def test_borken_csv_inputs_and_refund_upward(cases: dict[str, Path]) -> None:
     r = reconcile(cases, "borken", "2023-12")
     e = edges(r)
-    assert r["befunde"] == []  # both CSV exports read cleanly, no unknown column, no name problem
+    # both CSV exports read cleanly; the finance system's "Haushaltsjahr" is the booking year, not the
+    # Bezugsjahr, so it is only reported as an unknown column (the Bezugsjahr falls back to the value date)
+    assert [(f["zelle"], f["code"], f["schwere"]) for f in r["befunde"]] == [("F1", "spalte_unbekannt", "Hinweis")]
     # Bocholt 2,0: one 1,0 all year, one 1,0 from 01.04. → 12 + 9 = 21 VzÄ-months → 57.000 × 21/12
     # = 99.750,00. Paid 4 × 28.500 = 114.000, repaid 14.250 (Rückzahlung Bocholt → Kreis, R5) →
     # ausgezahlt 99.750,00 → Saldo 0.
@@ -519,7 +521,9 @@ def test_borken_csv_findings_name_their_cells(cases: dict[str, Path], tmp_path: 
     got = {(f["datei"], f["blatt"], f["zelle"], f["code"]) for f in r["befunde"]}
     assert got == {("zuweisung_2023.csv", "zuweisung_2023", "D3", "zahl_ungueltig"),
                    ("Export_Finanzverfahren_Zahlungen.csv", "Export_Finanzverfahren_Zahlungen", "C7",
-                    "name_unbekannt")}
+                    "name_unbekannt"),
+                   ("Export_Finanzverfahren_Zahlungen.csv", "Export_Finanzverfahren_Zahlungen", "F1",
+                    "spalte_unbekannt")}
 
 
 def test_coesfeld_hub_nachweis_checks_the_level_below(cases: dict[str, Path]) -> None:

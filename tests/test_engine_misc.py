@@ -6,7 +6,7 @@ from engine_support import KREIS, LAND, edge, make_inputs, unna_tables
 from kimrecon.engine import deadline_findings, deadlines, reconcile
 from kimrecon.findings import Code, Severity
 from kimrecon.inputs import Kind
-from kimrecon.result import MONTH_COLUMNS
+from kimrecon.result import EXACT_VZAE_COLUMNS, MONTH_COLUMNS
 
 BESCHEID = {"bescheid_id": "B1", "bescheiddatum": "15.02.2023", "behoerde": LAND, "empfaenger": KREIS,
             "von": "01.01.2023", "bis": "31.12.2023", "vzae": "3", "pauschale": "57000.00"}
@@ -36,7 +36,7 @@ def test_tree_of_depth_three_settles_every_level():
 def test_result_fields_are_filled():
     res = run(unna_tables())
     assert res.monat == "2023-12" and res.stichtag == date(2023, 12, 31) and res.modus == "monatsprinzip"
-    assert tuple(res.monate.columns) == MONTH_COLUMNS
+    assert tuple(res.monate.columns) == MONTH_COLUMNS + EXACT_VZAE_COLUMNS
     assert len(res.monate) == 12 * 11
     assert {"_datei", "_blatt", "_zeile"} <= set(res.zahlungen.columns) and "_sheet" not in res.zahlungen.columns
     assert res.zahlungen["_datei"].iloc[0] == "zahlungen.xlsx" and res.zahlungen["_blatt"].iloc[0] == "Zahlungen"

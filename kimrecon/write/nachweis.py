@@ -324,13 +324,22 @@ class _Nachweis:
         mon = [int(x) for x in m["monat"].tolist()]
         zug = [int(x) for x in m["vzae_zugeteilt_e4"].tolist()]
         bes = [int(x) for x in m["vzae_besetzt_e4"].tolist()]
+        exact = (
+            [Fraction(int(z), int(n)) for z, n in zip(m["vzae_besetzt_zaehler"], m["vzae_besetzt_nenner"], strict=True)]
+            if "vzae_besetzt_nenner" in m.columns
+            else [Fraction(b, 10_000) for b in bes]
+        )
         fm_ = [int(x) for x in m["foerderfaehig_cent"].tolist()]
         fk = [int(x) for x in m["foerderfaehig_kumuliert_cent"].tolist()]
         for i in range(len(mon)):
             row = self.row
             ws.write_string(row, 0, f"{MONTHS_DE[mon[i] - 1]} {d.jahr}")
             ws.write_number(row, 1, xlsx.vzae(zug[i]), fm.vzae)
-            ws.write_number(row, 2, xlsx.vzae(bes[i]), fm.vzae)
+            if (exact[i] * 10_000).denominator == 1:
+                ws.write_number(row, 2, float(exact[i]), fm.vzae)
+            else:  # e.g. 30/39: the exact fraction as a formula, shown rounded, summed exactly
+                ws.write_formula(row, 2, f"={exact[i].numerator}/{exact[i].denominator}", fm.vzae,
+                                 float(exact[i]))
             ws.write_number(row, 3, xlsx.euro(fm_[i]), fm.money)
             if i == 0:
                 v = self._f(f"D{row + 1}", fm_[i], fk[i])
@@ -342,7 +351,7 @@ class _Nachweis:
         ws.write_string(self.row, 0, "Summe (VzÄ-Monate, förderfähig)", fm.total_label)
         ws.write_blank(self.row, 1, None, fm.total_label)
         ws.write_formula(self.row, 2, f"=SUM(C{first + 1}:C{last + 1})", fm.total_vzae,
-                         float(Fraction(sum(bes), 10_000)))
+                         float(sum(exact, Fraction(0))))
         total = sum(fm_)
         ws.write_formula(self.row, 3, f"=ROUND(SUM(D{first + 1}:D{last + 1}),2)", fm.total_money, xlsx.euro(total))
         ws.write_blank(self.row, 4, None, fm.total_label)
