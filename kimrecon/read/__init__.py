@@ -23,8 +23,10 @@ from kimrecon.read.guard import (
 )
 from kimrecon.read.sheet import (
     SheetResult,
+    canonical_of_many,
     deferred_parsing,
     empty_frame,
+    finish_pending,
     finish_sheet,
     parse_pending,
     read_sheet,
@@ -52,23 +54,25 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
 
     def commit(recs: list[_FileRead]) -> None:
         try:
-            done = _finish_files(recs)
+            done, chunk_parts = _finish_files(recs)
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
         except BaseException:  # noqa: BLE001 - batched parsing failed: read these files one by one, as ever
             base = len(sheets)
-            done = []
+            done, chunk_parts = [], []
             for rec in recs:
                 deferred = any(isinstance(it, SheetResult) and it.pending for it in rec.items)
                 again = _read_file(rec.path, rec.name, limits, [], base, defer=False) if deferred else rec
-                done.append(_finish_files([again])[0])
-                base += len(done[-1][2])
-        for info, file_findings, file_sheets, file_parts in done:
+                one, one_parts = _finish_files([again])
+                done.extend(one)
+                chunk_parts.extend(one_parts)
+                base += len(one[0][2])
+        for info, file_findings, file_sheets in done:
             infos.append(info)
             findings.extend(file_findings)
             sheets.extend(file_sheets)
-            for kind, frame in file_parts:
-                parts[kind].append(frame)
+        for kind, frame in chunk_parts:
+            parts[kind].append(frame)
 
     for path, name in files:
         refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
@@ -169,23 +173,39 @@ def _findings_only(items: list[Finding | SheetResult]) -> list[Finding]:
 
 def _finish_files(
     recs: list[_FileRead],
-) -> list[tuple[InputFile, list[Finding], list[SheetInfo], list[tuple[Kind, pd.DataFrame]]]]:
-    """Parse the pending sheets of these files together, then finish every file in order."""
+) -> tuple[list[tuple[InputFile, list[Finding], list[SheetInfo]]], list[tuple[Kind, pd.DataFrame]]]:
+    """Parse the pending sheets of these files together, then finish every file in order.
+
+    Returns per file its facts, findings and sheets, and the canonical frames of all these files
+    (per kind, in sheet order: one frame per kind when every sheet was deferred).
+    """
     pendings = [it.pending for rec in recs for it in rec.items if isinstance(it, SheetResult) and it.pending]
     parsed = dict(zip([id(p) for p in pendings], parse_pending(pendings), strict=True)) if pendings else {}
+    # a sheet parsed on its own (a large one) keeps per-sheet frames for the whole chunk, in sheet order
+    batch = not any(isinstance(it, SheetResult) and it.frame is not None for rec in recs for it in rec.items)
     out = []
+    chunk_parts: list[tuple[Kind, pd.DataFrame]] = []
+    by_kind: dict[Kind, list[tuple[int, pd.Index, dict[str, pd.Series]]]] = {}
     for rec in recs:
         file_findings: list[Finding] = []
         file_sheets: list[SheetInfo] = []
-        file_parts: list[tuple[Kind, pd.DataFrame]] = []
         for item in rec.items:
             if isinstance(item, Finding):
                 file_findings.append(item)
+                continue
+            if item.pending and batch:
+                p = item.pending
+                found, info, cols = finish_pending(p, parsed[id(p)])
+                file_findings.extend(found)
+                file_sheets.append(info)
+                by_kind.setdefault(p.spec.kind, []).append((p.sheet_index, p.keep, cols))
                 continue
             result = finish_sheet(item.pending, parsed[id(item.pending)]) if item.pending else item
             file_findings.extend(result.findings)
             if result.info is not None and result.frame is not None and result.kind is not None:
                 file_sheets.append(result.info)
-                file_parts.append((result.kind, result.frame))
-        out.append((rec.info, file_findings, file_sheets, file_parts))
-    return out
+                chunk_parts.append((result.kind, result.frame))
+        out.append((rec.info, file_findings, file_sheets))
+    for kind, many in by_kind.items():
+        chunk_parts.append((kind, canonical_of_many(kind, many)))
+    return out, chunk_parts

@@ -414,9 +414,22 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
 
 def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> SheetResult:
     """The canonical frame, findings and facts of a sheet from its parsed columns."""
+    found, info, cols = finish_pending(p, parsed_cols)
+    frame = pd.DataFrame(cols, index=p.keep) if cols else pd.DataFrame(index=p.keep)
+    out = _canonical(p.spec.kind, frame)
+    out["_sheet"] = p.sheet_index
+    out["_zeile"] = pd.Series(out.index, index=out.index, dtype="int64")
+    out = out.reset_index(drop=True)
+    return SheetResult(p.spec.kind, info, out, found)
+
+
+def finish_pending(
+    p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]
+) -> tuple[list[Finding], SheetInfo, dict[str, pd.Series]]:
+    """Findings and facts of a sheet, and its parsed data-row columns (canonical name -> values)."""
     spec, columns, keep, summen, in_wanted = p.spec, p.columns, p.keep, p.summen, p.in_wanted
     found = list(p.found)
-    datei, sheet_name, sheet_index, header = p.datei, p.sheet_name, p.sheet_index, p.header
+    datei, sheet_name, header = p.datei, p.sheet_name, p.header
     hrow = header.excel_row
 
     def ref(row: int | None, col: int | None) -> SourceRef:
@@ -437,7 +450,6 @@ def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> Sh
         for q in np.flatnonzero(bad):
             z = int(keep[q])
             found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[q])]))
-    frame = pd.DataFrame(cols, index=keep) if cols else pd.DataFrame(index=keep)
 
     # Excel error values (#DIV/0!, #NV …): the readers give NA, so report the cell itself
     keep_set = set(keep.tolist())
@@ -454,10 +466,6 @@ def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> Sh
         sub = bool(texts) and fold(texts[0]).startswith("zwischen")
         found.extend(_check_total(spec, columns, parsed_all, keep, int(z), prev if sub else None, nxt, ref))
 
-    out = _canonical(spec.kind, frame)
-    out["_sheet"] = sheet_index
-    out["_zeile"] = pd.Series(out.index, index=out.index, dtype="int64")
-    out = out.reset_index(drop=True)
     letters: dict[str, str] = {}
     for name, c in columns.items():
         for target in spec.columns[name].canonical:
@@ -470,9 +478,31 @@ def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> Sh
         columns=letters,
         dropped=tuple(p.dropped),
         unknown=tuple(p.unknown),
-        rows=len(out),
+        rows=len(keep),
     )
-    return SheetResult(spec.kind, info, out, found)
+    return found, info, cols
+
+
+def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd.Series]]]) -> pd.DataFrame:
+    """One canonical frame for many sheets of a kind, (sheet index, data rows, parsed columns) each.
+
+    Equal to concatenating what ``finish_sheet`` gives per sheet, without per-sheet frames.
+    """
+    out: dict[str, object] = {}
+    for name, note in COLUMNS[kind].items():
+        dtype = _DTYPES[note.rstrip("!")]
+        pieces = []
+        for _, keep, cols in sheets:
+            s = cols.get(name)
+            if s is None:
+                s = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=keep, dtype=dtype)
+            elif s.dtype != dtype:
+                s = s.astype(dtype)
+            pieces.append(s)
+        out[name] = pd.concat(pieces, ignore_index=True)
+    out["_sheet"] = np.repeat(np.array([i for i, _, _ in sheets], dtype="int64"), [len(k) for _, k, _ in sheets])
+    out["_zeile"] = np.concatenate([k.to_numpy(dtype="int64") for _, k, _ in sheets])
+    return pd.DataFrame(out)
 
 
 _FILL_TYPES = ("text", "ags", "int", "date")  # a merged amount, VzÄ or hours would count once per row: not filled
