@@ -522,6 +522,10 @@ def _fast_column(
     if any(isinstance(v, F) for v in values):
         return None
     fmt = fm.by_kind[col.kind]
+    # xlsxwriter's undecorated writers (what its own ``write`` dispatches to): integer row/col only,
+    # no A1-notation check per cell; the cells written are the same
+    write_string = getattr(ws, "_write_string", ws.write_string)
+    write_number = getattr(ws, "_write_number", ws.write_number)
     present = [None if v is None or _is_missing(v) else v for v in values]
     if col.kind == "text":
         def text(v: object) -> str:
@@ -531,10 +535,10 @@ def _fast_column(
                 t = t[: MAX_CELL_TEXT - len(marker)] + marker
             return t
 
-        return ws.write_string, [None if v is None else text(v) for v in present], fmt
+        return write_string, [None if v is None else text(v) for v in present], fmt
     scale = {"money": 100, "vzae": 10_000, "hours": 100, "int": 1, "number": 1}.get(col.kind)
     if scale is not None:
-        return ws.write_number, [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
+        return write_number, [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
     if col.kind in ("date", "datetime"):
         out: list[Any] = []
         for v in present:
@@ -549,7 +553,7 @@ def _fast_column(
                 out.append(None)
             else:
                 return None  # an unexpected value: the slow path writes it as text
-        return ws.write_number, out, fmt
+        return write_number, out, fmt
     return None
 
 
