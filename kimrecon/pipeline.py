@@ -265,6 +265,8 @@ def _reject(
     from kimrecon.write.fehlerbericht import write_fehlerbericht
 
     path = out_dir / fehlerbericht_filename(month)
+    if out_dir.is_dir():
+        _clean_stale(out_dir)
     write_fehlerbericht(
         list(findings), path, dateien=list(inputs.files) if inputs else [], zeitpunkt=when, lauf_id=lauf_id
     )
