@@ -57,12 +57,19 @@ def is_empty_text(value: str) -> bool:
     return value.strip().casefold() in common_spec().empty
 
 
+def _foreign_digits(text: str) -> bool:
+    """True when the text holds a digit outside 0–9 (Arabic-Indic, full-width …), which Decimal would accept."""
+    return any(ch.isdigit() and not ch.isascii() for ch in text)
+
+
 def decimal_from_text(text: str, *, percent_ok: bool = False) -> Decimal | None:
     """Parse a German (or plain) number written as text: "57.000,00 €", "0,5", "19,5 Std.", "50 %".
 
     Returns None when the text is not a number. A percentage is returned as a fraction (50 % → 0.5)
-    only when ``percent_ok``.
+    only when ``percent_ok``. Only ASCII digits count: "١٢٣" (Arabic-Indic) is not silently 123.
     """
+    if not text.isascii() and _foreign_digits(text):
+        return None
     m = _FAST_DE.match(text)
     if m:  # the common forms "57.000,00 €", "-12,5", "2023" without the general machinery
         whole = m.group(2).replace(".", "")
@@ -128,6 +135,8 @@ def decimal_from_text(text: str, *, percent_ok: bool = False) -> Decimal | None:
 
 def date_from_text(text: str) -> dt.date | None:
     """Parse "15.02.2023", "15.2.23", "2023-02-15", "15. Februar 2023" (a time part is ignored)."""
+    if not text.isascii() and _foreign_digits(text):
+        return None
     s = _WEEKDAY.sub("", text.strip())
     m = _DATE_DE.match(s)
     named = _DATE_NAMED.match(s)
