@@ -188,6 +188,9 @@ def load_parameters(config: Mapping[str, object] | None = None) -> tuple[Params,
     assert isinstance(ab, dict)
     defaults = {k: v["wert"] for k, v in ab.items()}
     sources = {k: f"Voreinstellung (params/abrechnung.yaml): {v['quelle']}" for k, v in ab.items()}
+    for name in ("abrechnung", "zinsen", "fristen"):  # [grenzen] is checked by the reader's guard
+        if name in config and not isinstance(config[name], Mapping):
+            findings.append(_bad(name, f"[{name}] muss ein Abschnitt mit Schlüsseln sein, nicht „{config[name]}“"))
     sec = config.get("abrechnung", {})
     sec = sec if isinstance(sec, Mapping) else {}
 
