@@ -42,7 +42,7 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(target: Path, produce: Callable[[Path], None]) -> Path:
+def write_atomic(target: Path, produce: Callable[[Path], object]) -> Path:
     """Call ``produce(tmp_path)`` and move the result to ``target`` atomically."""
     with atomic_path(target) as tmp:
         produce(tmp)
