@@ -144,13 +144,13 @@ def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], ba
                 elif result.info is not None and result.frame is not None and result.kind is not None:
                     n_sheets += 1
     except TimeBudgetExceeded as exc:
-        items = _findings_only(items) + [finding(Code.DATEI_ZU_GROSS, SourceRef(name), grund=str(exc))]
+        items = [*_findings_only(items), finding(Code.DATEI_ZU_GROSS, SourceRef(name), grund=str(exc))]
         n_sheets = rows = 0
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - any failure inside one file (also a Rust panic) is a finding
         grund = " ".join(str(exc).split())[:160] or type(exc).__name__
-        items = _findings_only(items) + [finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=grund)]
+        items = [*_findings_only(items), finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=grund)]
         n_sheets = rows = 0
     finally:
         release(path)

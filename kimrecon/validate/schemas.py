@@ -80,15 +80,15 @@ def _passes(frame: pd.DataFrame, kind: Kind) -> bool:
 @cache
 def schema(kind: Kind) -> pa.DataFrameSchema:
     """The pandera schema of a sheet kind, built from ``schemas/<kind>.yaml``."""
-    pa = _pandera()
+    pam = _pandera()
     spec = kind_spec(kind)
     columns: dict[str, pa.Column] = {}
     for cspec in spec.columns.values():
         for target in cspec.canonical:
             checks = [_check(n, a) for n, a in cspec.checks.items()]
             if cspec.choices and cspec.type == "text":  # a yes/no column is boolean once read
-                checks.append(pa.Check.isin(list(cspec.choices)))
-            columns[target] = pa.Column(
+                checks.append(pam.Check.isin(list(cspec.choices)))
+            columns[target] = pam.Column(
                 None,
                 checks=checks,
                 nullable=not cspec.required,
@@ -96,7 +96,7 @@ def schema(kind: Kind) -> pa.DataFrameSchema:
                 required=False,
                 name=target,
             )
-    return pa.DataFrameSchema(columns, strict=False, name=spec.label)
+    return pam.DataFrameSchema(columns, strict=False, name=spec.label)
 
 
 def _column_spec(kind: Kind, column: str) -> ColumnSpec | None:
