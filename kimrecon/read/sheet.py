@@ -599,7 +599,7 @@ def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], commo
             )
             total_hint |= hit.fill_null(False).to_numpy(zero_copy_only=False)
             continue
-        uniq = pd.unique(col.dropna())
+        uniq = pd.unique(col.to_numpy(dtype=object))  # blanks are no text: the filter below drops them
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
         if hits:
             total_hint |= col.isin(hits).to_numpy()
