@@ -362,6 +362,12 @@ def targets(name: str, rec: dict[str, Any]) -> list[tuple[str, str, bool | None,
     return out
 
 
+def _layout_note(facts: dict[str, Any]) -> str:
+    if facts.get("layout") == "single-root":
+        return ": one Bescheid per year to a synthetic Erstempfänger, the Kreise as subtrees below it"
+    return ""
+
+
 def render(results: dict[str, Any]) -> str:
     """RESULTS.md from results.json plus the hand-written profiling notes."""
     m = results["machine"]
@@ -399,8 +405,9 @@ def render(results: dict[str, Any]) -> str:
             f"## {name}",
             "",
             f"Measured {rec['measured_at']}, {rec['repeat']} rounds, load average after "
-            f"{', '.join(f'{x:.2f}' for x in rec['loadavg_after'])}. Case: {f['kreise']} Bescheid-level tree(s) "
-            f"(layout {f['layout']}), {f['recipients']} recipients, {f['hubs']} hubs, {f['people']} people, "
+            f"{', '.join(f'{x:.2f}' for x in rec['loadavg_after'])}. Case: {f['kreise']} Kreis tree(s) "
+            f"(layout {f['layout']}{_layout_note(f)}), {f['recipients']} recipients, {f['hubs']} hubs, "
+            f"{f['people']} people, "
             f"{f['person_month_rows']} person-month rows, {f['files']} workbooks, years "
             f"{f['years'][0]}–{f['years'][-1]}, run month {rec['month']}. Abgleich: {rec['abgleich_cells']} cells"
             + (f", {rec['abgleich_bytes'] / 1e6:.1f} MB" if rec.get("abgleich_bytes") else "")
