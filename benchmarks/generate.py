@@ -47,14 +47,12 @@ FIXED = dt.datetime(2024, 1, 31, 12, 0, 0)
 BEHOERDE = "Bezirksregierung Arnsberg"
 ROOT = "Land NRW (Gesamtfall)"
 MINISTERIUM = "Ministerium für Kinder, Jugend, Familie, Gleichstellung, Flucht und Integration NRW"
-# The validate stage checks the yes/no choices against the already parsed boolean, so "nein"/"ja"
-# are rejected today (reported to the validate owners). Until that is fixed, an unpaid
-# interruption leaves "Entgeltanspruch" empty (NA = no claim, kimrecon/inputs.py) and paid
-# interruptions (which change nothing) are not written. Set to True once validation accepts them.
-ENTGELT_TEXT = False
-# A footnote under the staffing table ("Hinweis: …") is read as a data row today (reported to the
-# read owners); off until the reader skips it.
-FOOTNOTES = False
+# Two kinds of mess were switched off for the measurements of 24 Nov 2026 (RESULTS.md), because
+# the reader/validator of that morning rejected them; both are accepted since ~05:15 UTC and are on:
+# "nein"/"ja" in Entgeltanspruch (off: empty = no claim, and no paid interruptions), and a
+# footnote under each staffing table (off: none).
+ENTGELT_TEXT = True
+FOOTNOTES = True
 HOURS = [39.0, 39.0, 39.0, 39.0, 35.0, 30.0, 29.25, 25.0, 19.5, 19.5]
 
 
