@@ -469,6 +469,7 @@ def generate(size_name: str, out: Path, seed: int = 20231231, layout: str = "sin
         "hubs": sum(1 for n in nodes.values() if n.children) + (len(kreise) if single else 0),
         "people": len(people), "person_month_rows": person_month_rows, "files": files,
         "allotted_vzae": sum(n.vzae_e4 for n in nodes.values()) / 10_000,
+        "entgelt_text": ENTGELT_TEXT, "footnotes": FOOTNOTES,
     }
     (out / ".facts.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
     return facts

@@ -408,7 +408,9 @@ def render(results: dict[str, Any]) -> str:
             f"{', '.join(f'{x:.2f}' for x in rec['loadavg_after'])}. Case: {f['kreise']} Kreis tree(s) "
             f"(layout {f['layout']}{_layout_note(f)}), {f['recipients']} recipients, {f['hubs']} hubs, "
             f"{f['people']} people, "
-            f"{f['person_month_rows']} person-month rows, {f['files']} workbooks, years "
+            f"{f['person_month_rows']} person-month rows, {f['files']} workbooks"
+            f" ({'with' if f.get('entgelt_text') else 'without'} ja/nein Entgeltanspruch and "
+            f"{'with' if f.get('footnotes') else 'without'} footnotes), years "
             f"{f['years'][0]}–{f['years'][-1]}, run month {rec['month']}. Abgleich: {rec['abgleich_cells']} cells"
             + (f", {rec['abgleich_bytes'] / 1e6:.1f} MB" if rec.get("abgleich_bytes") else "")
             + (f". Harness peak RSS {rec['harness_rss_mib']:.0f} MiB." if rec.get("harness_rss_mib") else ".")
