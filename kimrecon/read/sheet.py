@@ -99,6 +99,10 @@ def _is_blank(v: object) -> bool:
 def _label(v: object) -> str:
     if type(v) is str:
         return " ".join(v.split())
+    if v is None:
+        return ""
+    if type(v) is float and v == v:  # not NaN: never blank
+        return str(int(v)) if v.is_integer() else " ".join(str(v).split())
     if _is_blank(v):
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -220,8 +224,9 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
     best: _Header | None = None
     best_score = 1  # at least two known columns make a header
     limit = min(len(rows), HEADER_SCAN_ROWS)
+    row_labels = [_row_labels(rows, r) for r in range(min(len(rows), limit + 1))]  # each row once (read-only)
     for r in range(limit):
-        own = _row_labels(rows, r)
+        own = row_labels[r]
         labels = _merged_fill(sheet.merged, rows, r, own, horizontal=False)
         if not labels:
             continue
@@ -230,7 +235,7 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
         if sc > best_score:
             best, best_score = _Header(r, r, labels, m), sc
         if r + 1 < len(rows):
-            lower = _merged_fill(sheet.merged, rows, r + 1, _row_labels(rows, r + 1), horizontal=False)
+            lower = _merged_fill(sheet.merged, rows, r + 1, row_labels[r + 1], horizontal=False)
             if lower:
                 spread = _merged_fill(sheet.merged, rows, r, own, horizontal=True)
                 joined = _two_line(labels, spread, lower, specs)
