@@ -15,7 +15,7 @@ Two layouts for the NRW sizes:
   (53 Bescheid-level trees side by side);
 - ``single-root`` (default): one Bescheid per year to a synthetic Erstempfänger "Land NRW
   (Gesamtfall)", the 53 Kreise as hubs below it. Same recipients, people, rows and payments;
-  needed because the engine keeps one Bescheid per year (see benchmarks/README.md).
+  used for the measured tables; the engine now also reconciles ``per-kreis`` (see benchmarks/README.md).
 
 Besetzung rows are monthly staffing reports: one row per person and month (clipped to the month,
 so the rows never overlap), a second row in a month where the hours change, the interruption
