@@ -12,21 +12,13 @@ import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-import typer.rich_utils as _ru
-from rich.console import Console
 
 from kimrecon import __version__
 from kimrecon.write.terminal import plain_text
 from kimrecon.write.terminal import safe_text as escape  # markup and control characters from inputs
-
-_ru.ARGUMENTS_PANEL_TITLE = "Argumente"
-_ru.OPTIONS_PANEL_TITLE = "Optionen"
-_ru.COMMANDS_PANEL_TITLE = "Befehle"
-_ru.REQUIRED_LONG_STRING = "[Pflicht]"
-_ru.DEFAULT_STRING = "[Vorgabe: {}]"
 
 app = typer.Typer(
     name="kimrecon",
@@ -39,12 +31,28 @@ app = typer.Typer(
 )
 
 _state = {"debug": False}
-out_console = Console(highlight=False, emoji=False)  # ":x:" in a name stays text
-err_console = Console(stderr=True, highlight=False, emoji=False)
-if not out_console.is_terminal:  # files and pipes: no wrapping at 80 columns
-    out_console = Console(highlight=False, emoji=False, width=200)
-if not err_console.is_terminal:
-    err_console = Console(stderr=True, highlight=False, emoji=False, width=200)
+
+
+class _LazyConsole:
+    """A rich Console created on first use, so that `--json` runs never import rich (start-up time)."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: object | None = None
+
+    def __getattr__(self, name: str) -> object:
+        if self._console is None:
+            from rich.console import Console
+
+            console = Console(stderr=self._stderr, highlight=False, emoji=False)  # ":x:" in a name stays text
+            if not console.is_terminal:  # files and pipes: no wrapping at 80 columns
+                console = Console(stderr=self._stderr, highlight=False, emoji=False, width=200)
+            self._console = console
+        return getattr(self._console, name)
+
+
+out_console: Any = _LazyConsole(stderr=False)
+err_console: Any = _LazyConsole(stderr=True)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Ausgabeordner.")]
 DbOpt = Annotated[

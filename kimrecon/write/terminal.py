@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from kimrecon.findings import Finding, Severity
 from kimrecon.money import format_cents_de, format_vzae_de
 from kimrecon.result import Result
+
+if TYPE_CHECKING:  # rich is imported only when something is printed (start-up time, --json)
+    from rich.console import Console
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -24,6 +24,8 @@ def plain_text(text: object) -> str:
 
 def safe_text(text: object) -> str:
     """Text from an input for the terminal: markup escaped, control characters (ESC …) shown as hex codes."""
+    from rich.markup import escape
+
     return escape(plain_text(text))
 
 
@@ -36,6 +38,8 @@ STATUS_TEXT = {
 
 def print_summary(console: Console, result: Result) -> None:
     """Per contract edge: VzÄ, forwarded, eligible, paid, Saldo (issue 2)."""
+    from rich.table import Table
+
     # every text from an input is escaped: "[/]" in a name must not break the markup, "[link=…]" not link
     table = Table(title=f"Abgleich {safe_text(result.fall)} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
     for name, justify in [
