@@ -133,9 +133,8 @@ def _finish_outcome(outcome: object, *, as_json: bool, what: str = "Der Abgleich
         where = f"; siehe Fehlerbericht {outcome.written[0]}" if outcome.written else ""
         err_console.print(f"[red]{what}{where}.[/red]")
     else:
-        hints = [f for f in outcome.findings]
-        if hints:
-            terminal.print_findings(out_console, hints, limit=20)
+        if outcome.findings:
+            terminal.print_findings(out_console, outcome.findings, limit=20)
         terminal.print_summary(out_console, outcome.result)
         if outcome.repeat_of:
             out_console.print(f"Wiederholung von Lauf {outcome.repeat_of}: gleiche Eingaben, gleiche Ergebnisse.")
@@ -255,7 +254,6 @@ def deadlines(
     on: Annotated[str | None, typer.Option("--on", help="Stichtag TT.MM.JJJJ oder JJJJ-MM-TT; Vorgabe: heute.")] = None,
 ) -> None:
     """Nachweisfristen: fällig, bald fällig (≤ 30 Tage) und versäumt."""
-    from kimrecon.money import format_cents_de  # noqa: F401  (keeps money helpers warm for tables)
     from kimrecon.pipeline import deadline_list
     from kimrecon.write import terminal
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kimrecon import __version__
 from kimrecon.findings import Code, Finding, finding, has_errors, is_unusable
 from kimrecon.inputs import CaseInputs
 from kimrecon.result import Result
@@ -125,8 +124,7 @@ def reconcile_case(
     if result.status == "fehler":
         return _reject(month, lauf_id, result.befunde, out_dir, inputs, when)
 
-    nachweis_for = _expand_nachweise(result, nachweis_for)
-    unknown = [name for year, name in nachweis_for if not _has_recipient(result, year, name)]
+    nachweise, unknown = _resolve_nachweise(result, nachweis_for)
     if unknown:
         bad = tuple(finding(Code.NAME_UNBEKANNT, None, name=name) for name in unknown)
         return RunOutcome(month, lauf_id, None, tuple(result.befunde) + bad)
@@ -145,7 +143,7 @@ def reconcile_case(
             result = dataclasses.replace(result, korrekturen=ledger.corrections(result))
 
     _tell(progress, "Schreiben")
-    staged = _stage_outputs(result, out_dir, abgleich=abgleich, nachweis_for=nachweis_for)
+    staged = _stage_outputs(result, out_dir, abgleich=abgleich, nachweis_for=nachweise)
 
     def publish() -> None:
         for tmp, target in staged:
@@ -165,35 +163,30 @@ def reconcile_case(
     )
 
 
-def _expand_nachweise(result: Result, wanted: Sequence[tuple[int, str | None]]) -> list[tuple[int, str]]:
-    """Resolve (year, None) to every recipient with a settled edge in that year."""
+def _resolve_nachweise(
+    result: Result, wanted: Sequence[tuple[int, str | None]]
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """Resolve requested Nachweise to recipients as written in the Zuweisung; also list unknown names.
+
+    (year, None) means every recipient with a settled edge in that year; a name matches after
+    ``normalize_name`` ("kamen" → "Stadt Kamen").
+    """
+    from kimrecon.names import normalize_name
     from kimrecon.write.nachweis import nachweis_empfaenger
 
-    out: list[tuple[int, str]] = []
+    resolved: list[tuple[int, str]] = []
+    unknown: list[str] = []
     for year, name in wanted:
+        candidates = nachweis_empfaenger(result, year)
         if name is None:
-            out.extend((year, n) for n in nachweis_empfaenger(result, year))
+            resolved.extend((year, n) for n in candidates)
+            continue
+        match = next((n for n in candidates if normalize_name(n) == normalize_name(name)), None)
+        if match is None:
+            unknown.append(name)
         else:
-            out.append((year, name))
-    return out
-
-
-def _has_recipient(result: Result, year: int, name: str) -> bool:
-    from kimrecon.names import normalize_name
-
-    key = normalize_name(name)
-    return any(normalize_name(e.empfaenger) == key and e.jahr == year for e in result.kanten)
-
-
-def resolve_recipient(result: Result, name: str) -> str:
-    """The recipient's name as written in the Zuweisung."""
-    from kimrecon.names import normalize_name
-
-    key = normalize_name(name)
-    for a in result.zuteilungen:
-        if normalize_name(a.empfaenger) == key:
-            return a.empfaenger
-    return name
+            resolved.append((year, match))
+    return resolved, unknown
 
 
 def abgleich_filename(month: str) -> str:
@@ -223,10 +216,9 @@ def _stage_outputs(
             write_abgleich(result, tmp)
             staged.append((tmp, target))
         for year, name in nachweis_for:
-            written = resolve_recipient(result, name)
-            target = out_dir / nachweis_filename(year, written)
+            target = out_dir / nachweis_filename(year, name)
             tmp = _staging_name(target)
-            write_nachweis(result, year, written, tmp)
+            write_nachweis(result, year, name, tmp)
             staged.append((tmp, target))
     except BaseException:
         for tmp, _ in staged:
@@ -297,5 +289,4 @@ __all__ = [
     "read_and_validate",
     "reconcile_case",
     "run_time",
-    "__version__",
 ]
