@@ -869,26 +869,21 @@ class _Abgleich:
         for k, (e, a, b) in enumerate(shown):
             top = 3 + k * 16
             geber = self.geber_of.get((e, jahr), "")
-            c1 = self.wb.add_chart({"type": "line"})
-            for col, label, color in ((4, "VzÄ zugeteilt", "#1F4E79"), (5, "VzÄ besetzt", "#C55A11")):
-                c1.add_series({"name": label, "categories": [mat, a, 3, b, 3], "values": [mat, a, col, b, col],
-                               "line": {"color": color, "width": 2.25}, "marker": {"type": "circle", "size": 4}})
-            c1.set_title({"name": f"{e} {jahr}: VzÄ zugeteilt und besetzt", "name_font": {"size": 10}})
-            c1.set_x_axis({"name": "Monat"})
-            c1.set_y_axis({"name": "VzÄ", "num_format": "0.0#", "min": 0})
-            c1.set_legend({"position": "bottom"})
-            c1.set_size({"width": 480, "height": 300})
-            ws.insert_chart(top, 0, c1)
-            c2 = self.wb.add_chart({"type": "line"})
-            for col, label, color in ((8, "Förderfähig kumuliert", "#548235"), (10, "Ausgezahlt kumuliert", "#7030A0")):
-                c2.add_series({"name": label, "categories": [mat, a, 3, b, 3], "values": [mat, a, col, b, col],
-                               "line": {"color": color, "width": 2.25}, "marker": {"type": "circle", "size": 4}})
-            c2.set_title({"name": f"{geber} → {e} {jahr}: förderfähig und ausgezahlt", "name_font": {"size": 10}})
-            c2.set_x_axis({"name": "Monat"})
-            c2.set_y_axis({"name": "Euro", "num_format": '#,##0 "€"', "min": 0})
-            c2.set_legend({"position": "bottom"})
-            c2.set_size({"width": 560, "height": 300})
-            ws.insert_chart(top, 8, c2)
+            vzae = (((4, "VzÄ zugeteilt", "#1F4E79"), (5, "VzÄ besetzt", "#C55A11")),
+                    f"{e} {jahr}: VzÄ zugeteilt und besetzt", "VzÄ", "0.0#", 480)
+            money = (((8, "Förderfähig kumuliert", "#548235"), (10, "Ausgezahlt kumuliert", "#7030A0")),
+                     f"{geber} → {e} {jahr}: förderfähig und ausgezahlt", "Euro", '#,##0 "€"', 560)
+            for first_col, (series, title, y_name, y_format, width) in ((0, vzae), (8, money)):
+                chart = self.wb.add_chart({"type": "line"})
+                for col, label, color in series:
+                    chart.add_series({"name": label, "categories": [mat, a, 3, b, 3], "values": [mat, a, col, b, col],
+                                      "line": {"color": color, "width": 2.25}, "marker": {"type": "circle", "size": 4}})
+                chart.set_title({"name": title, "name_font": {"size": 10}})
+                chart.set_x_axis({"name": "Monat"})
+                chart.set_y_axis({"name": y_name, "num_format": y_format, "min": 0})
+                chart.set_legend({"position": "bottom"})
+                chart.set_size({"width": width, "height": 300})
+                ws.insert_chart(top, first_col, chart)
         xlsx.print_setup(ws, self.footer, [145.0])  # two charts side by side, about 1 060 pixels
         xlsx.protect_sheet(ws)
 
