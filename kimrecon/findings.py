@@ -86,7 +86,7 @@ MESSAGES: dict[Code, str] = {
     "Bitte als Excel-Arbeitsmappe (.xlsx) ohne Makros speichern und erneut einreichen.",
     Code.DATEI_ZU_GROSS: "Die Datei überschreitet die Grenze ({grund}). "
     "Bitte prüfen, ob die Datei beschädigt ist, oder die Grenze in kimrecon.toml erhöhen.",
-    Code.DATEI_BESCHAEDIGT: "Die Datei ist beschädigt ({grund}); kein Lesemodul konnte sie lesen. "
+    Code.DATEI_BESCHAEDIGT: "Die Datei ist beschädigt und kann nicht gelesen werden ({grund}). "
     "Bitte im Tabellenprogramm öffnen und als .xlsx neu speichern; lässt sie sich nicht öffnen, "
     "beim Absender eine neue Datei anfordern.",
     Code.DATEI_TEIL_FEHLT: "In der Arbeitsmappe fehlt ein notwendiger Bestandteil ({teil}); "

@@ -18,7 +18,7 @@ from kimrecon.inputs import SheetInfo
 __all__ = ["BIFF_OLD", "failure_finding", "is_old_biff", "nothing_to_check", "technical"]
 
 # Excel 2.x–4.0 worksheets are a bare BIFF stream (no OLE2 container): the BOF record comes first
-BIFF_OLD = {b"\x09\x00": "Excel 2.x (BIFF2)", b"\x09\x02": "Excel 3.0 (BIFF3)", b"\x09\x04": "Excel 4.0 (BIFF4)"}
+BIFF_OLD = {b"\x09\x00": "Excel 2.x, BIFF2", b"\x09\x02": "Excel 3.0, BIFF3", b"\x09\x04": "Excel 4.0, BIFF4"}
 
 _ENCRYPTED = re.compile(r"password|encrypt|passwort|verschl|filepass", re.IGNORECASE)
 _CODEPAGE = re.compile(r"codepage\D{0,3}(\d+)", re.IGNORECASE)  # also xlrd's "unknown_codepage_8001"
@@ -64,7 +64,7 @@ def _classify(text: str, head: bytes) -> tuple[Code, dict[str, Any]]:
     if is_old_biff(head):
         return Code.DATEI_ALTES_FORMAT, {"format": BIFF_OLD[head[:2]]}
     if _OLD.search(text):
-        return Code.DATEI_ALTES_FORMAT, {"format": "Excel 2.x bis 95"}
+        return Code.DATEI_ALTES_FORMAT, {"format": "Excel 2.x bis Excel 95"}
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         grund = "beschädigte Excel-97-2003-Datei"
     elif _ZIP.search(text):

@@ -260,7 +260,8 @@ def _xls(path: Path, only: str | None) -> list[SheetRows]:
     )
     out = []
     try:
-        for index, name in enumerate(book.sheet_names()):
+        for index, stored in enumerate(book.sheet_names()):
+            name = path.stem if book.biff_version <= 40 else stored  # an Excel 2.x–4.0 file has no sheet name
             if only is not None and name != only:
                 continue
             sh = book.sheet_by_index(index)
