@@ -6,7 +6,6 @@ Zahlungen table, so a file that is read must give exactly its three payments.
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -58,9 +57,7 @@ def test_valid_files_are_read(corpus: Path, name: str) -> None:
     assert z["datum"].tolist() == [pd.Timestamp(f"2023-{m:02d}-01") for m in (3, 6, 9)]
     assert z["_zeile"].tolist() == [2, 3, 4]  # header in row 1, the payments in rows 2 to 4
     sheet = Path(name).stem if name.startswith("excel") else "Zahlungen"  # Excel 2.x–4.0: named after the file
-    assert [(s.datei, s.blatt, s.header_row, s.columns["betrag_cent"]) for s in case.sheets] == [
-        (name, sheet, 1, "D")
-    ]
+    assert [(s.datei, s.blatt, s.header_row, s.columns["betrag_cent"]) for s in case.sheets] == [(name, sheet, 1, "D")]
 
 
 # file -> (code, phrase of the German message)

@@ -179,7 +179,7 @@ def _ods_cell(value: object, pad: str, inside: bool) -> str:
     else:
         attrs = 'office:value-type="string" calcext:value-type="string"'
         text = str(value)
-    return f'{pad}<table:table-cell {attrs}>\n{para(text)}\n{pad}</table:table-cell>'
+    return f"{pad}<table:table-cell {attrs}>\n{para(text)}\n{pad}</table:table-cell>"
 
 
 def _ods(path: Path, inside: bool) -> Path:
