@@ -405,7 +405,7 @@ def _check_odf(zf: zipfile.ZipFile, lower: dict[str, str], suffix: str) -> set[s
     if suffix != ".ods":
         raise _Refused(Code.DATEI_UNLESBAR, f"eine OpenDocument-Tabelle mit der Endung {suffix}; bitte Endung .ods")
     if "content.xml" not in lower:
-        raise _Refused(Code.DATEI_UNLESBAR, "content.xml fehlt")
+        raise _Refused(Code.DATEI_TEIL_FEHLT, teil="content.xml")
     return {lower["content.xml"]}
 
 
