@@ -32,7 +32,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
 def result_json(result: Result) -> dict[str, Any]:
     """The whole spec §6a object for one run."""
     return {
-        "monat": result.monat,
+        "monat": str(result.monat),
         "lauf_id": result.lauf_id,
         "status": result.status,
         "modus": result.modus,
