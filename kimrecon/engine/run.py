@@ -76,7 +76,7 @@ def reconcile(inputs: CaseInputs, month: Month | str, *, params: Params, lauf_id
         dateien=inputs.files, blaetter=inputs.sheets, parameter=params.report() + _data_parameters(alloc, year),
         bescheide=_grants(alloc, year), vertraege=_contract_terms(alloc), zuteilungen=allotments, kanten=st.edges,
         monate=st.months, zahlungen=payment_records(inputs, st.payments, alloc.names, stichtag),
-        besetzung=_with_source(inputs, Kind.BESETZUNG), zahlungsplan=st.schedule, verrechnung=st.netting,
+        besetzung=_with_source(inputs, Kind.BESETZUNG), verrechnung=st.netting,
         rueckforderungsvorschlaege=proposals, zinsen=claims, zwischenzinsen=st.interim, fristen=fristen,
         erhaltung=checks, befunde=tuple(_dedupe(findings)), vzae_nenner=ent.denominator,
     )
