@@ -13,9 +13,10 @@ from enum import Enum
 
 
 class Severity(str, Enum):
-    """How bad a finding is: a Fehler stops the run, a Hinweis does not."""
+    """How bad a finding is: a Fehler stops the run; a Warnung does not but needs action (exit 1); a Hinweis informs."""
 
     FEHLER = "Fehler"
+    WARNUNG = "Warnung"
     HINWEIS = "Hinweis"
 
 
@@ -262,3 +263,20 @@ def without_read_cells(
             seen.add(key)
             unique.append(f)
     return tuple(unique)
+
+
+def severity_rank(severity: Severity) -> int:
+    """Sort order of findings everywhere: Fehler, Warnung, Hinweis."""
+    return list(Severity).index(severity)
+
+
+def count_text(findings: Iterable[Finding]) -> str:
+    """German count of findings by severity, e.g. "1 Fehler, 2 Warnungen, 1 Hinweis"."""
+    items = list(findings)
+    words = {Severity.FEHLER: ("Fehler", "Fehler"), Severity.WARNUNG: ("Warnung", "Warnungen"),
+             Severity.HINWEIS: ("Hinweis", "Hinweise")}
+    parts = []
+    for sev, (one, many) in words.items():
+        n = sum(1 for f in items if f.severity is sev)
+        parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
