@@ -70,7 +70,7 @@ def reconcile(inputs: CaseInputs, month: Month | str, *, params: Params, lauf_id
     checks = tuple(c for c in alloc.checks if c.jahr <= year)
     # §5: kimrecon proposes claims from a closed year's settlement (R5) but never invents the Zinsbeginn
     proposals = tuple(ProposedClaim(glaeubiger=e.geber, schuldner=e.empfaenger, jahr=e.jahr, betrag_cent=e.saldo_cent)
-                      for e in st.edges if e.saldo_cent > 0 and e.bis <= stichtag)
+                      for e in st.edges if e.saldo_cent > 0 and e.jahr_abgeschlossen and not e.besetzung_fehlt)
     return Result(
         lauf_id=lauf_id, zeitpunkt=zeitpunkt, monat=monat, version=__version__, fall=fall, modus=params.modus,
         dateien=inputs.files, blaetter=inputs.sheets, parameter=params.report() + _data_parameters(alloc, year),
