@@ -82,11 +82,19 @@ class PaymentKind(str, Enum):
 
 
 class DeadlineStatus(str, Enum):
-    """Status of a Nachweisfrist on a reference date (R9)."""
+    """Status of a Nachweisfrist on a reference date (R9), from the deadline and the receipts sheet."""
 
     OFFEN = "offen"
     NAHE = "nahe"
     VERSAEUMT = "versäumt"
+    EINGEGANGEN = "eingegangen"
+    VERSPAETET = "verspätet eingegangen"
+    GEPRUEFT = "geprüft"
+
+    @property
+    def erledigt(self) -> bool:
+        """The Nachweis is there: nothing for the receiving level to chase."""
+        return self in (DeadlineStatus.EINGEGANGEN, DeadlineStatus.VERSPAETET, DeadlineStatus.GEPRUEFT)
 
 
 class RunStatus(str, Enum):
@@ -312,6 +320,8 @@ class Deadline:
     status: DeadlineStatus
     tage_bis: int  # days from the reference date to the deadline (negative: missed)
     quelle: str = ""
+    eingegangen: date | None = None  # Nachweis received (receipts sheet), if on or before the reference date
+    geprueft: date | None = None  # checked by the receiving level
 
 
 @dataclass(frozen=True, slots=True)
