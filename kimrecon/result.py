@@ -140,6 +140,7 @@ class ContractTerms:
     zahlungsplan: str | None
     zinsart: str | None
     quelle: SourceRef | None = None
+    auszahlung: str | None = None  # Mittelabruf | Zahlungsplan (R6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,7 @@ class Edge:
     prognose_saldo_cent: int = 0  # (paid + planned payments still due) − prognose_foerderfaehig
     jahr_abgeschlossen: bool = True  # Stichtag at or after the end of the Bewilligungszeitraum
     besetzung_fehlt: bool = False  # a recipient in the subtree has an allotment and no staffing rows (Warnung)
+    mittelabruf: bool = False  # R6: money on this edge was requested, so potenzielle Zwischenzinsen are computed
 
     @property
     def art(self) -> Balance:

@@ -116,7 +116,7 @@ def _contract_terms(alloc: Allocation) -> tuple[ContractTerms, ...]:
         ContractTerms(geber=alloc.names.show(g), empfaenger=alloc.names.show(r), fassung=v.fassung,
                       vertragsdatum=v.vertragsdatum, gueltig_ab=v.gueltig_ab, pauschale_cent=v.pauschale_cent,
                       frist_tag=v.frist_tag, frist_monat=v.frist_monat, zahlungsplan=v.zahlungsplan,
-                      zinsart=v.zinsart, quelle=v.ref)
+                      zinsart=v.zinsart, quelle=v.ref, auszahlung=v.auszahlung)
         for (g, r), versions in sorted(alloc.versions.items()) for v in versions
     )
 
