@@ -7,6 +7,7 @@ message templates do not use and which renderers may show in a technical column 
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from kimrecon.findings import UNUSABLE, Code, Finding, SourceRef, finding
 from kimrecon.inputs import SheetInfo
 
-__all__ = ["BIFF_OLD", "failure_finding", "is_old_biff", "nothing_to_check", "technical"]
+__all__ = ["BIFF_OLD", "failure_finding", "is_old_biff", "nothing_to_check", "os_reason", "technical"]
 
 # Excel 2.x–4.0 worksheets are a bare BIFF stream (no OLE2 container): the BOF record comes first
 BIFF_OLD = {b"\x09\x00": "Excel 2.x, BIFF2", b"\x09\x02": "Excel 3.0, BIFF3", b"\x09\x04": "Excel 4.0, BIFF4"}
@@ -35,6 +36,19 @@ def technical(exc: BaseException) -> str:
     """The reader's own text of an exception, on one line and bounded (for ``technisch`` only)."""
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
     return text[:300]
+
+
+_OS_REASONS = {
+    errno.ENOENT: "Datei nicht gefunden",
+    errno.EACCES: "keine Leseberechtigung",
+    errno.EPERM: "keine Leseberechtigung",
+    errno.EISDIR: "ein Ordner, keine Datei",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The German reason for a file-system error (the system's own text goes to ``technisch``)."""
+    return _OS_REASONS.get(exc.errno or 0, "Lesefehler des Dateisystems")
 
 
 def is_old_biff(head: bytes) -> bool:

@@ -69,6 +69,7 @@ def _xlsx(path: Path, only: str | None) -> list[SheetRows]:
     """Read with openpyxl (read-only): cells only, so merges like ``A:A`` or a ``<dimension ref="1:4">`` do no harm."""
     import openpyxl
     from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
@@ -87,11 +88,17 @@ def _xlsx(path: Path, only: str | None) -> list[SheetRows]:
                     date_formats=wb._date_formats,
                     timedelta_formats=wb._timedelta_formats,
                 )
-                for _, element in iterparse(src):
+                data = None
+                for event, element in iterparse(src, events=("start", "end")):
+                    if event == "start":
+                        if element.tag == f"{{{SHEET_MAIN_NS}}}sheetData":
+                            data = element
+                        continue
                     if element.tag != ROW_TAG:
                         continue
                     r, cells = parser.parse_row(element)
-                    element.clear()
+                    if data is not None:  # drop the parsed row: memory stays flat however long the sheet
+                        data.remove(element)
                     for cell in cells:
                         value = _xlsx_value(cell["value"], cell["data_type"])
                         if value is not None:
@@ -140,7 +147,12 @@ def _ods(path: Path, only: str | None) -> list[SheetRows]:
         style = ""
         row: list[object] = []
         row_repeat = blanks = blank_rows = 0
+        open_elements: list[Any] = []  # from the root down: a parsed row or cell is removed from its parent
         for event, el in iterparse(fh, events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                open_elements.append(el)
+            else:
+                open_elements.pop()
             tag = el.tag
             if tag == _TABLE + "table":
                 if event == "start":
@@ -174,7 +186,7 @@ def _ods(path: Path, only: str | None) -> list[SheetRows]:
                     blank_rows = 0
                 else:
                     blank_rows += row_repeat
-                el.clear()
+                open_elements[-1].remove(el)
             elif tag in _CELLS and event == "end":
                 value = _ods_value(el)
                 repeat = int(el.get(_TABLE + "number-columns-repeated", "1"))
@@ -184,7 +196,7 @@ def _ods(path: Path, only: str | None) -> list[SheetRows]:
                     row.extend([None] * blanks)
                     row.extend([value] * repeat)
                     blanks = 0
-                el.clear()
+                open_elements[-1].remove(el)
     return out
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import InputFile
-from kimrecon.read.failure import failure_finding, is_old_biff, technical
+from kimrecon.read.failure import failure_finding, is_old_biff, os_reason, technical
 from kimrecon.read.fallback import read_rows
 from kimrecon.read.guard import TimeBudgetExceeded, decode_text, fast_reader_failed, forget_probe
 
@@ -168,7 +168,8 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
         size, sha, head = _hash(path)
     except OSError as exc:
         info = InputFile(name=name, path=path, size=0, sha256="", sheets=())
-        return LoadedFile(info, findings=[_unusable(Code.DATEI_UNLESBAR, name, str(exc.strerror or exc))])
+        found = finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=os_reason(exc), technisch=technical(exc))
+        return LoadedFile(info, findings=[found])
     info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=())
     suffix = path.suffix.lower()
     loaded = LoadedFile(info)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import errno
 import functools
 import hashlib
 import os
@@ -31,7 +30,7 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import InputFile
 from kimrecon.read import fallback
-from kimrecon.read.failure import failure_finding, is_old_biff, technical
+from kimrecon.read.failure import failure_finding, is_old_biff, os_reason, technical
 
 __all__ = [
     "GRENZEN_KEYS",
@@ -185,7 +184,7 @@ def screen_file(path: Path, limits: Limits | None = None, *, name: str | None = 
     except _Refused as r:
         return [r.finding(where)]
     except OSError as exc:
-        return [finding(Code.DATEI_UNLESBAR, where, grund=_os_reason(exc), technisch=technical(exc))]
+        return [finding(Code.DATEI_UNLESBAR, where, grund=os_reason(exc), technisch=technical(exc))]
     except Exception as exc:  # noqa: BLE001 - screening must never crash the run
         return [finding(Code.DATEI_BESCHAEDIGT, where, grund="unerwarteter Aufbau", technisch=technical(exc))]
     return []
@@ -969,15 +968,3 @@ def _mb(size: int) -> str:
 def _short(text: str, n: int = 160) -> str:
     text = " ".join(text.split())
     return text[:n] or "unbekannter Fehler"
-
-
-_OS_REASONS = {
-    errno.ENOENT: "Datei nicht gefunden",
-    errno.EACCES: "keine Leseberechtigung",
-    errno.EPERM: "keine Leseberechtigung",
-    errno.EISDIR: "ein Ordner, keine Datei",
-}
-
-
-def _os_reason(exc: OSError) -> str:
-    return _OS_REASONS.get(exc.errno or 0, "Lesefehler des Dateisystems")
