@@ -21,7 +21,7 @@ from typing import Any
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--disable-component-update", "--disable-sync", "--lang=de-DE",
 ]
 AXE = Path(__file__).with_name("axe.min.js")
 
@@ -126,3 +126,98 @@ def example_files() -> list[tuple[str, str, bytes]]:
     from kimrecon.resources import example_case
 
     return [("dateien", p.name, p.read_bytes()) for p in sorted(example_case().glob("*.xlsx"))]
+
+
+# --------------------------------------------------------------------------------------------------
+# the clerk's walk in a real browser (browser tests and tools/web_screenshots.py)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def broken_payments(folder: Path, text: str = "zwölf") -> Path:
+    """The example's Bergkamen payments with ``text`` in the first Betrag cell (D5), under the same name."""
+    import openpyxl
+
+    from kimrecon.resources import example_case
+
+    wb = openpyxl.load_workbook(example_case() / "Zahlungen_Bergkamen_2023.xlsx")
+    wb["Zahlungen"]["D5"] = text  # header in row 4, Betrag is column D: the first payment's amount
+    target = folder / "Zahlungen_Bergkamen_2023.xlsx"
+    wb.save(target)
+    return target
+
+
+def kanten_cell(page: Any, geber: str, empfaenger: str, column: str) -> str:
+    """The text of one column of the page's edge table in the row geber → empfaenger."""
+    return str(page.evaluate(
+        """([geber, empf, col]) => {
+            const t = document.querySelector("table.kanten");
+            const heads = [...t.querySelectorAll("thead th")].map(th => th.textContent.trim());
+            const i = heads.indexOf(col);
+            for (const tr of t.querySelectorAll("tbody tr")) {
+                const cells = [...tr.children].map(c => c.textContent.trim());
+                if (cells[0] === geber && cells[1] === empf) return cells[i];
+            }
+            return null;
+        }""",
+        [geber, empfaenger, column],
+    ))
+
+
+def clerk_walk(page: Any, base: str, work: Path, visit: Any) -> dict[str, Any]:
+    """Walk the pages as a clerk; call ``visit(name)`` on every page; return what was read on the way."""
+    from playwright.sync_api import expect
+
+    from kimrecon.resources import example_case
+
+    seen: dict[str, Any] = {}
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="Fälle", exact=True)).to_be_visible()
+    visit("start")
+
+    page.get_by_label("Name des Falls").fill("Kreis Unna 2023")
+    page.set_input_files("#dateien-neu", [str(p) for p in sorted(example_case().glob("*.xlsx"))])
+    page.get_by_role("button", name="Fall anlegen und prüfen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kreis Unna 2023")
+    expect(page.locator("#befund-zaehler")).to_contain_text("0 Fehler")
+    seen["zaehler"] = page.locator("#befund-zaehler").inner_text()
+    seen["fall_url"] = page.url
+    visit("fall")
+
+    page.get_by_label("Abrechnungsmonat (JJJJ-MM)").fill("2023-12")
+    page.get_by_role("button", name="Abgleich ausführen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Abgleich Dezember 2023")
+    seen["saldo_kamen"] = kanten_cell(page, "Stadt Bergkamen", "Stadt Kamen", "Saldo")
+    page.locator("details.empfaenger summary", has_text="Stadt Kamen 2023").click()
+    visit("ergebnis")
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Abgleich_2023-12.xlsx").click()
+    seen["abgleich"] = work / "Abgleich_2023-12.xlsx"
+    info.value.save_as(seen["abgleich"])
+
+    page.get_by_role("link", name="Verlauf", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verlauf der Läufe")
+    seen["laeufe"] = page.locator("table tbody tr").count()
+    visit("verlauf")
+    page.locator("table tbody tr th a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Lauf ")
+    visit("lauf")
+
+    page.get_by_role("link", name="Fristen", exact=True).click()
+    page.get_by_label("Stichtag").fill("2024-03-15")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nachweisfristen am 15.03.2024")
+    seen["fristen"] = page.locator("table tbody tr").count()
+    visit("fristen")
+
+    page.goto(seen["fall_url"])
+    page.set_input_files("#dateien-hinzu", [str(broken_payments(work))])
+    page.get_by_role("button", name="Hochladen und prüfen").click()
+    expect(page.locator("#befund-zaehler")).to_contain_text("1 Fehler")
+    seen["fehler"] = page.locator("section.befunde-fehler li").first.inner_text()
+    visit("befunde")
+    return seen
