@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -60,6 +61,7 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 HTTP_TEXT: dict[int, str] = {
     400: "Die Anfrage ist unvollständig oder fehlerhaft.",
     403: "Diese Anfrage ist nicht erlaubt.",
+    409: "Die Anfrage steht im Widerspruch zum gespeicherten Stand.",
     404: "Diese Seite oder Datei gibt es nicht.",
     405: "Diese Anfrage ist an dieser Adresse nicht möglich.",
     411: "Die Anfrage muss ihre Länge angeben.",
@@ -88,6 +90,7 @@ class Web:
     env: jinja2.Environment
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     outcomes: dict[tuple[str, str], RunOutcome] = field(default_factory=dict)
+    last_run: dict[str, int] = field(default_factory=dict)  # case id → second of its last run start
 
     # ---- work in the thread pool
 
@@ -104,13 +107,21 @@ class Web:
 
     def run(self, case: Case, month: str, nachweise: bool) -> RunOutcome:
         """Reconcile a case for a month under its lock; keep the outcome for the result page."""
+        from kimrecon.ledger import LedgerError
         from kimrecon.pipeline import reconcile_case
 
         with self.store.lock(case.id):
-            outcome = reconcile_case(
-                case.ordner, month, out_dir=self.store.out_dir(case, month), db_url=self.db,
-                ledger_dir=self.store.admin_dir(case), nachweis_for=[(int(month[:4]), None)] if nachweise else [],
-            )
+            # a run id carries the time in whole seconds: a second run of this case waits for the next second
+            while int(time.time()) == self.last_run.get(case.id):
+                time.sleep(0.05)
+            self.last_run[case.id] = int(time.time())
+            try:
+                outcome = reconcile_case(
+                    case.ordner, month, out_dir=self.store.out_dir(case, month), db_url=self.db,
+                    ledger_dir=self.store.admin_dir(case), nachweis_for=[(int(month[:4]), None)] if nachweise else [],
+                )
+            except LedgerError as exc:
+                raise WebError(409, f"Laufbuch: {exc}") from exc
         self.outcomes[(case.id, month)] = outcome
         return outcome
 
