@@ -76,3 +76,17 @@ def test_clerk_walks_through_the_pages_in_chromium(tmp_path: Path) -> None:
     assert violations == {}
     assert csp_errors == []
     assert dialogs == []
+
+
+def test_the_same_walk_works_without_javascript(tmp_path: Path) -> None:
+    with running_server(tmp_path / "daten") as base, sync_api.sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            page = browser.new_context(java_script_enabled=False, accept_downloads=True).new_page()
+            seen = clerk_walk(page, base, tmp_path, lambda name: None)
+        finally:
+            browser.close()
+    assert "0 Fehler" in seen["zaehler"]
+    assert seen["saldo_kamen"] == "9.500,00 €"  # as above: 57.000,00 − 47.500,00
+    assert seen["abgleich"].stat().st_size > 0
+    assert "Zahlungen_Bergkamen_2023.xlsx › Zahlungen › D5" in seen["fehler"]

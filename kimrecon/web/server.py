@@ -47,7 +47,8 @@ def serve(
     app = create_app(daten=daten or default_data_dir(), db=db, beispiel=beispiel)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False,
                             proxy_headers=False, access_log=False)
-    print(f"kimrecon läuft unter http://{'localhost' if host == 'localhost' else host}:{port}/ (beenden mit Strg+C)")
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    print(f"kimrecon läuft unter http://{shown}:{port}/ (beenden mit Strg+C)")
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 2
