@@ -166,7 +166,8 @@ def test_cell_text_with_markup_is_shown_escaped(server, tmp_path: Path) -> None:
     reply = call(base, "POST", f"/api/faelle/{fall}/dateien", files=[("dateien", bad.name, bad.read_bytes())])
     assert reply.status == 200
     errors = [b for b in reply.json()["befunde"] if b["schwere"] == "Fehler"]
-    assert [(b["datei"], b["blatt"], b["zelle"]) for b in errors] == [("Zahlungen_Bergkamen_2023.xlsx", "Zahlungen", "D5")]
+    where = [(b["datei"], b["blatt"], b["zelle"]) for b in errors]
+    assert where == [("Zahlungen_Bergkamen_2023.xlsx", "Zahlungen", "D5")]
     page = call(base, "GET", f"/faelle/{fall}").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert" not in page
