@@ -44,7 +44,8 @@ def main() -> int:
     up = statistics.median(t[0] for t in times)
     run = statistics.median(t[1] for t in times)
     total = statistics.median(t[0] + t[1] for t in times)
-    print(f"Hochladen {up:.3f} s, Abgleich {run:.3f} s, zusammen {total:.3f} s (Median aus {args.rounds}; Ziel ≤ 0,5 s)")
+    print(f"Hochladen {up:.3f} s, Abgleich {run:.3f} s, zusammen {total:.3f} s "
+          f"(Median aus {args.rounds}; Ziel ≤ 0,5 s)")
     return 0
 
 
