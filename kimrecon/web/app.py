@@ -32,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 from kimrecon.findings import Finding, has_errors
 from kimrecon.web import views
 from kimrecon.web.storage import Case, Store
-from kimrecon.web.uploads import MAX_FILES, MAX_REQUEST_BYTES, UploadError, stage_uploads
+from kimrecon.web.uploads import MAX_FILES, MAX_REQUEST_BYTES, StagedFile, UploadError, stage_uploads
 
 if TYPE_CHECKING:
     from kimrecon.pipeline import RunOutcome
@@ -96,14 +96,18 @@ class Web:
 
     def create_case(self, name: str, uploads: list[tuple[str, Any]], fall: str | None = None) -> Case:
         """Stage uploads (guard, limits) and create a case from them in one rename."""
-        staged = stage_uploads(uploads, self.store.staging())
-        return self.store.create(name, staged, fall=fall)
+        return self.store.create(name, self._stage(uploads), fall=fall)
 
     def add_files(self, case: Case, uploads: list[tuple[str, Any]]) -> None:
         """Stage uploads and add them to a case under its lock."""
         with self.store.lock(case.id):
-            staged = stage_uploads(uploads, self.store.staging())
-            self.store.add(case, staged)
+            self.store.add(case, self._stage(uploads))
+
+    def _stage(self, uploads: list[tuple[str, Any]]) -> list[StagedFile]:
+        try:
+            return stage_uploads(uploads, self.store.staging())
+        except UploadError as exc:
+            raise WebError(exc.status, exc.message, exc.befunde) from exc
 
     def run(self, case: Case, month: str, nachweise: bool) -> RunOutcome:
         """Reconcile a case for a month under its lock; keep the outcome for the result page."""
@@ -264,10 +268,6 @@ def _day(value: str | None) -> date:
     raise WebError(400, f"„{value[:20]}“ ist kein Datum. Bitte als JJJJ-MM-TT oder TT.MM.JJJJ angeben.")
 
 
-def _upload_error(exc: UploadError) -> WebError:
-    return WebError(exc.status, exc.message, exc.befunde)
-
-
 def _output_url(case: Case, month: str, path: Path) -> str:
     return f"/api/faelle/{case.id}/ausgaben/{month}/{quote(path.name)}"
 
@@ -301,10 +301,7 @@ async def create_case_page(request: Request) -> Response:
     """POST /faelle: create a case from the form."""
     web = _web(request)
     form = await _form(request, check_csrf=True)
-    try:
-        case = await run_in_threadpool(web.create_case, _case_name(form.get("name")), _uploads(form))
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
+    case = await run_in_threadpool(web.create_case, _case_name(form.get("name")), _uploads(form))
     return RedirectResponse(f"/faelle/{case.id}", status_code=303)
 
 
@@ -323,10 +320,7 @@ async def upload_page(request: Request) -> Response:
     web = _web(request)
     case = _case(request)
     form = await _form(request, check_csrf=True)
-    try:
-        await run_in_threadpool(web.add_files, case, _uploads(form))
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
+    await run_in_threadpool(web.add_files, case, _uploads(form))
     return RedirectResponse(f"/faelle/{case.id}#befunde", status_code=303)
 
 
@@ -417,10 +411,7 @@ async def api_create(request: Request) -> Response:
     web = _web(request)
     form = await _form(request, check_csrf=False)
     name = _case_name(form.get("name"))
-    try:
-        case = await run_in_threadpool(web.create_case, name, _uploads(form))
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
+    case = await run_in_threadpool(web.create_case, name, _uploads(form))
     return _json(await run_in_threadpool(_case_json, web, case), 201)
 
 
@@ -434,10 +425,7 @@ async def api_upload(request: Request) -> Response:
     web = _web(request)
     case = _case(request)
     form = await _form(request, check_csrf=False)
-    try:
-        await run_in_threadpool(web.add_files, case, _uploads(form))
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
+    await run_in_threadpool(web.add_files, case, _uploads(form))
     return _json(await run_in_threadpool(_case_json, web, case))
 
 
