@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from kimrecon.allocate import Allocation, _present
+from kimrecon.engine.allocate import Allocation
+from kimrecon.inputs import present
 from kimrecon.parameters import Params
-from kimrecon.result import Deadline
+from kimrecon.result import Deadline, DeadlineStatus
 
 
 def nachweisfristen(alloc: Allocation, params: Params) -> dict[tuple[int, str], tuple[date, str]]:
@@ -23,7 +24,7 @@ def nachweisfristen(alloc: Allocation, params: Params) -> dict[tuple[int, str], 
         j, level = int(jahr), int(ebene)
         if int(monate) == 0:
             continue
-        if _present(frist_given):
+        if present(frist_given):
             kind = "Bescheid" if level == 0 else "Weiterleitungsvertrag"
             out[(j, str(key))] = (frist_given, f"{kind} {fassung}".strip())
         else:
@@ -43,7 +44,8 @@ def edge_deadlines(alloc: Allocation, params: Params, on: date) -> tuple[Deadlin
             continue
         frist, quelle = item
         tage = (frist - on).days
-        status = "versäumt" if tage < 0 else ("nahe" if tage <= params.nahe_tage else "offen")
+        status = (DeadlineStatus.VERSAEUMT if tage < 0 else DeadlineStatus.NAHE if tage <= params.nahe_tage
+                  else DeadlineStatus.OFFEN)
         out.append(Deadline(geber=str(geber), empfaenger=str(name), jahr=int(jahr), frist=frist, status=status,
                             tage_bis=tage, quelle=quelle))
     out.sort(key=lambda d: (d.frist, d.jahr, d.geber, d.empfaenger))
