@@ -41,19 +41,21 @@ def test_example_through_the_api_gives_the_json_of_reconcile(tmp_path: Path, mon
     from kimrecon.write.json_out import dumps
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    cli = subprocess.run(
-        [sys.executable, "-m", "kimrecon.cli", "reconcile", str(example_case()), "--month", "2023-12", "--json",
-         "--ohne-laufbuch", "--out", str(tmp_path / "cli")],
-        capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, check=False,
-    )
-    assert cli.returncode == 1, cli.stderr  # differences (Saldo 9.500,00 € on three edges) → exit 1
-    with running_server(tmp_path / "daten") as base:
+    daten = tmp_path / "daten"
+    with running_server(daten) as base:
         created = call(base, "POST", "/api/faelle", fields={"name": "Kreis Unna 2023"}, files=example_files())
         assert created.status == 201
         body = created.json()
         assert [b["schwere"] for b in body["befunde"]] == ["Hinweis", "Hinweis", "Hinweis"]
         assert len(body["dateien"]) == 16  # the example's 16 workbooks
         fall = body["fall"]
+        # the stored case folder is an ordinary case folder: the CLI reads the very same files
+        cli = subprocess.run(
+            [sys.executable, "-m", "kimrecon.cli", "reconcile", str(daten / "faelle" / fall), "--month", "2023-12",
+             "--json", "--ohne-laufbuch", "--out", str(tmp_path / "cli")],
+            capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, check=False,
+        )
+        assert cli.returncode == 1, cli.stderr  # differences (Saldo 9.500,00 € on three edges) → exit 1
         run = call(base, "POST", f"/api/faelle/{fall}/abgleich", json_body={"monat": "2023-12"})
         assert run.status == 200
         api = run.json()
@@ -62,7 +64,7 @@ def test_example_through_the_api_gives_the_json_of_reconcile(tmp_path: Path, mon
         assert form_run.status == 200
         assert form_run.json()["wiederholung_von"] == api["lauf_id"]  # same inputs: a repeat
         files = api.pop("dateien")
-        assert [f["name"] for f in files] == ["Abgleich_2023-12.xlsx"]
+        assert [f["name"] for f in files] == ["Abgleich_Kreis_Unna_2023-12.xlsx"]  # named after the Kreis
         download = call(base, "GET", files[0]["url"])
         assert download.status == 200
         assert download.body[:2] == b"PK"
@@ -193,7 +195,7 @@ def test_unknown_ids_and_paths_are_404_in_german(server) -> None:
         "/api/faelle/gibt-es-nicht/laeufe",
         f"/api/faelle/{fall}/ausgaben/2023-12/..%2F.fall.json",
         f"/api/faelle/{fall}/ausgaben/..%2F..%2Ffaelle/x.xlsx",
-        f"/api/faelle/{fall}/ausgaben/2023-12/Abgleich_2023-12.xlsx",  # not run yet
+        f"/api/faelle/{fall}/ausgaben/2023-12/Abgleich_Fall_2023-12.xlsx",  # not run yet
     ):
         reply = call(base, "GET", path)
         assert reply.status == 404, path
@@ -214,7 +216,7 @@ def test_bad_month_and_run_with_errors(server, tmp_path: Path) -> None:
     obj = run.json()
     assert obj["status"] == "fehler"
     assert "Fehler" in obj["fehler"]
-    assert [d["name"] for d in obj["dateien"]] == ["Fehlerbericht_2023-12.xlsx"]
+    assert [d["name"] for d in obj["dateien"]] == [f"Fehlerbericht_{fall}_2023-12.xlsx"]
     assert call(base, "GET", obj["dateien"][0]["url"]).status == 200
 
 

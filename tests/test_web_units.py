@@ -59,7 +59,8 @@ def test_a_refused_upload_removes_its_staging_folder(tmp_path: Path) -> None:
 
 def test_edge_table_formats_cents_and_vzae_the_german_way() -> None:
     edge = Edge(
-        geber="Stadt Bergkamen", empfaenger="Stadt Kamen", jahr=2023, vzae_zugeteilt_e4=10000,
+        geber="Stadt Bergkamen", empfaenger="Stadt Kamen", jahr=2023, von=date(2023, 1, 1), bis=date(2023, 12, 31),
+        vzae_zugeteilt_e4=10000,
         weiterleitung_cent=5_700_000, foerderfaehig_kumuliert_cent=4_750_000, ausgezahlt_kumuliert_cent=5_700_000,
         saldo_cent=950_000, nachweisfrist=date(2024, 3, 31),
     )
@@ -87,4 +88,4 @@ def test_findings_are_grouped_fehler_warnung_hinweis() -> None:
     groups = views.findings_groups([hint, error])
     assert [g for g, _ in groups] == ["Fehler", "Hinweis"]
     assert views.place(error) == "b.xlsx › Zahlungen › D5"
-    assert views.findings_counts([hint, error]) == [(1, "Fehler"), (0, "Warnungen"), (1, "Hinweise")]
+    assert views.findings_counts([hint, error]) == "1 Fehler, 0 Warnungen, 1 Hinweis"

@@ -174,6 +174,8 @@ def clerk_walk(page: Any, base: str, work: Path, visit: Any) -> dict[str, Any]:
     from kimrecon.resources import example_case
 
     seen: dict[str, Any] = {}
+    expect.set_options(timeout=30_000)  # a shared 2-core machine under load: uploads and runs may take seconds
+    page.set_default_timeout(30_000)
     page.goto(base + "/")
     expect(page.get_by_role("heading", name="Fälle", exact=True)).to_be_visible()
     visit("start")
@@ -195,8 +197,8 @@ def clerk_walk(page: Any, base: str, work: Path, visit: Any) -> dict[str, Any]:
     visit("ergebnis")
 
     with page.expect_download() as info:
-        page.get_by_role("link", name="Abgleich_2023-12.xlsx").click()
-    seen["abgleich"] = work / "Abgleich_2023-12.xlsx"
+        page.get_by_role("link", name="Abgleich_Kreis_Unna_2023-12.xlsx").click()
+    seen["abgleich"] = work / "Abgleich_Kreis_Unna_2023-12.xlsx"
     info.value.save_as(seen["abgleich"])
 
     page.get_by_role("link", name="Verlauf", exact=True).click()

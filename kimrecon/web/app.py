@@ -197,6 +197,7 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["views"] = views
+    env.filters["wert"] = lambda v: getattr(v, "value", v)  # an enum's text
     env.filters["euro"] = lambda cents: views.cell("x_cent", cents).text
     env.filters["datum"] = lambda d: views.cell("", d).text
     env.filters["monat_de"] = lambda m: f"{views.MONTHS_DE[int(m[5:7]) - 1]} {m[:4]}"
@@ -249,12 +250,13 @@ def _case_name(value: object) -> str:
 
 
 def _month(value: object) -> str:
-    from kimrecon.pipeline import parse_month
+    """The month as canonical ``YYYY-MM`` text (the pipeline parses it into its Month value)."""
+    from kimrecon.month import parse_month
 
     month = parse_month(str(value or ""))
     if month is None:
         raise WebError(400, f"„{str(value or '')[:20]}“ ist kein Monat. Bitte als JJJJ-MM angeben, z. B. 2023-12.")
-    return month
+    return str(month)
 
 
 def _day(value: str | None) -> date:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from kimrecon.findings import Finding
+from kimrecon.findings import Finding, SourceRef, count_text, severity_rank
 from kimrecon.money import format_cents_de, format_vzae_de
 
 # German column labels of record attributes; an unknown attribute is labelled from its name
@@ -86,20 +86,95 @@ LABELS: dict[str, str] = {
     "groesse": "Größe (Byte)",
     "sha256": "SHA-256",
     "blaetter": "Blätter",
+    "vertrag": "Vertrag",
+    "zahlungsplan": "Zahlungsplan",
+    "zahlungsplan_kumuliert_cent": "Plan bis Stichtag",
+    "zahlungsabweichung_cent": "Abweichung vom Plan",
+    "prognose_foerderfaehig_cent": "Prognose förderfähig (Jahr)",
+    "prognose_saldo_cent": "Prognose Saldo",
+    "jahr_abgeschlossen": "Jahr abgeschlossen",
+    "besetzung_fehlt": "Besetzung fehlt",
+    "abweichung": "Abweichung",
+    "bescheid_id": "Bescheid",
+    "datum": "Datum",
+    "aktenzeichen": "Aktenzeichen",
+    "behoerde": "Behörde",
+    "vzae_e4": "VzÄ",
+    "summe_cent": "Summe",
+    "fassung": "Fassung",
+    "vertragsdatum": "Vertragsdatum",
+    "frist_tag": "Frist (Tag)",
+    "frist_monat": "Frist (Monat)",
+    "zinsart": "Zinsart",
+    "zahler": "Zahler",
+    "kind": "Wirkung",
+    "gezaehlt_cent": "gezählt",
+    "kante_empfaenger": "Empfänger der Weiterleitung",
+    "nach_stichtag": "nach dem Stichtag",
+    "kassenzeichen": "Kassenzeichen",
+    "verwendungszweck": "Verwendungszweck",
+    "quelle": "Fundstelle",
+    "saldo_brutto_cent": "Saldo brutto",
+    "forderungen_unten_cent": "Forderungen an Untergliederungen",
+    "saldo_netto_cent": "Saldo netto",
+    "basiszins": "Basiszins (%)",
+    "aufschlag": "Aufschlag (Prozentpunkte)",
 }
 
-# Attributes never shown as a column (sources with internal references, nested records)
-HIDDEN: frozenset[str] = frozenset({"quelle", "perioden", "version", "fall", "modus"})
+# Attributes never shown as a column (nested records, run facts shown elsewhere); a ``quelle`` is
+# shown only when it is a cell reference (a text source names internal rule references)
+HIDDEN: frozenset[str] = frozenset({"perioden", "version", "fall", "modus"})
 
 # The first columns of a record type, in this order (further attributes follow)
 ORDER: dict[str, tuple[str, ...]] = {
     "Edge": (
         "geber", "empfaenger", "jahr", "vzae_zugeteilt_e4", "weiterleitung_cent", "foerderfaehig_kumuliert_cent",
-        "ausgezahlt_kumuliert_cent", "saldo_cent", "art", "nachweisfrist",
+        "ausgezahlt_kumuliert_cent", "saldo_cent", "art", "zahlungsplan_kumuliert_cent", "zahlungsabweichung_cent",
+        "prognose_foerderfaehig_cent", "prognose_saldo_cent", "nachweisfrist",
     ),
+    "Payment": ("datum", "zahler", "empfaenger", "betrag_cent", "kind", "gezaehlt_cent", "jahr", "monat"),
     "Correction": ("geber", "empfaenger", "jahr", "monat", "kennzahl", "alt_cent", "neu_cent", "differenz_cent"),
     "ConservationCheck": ("knoten", "jahr", "erhalten_cent", "weitergeleitet_cent", "eigenanteil_cent", "ok"),
 }
+
+# The edge table's columns on the result page (every attribute follows in "Alle Angaben")
+EDGE_CORE: tuple[str, ...] = (
+    "geber", "empfaenger", "jahr", "vzae_zugeteilt_e4", "weiterleitung_cent", "foerderfaehig_kumuliert_cent",
+    "ausgezahlt_kumuliert_cent", "saldo_cent", "art", "zahlungsabweichung_cent", "prognose_saldo_cent",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A list of records of the Result shown as a table on the result page."""
+
+    attr: str  # attribute of the Result
+    titel: str
+    beschriftung: str  # table caption
+    zugeklappt: bool = False  # long lists start collapsed
+
+
+# The Result's record lists on the result page, in this order; a list the Result lacks is skipped
+RESULT_SECTIONS: tuple[Section, ...] = (
+    Section("bescheide", "Bescheide", "Bescheide mit Bewilligungszeitraum"),
+    Section("kanten", "Alle Angaben je Weiterleitung", "Alle Angaben je Weiterleitung", True),
+    Section("rueckforderungsvorschlaege", "Vorgeschlagene Rückforderungen", "Vorgeschlagene Rückforderungen"),
+    Section("verrechnung", "Verrechnung", "Verrechnung von Rückforderungen mit Forderungen an Untergliederungen"),
+    Section("zinsen", "Erstattungszinsen", "Erstattungszinsen je Forderung"),
+    Section("zwischenzinsen", "Mögliche Zwischenzinsen",
+            "Zahlungen, die nicht innerhalb von zwei Monaten verwendet wurden (ein Risiko, keine Forderung)"),
+    Section("korrekturen", "Rückwirkende Änderungen", "Rückwirkende Änderungen gegenüber früheren Läufen"),
+    Section("fristen", "Nachweisfristen", "Nachweisfristen je Weiterleitung"),
+    Section("zahlungen", "Zahlungen", "Zahlungen mit ihrer Wirkung auf die Weiterleitung", True),
+    Section("vertraege", "Weiterleitungsverträge", "Fassungen der Weiterleitungsverträge", True),
+    Section("zuteilungen", "Zuteilungen", "Zuteilungen je Stelle und Jahr", True),
+    Section("erhaltung", "Mittelerhaltung", "Erhalten, weitergeleitet und eigener Anteil je Stelle", True),
+)
+
+def result_lists(result: Any) -> dict[str, Any]:
+    """The record lists of the Result named in ``RESULT_SECTIONS`` that it has (by attribute)."""
+    return {s.attr: getattr(result, s.attr) for s in RESULT_SECTIONS if hasattr(result, s.attr)}
+
 
 STATUS_LABELS: dict[str, str] = {
     "ok": "abgeglichen, keine Abweichungen",
@@ -107,7 +182,6 @@ STATUS_LABELS: dict[str, str] = {
     "fehler": "nicht abgeglichen: Fehler in den Eingaben",
 }
 
-SEVERITY_ORDER: tuple[str, ...] = ("Fehler", "Warnung", "Hinweis")
 SEVERITY_PLURAL: dict[str, str] = {"Fehler": "Fehler", "Warnung": "Warnungen", "Hinweis": "Hinweise"}
 
 MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
@@ -144,6 +218,8 @@ def cell(name: str, value: Any) -> Cell:
         return Cell("–")
     if isinstance(value, bool):
         return Cell("ja" if value else "nein")
+    if isinstance(value, SourceRef):
+        return Cell(str(value))
     if isinstance(value, Enum):
         return Cell(str(getattr(value, "label", value.value)))
     if isinstance(value, numbers.Integral):
@@ -185,7 +261,8 @@ def columns(records: Sequence[Any]) -> list[str]:
         for f in dataclasses.fields(first):
             value = getattr(first, f.name)
             nested = isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0])
-            if f.name not in order and f.name not in HIDDEN and not nested and not _is_frame(value):
+            hidden = f.name in HIDDEN or (f.name == "quelle" and not isinstance(value, SourceRef))
+            if f.name not in order and not hidden and not nested and not _is_frame(value):
                 order.append(f.name)
     return order
 
@@ -204,19 +281,16 @@ def record_table(records: Sequence[Any], only: Sequence[str] | None = None) -> T
 
 def findings_groups(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
     """Findings grouped by severity: Fehler, Warnung, Hinweis (groups that exist, in this order)."""
+    ordered = sorted(findings, key=lambda f: severity_rank(f.severity))
     groups: dict[str, list[Finding]] = {}
-    for f in findings:
+    for f in ordered:
         groups.setdefault(f.severity.value, []).append(f)
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
-    return sorted(groups.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+    return list(groups.items())
 
 
-def findings_counts(findings: Iterable[Finding]) -> list[tuple[int, str]]:
-    """``[(0, "Fehler"), (0, "Warnungen"), (3, "Hinweise")]``: every severity, with the count of findings."""
-    counts = {s: 0 for s in SEVERITY_ORDER}
-    for f in findings:
-        counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
-    return [(n, SEVERITY_PLURAL.get(s, s)) for s, n in counts.items()]
+def findings_counts(findings: Iterable[Finding]) -> str:
+    """"0 Fehler, 0 Warnungen, 3 Hinweise": every severity with its count (the wording of the CLI)."""
+    return count_text(findings)
 
 
 def place(f: Finding) -> str:
