@@ -72,6 +72,7 @@ class Code(str, Enum):
     UMFANG_FEHLT = "umfang_fehlt"
     EMPFAENGER_DOPPELT = "empfaenger_doppelt"
     PERSONALKOSTEN_FEHLEN = "personalkosten_fehlen"
+    BESETZUNG_FEHLT = "besetzung_fehlt"
     SONSTIGES = "sonstiges"
 
 
@@ -153,6 +154,9 @@ MESSAGES: dict[Code, str] = {
     Code.EMPFAENGER_DOPPELT: "„{wert}“ steht für {jahr} schon in {andere}. Bitte die Zeilen zusammenfassen.",
     Code.PERSONALKOSTEN_FEHLEN: "Für {empfaenger} sind keine Personalkosten angegeben; bei Spitzabrechnung gilt "
     "deshalb die Pauschale. Bitte die Spalte „Personalkosten“ in der Besetzung füllen, wenn gedeckelt werden soll.",
+    Code.BESETZUNG_FEHLT: "Für „{empfaenger}“ liegen für {jahr} keine Besetzungsdaten vor, obwohl {vzae} VzÄ "
+    "zugeteilt sind. Bitte die Besetzungsliste der Kommune einreichen; bis dahin weist kimrecon für diese Kante "
+    "„Besetzung fehlt“ statt einer Rückforderung aus.",
     Code.SONSTIGES: "{text}",
 }
 

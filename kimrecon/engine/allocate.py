@@ -89,6 +89,7 @@ class Allocation:
 NODE_COLUMNS = (
     "jahr", "key", "name", "geber_key", "geber_name", "ebene", "vzae_eigen_e4", "vzae_teilbaum_e4", "pauschale_cent",
     "weiterleitung_cent", "eigen_cent", "von", "bis", "monate", "version_fassung", "frist", "zahlungsplan",
+    "mittelabruf",
 )
 
 
@@ -206,6 +207,7 @@ class ContractVersion:
     zahlungsplan: str | None
     zinsart: str | None
     ref: SourceRef | None
+    auszahlung: str | None = None  # Mittelabruf | Zahlungsplan
 
 
 Versions = dict[tuple[str, str], list[ContractVersion]]
@@ -239,10 +241,25 @@ def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Vers
             pauschale_cent=_opt_int(row.get("pauschale_cent")),
             frist_tag=_opt_int(row.get("frist_tag")), frist_monat=_opt_int(row.get("frist_monat")),
             zahlungsplan=_opt_str(row.get("zahlungsplan")), zinsart=_opt_str(row.get("zinsart")),
+            auszahlung=_opt_str(row.get("auszahlung")),
             ref=inputs.row_ref(Kind.VERTRAG, idx)))
     for v in out.values():
         v.sort(key=lambda c: c.gueltig_ab)
     return out
+
+
+def requested(auszahlung: str | None, params: Params) -> bool:
+    """R6: whether money on an edge was requested (Mittelabruf) and so can bear Zwischenzinsen.
+
+    The contract version's Auszahlungsart decides; without one, ``[abrechnung] zwischenzinsen``
+    (default: only requested money; payments on the giver's own schedule were not requested).
+    """
+    text = (auszahlung or "").strip().casefold()
+    if text.startswith("mittelabruf") or text.startswith("abruf"):
+        return True
+    if text.startswith("zahlungsplan"):
+        return False
+    return params.zwischenzinsen == "alle_zahlungen"
 
 
 def version_in_force(versions: Versions, geber: str, empfaenger: str, on: date) -> ContractVersion | None:
@@ -421,6 +438,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     rate: dict[str, int] = {kreis: info.pauschale_cent}
     fassung: dict[str, str] = {}
     plan: dict[str, str | None] = {kreis: None}
+    abruf: dict[str, bool] = {}
     frist: dict[str, date | None] = {kreis: info.nachweisfrist}
     for key in sorted(order, key=lambda k: depth[k]):
         v = version_in_force(versions, parent[key], key, info.bis)
@@ -433,6 +451,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         rate[key] = r
         fassung[key] = v.fassung if v else ""
         plan[key] = v.zahlungsplan if v else None
+        abruf[key] = requested(v.auszahlung if v else None, params)
         frist[key] = None
         if v and v.frist_tag and v.frist_monat:
             try:
@@ -474,7 +493,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         "vzae_eigen_e4": own[kreis], "vzae_teilbaum_e4": info.vzae_e4, "pauschale_cent": info.pauschale_cent,
         "weiterleitung_cent": info.summe_cent, "eigen_cent": eigen[kreis], "von": info.von,
         "bis": info.bis, "monate": info.monate, "version_fassung": info.bescheid_id or "", "frist": info.nachweisfrist,
-        "zahlungsplan": None,
+        "zahlungsplan": None, "mittelabruf": requested(None, params),
     })
     allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
                                 info.summe_cent, eigen_cent=eigen[kreis], von=info.von, bis=info.bis,
@@ -488,7 +507,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
             "vzae_eigen_e4": own[key], "vzae_teilbaum_e4": subtree[key], "pauschale_cent": rate[key],
             "weiterleitung_cent": fwd[key], "eigen_cent": eigen[key], "von": info.von,
             "bis": info.bis, "monate": info.monate, "version_fassung": fassung[key], "frist": frist[key],
-            "zahlungsplan": plan[key],
+            "zahlungsplan": plan[key], "mittelabruf": abruf[key],
         })
         allotments.append(Allotment(
             y, names.show(key), names.show(parent[key]), depth[key], own[key], subtree[key], rate[key],

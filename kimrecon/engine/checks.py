@@ -353,6 +353,7 @@ _NAME_COLUMNS: dict[Kind, tuple[str, ...]] = {
     Kind.ZAHLUNGEN: ("zahler", "empfaenger"),
     Kind.RUECKFORDERUNGEN: ("glaeubiger", "schuldner"),
     Kind.VERTRAG: ("geber", "empfaenger"),
+    Kind.NACHWEISE: ("geber", "empfaenger"),
 }
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from kimrecon import __version__
 from kimrecon.engine.allocate import Allocation, allocate
 from kimrecon.engine.checks import cross_sheet_findings
-from kimrecon.engine.deadlines import edge_deadlines
+from kimrecon.engine.deadlines import edge_deadlines, receipts
 from kimrecon.engine.entitle import Entitlement, entitle
 from kimrecon.engine.interest import erstattungszinsen
 from kimrecon.engine.settle import payment_records, settle
@@ -65,12 +65,12 @@ def reconcile(inputs: CaseInputs, month: Month | str, *, params: Params, lauf_id
     findings += st.findings
     claims, ifind = erstattungszinsen(inputs, alloc.names, params, stichtag)
     findings += ifind
-    fristen = tuple(d for d in edge_deadlines(alloc, params, stichtag) if d.jahr <= year)
+    fristen = tuple(d for d in edge_deadlines(alloc, params, stichtag, receipts(inputs, alloc)) if d.jahr <= year)
     allotments = tuple(a for a in alloc.allotments if a.jahr <= year)
     checks = tuple(c for c in alloc.checks if c.jahr <= year)
     # §5: kimrecon proposes claims from a closed year's settlement (R5) but never invents the Zinsbeginn
     proposals = tuple(ProposedClaim(glaeubiger=e.geber, schuldner=e.empfaenger, jahr=e.jahr, betrag_cent=e.saldo_cent)
-                      for e in st.edges if e.saldo_cent > 0 and e.bis <= stichtag)
+                      for e in st.edges if e.saldo_cent > 0 and e.jahr_abgeschlossen and not e.besetzung_fehlt)
     return Result(
         lauf_id=lauf_id, zeitpunkt=zeitpunkt, monat=monat, version=__version__, fall=fall, modus=params.modus,
         dateien=inputs.files, blaetter=inputs.sheets, parameter=params.report() + _data_parameters(alloc, year),
@@ -116,7 +116,7 @@ def _contract_terms(alloc: Allocation) -> tuple[ContractTerms, ...]:
         ContractTerms(geber=alloc.names.show(g), empfaenger=alloc.names.show(r), fassung=v.fassung,
                       vertragsdatum=v.vertragsdatum, gueltig_ab=v.gueltig_ab, pauschale_cent=v.pauschale_cent,
                       frist_tag=v.frist_tag, frist_monat=v.frist_monat, zahlungsplan=v.zahlungsplan,
-                      zinsart=v.zinsart, quelle=v.ref)
+                      zinsart=v.zinsart, quelle=v.ref, auszahlung=v.auszahlung)
         for (g, r), versions in sorted(alloc.versions.items()) for v in versions
     )
 
@@ -149,9 +149,10 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def deadlines(inputs: CaseInputs, on: date, *, params: Params) -> tuple[Deadline, ...]:
-    """R9: every Nachweisfrist of the case with its status on a date (offen | nahe | versäumt)."""
-    alloc = allocate(_unique_index(inputs), params)
-    return edge_deadlines(alloc, params, on)
+    """R9: every Nachweisfrist of the case with its status on a date (receipts sheet included)."""
+    inputs = _unique_index(inputs)
+    alloc = allocate(inputs, params)
+    return edge_deadlines(alloc, params, on, receipts(inputs, alloc))
 
 
 def deadline_findings(items: tuple[Deadline, ...]) -> tuple[Finding, ...]:
