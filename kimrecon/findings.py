@@ -115,8 +115,8 @@ MESSAGES: dict[Code, str] = {
     "Bitte Summe oder Einzelwerte prüfen.",
     Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. "
     "Bitte Schreibweise prüfen oder den Empfänger in die Zuweisung aufnehmen.",
-    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
-    "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen.",
+    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens {minimum} VzÄ sein. "
+    "Bitte auf 0 setzen (Verzicht) oder auf mindestens {minimum} VzÄ erhöhen.",
     Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ. "
     "Bitte auf das Raster runden oder die Schrittweite in kimrecon.toml anpassen.",
     Code.BETRAG_ABWEICHUNG: "Der Betrag {betrag} passt nicht zu {vzae} VzÄ × {pauschale} = {erwartet}. "

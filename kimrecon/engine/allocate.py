@@ -369,10 +369,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         if key is None:
             continue
         vzae = int(row["vzae_e4"]) if present(row.get("vzae_e4")) else 0
-        # R3a: every allotment is 0 or at least the minimum (0,5 VzÄ)
-        if 0 < vzae < params.mindestzuteilung_e4 or vzae < 0:
-            findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, inputs.row_ref(Kind.ZUWEISUNG, idx, "vzae_e4"),
-                                    value=format_vzae_de(vzae), wert=format_vzae_de(vzae)))
+        # R3a: a Zuweisung row below the minimum is a cross-sheet rule (engine.checks); key-derived ones below
         if key == kreis:
             own[kreis] += vzae
             refs.setdefault(kreis, idx)
@@ -631,6 +628,7 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
                 continue
             if 0 < value < params.mindestzuteilung_e4 or value < 0:
                 findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, ref, value=format_vzae_de(value),
+                                        minimum=format_vzae_de(params.mindestzuteilung_e4),
                                         wert=format_vzae_de(value)))
             elif params.schluessel_schritt_e4 and value % params.schluessel_schritt_e4:
                 findings.append(finding(Code.ZUTEILUNG_SCHRITT, ref, value=format_vzae_de(value),
