@@ -72,7 +72,9 @@ def test_clerk_walks_through_the_pages_in_chromium(tmp_path: Path) -> None:
     assert seen["fristen"] == 11
     assert "Zahlungen_Bergkamen_2023.xlsx › Zahlungen › D5" in seen["fehler"]
     assert "zwölf" in seen["fehler"]
-    assert visited == ["start", "fall", "ergebnis", "verlauf", "lauf", "fristen", "befunde"]
+    assert visited == ["start", "fall", "ergebnis", "verlauf", "lauf", "fristen", "abgelehnt", "befunde"]
+    assert "Makro.xlsm" in seen["abgelehnt"]
+    assert "Makros" in seen["abgelehnt"]
     assert violations == {}
     assert csp_errors == []
     assert dialogs == []
@@ -89,4 +91,5 @@ def test_the_same_walk_works_without_javascript(tmp_path: Path) -> None:
     assert "0 Fehler" in seen["zaehler"]
     assert seen["saldo_kamen"] == "9.500,00 €"  # as above: 57.000,00 − 47.500,00
     assert seen["abgleich"].stat().st_size > 0
+    assert "Makros" in seen["abgelehnt"]
     assert "Zahlungen_Bergkamen_2023.xlsx › Zahlungen › D5" in seen["fehler"]

@@ -217,6 +217,15 @@ def clerk_walk(page: Any, base: str, work: Path, visit: Any) -> dict[str, Any]:
     visit("fristen")
 
     page.goto(seen["fall_url"])
+    macro = work / "Makro.xlsm"
+    macro.write_bytes((example_case() / "Bescheid_KIM_2023.xlsx").read_bytes())
+    page.set_input_files("#dateien-hinzu", [str(macro)])
+    page.get_by_role("button", name="Hochladen und prüfen").click()
+    expect(page.get_by_role("alert")).to_have_text("Die Datei wurde nicht angenommen.")
+    seen["abgelehnt"] = page.locator("section.befunde-fehler li").first.inner_text()
+    visit("abgelehnt")
+
+    page.goto(seen["fall_url"])
     page.set_input_files("#dateien-hinzu", [str(broken_payments(work))])
     page.get_by_role("button", name="Hochladen und prüfen").click()
     expect(page.locator("#befund-zaehler")).to_contain_text("1 Fehler")
