@@ -488,7 +488,9 @@ async def api_deadlines(request: Request) -> Response:
         raise WebError(422, "Die Fristen können nicht bestimmt werden: die Eingaben enthalten Fehler.", errors)
     return _json({"fall": case.id, "am": on.isoformat(), "fristen": [
         {"geber": d.geber, "empfaenger": d.empfaenger, "jahr": d.jahr, "frist": d.frist.isoformat(),
-         "status": d.status, "tage_bis": d.tage_bis}
+         "status": d.status, "tage_bis": d.tage_bis,
+         "eingegangen": d.eingegangen.isoformat() if d.eingegangen else None,
+         "geprueft": d.geprueft.isoformat() if d.geprueft else None}
         for d in sorted(items, key=lambda d: (d.frist, d.empfaenger))
     ], "befunde": [finding_json(f) for f in inputs.findings]})
 
