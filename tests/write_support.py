@@ -321,8 +321,9 @@ def two_year_result() -> Result:
     """The example plus the 2022 allotments (55.000 € per VzÄ) beside 2023: per-year totals."""
     r = build_result()
     earlier = tuple(
-        replace(a, jahr=2022, pauschale_cent=5_500_000, weiterleitung_cent=div_round(a.vzae_teilbaum_e4 * 5_500_000,
-                                                                                     10_000))
+        replace(a, jahr=2022, pauschale_cent=5_500_000, von=date(2022, 1, 1), bis=date(2022, 12, 31),
+                weiterleitung_cent=div_round(a.vzae_teilbaum_e4 * 5_500_000, 10_000),
+                eigen_cent=div_round(a.vzae_eigen_e4 * 5_500_000, 10_000))
         for a in r.zuteilungen
     )
     return replace(r, zuteilungen=earlier + r.zuteilungen)

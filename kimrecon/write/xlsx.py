@@ -67,6 +67,49 @@ class F:
     value: Any
 
 
+class Derived:
+    """Derived figures: a live formula with the Result's value cached, or that value with the reason it stands alone.
+
+    The one helper every workbook writes a derived figure with. ``check`` is what the formula
+    computes from the cells it refers to (None: no formula could be built, ``reason`` says why).
+    The cached value is always the Result's figure; when the formula would give another number the
+    figure is written as a plain value and listed in ``unmatched`` (the workbook shows the list).
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing recorded."""
+        self.unmatched: list[tuple[str, str, str]] = []  # (sheet, what, why)
+
+    def __call__(self, sheet: str, what: str, formula: str | None, value: int, *, check: int | None = None,
+                 kind: str = "money", reason: str = "") -> object:
+        """The formula with ``value`` cached when it reproduces ``value``, else ``value`` (recorded)."""
+        if formula is not None and check == value:
+            return F(formula, shown(value, kind))
+        if formula is None:
+            why = reason or "keine Formel möglich"
+        elif kind == "money":
+            why = f"Formel ergäbe {_de_money(check or 0)}, kimrecon: {_de_money(value)}"
+        else:
+            why = f"Formel ergäbe {check}, kimrecon: {value}"
+        self.unmatched.append((sheet, what, why))
+        return value
+
+
+def _de_money(cents: int) -> str:
+    from kimrecon.money import format_cents_de
+
+    return format_cents_de(cents)
+
+
+def shown(value: int, kind: str) -> object:
+    """The number a spreadsheet shows for a Result figure of this kind (cents → euros, e4 → VzÄ)."""
+    if kind == "money":
+        return euro(value)
+    if kind == "vzae":
+        return vzae(value)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Col:
     """A column of a written table: German header, value kind and optional width."""

@@ -11,10 +11,9 @@ from typing import Any
 
 from xlsxwriter.workbook import Workbook
 
-from kimrecon.money import format_cents_de
 from kimrecon.result import Allotment, Result
 from kimrecon.write import xlsx
-from kimrecon.write.xlsx import Col, Columns, F, Formats
+from kimrecon.write.xlsx import Col, Columns, Formats
 
 S_DECK = "Deckblatt"
 S_PARAM = "Parameter"
@@ -74,7 +73,7 @@ class Book:
         self.footer = f"Lauf-ID {result.lauf_id} · {result.kreis} · {result.monat}"
         self.table = not wb.constant_memory
         self.layout = Layout()
-        self.unmatched: list[tuple[str, str, str]] = []  # (sheet, what, why) where a value stands for a formula
+        self.derived = xlsx.Derived()  # the one helper for derived figures; lists values without formula
         self.pauschale_names: dict[int, tuple[str, int]] = {}  # jahr -> (defined name, cents)
         self.named_params: list[tuple[str, date | None, Decimal, str]] = []  # (name, valid from, value, defined)
         self.alloc = tree_order(result.zuteilungen)
@@ -129,36 +128,6 @@ class Book:
         cols = columns.cols if isinstance(columns, Columns) else columns
         kwargs.setdefault("table", self.table)
         return xlsx.write_detail(self.wb, self.fm, name, title, cols, data, n, footer=self.footer, **kwargs)
-
-    def derived(self, sheet: str, what: str, formula: str | None, value: int, *, check: int | None = None,
-                kind: str = "money", reason: str = "") -> object:
-        """A derived figure: the formula with the Result's ``value`` cached, or the value, recorded with why.
-
-        ``check`` is what the formula computes from the cells it refers to (None: the formula could
-        not be built, ``reason`` says why). The cached value is always the Result's figure; when the
-        formula would give another number, the workbook shows the Result's figure as a plain value
-        and the Prüfprotokoll lists it.
-        """
-        if formula is not None and check == value:
-            return F(formula, cached(value, kind))
-        if formula is None:
-            why = reason or "keine Formel möglich"
-        elif kind == "money":
-            why = f"Formel ergäbe {format_cents_de(check or 0)}, kimrecon: {format_cents_de(value)}"
-        else:
-            why = f"Formel ergäbe {check}, kimrecon: {value}"
-        self.unmatched.append((sheet, what, why))
-        return value
-
-
-def cached(value: int, kind: str) -> object:
-    """The number Excel shows for a Result figure of this kind (cents → euros, e4 → VzÄ)."""
-    if kind == "money":
-        return xlsx.euro(value)
-    if kind == "vzae":
-        return xlsx.vzae(value)
-    return value
-
 
 def tree_order(allotments: Sequence[Allotment]) -> list[Allotment]:
     """Allotments per year in depth-first tree order (root first, children in input order)."""

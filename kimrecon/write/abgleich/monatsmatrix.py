@@ -30,7 +30,7 @@ def write(book: Book) -> None:
     teil_of = {(e, j, mm): t for e, j, mm, t in zip(emp, jahr, mon, teil, strict=True)}
     split = book.layout.mat_split
     if split:
-        book.unmatched.append((S_MAT, "kumulierte Werte und Teilbaum",
+        book.derived.unmatched.append((S_MAT, "kumulierte Werte und Teilbaum",
                                "Monatsmatrix auf mehrere Blätter verteilt: Werte statt Formeln"))
     first_of_group = [i == 0 or emp[i - 1] != emp[i] or jahr[i - 1] != jahr[i] for i in range(n)]
     cum_f = c.row_formula("ROUND({p}+[Förderfähig im Monat],2)").replace(

@@ -49,9 +49,9 @@ def write(book: Book) -> None:
     row = _conservation(book, ws, row)
     ws.write_string(row, 0, "Werte ohne Formel (mit Grund)", fm.subtitle)
     row += 1
-    if book.unmatched:
+    if book.derived.unmatched:
         row = xlsx.write_rows(ws, fm, row, [Col("Blatt"), Col("Wert", "longtext"), Col("Grund", "longtext")],
-                              book.unmatched)
+                              book.derived.unmatched)
     else:
         ws.write_string(row, 0, "Keine: jede Summe und jeder abgeleitete Wert ist als Formel nachrechenbar.", fm.note)
         row += 1
