@@ -287,7 +287,7 @@ def template(
     out: Annotated[Path, typer.Option("--out", help="Zieldatei .xlsx.")],
 ) -> None:
     """Leere Eingabevorlage einer Tabellenart schreiben."""
-    from kimrecon.templates import TEMPLATE_KINDS, write_template
+    from kimrecon.write.templates import TEMPLATE_KINDS, write_template
 
     key = kind.strip().lower()
     if key not in TEMPLATE_KINDS:
