@@ -124,16 +124,17 @@ def test_cover_sheet_and_protocol(written) -> None:
     assert "Name, Geburtsdatum" in texts  # dropped personal-data columns are listed
     assert "a" * 64 in texts
     r = find_row(f["Prüfprotokoll"], A="Stadt Bergkamen")
-    assert (p[f"C{r}"].value, p[f"F{r}"].value, p[f"G{r}"].value, p[f"H{r}"].value) == (
+    # Knoten, Ergebnis, Jahr, Erhalten, Weitergeleitet, Anteil eigene Stellen, Summe, Differenz
+    assert (p[f"D{r}"].value, p[f"G{r}"].value, p[f"H{r}"].value, p[f"B{r}"].value) == (
         142500.0, 142500.0, 0.0, "eingehalten")
-    assert f["Prüfprotokoll"][f"H{r}"].value == f'=IF(F{r}<=C{r},"eingehalten","VERLETZT")'
+    assert f["Prüfprotokoll"][f"B{r}"].value == f'=IF(G{r}<=D{r},"eingehalten","VERLETZT")'
     zut = f["Zuteilung"]
     hub, kamen, boenen = (find_row(zut, D=n) for n in ("Stadt Bergkamen", "Stadt Kamen", "Gemeinde Bönen"))
     wl, own = col(zut, "Weiterleitungsbetrag"), col(zut, "Anteil eigene Stellen")
-    assert f["Prüfprotokoll"][f"C{r}"].value == f"='Zuteilung'!{wl}{hub}"
-    assert f["Prüfprotokoll"][f"D{r}"].value == f"=ROUND('Zuteilung'!{wl}{kamen}+'Zuteilung'!{wl}{boenen},2)"
-    assert f["Prüfprotokoll"][f"E{r}"].value == f"='Zuteilung'!{own}{hub}"
-    assert p[f"D{r}"].value == 85500.0 and p[f"E{r}"].value == 57000.0
+    assert f["Prüfprotokoll"][f"D{r}"].value == f"='Zuteilung'!{wl}{hub}"
+    assert f["Prüfprotokoll"][f"E{r}"].value == f"=ROUND('Zuteilung'!{wl}{kamen}+'Zuteilung'!{wl}{boenen},2)"
+    assert f["Prüfprotokoll"][f"F{r}"].value == f"='Zuteilung'!{own}{hub}"
+    assert p[f"E{r}"].value == 85500.0 and p[f"F{r}"].value == 57000.0
 
 
 def test_cover_sheet_totals_never_count_a_euro_twice(written) -> None:
@@ -145,18 +146,17 @@ def test_cover_sheet_totals_never_count_a_euro_twice(written) -> None:
                                                                                       9500.0)
     land = find_row(f["Kanten"], A="Bezirksregierung Arnsberg")
     assert ws[f"F{kreis}"].value == f"='Kanten'!${col(f['Kanten'], 'Saldo')}${land}"
-    lv0 = find_row(wv, A="2023, Ebene 0 (an den Kreis)")
-    lv1 = find_row(wv, A="2023, Ebene 1 (an die Empfänger des Kreises)")
-    lv2 = find_row(wv, A="2023, Ebene 2 (an die Empfänger der Ebene 1)")
-    # level 1: 8 towns + Bergkamen = 9 edges; forwarded 1.026.000 − Kreis own 2,0 VzÄ × 57.000 = 912.000 − … see below
-    assert wv[f"B{lv1}"].value == 9 and wv[f"B{lv2}"].value == 2 and wv[f"B{lv0}"].value == 1
-    # level 1 forwarded: (18 − 2,0 Kreis own − 1,5 below Bergkamen counted in its 2,5) → 15,5 VzÄ × 57.000 = 883.500
-    assert wv[f"C{lv1}"].value == 883500.0
+    lv0 = find_row(wv, A="2023, Ebene 0 (an den Kreis): 1 Kante")
+    lv1 = find_row(wv, A="2023, Ebene 1 (an die Empfänger des Kreises): 9 Kanten")  # 8 towns and Bergkamen
+    lv2 = find_row(wv, A="2023, Ebene 2 (an die Empfänger der Ebene 1): 2 Kanten")
+    # level 1 forwarded: 18 VzÄ − 2,5 Kreis own = 15,5 VzÄ × 57.000 = 883.500
+    assert wv[f"B{lv1}"].value == 883500.0
     # level 2 forwarded: Kamen 57.000 + Bönen 28.500
-    assert wv[f"C{lv2}"].value == 85500.0
+    assert wv[f"B{lv2}"].value == 85500.0
     # the refund of 9.500 appears once per level, never summed to 28.500
-    assert (wv[f"F{lv0}"].value, wv[f"F{lv1}"].value, wv[f"F{lv2}"].value) == (9500.0, 9500.0, 9500.0)
-    assert ws[f"F{lv1}"].value.startswith("=ROUND(SUMIFS('Kanten'!")
+    assert (wv[f"E{lv0}"].value, wv[f"E{lv1}"].value, wv[f"E{lv2}"].value) == (9500.0, 9500.0, 9500.0)
+    assert wv[f"F{lv1}"].value == 0
+    assert ws[f"E{lv1}"].value.startswith("=ROUND(SUMIFS('Kanten'!")
 
 
 def test_interest_sheet(written) -> None:
@@ -339,9 +339,8 @@ def test_value_that_no_formula_reproduces_is_listed(tmp_path: Path) -> None:
     cell = f["Kanten"][f"{col(f['Kanten'], 'Saldo')}{row}"]
     assert cell.value == 9500.01 and cell.data_type == "n"
     p = f["Prüfprotokoll"]
-    hit = find_row(p, B="Saldo Stadt Bergkamen → Stadt Kamen 2023")
+    hit = find_row(p, B="Saldo Stadt Bergkamen → Stadt Kamen 2023: Formel ergäbe 9.500,00 €, kimrecon: 9.500,01 €")
     assert p[f"A{hit}"].value == "Kanten"
-    assert p[f"C{hit}"].value == "Formel ergäbe 9.500,00 €, kimrecon: 9.500,01 €"
 
 
 def test_deterministic_across_processes(tmp_path: Path) -> None:
@@ -398,7 +397,7 @@ def test_edge_payments_trace_to_the_payment_rows(written) -> None:
     lunen = find_row(ws, B="Stadt Lünen")  # the fixture holds no payment rows to Lünen: a value, listed
     assert ws[f"{col(ws, 'Gezahlt (brutto)')}{lunen}"].value == 171000
     p = f["Prüfprotokoll"]
-    assert find_row(p, B="Gezahlt Kreis Unna → Stadt Lünen 2023")
+    assert find_row(p, B="Gezahlt Kreis Unna → Stadt Lünen 2023: Formel ergäbe 0,00 €, kimrecon: 171.000,00 €")
 
 
 def test_half_year_bescheid_period_on_the_edge(tmp_path: Path) -> None:

@@ -82,12 +82,12 @@ def write_fehlerbericht(
             if dateien:
                 ws = wb.add_worksheet("Dateien")
                 ws.write_string(0, 0, "Geprüfte Dateien", fm.title)
-                cols = [Col("Datei", "longtext", 34), Col("SHA-256", "hash", 52), Col("Größe (Bytes)", "number", 14),
+                cols = [Col("Datei", "longtext", 34), Col("SHA-256", "hash", xlsx.HASH_WIDTH), Col("Größe (Bytes)", "number", 14),
                         Col("Blätter", "longtext", 30)]
                 for j, c in enumerate(cols):
                     ws.set_column(j, j, c.width)
                 end = xlsx.write_rows(ws, fm, 2, cols, [(f.name, f.sha256, f.size, ", ".join(f.sheets))
-                                                        for f in dateien])
+                                                        for f in dateien], widths=[c.width or 10 for c in cols])
                 xlsx.print_setup(ws, footer, [c.width or 10 for c in cols], repeat_row=2)
                 ws.print_area(0, 0, end, len(cols) - 1)
                 xlsx.protect_sheet(ws)

@@ -170,7 +170,7 @@ class Formats:
 
         self.text = add()
         self.wrap = add(text_wrap=True)
-        self.hash = add(font_name="Courier New", font_size=9, text_wrap=True)
+        self.hash = add(font_name="Courier New", font_size=8, text_wrap=True)
         self.wrap_note = add(italic=True, font_color="#595959", text_wrap=True)
         self.money = add(num_format=MONEY_FMT)
         self.date = add(num_format=DATE_FMT, align="left")
@@ -387,15 +387,15 @@ def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[ob
             sample = data[i][:2000] if i < len(data) else []
             longest = _longest(sample)
             if c.kind == "money":
-                longest = max(longest + 4, 14)
+                longest = max(longest + 4, 13)  # "1.026.000,00 €" from 102600000 cents
             elif c.kind in ("date", "datetime"):
-                longest = 11 if c.kind == "date" else 19
+                longest = 10 if c.kind == "date" else 19
             header_len = max((len(w) for w in c.header.split()), default=0)
-            width = min(max(longest, header_len, 8) + 2, 60)
+            width = min(max(longest, header_len, 6) + 1.5, 60)
             if c.kind == "longtext":
-                width = min(width, 50)
+                width = min(width, 40)
             elif c.kind == "hash":
-                width = 52
+                width = HASH_WIDTH
         ws.set_column(i, i, width)
         widths.append(width)
     return widths
@@ -414,6 +414,7 @@ def wrap_long_text(columns: Sequence[Col], data: Sequence[Sequence[object]], lim
 
 
 A4_INCHES = (8.27, 11.69)
+HASH_WIDTH = 60  # a SHA-256 (64 characters, Courier New 8 pt) on one line
 SIDE_MARGINS_IN = 1.4  # xlsxwriter's default left and right margins (0.7 in each)
 
 
@@ -442,31 +443,53 @@ def _px(width: float) -> float:
     return 7.5 * width + 5
 
 
+def column_bands(widths: Sequence[float], *, landscape: bool = True, repeat_cols: int = 0) -> tuple[int, list[int]]:
+    """Print scale and the columns where a new band of pages starts (empty: the table fits the page width).
+
+    A table that fits the width at ``MIN_PRINT_SCALE`` or more is scaled to fit; a wider one prints at
+    that scale in bands of whole columns, as even as possible, each after the ``repeat_cols``
+    repeated columns.
+    """
+    scale = fit_width_scale(widths, landscape=landscape)
+    if scale >= MIN_PRINT_SCALE or len(widths) <= 1:
+        return scale, []
+    printable = (A4_INCHES[1 if landscape else 0] - SIDE_MARGINS_IN) * 96 * 100 / MIN_PRINT_SCALE
+    repeated = sum(_px(w) for w in widths[:repeat_cols])
+
+    def greedy(capacity: float) -> list[int]:
+        breaks: list[int] = []
+        used = 0.0
+        for i, w in enumerate(widths):
+            if used and used + _px(w) > capacity and i > repeat_cols:
+                breaks.append(i)
+                used = repeated
+            used += _px(w)
+        return breaks
+
+    breaks = greedy(printable)
+    lo, hi = max(_px(w) for w in widths) + repeated, printable  # balance: the narrowest capacity with as few bands
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if len(greedy(mid)) <= len(breaks):
+            hi = mid
+        else:
+            lo = mid
+    return MIN_PRINT_SCALE, greedy(hi)
+
+
 def print_setup(ws: Worksheet, footer: str, widths: Sequence[float], *, repeat_row: int | None = None,
                 landscape: bool = True, repeat_cols: int = 0) -> int:
     """A4, readable scale, header row repeated, footer with run id and "Seite x von y"; return the scale.
 
-    A table that fits the page width at 70 % or more is scaled to fit; a wider one prints at 70 %
-    and is split into column bands at column boundaries (never inside a column), each band with
-    the first ``repeat_cols`` columns repeated.
+    A table too wide for the page at 70 % is split into bands of whole columns (``column_bands``).
     """
     ws.set_paper(9)
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    scale = fit_width_scale(widths, landscape=landscape)
-    if scale < MIN_PRINT_SCALE and len(widths) > 1:
-        scale = MIN_PRINT_SCALE
-        printable = (A4_INCHES[1 if landscape else 0] - SIDE_MARGINS_IN) * 96 * 100 / scale
-        repeated = sum(_px(w) for w in widths[:repeat_cols])
-        breaks: list[int] = []
-        used = 0.0
-        for i, w in enumerate(widths):
-            if used and used + _px(w) > printable and i > repeat_cols:
-                breaks.append(i)
-                used = repeated
-            used += _px(w)
+    scale, breaks = column_bands(widths, landscape=landscape, repeat_cols=repeat_cols)
+    if breaks:
         ws.set_v_pagebreaks(breaks)
         if repeat_cols:
             ws.repeat_columns(0, repeat_cols - 1)
@@ -478,7 +501,9 @@ def print_setup(ws: Worksheet, footer: str, widths: Sequence[float], *, repeat_r
 
 
 def wrapped_note(ws: Worksheet, row: int, text: str, widths: Sequence[float], fmt: Format) -> None:
-    """A note merged across the table's columns and wrapped, so it neither runs off the page nor is cut."""
+    """A note merged across the table's first band of columns and wrapped: it neither runs off the page nor is cut."""
+    _, breaks = column_bands(widths)
+    widths = widths[:breaks[0]] if breaks else widths
     chars_per_line = max(20.0, sum(widths) * 1.1)
     lines = max(1, -(-len(text) // int(chars_per_line)))
     if len(widths) > 1:
@@ -599,9 +624,13 @@ def write_detail(
             wrapped_note(ws, 1, sheet_note, widths, fm.wrap_note)
         for j, c in enumerate(columns):
             ws.write_string(header_row, j, c.header, fm.header)
+        fit_row(ws, header_row, [c.header for c in columns], widths, minimum=30)
         fast = [_fast_column(ws, c, data[j][first:last], fm) for j, c in enumerate(columns)]
+        wrapped = [j for j, c in enumerate(columns) if c.kind == "longtext"]
         for i in range(first, last):
             r = part.excel_row(i)
+            if wrapped:  # before the row's cells: constant_memory writes rows strictly in order
+                fit_row(ws, r, [data[j][i] if j in wrapped else None for j in range(len(columns))], widths)
             for j, c in enumerate(columns):
                 prepared = fast[j]
                 if prepared is not None:
@@ -641,7 +670,6 @@ def write_detail(
             ws.autofilter(header_row, 0, max(last_row, header_row), len(columns) - 1)
         ws.freeze_panes(header_row + 1, freeze_cols)
         print_setup(ws, footer, widths, repeat_row=header_row, repeat_cols=freeze_cols)
-        ws.set_row(header_row, 30)
         if on_part is not None:
             on_part(part)
         bottom = last_row + (1 if totals and last > first else 0) + (1 if last == first else 0)
@@ -730,6 +758,35 @@ def protect_sheet(ws: Worksheet) -> None:
     )
 
 
+LINE_HEIGHT = 13.0  # points per line of Arial 10
+
+
+def lines_needed(values: Sequence[object], widths: Sequence[float]) -> int:
+    """Lines a row needs when its text cells wrap within their column widths (1 when nothing wraps)."""
+    n = 1
+    for v, w in zip(values, widths, strict=False):
+        text = str(v.value if isinstance(v, F) else v) if v is not None else ""
+        cap = max(1, int(w * 1.1))  # about 1.1 characters per width unit
+        if len(text) > cap:
+            line, count = 0, 1
+            for word in text.split():  # greedy word wrap; a word longer than a line breaks inside
+                if line and line + 1 + len(word) > cap:
+                    count, line = count + 1, 0
+                while len(word) > cap:
+                    count, word = count + 1, word[cap:]
+                line += (1 if line else 0) + len(word)
+            n = max(n, count)
+    return n
+
+
+def fit_row(ws: Worksheet, row: int, values: Sequence[object], widths: Sequence[float],
+            minimum: float | None = None) -> None:
+    """Set the height of a row with wrapped text so nothing is cut (spreadsheets do not grow it on load)."""
+    lines = lines_needed(values, widths)
+    if lines > 1 or minimum:
+        ws.set_row(row, max(LINE_HEIGHT * lines + 2, minimum or 0))
+
+
 def write_rows(
     ws: Worksheet,
     fm: Formats,
@@ -738,13 +795,22 @@ def write_rows(
     rows: Sequence[Sequence[object]],
     *,
     header_fmt: Format | None = None,
+    widths: Sequence[float] = (),
 ) -> int:
-    """Write a small header + rows block at ``top``; return the next free row."""
+    """Write a small header + rows block at ``top``; return the next free row.
+
+    With ``widths`` (the sheet's column widths) rows and the header grow to fit wrapped text.
+    """
     for j, c in enumerate(columns):
         ws.write_string(top, j, c.header, header_fmt or fm.header)
+    if widths:
+        fit_row(ws, top, [c.header for c in columns], widths)
+    wrapped = [c.kind in ("longtext", "hash") for c in columns]
     for i, row in enumerate(rows):
         for j, c in enumerate(columns):
             write_value(ws, top + 1 + i, j, row[j], c.kind, fm)
+        if widths:
+            fit_row(ws, top + 1 + i, [v if w else None for v, w in zip(row, wrapped, strict=False)], widths)
     return top + 1 + len(rows)
 
 

@@ -8,8 +8,8 @@ from kimrecon.findings import Finding
 from kimrecon.write.abgleich.book import S_BEF, Book
 from kimrecon.write.xlsx import Col
 
-COLS = [Col("Nr.", "int"), Col("Schwere"), Col("Code"), Col("Datei"), Col("Blatt"), Col("Zelle"),
-        Col("Meldung", "longtext", 70), Col("Wert (unverändert, als Text)", "longtext", 30)]
+COLS = [Col("Nr.", "int"), Col("Schwere"), Col("Code"), Col("Datei", "longtext"), Col("Blatt"), Col("Zelle"),
+        Col("Meldung", "longtext", 56), Col("Wert (unverändert, als Text)", "longtext", 30)]
 
 
 def write(book: Book) -> None:

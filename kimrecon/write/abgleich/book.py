@@ -161,7 +161,7 @@ def ints(frame: Any, column: str) -> list[int]:
     return pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64").tolist()  # type: ignore[no-any-return]
 
 
-def input_files_table(book: Book, ws: Any, top: int) -> int:
+def input_files_table(book: Book, ws: Any, top: int, widths: Sequence[float]) -> int:
     """The input files with their whole SHA-256 (wrapped, never cut); return the next free row."""
     fm = book.fm
     cols = [Col("Datei", "longtext"), Col("SHA-256", "hash"), Col("Größe (Bytes)", "number"),
@@ -170,7 +170,7 @@ def input_files_table(book: Book, ws: Any, top: int) -> int:
     if not rows:
         ws.write_string(top, 0, "Keine Eingabedateien.", fm.note)
         return top + 1
-    return xlsx.write_rows(ws, fm, top, cols, rows)
+    return xlsx.write_rows(ws, fm, top, cols, rows, widths=widths)
 
 
 def label_rows(book: Book, ws: Any, top: int, items: Sequence[tuple[str, object, str]]) -> int:

@@ -18,7 +18,7 @@ from kimrecon.write.abgleich.book import (
 )
 from kimrecon.write.xlsx import Col, F
 
-WIDTHS = [34, 52, 16, 16, 16, 16, 16]
+WIDTHS = [32, 60, 19, 16, 17, 17]
 # Severities in the order a reader needs them; a Warnung may not exist in this version
 SEVERITY_LABELS = (("FEHLER", "Befunde: Fehler"), ("WARNUNG", "Befunde: Warnungen"), ("HINWEIS", "Befunde: Hinweise"))
 
@@ -60,9 +60,10 @@ def write(book: Book) -> None:
     row = _position(book, ws, row + 1)
     row = _levels(book, ws, row + 1)
     ws.write_string(row + 1, 0, "Eingabedateien", fm.subtitle)
-    row = input_files_table(book, ws, row + 2)
+    row = input_files_table(book, ws, row + 2, WIDTHS)
     ws.write_string(row + 1, 0, "Inhalt dieser Arbeitsmappe", fm.subtitle)
-    end = xlsx.write_rows(ws, fm, row + 2, [Col("Blatt"), Col("Inhalt", "longtext")], SHEET_DESCRIPTIONS)
+    end = xlsx.write_rows(ws, fm, row + 2, [Col("Blatt"), Col("Inhalt", "longtext")], SHEET_DESCRIPTIONS,
+                          widths=WIDTHS)
     xlsx.print_setup(ws, book.footer, WIDTHS)
     ws.print_area(0, 0, end, len(WIDTHS) - 1)
     xlsx.protect_sheet(ws)
@@ -100,7 +101,7 @@ def _position(book: Book, ws: Worksheet, top: int) -> int:
     if not rows:
         ws.write_string(top + 1, 0, "Keine Kante zur Bewilligungsbehörde.", fm.note)
         return top + 2
-    return xlsx.write_rows(ws, fm, top + 1, cols, rows)
+    return xlsx.write_rows(ws, fm, top + 1, cols, rows, widths=WIDTHS)
 
 
 def level_of(book: Book, e: Edge) -> int | None:
@@ -119,27 +120,26 @@ def _levels(book: Book, ws: Worksheet, top: int) -> int:
     ws.write_string(top + 1, 0, "Jede Zeile summiert nur die Kanten ihrer Ebene. Summen verschiedener Ebenen "
                                 "dürfen nicht addiert werden: derselbe Euro fließt durch jede Ebene.", fm.note)
     keys = sorted({(e.jahr, lv) for e in r.kanten if (lv := level_of(book, e)) is not None})
-    cols = [Col("Jahr und Ebene", "longtext"), Col("Kanten", "int"), Col("Weiterleitungsbetrag", "money"),
-            Col("Ausgezahlt", "money"), Col("Förderfähig", "money"), Col("Überzahlung (Saldo > 0)", "money"),
+    cols = [Col("Jahr und Ebene", "longtext"), Col("Weiterleitungsbetrag", "money"), Col("Ausgezahlt", "money"),
+            Col("Förderfähig", "money"), Col("Überzahlung (Saldo > 0)", "money"),
             Col("Unterzahlung (Saldo < 0)", "money")]
     kr, kc = book.layout.kant_range, kanten.columns()
     rows = []
     for jahr, lv in keys:
         edges = [e for e in r.kanten if e.jahr == jahr and level_of(book, e) == lv]
-        label = f"{jahr}, Ebene {lv} ({LEVEL_TEXT.get(lv, f'an die Empfänger der Ebene {lv - 1}')})"
+        label = (f"{jahr}, Ebene {lv} ({LEVEL_TEXT.get(lv, f'an die Empfänger der Ebene {lv - 1}')}): "
+                 f"{len(edges)} {'Kante' if len(edges) == 1 else 'Kanten'}")
 
-        def total(header: str, value: int, extra: str = "", money: bool = True) -> object:
+        def total(header: str, value: int, extra: str = "") -> object:
             if kr is None:
                 return value
             crit = f'{kc.rng(S_KANT, "Jahr", *kr)},{jahr},{kc.rng(S_KANT, "Ebene", *kr)},{lv}'
-            if not money:
-                return F(f"COUNTIFS({crit})", value)
             return F(f"ROUND(SUMIFS({kc.rng(S_KANT, header, *kr)},{crit}{extra}),2)", xlsx.euro(value))
 
         pos = sum(e.saldo_cent for e in edges if e.saldo_cent > 0)
         neg = -sum(e.saldo_cent for e in edges if e.saldo_cent < 0)
         rows.append((
-            label, total("", len(edges), money=False),
+            label,
             total("Weiterleitungsbetrag", sum(e.weiterleitung_cent for e in edges)),
             total("Ausgezahlt kumuliert", sum(e.ausgezahlt_kumuliert_cent for e in edges)),
             total("Förderfähig Teilbaum kumuliert", sum(e.foerderfaehig_kumuliert_cent for e in edges)),
@@ -149,7 +149,7 @@ def _levels(book: Book, ws: Worksheet, top: int) -> int:
     if not rows:
         ws.write_string(top + 2, 0, "Keine Kanten.", fm.note)
         return top + 3
-    return xlsx.write_rows(ws, fm, top + 2, cols, rows)
+    return xlsx.write_rows(ws, fm, top + 2, cols, rows, widths=WIDTHS)
 
 
 def _negated(v: object) -> object:

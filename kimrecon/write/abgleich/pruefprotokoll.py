@@ -12,10 +12,11 @@ from kimrecon.write.abgleich.book import S_PROT, S_ZUT, Book, input_files_table,
 from kimrecon.write.abgleich.zuteilung import COLUMNS as ZUT
 from kimrecon.write.xlsx import Col, Columns, F
 
-WIDTHS = [30, 52, 16, 16, 16, 22, 24, 24]
-CONSERVATION = Columns([Col("Knoten"), Col("Jahr", "int"), Col("Erhalten", "money"), Col("Weitergeleitet", "money"),
-                        Col("Anteil eigene Stellen", "money"), Col("Weitergeleitet + eigene Stellen", "money"),
-                        Col("Erhalten − (Weitergeleitet + eigene Stellen)", "money"), Col("Ergebnis")])
+WIDTHS = [28, 60, 10, 15, 15, 15, 16, 16]
+CONSERVATION = Columns([Col("Knoten", "longtext"), Col("Ergebnis"), Col("Jahr", "int"), Col("Erhalten", "money"),
+                        Col("Weitergeleitet", "money"), Col("Anteil eigene Stellen", "money"),
+                        Col("Weitergeleitet + eigene Stellen", "money"),
+                        Col("Erhalten − (Weitergeleitet + eigene Stellen)", "money")])
 
 
 def write(book: Book) -> None:
@@ -31,17 +32,16 @@ def write(book: Book) -> None:
         ("Kreis", r.kreis, "text"), ("Fallordner", r.fall, "text"), ("Monat", str(r.monat), "text"),
         ("Stichtag", r.stichtag, "date"), ("Abrechnungsmodus", r.modus, "text")])
     ws.write_string(row + 1, 0, "Eingabedateien", fm.subtitle)
-    row = input_files_table(book, ws, row + 2) + 1
+    row = input_files_table(book, ws, row + 2, WIDTHS) + 1
     ws.write_string(row, 0, "Eingelesene Blätter", fm.subtitle)
     row += 1
-    scols = [Col("Datei", "longtext"), Col("Blatt"), Col("Art"), Col("Kopfzeile", "int"), Col("Datenzeilen", "number"),
-             Col("Spaltenzuordnung", "longtext"), Col("Verworfene Spalten (personenbezogen)", "longtext"),
-             Col("Unbekannte Spalten", "longtext")]
-    srows = [(s.datei, s.blatt, s.kind.label, s.header_row, s.rows,
-              ", ".join(f"{k}={v}" for k, v in s.columns.items()), ", ".join(s.dropped) or "–",
-              ", ".join(s.unknown) or "–") for s in r.blaetter]
+    scols = [Col("Datei", "longtext"), Col("Spaltenzuordnung", "longtext"), Col("Kopfzeile", "int"),
+             Col("Datenzeilen", "number"), Col("Blatt", "longtext"), Col("Art", "longtext"),
+             Col("Verworfene Spalten (personenbezogen)", "longtext"), Col("Unbekannte Spalten", "longtext")]
+    srows = [(s.datei, ", ".join(f"{k}={v}" for k, v in s.columns.items()), s.header_row, s.rows, s.blatt,
+              s.kind.label, ", ".join(s.dropped) or "–", ", ".join(s.unknown) or "–") for s in r.blaetter]
     if srows:
-        row = xlsx.write_rows(ws, fm, row, scols, srows) + 1
+        row = xlsx.write_rows(ws, fm, row, scols, srows, widths=WIDTHS) + 1
     else:
         ws.write_string(row, 0, "Keine Blätter.", fm.note)
         row += 2
@@ -50,8 +50,9 @@ def write(book: Book) -> None:
     ws.write_string(row, 0, "Werte ohne Formel (mit Grund)", fm.subtitle)
     row += 1
     if book.derived.unmatched:
-        row = xlsx.write_rows(ws, fm, row, [Col("Blatt"), Col("Wert", "longtext"), Col("Grund", "longtext")],
-                              book.derived.unmatched)
+        row = xlsx.write_rows(ws, fm, row, [Col("Blatt", "longtext"), Col("Wert: Grund", "longtext")],
+                              [(sheet, f"{what}: {why}") for sheet, what, why in book.derived.unmatched],
+                              widths=WIDTHS)
     else:
         ws.write_string(row, 0, "Keine: jede Summe und jeder abgeleitete Wert ist als Formel nachrechenbar.", fm.note)
         row += 1
@@ -96,17 +97,18 @@ def _conservation(book: Book, ws: Worksheet, row: int) -> int:
         erhalten, weiter, eigen = _refs(book, chk)
         summe = chk.weitergeleitet_cent + chk.eigenanteil_cent
         what = f"{chk.knoten} {chk.jahr}"
-        erows.append((chk.knoten, chk.jahr, erhalten, weiter, eigen,
+        erows.append((chk.knoten, F(c.row_formula('IF([Weitergeleitet + eigene Stellen]<=[Erhalten],"eingehalten",'
+                                                  '"VERLETZT")').replace("{r}", str(rr)),
+                                    "eingehalten" if chk.ok else "VERLETZT"),
+                      chk.jahr, erhalten, weiter, eigen,
                       book.derived(S_PROT, f"Summe {what}", c.row_formula(
                           "ROUND([Weitergeleitet]+[Anteil eigene Stellen],2)").replace("{r}", str(rr)), summe,
                           check=summe),
                       book.derived(S_PROT, f"Differenz {what}", c.row_formula(
                           "ROUND([Erhalten]-[Weitergeleitet + eigene Stellen],2)").replace("{r}", str(rr)),
-                          chk.erhalten_cent - summe, check=chk.erhalten_cent - summe),
-                      F(c.row_formula('IF([Weitergeleitet + eigene Stellen]<=[Erhalten],"eingehalten","VERLETZT")')
-                        .replace("{r}", str(rr)), "eingehalten" if chk.ok else "VERLETZT")))
+                          chk.erhalten_cent - summe, check=chk.erhalten_cent - summe)))
     if erows:
-        return xlsx.write_rows(ws, fm, row, c.cols, erows) + 1
+        return xlsx.write_rows(ws, fm, row, c.cols, erows, widths=WIDTHS) + 1
     ws.write_string(row, 0, "Keine Erhaltungsprüfungen.", fm.note)
     return row + 2
 

@@ -10,7 +10,8 @@ COLUMNS = Columns([
     Col("Wertstellung", "date"), Col("Zahler"), Col("Empfänger"), Col("Betrag", "money"), Col("Art (wie erfasst)"),
     Col("Bezugsjahr", "int"), Col("Zählweise"), Col("Kante: Geber"), Col("Kante: Empfänger"),
     Col("Nach Stichtag", "bool"), Col("Gezählt bis Stichtag", "money"), Col("Kassenzeichen"),
-    Col("Verwendungszweck"), Col("Quelldatei"), Col("Quellblatt"), Col("Quellzeile", "int"),
+    Col("Verwendungszweck", "longtext", 24), Col("Quelldatei", "longtext", 22), Col("Quellblatt"),
+    Col("Quellzeile", "int"),
 ])
 
 COUNTED = ('IF([Nach Stichtag]="Ja",0,IF([Zählweise]="Zahlung",[Betrag],'

@@ -62,4 +62,4 @@ def _block(book: Book, ws: Worksheet, top: int, cols: Columns, rows: list[tuple[
     if not rows:
         ws.write_string(top, 0, empty, book.fm.note)
         return top + 1
-    return xlsx.write_rows(ws, book.fm, top, cols.cols, rows)
+    return xlsx.write_rows(ws, book.fm, top, cols.cols, rows, widths=WIDTHS)

@@ -59,7 +59,7 @@ def write(book: Book) -> None:
         rows.append((c.forderung_id, c.glaeubiger, c.schuldner, c.jahr, c.betrag_cent, c.von, c.bis, tage, zins,
                      c.offen))
     if rows:
-        end = xlsx.write_rows(ws, fm, row, CLAIMS.cols, rows)
+        end = xlsx.write_rows(ws, fm, row, CLAIMS.cols, rows, widths=WIDTHS)
         ws.write_string(end, 0, "Summe", fm.total_label)
         zl = CLAIMS.letter("Zinsen")
         xlsx.write_formula(ws, end, CLAIMS.index("Zinsen"),
@@ -85,7 +85,7 @@ def write(book: Book) -> None:
                           F(f("[Basiszinssatz]+[Aufschlag (Prozentpunkte)]").replace("{r}", str(rr)), float(rate)),
                           F(f"{CLAIMS.letter('Betrag')}{claim_top + i + 1}", xlsx.euro(c.betrag_cent)), zins))
     if prows:
-        xlsx.write_rows(ws, fm, period_header, PERIODS.cols, prows)
+        xlsx.write_rows(ws, fm, period_header, PERIODS.cols, prows, widths=WIDTHS)
         row = period_header + 1 + len(prows) + 1
     else:
         ws.write_string(period_header, 0, "Keine Zinsperioden.", fm.note)
@@ -96,7 +96,7 @@ def write(book: Book) -> None:
     zrows = [(z.geber, z.empfaenger, z.jahr, z.zahlung_datum, z.betrag_cent, z.ungenutzt_cent, z.tage,
               z.zinsbetrag_cent) for z in r.zwischenzinsen]
     if zrows:
-        end = xlsx.write_rows(ws, fm, row, INTERIM.cols, zrows)
+        end = xlsx.write_rows(ws, fm, row, INTERIM.cols, zrows, widths=WIDTHS)
         ws.write_string(end, 0, "Summe", fm.total_label)
         zl = INTERIM.letter("Zinsen (Risiko)")
         xlsx.write_formula(ws, end, INTERIM.index("Zinsen (Risiko)"),
