@@ -83,7 +83,8 @@ def test_allocation_formulas_use_named_parameters(written) -> None:
     f, v, _ = written
     ws, wv = f["Zuteilung"], v["Zuteilung"]
     r = find_row(ws, D="Stadt Bergkamen")
-    rate, weiter, teil = col(ws, "Pauschale je VzÄ"), col(ws, "Weiterleitungsbetrag"), col(ws, "VzÄ einschl. Weiterleitung")
+    rate, weiter = col(ws, "Pauschale je VzÄ"), col(ws, "Weiterleitungsbetrag")
+    teil = col(ws, "VzÄ einschl. Weiterleitung")
     assert ws[f"{rate}{r}"].value == "=Pauschale_2023"
     assert ws[f"{weiter}{r}"].value == f"=ROUND({teil}{r}*{rate}{r},2)"
     assert (wv[f"{teil}{r}"].value, wv[f"{rate}{r}"].value, wv[f"{weiter}{r}"].value) == (2.5, 57000.0, 142500.0)

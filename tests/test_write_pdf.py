@@ -1,4 +1,4 @@
-"""Every workbook of the example printed as an auditor reads it: PDF through LibreOffice, checked by its text and ink."""
+"""Every workbook of the example printed as an auditor reads it: PDF through LibreOffice, checked by text and ink."""
 
 from __future__ import annotations
 

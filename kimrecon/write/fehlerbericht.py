@@ -82,7 +82,8 @@ def write_fehlerbericht(
             if dateien:
                 ws = wb.add_worksheet("Dateien")
                 ws.write_string(0, 0, "Geprüfte Dateien", fm.title)
-                cols = [Col("Datei", "longtext", 34), Col("SHA-256", "hash", xlsx.HASH_WIDTH), Col("Größe (Bytes)", "number", 14),
+                cols = [Col("Datei", "longtext", 34), Col("SHA-256", "hash", xlsx.HASH_WIDTH),
+                        Col("Größe (Bytes)", "number", 14),
                         Col("Blätter", "longtext", 30)]
                 for j, c in enumerate(cols):
                     ws.set_column(j, j, c.width)
@@ -102,7 +103,7 @@ def _severities() -> list[Severity]:
 
 
 def summary(findings: Sequence[Finding]) -> str:
-    """ "1 Befund (1 Fehler)." or "3 Befunde (1 Fehler, 2 Hinweise)." – only the severities that occur."""
+    """Count line such as "1 Befund (1 Fehler)." or "3 Befunde (1 Fehler, 2 Hinweise)." (severities that occur)."""
     n = len(findings)
     parts = []
     for sev in _severities():

@@ -213,7 +213,8 @@ class _Sheet:
         r, e, ws, fm = self.r, self.e, self.ws, self.fm
         for j, w in enumerate(WIDTHS):
             ws.set_column(j, j, w)
-        title = f"Verwendungsnachweis {e.jahr}" if self.main else f"Anlage: Verwendungsnachweis {e.jahr} – {e.empfaenger}"
+        title = (f"Verwendungsnachweis {e.jahr}" if self.main
+                 else f"Anlage: Verwendungsnachweis {e.jahr} – {e.empfaenger}")
         ws.write_string(0, 0, title, fm.title)
         ws.write_string(1, 0, "Kommunales Integrationsmanagement (KIM) Baustein II – Zuwendung des Landes "
                               "Nordrhein-Westfalen", fm.subtitle)
@@ -231,7 +232,7 @@ class _Sheet:
         self._confirmation()
         if self.derived.unmatched:
             self.heading("Hinweis: Werte ohne Formel")
-            for sheet, what, why in self.derived.unmatched:
+            for _, what, why in self.derived.unmatched:
                 self.paragraph(f"{what}: {why}", fmt=fm.wrap_note)
         self._print_setup()
         return self.anchors
@@ -568,8 +569,8 @@ class _Sheet:
             self.paragraph("Erstattungszinsen: keine Zinsforderung erfasst. Zinsen (§ 49a Abs. 3 VwVfG NRW, Nr. 8.5 "
                            "VV zu § 44 LHO) werden erst berechnet, wenn eine Rückforderung mit Zinsbeginn vorliegt.",
                            lines=2, fmt=fm.wrap_note)
-        for c in proposed:
-            self.value_row("Vorgeschlagene Rückforderung", c.betrag_cent, "money")
+        for claim in proposed:
+            self.value_row("Vorgeschlagene Rückforderung", claim.betrag_cent, "money")
             self.paragraph("Der Zinsbeginn ist im Rückforderungsbescheid festzusetzen (§ 49a Abs. 3 VwVfG NRW).",
                            fmt=fm.wrap_note)
         zz = sum(z.zinsbetrag_cent for z in self.r.zwischenzinsen if z.empfaenger == e.empfaenger
@@ -591,8 +592,10 @@ class _Sheet:
             anchors = self.below.get(c.empfaenger)
             xlsx.write_text(ws, row, 0, f"{c.empfaenger} ({self.sheet_names.get(c.empfaenger, '')})", fm.wrap)
             ws.write_number(row, 1, xlsx.vzae(c.vzae_zugeteilt_e4), fm.vzae)
-            for col, key, cents in ((2, "bewilligt", c.weiterleitung_cent), (3, "ausgezahlt", c.ausgezahlt_kumuliert_cent),
-                                    (4, "zuwendungsfaehig", c.foerderfaehig_kumuliert_cent), (5, "saldo", c.saldo_cent)):
+            for col, key, cents in ((2, "bewilligt", c.weiterleitung_cent),
+                                    (3, "ausgezahlt", c.ausgezahlt_kumuliert_cent),
+                                    (4, "zuwendungsfaehig", c.foerderfaehig_kumuliert_cent),
+                                    (5, "saldo", c.saldo_cent)):
                 ref = anchors.ref(key) if anchors else None
                 xlsx.write_value(ws, row, col, F(ref, xlsx.euro(cents)) if ref else cents, "money", fm)
             ws.write_string(row, 6, c.art.value, fm.wrap)
@@ -604,8 +607,8 @@ class _Sheet:
                          xlsx.vzae(sum(c.vzae_zugeteilt_e4 for c in self.children)))
         for j, attr in ((2, "weiterleitung_cent"), (3, "ausgezahlt_kumuliert_cent"),
                         (4, "foerderfaehig_kumuliert_cent"), (5, "saldo_cent")):
-            col = xlsx.col_letter(j)
-            ws.write_formula(self.row, j, f"=ROUND(SUM({col}{first + 1}:{col}{last + 1}),2)", fm.total_money,
+            letter = xlsx.col_letter(j)
+            ws.write_formula(self.row, j, f"=ROUND(SUM({letter}{first + 1}:{letter}{last + 1}),2)", fm.total_money,
                              xlsx.euro(sum(getattr(c, attr) for c in self.children)))
         # the Ausgaben table of II. refers to these sums
         r_kids, kid_paid, kid_elig = self.kid_rows

@@ -47,7 +47,8 @@ def write_abgleich(result: Result, path: Path) -> Path:
         try:
             r = result
             xlsx.set_properties(
-                wb, title=f"KIM-Abgleich {r.kreis} {r.monat}", subject="Abgleich weitergeleiteter KIM-Mittel (Baustein II)",
+                wb, title=f"KIM-Abgleich {r.kreis} {r.monat}",
+                subject="Abgleich weitergeleiteter KIM-Mittel (Baustein II)",
                 created=r.zeitpunkt, lauf_id=r.lauf_id, version=r.version, dateien=r.dateien,
                 extra=(("Monat", str(r.monat)), ("Kreis", r.kreis), ("Fallordner", r.fall),
                        ("Status", xlsx.STATUS_DE.get(r.status.value, r.status.value))),

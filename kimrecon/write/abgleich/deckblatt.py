@@ -14,7 +14,6 @@ from kimrecon.write.abgleich.book import (
     SHEET_DESCRIPTIONS,
     Book,
     input_files_table,
-    label_rows,
 )
 from kimrecon.write.xlsx import Col, F
 
@@ -129,27 +128,32 @@ def _levels(book: Book, ws: Worksheet, top: int) -> int:
         edges = [e for e in r.kanten if e.jahr == jahr and level_of(book, e) == lv]
         label = (f"{jahr}, Ebene {lv} ({LEVEL_TEXT.get(lv, f'an die Empfänger der Ebene {lv - 1}')}): "
                  f"{len(edges)} {'Kante' if len(edges) == 1 else 'Kanten'}")
-
-        def total(header: str, value: int, extra: str = "") -> object:
-            if kr is None:
-                return value
-            crit = f'{kc.rng(S_KANT, "Jahr", *kr)},{jahr},{kc.rng(S_KANT, "Ebene", *kr)},{lv}'
-            return F(f"ROUND(SUMIFS({kc.rng(S_KANT, header, *kr)},{crit}{extra}),2)", xlsx.euro(value))
-
         pos = sum(e.saldo_cent for e in edges if e.saldo_cent > 0)
         neg = -sum(e.saldo_cent for e in edges if e.saldo_cent < 0)
+        crit = (f'{kc.rng(S_KANT, "Jahr", *kr)},{jahr},{kc.rng(S_KANT, "Ebene", *kr)},{lv}' if kr else "")
+        saldo = f',{kc.rng(S_KANT, "Saldo", *kr)}' if kr else ""
         rows.append((
             label,
-            total("Weiterleitungsbetrag", sum(e.weiterleitung_cent for e in edges)),
-            total("Ausgezahlt kumuliert", sum(e.ausgezahlt_kumuliert_cent for e in edges)),
-            total("Förderfähig Teilbaum kumuliert", sum(e.foerderfaehig_kumuliert_cent for e in edges)),
-            total("Saldo", pos, f',{kc.rng(S_KANT, "Saldo", *kr)},">0"' if kr else ""),
-            _negated(total("Saldo", -neg, f',{kc.rng(S_KANT, "Saldo", *kr)},"<0"' if kr else "")),
+            _level_sum(book, "Weiterleitungsbetrag", crit, sum(e.weiterleitung_cent for e in edges)),
+            _level_sum(book, "Ausgezahlt kumuliert", crit, sum(e.ausgezahlt_kumuliert_cent for e in edges)),
+            _level_sum(book, "Förderfähig Teilbaum kumuliert", crit,
+                       sum(e.foerderfaehig_kumuliert_cent for e in edges)),
+            _level_sum(book, "Saldo", crit + saldo + ',">0"', pos),
+            _negated(_level_sum(book, "Saldo", crit + saldo + ',"<0"', -neg)),
         ))
     if not rows:
         ws.write_string(top + 2, 0, "Keine Kanten.", fm.note)
         return top + 3
     return xlsx.write_rows(ws, fm, top + 2, cols, rows, widths=WIDTHS)
+
+
+def _level_sum(book: Book, header: str, criteria: str, value: int) -> object:
+    """SUMIFS of one Kanten column over the edges of one year and level (a plain total without the Kanten rows)."""
+    kr = book.layout.kant_range
+    if kr is None:
+        return value
+    rng = kanten.columns().rng(S_KANT, header, *kr)
+    return F(f"ROUND(SUMIFS({rng},{criteria}),2)", xlsx.euro(value))
 
 
 def _negated(v: object) -> object:

@@ -56,8 +56,8 @@ def write(book: Book) -> None:
             row["Abweichung vom Zahlungsplan"] = book.derived(
                 S_KANT, f"Abweichung vom Zahlungsplan {_what(e)}",
                 cols.row_formula("ROUND([Ausgezahlt kumuliert]-[Zahlungsplan bis Stichtag],2)"),
-                getattr(e, "zahlungsabweichung_cent"),
-                check=e.ausgezahlt_kumuliert_cent - getattr(e, "zahlungsplan_kumuliert_cent"))
+                e.zahlungsabweichung_cent,
+                check=e.ausgezahlt_kumuliert_cent - e.zahlungsplan_kumuliert_cent)
         for j, c in enumerate(cols.cols):
             data[j].append(row.get(c.header))
     book.detail(

@@ -1,4 +1,4 @@
-"""The Prüfprotokoll: the run, its inputs and sheets, findings per code, conservation per node, values without formula."""
+"""The Prüfprotokoll: run, inputs and sheets, findings per code, conservation per node, values without formula."""
 
 from __future__ import annotations
 

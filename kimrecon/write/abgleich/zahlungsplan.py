@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from xlsxwriter.worksheet import Worksheet
 
 from kimrecon.write import xlsx
@@ -39,15 +41,15 @@ def write(book: Book) -> None:
     row = _block(book, ws, row + 2, PLAN, rows, "Kein Zahlungsplan.")
     if r.verrechnung:
         ws.write_string(row + 1, 0, "Verrechnung von Rückforderungen (brutto und netto)", fm.subtitle)
-        rows = []
+        nets: list[tuple[object, ...]] = []
         for k, n in enumerate(r.verrechnung):
             rr = row + 4 + k
             net = NETTING.row_formula(
                 "ROUND([Saldo brutto]-[Offene Forderungen gegenüber der unteren Ebene],2)").replace("{r}", str(rr))
-            rows.append((n.empfaenger, n.jahr, n.saldo_brutto_cent, n.forderungen_unten_cent,
+            nets.append((n.empfaenger, n.jahr, n.saldo_brutto_cent, n.forderungen_unten_cent,
                          book.derived(S_PLAN, f"Saldo netto {n.empfaenger} {n.jahr}", net, n.saldo_netto_cent,
                                       check=n.saldo_brutto_cent - n.forderungen_unten_cent)))
-        row = _block(book, ws, row + 2, NETTING, rows, "")
+        row = _block(book, ws, row + 2, NETTING, nets, "")
     ws.write_string(row + 1, 0, "Vorgeschlagene Rückforderungen (abgeschlossene Jahre)", fm.subtitle)
     ws.write_string(row + 2, 0, "Erstattung nach § 49a Abs. 1 VwVfG NRW; Zinsen erst ab dem Zinsbeginn, den der "
                                 "Rückforderungsbescheid bestimmt (§ 49a Abs. 3 VwVfG NRW).", fm.note)
@@ -58,7 +60,7 @@ def write(book: Book) -> None:
     xlsx.protect_sheet(ws)
 
 
-def _block(book: Book, ws: Worksheet, top: int, cols: Columns, rows: list[tuple[object, ...]], empty: str) -> int:
+def _block(book: Book, ws: Worksheet, top: int, cols: Columns, rows: Sequence[Sequence[object]], empty: str) -> int:
     if not rows:
         ws.write_string(top, 0, empty, book.fm.note)
         return top + 1
