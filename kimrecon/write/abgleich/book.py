@@ -190,11 +190,11 @@ def edge_fields() -> set[str]:
     return {f.name for f in dataclasses.fields(Edge)}
 
 
-def product_cents(vzae_e4: int, cents: int) -> int:
-    """What ``ROUND(VzÄ*Pauschale,2)`` gives in a spreadsheet (to check a formula, not to compute a figure)."""
+def product_cents(vzae_e4: int, cents: int, months: int = 12) -> int:
+    """What ``ROUND(VzÄ*Pauschale*Monate/12,2)`` gives in a spreadsheet (to check a formula, not to compute a figure)."""
     from kimrecon.money import div_round
 
-    return div_round(vzae_e4 * cents, 10_000)
+    return div_round(vzae_e4 * cents * months, 10_000 * 12)
 
 
 def plain_criterion(*texts: str) -> bool:

@@ -16,6 +16,10 @@ COLUMNS = Columns([
     Col("Anteil eigene Stellen", "money"),
 ])
 
+# months of the Bewilligungszeitraum as a spreadsheet counts them from the two date columns
+PERIOD_MONTHS = COLUMNS.row_formula("((YEAR([Bewilligungszeitraum bis])-YEAR([Bewilligungszeitraum von]))*12"
+                                    "+MONTH([Bewilligungszeitraum bis])-MONTH([Bewilligungszeitraum von])+1)")
+
 
 def write(book: Book) -> None:
     """Write the Zuteilung sheet (per-year totals when it holds several years)."""
@@ -26,12 +30,15 @@ def write(book: Book) -> None:
         pname = book.pauschale_names.get(a.jahr)
         rate: object = F(pname[0], xlsx.euro(a.pauschale_cent)) if pname and pname[1] == a.pauschale_cent \
             else a.pauschale_cent
+        # a Bewilligungszeitraum shorter than the year (R2) counts its months, read from the two date cells
+        months = (a.bis.year - a.von.year) * 12 + a.bis.month - a.von.month + 1
+        share = "" if months == 12 else f"*{PERIOD_MONTHS}/12"
         weiter = book.derived(S_ZUT, f"Weiterleitungsbetrag {what}",
-                              c.row_formula("ROUND([VzÄ einschl. Weiterleitung]*[Pauschale je VzÄ],2)"),
-                              a.weiterleitung_cent, check=product_cents(a.vzae_teilbaum_e4, a.pauschale_cent))
+                              c.row_formula(f"ROUND([VzÄ einschl. Weiterleitung]*[Pauschale je VzÄ]{share},2)"),
+                              a.weiterleitung_cent, check=product_cents(a.vzae_teilbaum_e4, a.pauschale_cent, months))
         own = book.derived(S_ZUT, f"Anteil eigene Stellen {what}",
-                           c.row_formula("ROUND([VzÄ eigene Stellen]*[Pauschale je VzÄ],2)"),
-                           a.eigen_cent, check=product_cents(a.vzae_eigen_e4, a.pauschale_cent))
+                           c.row_formula(f"ROUND([VzÄ eigene Stellen]*[Pauschale je VzÄ]{share},2)"),
+                           a.eigen_cent, check=product_cents(a.vzae_eigen_e4, a.pauschale_cent, months))
         vals = [a.jahr, a.ebene, a.geber, a.empfaenger, a.vertrag, a.von, a.bis, a.schluessel_groesse,
                 a.schluessel_wert, a.verzicht_vzae_e4 or None, a.vzae_eigen_e4, a.vzae_teilbaum_e4, rate, weiter, own]
         for j, v in enumerate(vals):
