@@ -191,7 +191,7 @@ def edge_fields() -> set[str]:
 
 
 def product_cents(vzae_e4: int, cents: int, months: int = 12) -> int:
-    """What ``ROUND(VzÄ*Pauschale*Monate/12,2)`` gives in a spreadsheet (to check a formula, not to compute a figure)."""
+    """What ``ROUND(VzÄ*Pauschale*Monate/12,2)`` gives in a spreadsheet (to check a formula, not to compute one)."""
     from kimrecon.money import div_round
 
     return div_round(vzae_e4 * cents * months, 10_000 * 12)
