@@ -174,11 +174,11 @@ class _Sheet:
         self.anchors.cells[key] = a1
         return a1
 
-    def text_row(self, label: str, text: str, *, lines: int = 1) -> None:
-        """A label in A and a wrapped text merged over B:H."""
+    def text_row(self, label: str, text: str) -> None:
+        """A label in A and a wrapped text merged over B:H, the row as high as the text needs."""
         self.ws.write_string(self.row, 0, label, self.fm.label)
         self.ws.merge_range(self.row, 1, self.row, LAST_COL, text, self.para)
-        self.ws.set_row(self.row, 13.5 * lines + 2)
+        self.ws.set_row(self.row, xlsx.LINE_HEIGHT * xlsx.lines_needed([text], [sum(WIDTHS[1:])]) + 3)
         self.row += 1
 
     def value_row(self, label: str, value: object, kind: str = "text", fmt: Any = None, key: str = "") -> int:
@@ -197,9 +197,10 @@ class _Sheet:
         self.ws.write_string(self.row, 0, text, self.fm.subtitle)
         self.row += 1
 
-    def paragraph(self, text: str, *, lines: int = 1, fmt: Any = None) -> None:
+    def paragraph(self, text: str, *, fmt: Any = None) -> None:
+        """A text merged over the sheet's width, wrapped, the row as high as the text needs."""
         self.ws.merge_range(self.row, 0, self.row, LAST_COL, text, fmt or self.para)
-        self.ws.set_row(self.row, 13.5 * lines + 2)
+        self.ws.set_row(self.row, xlsx.LINE_HEIGHT * xlsx.lines_needed([text], [sum(WIDTHS)]) + 3)
         self.row += 1
 
     def header(self, heads: list[str]) -> None:
@@ -241,9 +242,9 @@ class _Sheet:
         r, e = self.r, self.e
         self.text_row("An (Zuwendungsgeber)", e.geber)
         self.text_row("Zuwendungsempfänger", e.empfaenger)
-        self.text_row("Zweck", ZWECK, lines=2)
+        self.text_row("Zweck", ZWECK)
         refs = self._references()
-        self.text_row("Rechtsgrundlage", refs, lines=max(1, -(-len(refs) // 95)))
+        self.text_row("Rechtsgrundlage", refs)
         self.text_row("Bewilligungszeitraum", f"{e.von:%d.%m.%Y} – {e.bis:%d.%m.%Y}")
         self.value_row("Bewilligte Zuwendung", e.weiterleitung_cent, "money", self.fm.bold_money, key="bewilligt")
         self.value_row("Stand der Abrechnung (Stichtag)", min(r.stichtag, e.bis), "date")
@@ -380,7 +381,7 @@ class _Sheet:
         self.row = aus_top
         ws.write_string(self.row, 0, "2. Ausgaben", fm.label)
         self.row += 1
-        self.header(["Position", "insgesamt", "davon zuwendungsfähig"])
+        self.header(["Position", "insgesamt", "davon zuwendungs-\nfähig"])
         r_pers = self.row
         ws.write_string(r_pers, 0, "Personalausgaben", fm.text)
         pk = self.anchors.cells.get("personalkosten")
@@ -447,7 +448,7 @@ class _Sheet:
         self.row = r_tot + 1
         self.paragraph("Zuwendungsfähig ist die Pauschale je VzÄ für die besetzten Monate (Berechnung unter 3.). "
                        "Gelb hinterlegte Felder bitte ausfüllen; der Eigenanteil ergibt sich dann aus den Ausgaben.",
-                       lines=2, fmt=fm.wrap_note)
+                       fmt=fm.wrap_note)
         self.row = end_calc
         self._result()
         self._interest()
@@ -568,7 +569,7 @@ class _Sheet:
         else:
             self.paragraph("Erstattungszinsen: keine Zinsforderung erfasst. Zinsen (§ 49a Abs. 3 VwVfG NRW, Nr. 8.5 "
                            "VV zu § 44 LHO) werden erst berechnet, wenn eine Rückforderung mit Zinsbeginn vorliegt.",
-                           lines=2, fmt=fm.wrap_note)
+                           fmt=fm.wrap_note)
         for claim in proposed:
             self.value_row("Vorgeschlagene Rückforderung", claim.betrag_cent, "money")
             self.paragraph("Der Zinsbeginn ist im Rückforderungsbescheid festzusetzen (§ 49a Abs. 3 VwVfG NRW).",
@@ -584,13 +585,15 @@ class _Sheet:
                      page_break=True)
         self.paragraph("Die Nachweise der nachgeordneten Stellen folgen als weitere Blätter dieser Arbeitsmappe "
                        "(Blattname in Klammern).", fmt=fm.wrap_note)
-        self.header(["Empfänger", "VzÄ", "Weiterleitung", "Ausgezahlt", "Zuwendungsfähig", "Saldo", "Ergebnis",
-                     "Geprüft am"])
+        self.header(["Empfänger (Blatt)", "VzÄ", "Weiterleitung", "Ausgezahlt", "Zuwendungs-\nfähig", "Saldo",
+                     "Ergebnis", "Geprüft am"])
         first = self.row
         for c in self.children:
             row = self.row
             anchors = self.below.get(c.empfaenger)
-            xlsx.write_text(ws, row, 0, f"{c.empfaenger} ({self.sheet_names.get(c.empfaenger, '')})", fm.wrap)
+            label = f"{c.empfaenger} ({self.sheet_names.get(c.empfaenger, '')})"
+            xlsx.write_text(ws, row, 0, label, fm.wrap)
+            xlsx.fit_row(ws, row, [label, None, None, None, None, None, c.art.value], WIDTHS)
             ws.write_number(row, 1, xlsx.vzae(c.vzae_zugeteilt_e4), fm.vzae)
             for col, key, cents in ((2, "bewilligt", c.weiterleitung_cent),
                                     (3, "ausgezahlt", c.ausgezahlt_kumuliert_cent),
@@ -625,7 +628,7 @@ class _Sheet:
         self.paragraph("Es wird bestätigt, dass")
         items = list(CONFIRMATIONS) + ([CONFIRM_HUB] if self.children else [])
         for text in items:
-            self.paragraph(f"– {text}", lines=2 if len(text) > 95 else 1)
+            self.paragraph(f"– {text}")
         self.row += 1
         ws.write_string(self.row, 0, "Die Belege werden fünf Jahre aufbewahrt bei:", fm.text)
         ws.merge_range(self.row, 2, self.row, LAST_COL, "", self.fill_text)
