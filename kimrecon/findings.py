@@ -13,9 +13,10 @@ from enum import Enum
 
 
 class Severity(str, Enum):
-    """How bad a finding is: a Fehler stops the run, a Hinweis does not."""
+    """How bad a finding is: a Fehler stops the run; a Warnung does not but needs action (exit 1); a Hinweis informs."""
 
     FEHLER = "Fehler"
+    WARNUNG = "Warnung"
     HINWEIS = "Hinweis"
 
 
@@ -71,6 +72,7 @@ class Code(str, Enum):
     UMFANG_FEHLT = "umfang_fehlt"
     EMPFAENGER_DOPPELT = "empfaenger_doppelt"
     PERSONALKOSTEN_FEHLEN = "personalkosten_fehlen"
+    BESETZUNG_FEHLT = "besetzung_fehlt"
     SONSTIGES = "sonstiges"
 
 
@@ -113,8 +115,8 @@ MESSAGES: dict[Code, str] = {
     "Bitte Summe oder Einzelwerte prüfen.",
     Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. "
     "Bitte Schreibweise prüfen oder den Empfänger in die Zuweisung aufnehmen.",
-    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
-    "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen.",
+    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens {minimum} VzÄ sein. "
+    "Bitte auf 0 setzen (Verzicht) oder auf mindestens {minimum} VzÄ erhöhen.",
     Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ. "
     "Bitte auf das Raster runden oder die Schrittweite in kimrecon.toml anpassen.",
     Code.BETRAG_ABWEICHUNG: "Der Betrag {betrag} passt nicht zu {vzae} VzÄ × {pauschale} = {erwartet}. "
@@ -152,6 +154,9 @@ MESSAGES: dict[Code, str] = {
     Code.EMPFAENGER_DOPPELT: "„{wert}“ steht für {jahr} schon in {andere}. Bitte die Zeilen zusammenfassen.",
     Code.PERSONALKOSTEN_FEHLEN: "Für {empfaenger} sind keine Personalkosten angegeben; bei Spitzabrechnung gilt "
     "deshalb die Pauschale. Bitte die Spalte „Personalkosten“ in der Besetzung füllen, wenn gedeckelt werden soll.",
+    Code.BESETZUNG_FEHLT: "Für „{empfaenger}“ liegen für {jahr} keine Besetzungsdaten vor, obwohl {vzae} VzÄ "
+    "zugeteilt sind. Bitte die Besetzungsliste der Kommune einreichen; bis dahin weist kimrecon für diese Kante "
+    "„Besetzung fehlt“ statt einer Rückforderung aus.",
     Code.SONSTIGES: "{text}",
 }
 
@@ -262,3 +267,20 @@ def without_read_cells(
             seen.add(key)
             unique.append(f)
     return tuple(unique)
+
+
+def severity_rank(severity: Severity) -> int:
+    """Sort order of findings everywhere: Fehler, Warnung, Hinweis."""
+    return list(Severity).index(severity)
+
+
+def count_text(findings: Iterable[Finding]) -> str:
+    """German count of findings by severity, e.g. "1 Fehler, 2 Warnungen, 1 Hinweis"."""
+    items = list(findings)
+    words = {Severity.FEHLER: ("Fehler", "Fehler"), Severity.WARNUNG: ("Warnung", "Warnungen"),
+             Severity.HINWEIS: ("Hinweis", "Hinweise")}
+    parts = []
+    for sev, (one, many) in words.items():
+        n = sum(1 for f in items if f.severity is sev)
+        parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)

@@ -45,11 +45,22 @@ EXACT_VZAE_COLUMNS: tuple[str, ...] = ("vzae_besetzt_zaehler", "vzae_besetzt_nen
 
 
 class Balance(str, Enum):
-    """What a Saldo means for the edge (R5): > 0 the recipient owes, < 0 the giver owes."""
+    """What an edge's figures mean to the Kämmerei (R5, R11).
+
+    Only a closed year (Stichtag at or after the end of the Bewilligungszeitraum) has a
+    Rückforderung or Nachzahlung; before that the words are "voraussichtlich" (from the forecast)
+    or say how the payments stand against the payment plan.
+    """
 
     RUECKFORDERUNG = "Rückforderung"
     NACHZAHLUNG = "Nachzahlung"
     AUSGEGLICHEN = "ausgeglichen"
+    VORAUSSICHTLICHE_RUECKFORDERUNG = "voraussichtliche Rückforderung"
+    VORAUSSICHTLICHE_NACHZAHLUNG = "voraussichtliche Nachzahlung"
+    ZAHLUNGSRUECKSTAND = "Zahlungsrückstand"
+    VOR_PLAN = "vor Plan gezahlt"
+    PLANMAESSIG = "planmäßig"
+    BESETZUNG_FEHLT = "Besetzung fehlt"
 
     @classmethod
     def of(cls, saldo_cent: int) -> Balance:
@@ -71,11 +82,14 @@ class PaymentKind(str, Enum):
 
 
 class DeadlineStatus(str, Enum):
-    """Status of a Nachweisfrist on a reference date (R9)."""
+    """Status of a Nachweisfrist on a reference date (R9), from the deadline and the receipts sheet."""
 
     OFFEN = "offen"
     NAHE = "nahe"
     VERSAEUMT = "versäumt"
+    EINGEGANGEN = "eingegangen"
+    VERSPAETET = "verspätet eingegangen"
+    GEPRUEFT = "geprüft"
 
 
 class RunStatus(str, Enum):
@@ -121,6 +135,7 @@ class ContractTerms:
     zahlungsplan: str | None
     zinsart: str | None
     quelle: SourceRef | None = None
+    auszahlung: str | None = None  # Mittelabruf | Zahlungsplan (R6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +179,40 @@ class Edge:
     nachzahlung_gekappt: bool = False  # Nachzahlung capped at the forwarded amount (R5)
     nachweisfrist: date | None = None  # R9
     vertrag: str | None = None  # contract version in force at the end of the period (None: Bescheid edge)
+    zahlungsplan: str = "quartalsweise"  # R10: the contract's payment schedule
+    zahlungsplan_kumuliert_cent: int = 0  # what the schedule expected to be paid by the Stichtag
+    zahlungsabweichung_cent: int = 0  # paid − plan (negative: Zahlungsrückstand, positive: paid ahead)
+    prognose_foerderfaehig_cent: int = 0  # R11: whole-year eligible subtree figure if known staffing continues
+    prognose_saldo_cent: int = 0  # (paid + planned payments still due) − prognose_foerderfaehig
+    jahr_abgeschlossen: bool = True  # Stichtag at or after the end of the Bewilligungszeitraum
+    besetzung_fehlt: bool = False  # a recipient in the subtree has an allotment and no staffing rows (Warnung)
+    mittelabruf: bool = False  # R6: money on this edge was requested, so potenzielle Zwischenzinsen are computed
 
     @property
     def art(self) -> Balance:
-        """What the Saldo means: Rückforderung, Nachzahlung or ausgeglichen."""
-        return Balance.of(self.saldo_cent)
+        """What the figures mean: a closed year's Rückforderung/Nachzahlung, else the forecast or payment status."""
+        if self.besetzung_fehlt:
+            return Balance.BESETZUNG_FEHLT
+        if self.jahr_abgeschlossen:
+            return Balance.of(self.saldo_cent)
+        if self.prognose_saldo_cent > 0:
+            return Balance.VORAUSSICHTLICHE_RUECKFORDERUNG
+        if self.prognose_saldo_cent < 0:
+            return Balance.VORAUSSICHTLICHE_NACHZAHLUNG
+        if self.zahlungsabweichung_cent < 0:
+            return Balance.ZAHLUNGSRUECKSTAND
+        if self.zahlungsabweichung_cent > 0:
+            return Balance.VOR_PLAN
+        return Balance.PLANMAESSIG
+
+    @property
+    def abweichung(self) -> bool:
+        """Whether the edge shows a difference: a closed year's Saldo, an open year's forecast or payment deviation."""
+        if self.besetzung_fehlt:
+            return True
+        if self.jahr_abgeschlossen:
+            return self.saldo_cent != 0
+        return self.prognose_saldo_cent != 0 or self.zahlungsabweichung_cent != 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,26 +233,6 @@ class Payment:
     kassenzeichen: str | None
     verwendungszweck: str | None
     quelle: SourceRef
-
-    @property
-    def gezaehlt_cent(self) -> int:
-        """Its signed effect on the edge's net paid amount up to the Stichtag (0 when not counted)."""
-        if self.nach_stichtag:
-            return 0
-        return {PaymentKind.ZAHLUNG: self.betrag_cent, PaymentKind.RUECKZAHLUNG: -self.betrag_cent}.get(self.kind, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class PlanStatus:
-    """R10: what the payment schedule expected to be paid on an edge by the Stichtag, beside what was paid."""
-
-    geber: str
-    empfaenger: str
-    jahr: int
-    zahlungsplan: str  # quartalsweise | halbjährlich | jährlich | monatlich
-    erwartet_kumuliert_cent: int
-    ausgezahlt_kumuliert_cent: int
-    differenz_cent: int  # paid − expected (negative: Zahlungsrückstand)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +310,8 @@ class Deadline:
     status: DeadlineStatus
     tage_bis: int  # days from the reference date to the deadline (negative: missed)
     quelle: str = ""
+    eingegangen: date | None = None  # Nachweis received (receipts sheet), if on or before the reference date
+    geprueft: date | None = None  # checked by the receiving level
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +379,6 @@ class Result:
     monate: pd.DataFrame  # MONTH_COLUMNS + EXACT_VZAE_COLUMNS
     zahlungen: tuple[Payment, ...]
     besetzung: pd.DataFrame  # canonical Besetzung frame (pseudonymous) + _datei, _blatt, _zeile
-    zahlungsplan: tuple[PlanStatus, ...] = ()
     verrechnung: tuple[Netting, ...] = ()  # only when the case nets refunds (parameter ``verrechnung``)
     rueckforderungsvorschlaege: tuple[ProposedClaim, ...] = ()
     zinsen: tuple[InterestClaim, ...] = ()
@@ -386,6 +411,6 @@ class Result:
         if any(f.severity is Severity.FEHLER for f in self.befunde):
             return RunStatus.FEHLER
         # Hinweise (e.g. an extra "Bemerkung" column) do not change the status (docs/decisions.md)
-        if any(e.saldo_cent != 0 for e in self.kanten):
+        if any(e.abweichung for e in self.kanten):
             return RunStatus.ABWEICHUNGEN
         return RunStatus.OK

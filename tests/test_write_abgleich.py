@@ -191,12 +191,12 @@ def test_detail_sheets_have_sources_tables_and_protection(written) -> None:
     f, v, _ = written
     ws = f["Zahlungen"]
     assert [c.value for c in ws[4]][-3:] == ["Quelldatei", "Quellblatt", "Quellzeile"]
-    r = find_row(ws, B="Stadt Bergkamen", C="Stadt Kamen", P=6)
-    assert ws[f"N{r}"].value == "zahlungen_bergkamen.xlsx"
+    r = find_row(ws, B="Stadt Bergkamen", C="Stadt Kamen", O=6)
+    assert ws[f"{col(ws, 'Quelldatei')}{r}"].value == "zahlungen_bergkamen.xlsx"
     late = find_row(ws, B="Stadt Kamen", C="Stadt Bergkamen")
-    assert v["Zahlungen"][f"{col(ws, 'Nach Stichtag')}{late}"].value == "Ja"
-    assert v["Zahlungen"][f"{col(ws, 'Gezählt bis Stichtag')}{late}"].value == 0  # listed, not counted
-    assert v["Zahlungen"][f"{col(ws, 'Zählweise')}{late}"].value == "Rückzahlung"
+    assert v["Zahlungen"][f"{col(ws, 'Nach Stichtag')}{late}"].value == "Ja"  # listed, not counted
+    assert v["Zahlungen"][f"{col(ws, 'Zählweise')}{late}"].value == "Rückzahlung"  # by its direction
+    assert v["Zahlungen"][f"{col(ws, 'Kante: Geber')}{late}"].value == "Stadt Bergkamen"
     assert all(ws[f"A{x}"].value != "Summe" for x in range(1, ws.max_row + 1))  # no sum across levels
     assert ws.freeze_panes == "B5"
     assert "Tabelle_Zahlungen" in ws.tables
@@ -245,7 +245,7 @@ def test_streamed_mode_same_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     r = find_row(ws, A="Stadt Bergkamen", B="Stadt Kamen")
     assert ws[f"{col(ws, 'Saldo')}{r}"].value == 9500.0
     assert not v["Zahlungen"].tables  # constant_memory: autofilter instead of tables
-    assert v["Zahlungen"].auto_filter.ref == "A4:P10"
+    assert v["Zahlungen"].auto_filter.ref == "A4:O10"
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from kimrecon.write.fehlerbericht import write_fehlerbericht
 
 FINDINGS = (
     finding(Code.ZUTEILUNG_UNTER_MINIMUM, SourceRef("zuweisung_2023.xlsx", "Zuweisung", 14, "C"), value="0,38",
-            wert="0,38"),
+            wert="0,38", minimum="0,5"),
     finding(Code.ZAHL_UNGUELTIG, SourceRef("zahlungen.xlsx", "Zahlungen", 7, "AA"), value=INJECT_DDE,
             wert=INJECT_DDE, spalte="Betrag"),
     finding(Code.ZAHL_UNGUELTIG, SourceRef("zahlungen.xlsx", "Zahlungen", 7, "D"), value=INJECT_LINK,

@@ -139,8 +139,9 @@ def _walk_nachweis(r: Result, e: Edge, ws: Any) -> int:
         for k, p in enumerate(pays):
             check(f"B{first + k}", _day(p.datum))
             check(f"D{first + k}", _euro(p.betrag_cent))
-            check(f"E{first + k}", _euro(p.gezaehlt_cent))
-        check(f"E{lab['Ausgezahlt (netto) bis zum Stichtag'][0]}", _euro(e.ausgezahlt_kumuliert_cent))
+            assert ws[f"C{first + k}"].value == p.kind.value
+            assert ws[f"E{first + k}"].value == ("Ja" if p.nach_stichtag else "Nein")
+        check(f"D{lab['Ausgezahlt (netto) bis zum Stichtag'][0]}", _euro(e.ausgezahlt_kumuliert_cent))
     else:
         check(f"B{lab['Ausgezahlt (netto) bis zum Stichtag'][0]}", _euro(e.ausgezahlt_kumuliert_cent))
     # the monthly calculation: every month of the period from Result.monate

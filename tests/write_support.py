@@ -30,7 +30,6 @@ from kimrecon.result import (
     Parameter,
     Payment,
     PaymentKind,
-    PlanStatus,
     ProposedClaim,
     Result,
 )
@@ -156,7 +155,8 @@ def build_result(**changes: object) -> Result:
              vertrag: str | None = None) -> Edge:
         return Edge(geber, name, YEAR, VON, BIS, e4, weiter, eligible, weiter, weiter - eligible,
                     gezahlt_brutto_cent=weiter, foerderfaehig_eigen_kumuliert_cent=own, nachweisfrist=frist,
-                    vertrag=vertrag)
+                    vertrag=vertrag, zahlungsplan_kumuliert_cent=weiter, prognose_foerderfaehig_cent=eligible,
+                    prognose_saldo_cent=weiter - eligible)
 
     kreis_total = own_total(KREIS) + kreis_sub[-1]
     kanten = [edge(LAND, KREIS, 180_000, 102_600_000, kreis_total, own_total(KREIS), date(2024, 6, 30))]
@@ -261,10 +261,6 @@ def build_result(**changes: object) -> Result:
         monate=monate,
         zahlungen=zahlungen,
         besetzung=besetzung,
-        zahlungsplan=(
-            PlanStatus(KREIS, HUB, YEAR, "quartalsweise", 14_250_000, 14_250_000, 0),
-            PlanStatus(HUB, KAMEN, YEAR, "quartalsweise", 5_700_000, 5_700_000, 0),
-        ),
         rueckforderungsvorschlaege=(
             ProposedClaim(LAND, KREIS, YEAR, 950_000), ProposedClaim(KREIS, HUB, YEAR, 950_000),
             ProposedClaim(HUB, KAMEN, YEAR, 950_000),

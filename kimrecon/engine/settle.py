@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ from kimrecon.engine.entitle import Entitlement, div_round_vec
 from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind, present
-from kimrecon.names import Names, normalize_name
+from kimrecon.names import Names
 from kimrecon.parameters import Params
 from kimrecon.result import (
     EXACT_VZAE_COLUMNS,
@@ -25,10 +25,8 @@ from kimrecon.result import (
     Netting,
     Payment,
     PaymentKind,
-    PlanStatus,
 )
 
-REPAYMENT = "rückzahlung"
 INTEREST_PAYMENT = "zinszahlung"
 
 
@@ -42,7 +40,6 @@ class Settlement:
     interim: tuple[InterimInterestRisk, ...]
     netting: tuple[Netting, ...] = ()
     findings: list[Finding] = field(default_factory=list)
-    schedule: tuple[PlanStatus, ...] = ()
 
 
 def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -201,6 +198,18 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     e["eligible"] = np.minimum(e["sub_raw"], forwarded)
     e["saldo"] = e["netto_kum"] - e["eligible"]
     e["geber"] = e["geber_name"].astype(str)
+    # R10: what the payment schedule expected by the Stichtag; R11: the whole-year forecast
+    e["plan"], e["plan_kum"] = _schedule(e, stichtag)
+    e["abweichung"] = e["netto_kum"] - e["plan_kum"]
+    e = e.merge(_forecast(ent, pairs, run_year), on=["jahr", "key"], how="left")
+    e["prognose"] = np.minimum(e["prog_raw"].fillna(0).astype("int64"), forwarded)
+    # planned payments still due: the plan's total (the forwarded amount) less what was paid, never below 0
+    e["prognose_saldo"] = np.maximum(e["netto_kum"], forwarded) - e["prognose"]
+    e["closed"] = [pd.Timestamp(b).date() <= stichtag for b in e["bis"]]
+    # missing data is never zero staff: every edge whose subtree holds a recipient without staffing rows
+    lacking = {(int(j), str(a)) for j, a, k in zip(pairs["jahr"], pairs["anc"], pairs["key"], strict=True)
+               if (int(j), str(k)) in ent.ohne_besetzung}
+    e["fehlt"] = [(int(j), str(k)) in lacking for j, k in zip(e["jahr"], e["key"], strict=True)]
     fristen = nachweisfristen(alloc, params)  # R9: the effective deadline of each edge
     e["frist"] = [fristen.get((int(j), str(k)), (None, ""))[0] for j, k in zip(e["jahr"], e["key"], strict=True)]
     edges = [
@@ -209,20 +218,23 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
              foerderfaehig_kumuliert_cent=int(f), ausgezahlt_kumuliert_cent=int(a), saldo_cent=int(sa),
              gezahlt_brutto_cent=int(b), zurueckgezahlt_cent=int(z), foerderfaehig_eigen_kumuliert_cent=int(o),
              nachzahlung_gekappt=bool(c), nachweisfrist=fr if present(fr) else None,
-             vertrag=str(fa) if int(eb) > 0 and present(fa) else None)
-        for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb in zip(
+             vertrag=str(fa) if int(eb) > 0 and present(fa) else None, zahlungsplan=str(pn),
+             zahlungsplan_kumuliert_cent=int(pk), zahlungsabweichung_cent=int(ab), prognose_foerderfaehig_cent=int(pf),
+             prognose_saldo_cent=int(ps), jahr_abgeschlossen=bool(cl), besetzung_fehlt=bool(fe),
+             mittelabruf=bool(ma))
+        for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb, pn, pk, ab, pf, ps, cl, fe, ma in zip(
             e["geber"], e["name"], e["jahr"], e["von"], e["bis"], e["vzae_teilbaum_e4"], forwarded, e["eligible"],
             e["netto_kum"], e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"],
-            e["gekappt"], e["frist"], e["version_fassung"], e["ebene"], strict=True)
+            e["gekappt"], e["frist"], e["version_fassung"], e["ebene"], e["plan"], e["plan_kum"], e["abweichung"],
+            e["prognose"], e["prognose_saldo"], e["closed"], e["fehlt"], e["mittelabruf"], strict=True)
     ]
     for n, j in zip(e.loc[e["gekappt"], "name"], e.loc[e["gekappt"], "jahr"], strict=True):
         findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
                                 text=f"Nachzahlung an {n} ({j}) auf den Weiterleitungsbetrag gekappt."))
     netting = _netting(e) if params.verrechnung else ()
     interim = _interim(e, m, payments, alloc, params, stichtag, findings)
-    schedule = _schedule(e, stichtag)
     # R8: every edge g → r is the check the giver makes of the recipient's Verwendungsnachweis
-    return Settlement(tuple(edges), month_frame, payments, interim, netting, findings, schedule)
+    return Settlement(tuple(edges), month_frame, payments, interim, netting, findings)
 
 
 # R10 [D]: months in which an instalment is due (in advance, on the 1st) per payment schedule
@@ -248,17 +260,16 @@ def _plan_name(text: object) -> str:
     return DEFAULT_SCHEDULE
 
 
-def _schedule(e: pd.DataFrame, stichtag: date) -> tuple[PlanStatus, ...]:
-    """R10: the amount expected by the payment schedule up to the Stichtag beside the amount paid.
+def _schedule(e: pd.DataFrame, stichtag: date) -> tuple[list[str], list[int]]:
+    """R10: the schedule of each edge and the amount it expected to be paid by the Stichtag.
 
     Any schedule in the payments sheet is accepted; this only gives the expected amounts: the
     forwarded amount in equal instalments (largest remainder) due on the 1st of the schedule's
-    months within the Bewilligungszeitraum, in advance.
+    months within the Bewilligungszeitraum, in advance (the first on its first day).
     """
-    out = []
-    for j, name, geber, plan, fwd, paid, von, bis in zip(
-            e["jahr"], e["name"], e["geber"], e["zahlungsplan"], e["weiterleitung_cent"], e["netto_kum"], e["von"],
-            e["bis"], strict=True):  # one row per edge-year (small)
+    names, expected = [], []
+    for j, plan, fwd, von, bis in zip(e["jahr"], e["zahlungsplan"], e["weiterleitung_cent"], e["von"], e["bis"],
+                                      strict=True):  # one row per edge-year (small)
         plan_name = _plan_name(plan)
         v, b = pd.Timestamp(von).date(), pd.Timestamp(bis).date()
         months = [mo for mo in SCHEDULES[plan_name] if v.month <= mo <= b.month]
@@ -266,11 +277,23 @@ def _schedule(e: pd.DataFrame, stichtag: date) -> tuple[PlanStatus, ...]:
             months = sorted({v.month} | set(months))
         due = [date(int(j), mo, 1) if mo != v.month else v for mo in months]
         parts = split_amount(int(fwd), [1] * len(due))
-        expected = sum(p for p, d in zip(parts, due, strict=True) if d <= stichtag)
-        out.append(PlanStatus(geber=str(geber), empfaenger=str(name), jahr=int(j), zahlungsplan=plan_name,
-                              erwartet_kumuliert_cent=int(expected), ausgezahlt_kumuliert_cent=int(paid),
-                              differenz_cent=int(paid) - int(expected)))
-    return tuple(out)
+        names.append(plan_name)
+        expected.append(int(sum(p for p, d in zip(parts, due, strict=True) if d <= stichtag)))
+    return names, expected
+
+
+def _forecast(ent: Entitlement, pairs: pd.DataFrame, run_year: int) -> pd.DataFrame:
+    """R11: each node's whole-year eligible subtree figure from the staffing known now.
+
+    The entitlement already runs every documented employment to its documented end (open ends to
+    the year's end) and respects documented interruptions and starts ahead, so the forecast is the
+    subtree's eligible amount at the year's last month.
+    """
+    own = ent.months[ent.months["jahr"] <= run_year].sort_values(["jahr", "key", "monat"], kind="stable")
+    year_end = own.groupby(["jahr", "key"], sort=False).tail(1)[["jahr", "key", "foerderfaehig_kumuliert_cent"]]
+    out = pairs.merge(year_end, on=["jahr", "key"], how="inner").groupby(
+        ["jahr", "anc"], as_index=False)["foerderfaehig_kumuliert_cent"].sum()
+    return out.rename(columns={"anc": "key", "foerderfaehig_kumuliert_cent": "prog_raw"})
 
 
 def _netting(e: pd.DataFrame) -> tuple[Netting, ...]:
@@ -322,7 +345,10 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
     pdays = (pd.to_datetime(p["datum"]).to_numpy(dtype="datetime64[D]") - _EPOCH).astype("int64")
     amount = p["betrag_cent"].astype("int64").to_numpy()
     sign = p["_sign"].to_numpy()
-    tr = pd.DataFrame({"edge": pe, "day": pdays, "amount": amount})[(sign > 0) & (pe >= 0)]
+    # R6: only money that was requested (Mittelabruf) can bear Zwischenzinsen
+    requested = e["mittelabruf"].fillna(False).astype(bool).to_numpy()
+    asked = np.where(pe >= 0, requested[np.maximum(pe, 0)], False)
+    tr = pd.DataFrame({"edge": pe, "day": pdays, "amount": amount})[(sign > 0) & (pe >= 0) & asked]
     tr = tr.sort_values(["edge", "day"], kind="stable").reset_index(drop=True)
     if len(tr) == 0:
         return ()
@@ -425,9 +451,5 @@ def _rate_index(params: Params, first: int, last: int) -> tuple[np.ndarray, int,
     return cum, first, missing
 
 
-def normalized(name: str) -> str:
-    """Matching key of a name (re-exported for callers of the settlement)."""
-    return normalize_name(name)
 
 
-__all__ = ["Settlement", "settle", "timedelta"]

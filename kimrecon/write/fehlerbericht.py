@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from kimrecon.findings import Finding, Severity
+from kimrecon.findings import Finding, Severity, severity_rank
 from kimrecon.inputs import InputFile
 from kimrecon.write import xlsx
 from kimrecon.write.atomic import atomic_path
@@ -24,9 +24,7 @@ COLUMNS: tuple[Col, ...] = (
     Col("Meldung (was ist zu tun)", "longtext", 58),
     Col("Wert (unverändert, als Text)", "longtext", 24),
 )
-# Severities in reading order; a Warnung may not exist in this version (looked up by name)
-SEVERITY_ORDER = ("FEHLER", "WARNUNG", "HINWEIS")
-PLURAL = {"Fehler": "Fehler", "Warnung": "Warnungen", "Hinweis": "Hinweise"}
+PLURAL = {Severity.FEHLER: "Fehler", Severity.WARNUNG: "Warnungen", Severity.HINWEIS: "Hinweise"}
 
 
 def write_fehlerbericht(
@@ -98,23 +96,19 @@ def write_fehlerbericht(
     return path
 
 
-def _severities() -> list[Severity]:
-    return [sev for name in SEVERITY_ORDER if (sev := getattr(Severity, name, None)) is not None]
-
-
 def summary(findings: Sequence[Finding]) -> str:
     """Count line such as "1 Befund (1 Fehler)." or "3 Befunde (1 Fehler, 2 Hinweise)." (severities that occur)."""
     n = len(findings)
     parts = []
-    for sev in _severities():
+    for sev in sorted(Severity, key=severity_rank):
         k = sum(1 for f in findings if f.severity is sev)
         if k:
-            parts.append(f"{k} {sev.value if k == 1 else PLURAL.get(sev.value, sev.value)}")
+            parts.append(f"{k} {sev.value if k == 1 else PLURAL[sev]}")
     return f"{n} {'Befund' if n == 1 else 'Befunde'}" + (f" ({', '.join(parts)})." if parts else ".")
 
 
 def _order(f: Finding) -> tuple[int, str, str, int, int]:
-    rank = {sev: i for i, sev in enumerate(_severities())}.get(f.severity, len(SEVERITY_ORDER))
+    rank = severity_rank(f.severity)
     s = f.source
     if s is None:
         return (rank, "\uffff", "", 0, 0)  # findings without a place come last within their severity

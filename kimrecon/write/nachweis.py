@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from kimrecon.money import format_cents_de, round_half_up
 from kimrecon.names import normalize_name
-from kimrecon.result import Edge, Result
+from kimrecon.result import Edge, PaymentKind, Result
 from kimrecon.write import xlsx
 from kimrecon.write.atomic import atomic_path
 from kimrecon.write.xlsx import F, Formats
@@ -288,33 +288,37 @@ class _Sheet:
             self.value_row("Ausgezahlt (netto) bis zum Stichtag", e.ausgezahlt_kumuliert_cent, "money",
                            fm.bold_money, key="ausgezahlt")
             return
-        self.header(["Verwendungszweck", "Wertstellung", "Zählweise", "Betrag", "Gezählt bis Stichtag",
-                     "Kassenzeichen"])
+        self.header(["Verwendungszweck", "Wertstellung", "Zählweise", "Betrag", "Nach Stichtag", "Kassenzeichen"])
         first = self.row
         for p in pays:
             row = self.row
             xlsx.write_text(ws, row, 0, p.verwendungszweck or p.art or "", fm.wrap)
             xlsx.write_value(ws, row, 1, p.datum, "date", fm)
-            ws.write_string(row, 2, p.kind.value + (" (nach Stichtag)" if p.nach_stichtag else ""), fm.wrap)
-            if p.nach_stichtag or len(p.kind.value) > 14:
-                ws.set_row(row, 27)
+            ws.write_string(row, 2, p.kind.value, fm.wrap)
             ws.write_number(row, 3, xlsx.euro(p.betrag_cent), fm.money)
-            sign = {"Zahlung": "", "Rückzahlung": "-"}.get(p.kind.value) if p.gezaehlt_cent else None
-            counted: object = 0 if sign is None else self.derived(
-                self.name, f"Gezählt {p.datum:%d.%m.%Y}", f"{sign}D{row + 1}", p.gezaehlt_cent,
-                check=p.betrag_cent if sign == "" else -p.betrag_cent)
-            xlsx.write_value(ws, row, 4, counted, "money", fm)
+            xlsx.write_value(ws, row, 4, p.nach_stichtag, "bool", fm)
             xlsx.write_text(ws, row, 5, p.kassenzeichen)
+            xlsx.fit_row(ws, row, [p.verwendungszweck or p.art, None, p.kind.value], WIDTHS)
             self.row += 1
-        last = self.row - 1
-        total = self.derived(self.name, "Ausgezahlt (netto)", f"ROUND(SUM(E{first + 1}:E{last + 1}),2)",
-                             e.ausgezahlt_kumuliert_cent, check=sum(p.gezaehlt_cent for p in pays))
+        a, b = first + 1, self.row
+
+        def counted(kind: str) -> str:
+            return f'SUMIFS(D{a}:D{b},C{a}:C{b},"{kind}",E{a}:E{b},"Nein")'
+
+        # what the SUMIFS adds up (a check of the formula; the figure shown is the Result's)
+        check = sum(p.betrag_cent if p.kind is PaymentKind.ZAHLUNG else -p.betrag_cent for p in pays
+                    if not p.nach_stichtag and p.kind in (PaymentKind.ZAHLUNG, PaymentKind.RUECKZAHLUNG))
+        total = self.derived(self.name, "Ausgezahlt (netto)",
+                             f"ROUND({counted('Zahlung')}-{counted('Rückzahlung')},2)",
+                             e.ausgezahlt_kumuliert_cent, check=check)
         ws.write_string(self.row, 0, "Ausgezahlt (netto) bis zum Stichtag", fm.total_label)
-        for j in range(1, 4):
+        for j in (1, 2, 4, 5):
             ws.write_blank(self.row, j, None, fm.total_label)
-        xlsx.write_value(ws, self.row, 4, total, "money", fm, fm.total_money)
-        self.cell("ausgezahlt", self.row, 4)
+        xlsx.write_value(ws, self.row, 3, total, "money", fm, fm.total_money)
+        self.cell("ausgezahlt", self.row, 3)
         self.row += 1
+        self.paragraph("Es zählen Zahlungen des Gebers abzüglich Rückzahlungen bis zum Stichtag; Zahlungen nach dem "
+                       "Stichtag sind aufgeführt, zählen aber nicht.", fmt=fm.wrap_note)
 
     def _sachbericht(self) -> None:
         e, ws, fm = self.e, self.ws, self.fm

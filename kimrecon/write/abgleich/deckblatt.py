@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
-from kimrecon.findings import Severity
+from kimrecon.findings import Severity, severity_rank
 from kimrecon.result import Edge
 from kimrecon.write import xlsx
 from kimrecon.write.abgleich import kanten
@@ -18,8 +18,8 @@ from kimrecon.write.abgleich.book import (
 from kimrecon.write.xlsx import Col, F
 
 WIDTHS = [32, 60, 19, 16, 17, 17]
-# Severities in the order a reader needs them; a Warnung may not exist in this version
-SEVERITY_LABELS = (("FEHLER", "Befunde: Fehler"), ("WARNUNG", "Befunde: Warnungen"), ("HINWEIS", "Befunde: Hinweise"))
+SEVERITY_LABELS = {Severity.FEHLER: "Befunde: Fehler", Severity.WARNUNG: "Befunde: Warnungen",
+                   Severity.HINWEIS: "Befunde: Hinweise"}
 
 
 def write(book: Book) -> None:
@@ -42,12 +42,9 @@ def write(book: Book) -> None:
         ("Abrechnungsmodus", r.modus, "text"),
         ("Gesamtstatus", xlsx.STATUS_DE.get(r.status.value, r.status.value), "text"),
     ]
-    for name, label in SEVERITY_LABELS:
-        sev = getattr(Severity, name, None)
-        if sev is None:
-            continue
+    for sev in sorted(Severity, key=severity_rank):  # Fehler, Warnung, Hinweis
         count = sum(1 for f in r.befunde if f.severity is sev)
-        items.append((label, _count(book, sev.value, count), "int"))
+        items.append((SEVERITY_LABELS[sev], _count(book, sev.value, count), "int"))
     row = 3
     for label, value, kind in items:
         ws.write_string(row, 0, label, fm.label)

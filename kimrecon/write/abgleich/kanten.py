@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kimrecon.result import Edge, PaymentKind
 from kimrecon.write import xlsx
 from kimrecon.write.abgleich import zahlungen
@@ -55,12 +53,11 @@ def write(book: Book) -> None:
             if name in present:
                 row[col.header] = getattr(e, name)
         if "zahlungsabweichung_cent" in present and "zahlungsplan_kumuliert_cent" in present:
-            newer: Any = e  # fields of a newer Result (issue 12)
             row["Abweichung vom Zahlungsplan"] = book.derived(
                 S_KANT, f"Abweichung vom Zahlungsplan {_what(e)}",
                 cols.row_formula("ROUND([Ausgezahlt kumuliert]-[Zahlungsplan bis Stichtag],2)"),
-                newer.zahlungsabweichung_cent,
-                check=e.ausgezahlt_kumuliert_cent - newer.zahlungsplan_kumuliert_cent)
+                e.zahlungsabweichung_cent,
+                check=e.ausgezahlt_kumuliert_cent - e.zahlungsplan_kumuliert_cent)
         for j, c in enumerate(cols.cols):
             data[j].append(row.get(c.header))
     book.detail(

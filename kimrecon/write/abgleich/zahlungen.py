@@ -9,33 +9,27 @@ SHEET = S_ZAHL
 COLUMNS = Columns([
     Col("Wertstellung", "date"), Col("Zahler"), Col("Empfänger"), Col("Betrag", "money"), Col("Art (wie erfasst)"),
     Col("Bezugsjahr", "int"), Col("Zählweise"), Col("Kante: Geber"), Col("Kante: Empfänger"),
-    Col("Nach Stichtag", "bool"), Col("Gezählt bis Stichtag", "money"), Col("Kassenzeichen"),
+    Col("Nach Stichtag", "bool"), Col("Kassenzeichen"),
     Col("Verwendungszweck", "longtext", 24), Col("Quelldatei", "longtext", 22), Col("Quellblatt"),
     Col("Quellzeile", "int"),
 ])
-
-COUNTED = ('IF([Nach Stichtag]="Ja",0,IF([Zählweise]="Zahlung",[Betrag],'
-           'IF([Zählweise]="Rückzahlung",-[Betrag],0)))')
 
 
 def write(book: Book) -> None:
     """Write the Zahlungen sheet (no grand total: payments of different levels are different money)."""
     zs = book.r.zahlungen
-    counted = COLUMNS.row_formula(COUNTED)
     data: list[list[object]] = [
         [p.datum for p in zs], [p.zahler for p in zs], [p.empfaenger for p in zs], [p.betrag_cent for p in zs],
         [p.art for p in zs], [p.jahr for p in zs], [p.kind.value for p in zs], [p.geber for p in zs],
         [p.kante_empfaenger for p in zs], [p.nach_stichtag for p in zs],
-        # the formula transcribes Payment.gezaehlt_cent: the cached value is the Result's
-        [book.derived(S_ZAHL, f"Gezählt Zeile {p.quelle.zeile}", counted, p.gezaehlt_cent, check=p.gezaehlt_cent)
-         for p in zs],
         [p.kassenzeichen for p in zs], [p.verwendungszweck for p in zs], [p.quelle.datei for p in zs],
         [p.quelle.blatt for p in zs], [p.quelle.zeile for p in zs],
     ]
     book.detail(
         S_ZAHL, f"Zahlungen mit Kante und Herkunft, Stichtag {book.r.stichtag:%d.%m.%Y}", COLUMNS, data, len(zs),
-        sheet_note="Zahlungen nach dem Stichtag sind aufgeführt, zählen aber nicht. Summen stehen je Kante im "
-                   "Blatt Kanten (Gezahlt, Zurückgezahlt); eine Summe über alle Zeilen gibt es nicht, weil eine "
-                   "weitergeleitete Zahlung sonst auf jeder Ebene erneut gezählt würde.",
+        sheet_note="Eine Zahlung zählt auf ihrer Kante nach ihrer Richtung (Zählweise); Zahlungen nach dem Stichtag "
+                   "sind aufgeführt, zählen aber nicht. Summen stehen je Kante im Blatt Kanten (Gezahlt, "
+                   "Zurückgezahlt); eine Summe über alle Zeilen gibt es nicht, weil eine weitergeleitete Zahlung "
+                   "sonst auf jeder Ebene erneut gezählt würde.",
         empty_note="Keine Zahlungen.", freeze_cols=1,
     )

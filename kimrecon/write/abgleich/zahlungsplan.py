@@ -31,13 +31,14 @@ def write(book: Book) -> None:
     ws.write_string(row, 0, "Zahlungsplan je Kante", fm.subtitle)
     ws.write_string(row + 1, 0, "Abweichung < 0: Zahlungsrückstand; > 0: vor dem Plan gezahlt.", fm.note)
     rows = []
-    for k, p in enumerate(r.zahlungsplan):
+    for k, e in enumerate(r.kanten):
         rr = row + 4 + k  # 1-based row of this plan line (header two rows below)
         diff = PLAN.row_formula("ROUND([Ausgezahlt bis Stichtag]-[Erwartet bis Stichtag],2)").replace("{r}", str(rr))
-        rows.append((p.geber, p.empfaenger, p.jahr, p.zahlungsplan, p.erwartet_kumuliert_cent,
-                     p.ausgezahlt_kumuliert_cent,
-                     book.derived(S_PLAN, f"Abweichung {p.geber} → {p.empfaenger} {p.jahr}", diff, p.differenz_cent,
-                                  check=p.ausgezahlt_kumuliert_cent - p.erwartet_kumuliert_cent)))
+        rows.append((e.geber, e.empfaenger, e.jahr, e.zahlungsplan, e.zahlungsplan_kumuliert_cent,
+                     e.ausgezahlt_kumuliert_cent,
+                     book.derived(S_PLAN, f"Abweichung {e.geber} → {e.empfaenger} {e.jahr}", diff,
+                                  e.zahlungsabweichung_cent,
+                                  check=e.ausgezahlt_kumuliert_cent - e.zahlungsplan_kumuliert_cent)))
     row = _block(book, ws, row + 2, PLAN, rows, "Kein Zahlungsplan.")
     if r.verrechnung:
         ws.write_string(row + 1, 0, "Verrechnung von Rückforderungen (brutto und netto)", fm.subtitle)
