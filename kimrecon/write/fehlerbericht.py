@@ -19,7 +19,7 @@ COLUMNS: tuple[Col, ...] = (
     Col("Datei", "longtext", 24),
     Col("Blatt", "longtext", 14),
     Col("Zelle", width=7),
-    Col("Code", "longtext", 18),
+    Col("Code", "longtext", 22),
     Col("Schwere", width=9),
     Col("Meldung (was ist zu tun)", "longtext", 58),
     Col("Wert (unverändert, als Text)", "longtext", 24),

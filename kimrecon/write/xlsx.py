@@ -766,7 +766,7 @@ def lines_needed(values: Sequence[object], widths: Sequence[float]) -> int:
     n = 1
     for v, w in zip(values, widths, strict=False):
         text = str(v.value if isinstance(v, F) else v) if v is not None else ""
-        cap = max(1, int(w * 1.1))  # about 1.1 characters per width unit
+        cap = max(1, int(w * 1.15))  # about 1.15 characters of Arial 10 per width unit
         if len(text) > cap:
             line, count = 0, 1
             for word in text.split():  # greedy word wrap; a word longer than a line breaks inside
