@@ -11,8 +11,9 @@ from kimrecon.write import xlsx
 from kimrecon.write.abgleich.book import S_PARAM, Book
 from kimrecon.write.xlsx import Col
 
-COLS = [Col("Name (in Formeln)", width=24), Col("Parameter", width=30), Col("Wert", width=16),
+COLS = [Col("Name (in Formeln)", width=30), Col("Parameter", width=30), Col("Wert", width=16),
         Col("Gültig ab", "date", 12), Col("Quelle", "longtext", 60)]
+WIDTHS = [c.width or 10 for c in COLS]
 
 
 def write(book: Book) -> None:
@@ -34,12 +35,13 @@ def write(book: Book) -> None:
         ws.write_string(row, 1, f"Pauschale je VzÄ und Jahr {jahr}")
         ws.write_number(row, 2, xlsx.euro(cents), fm.money)
         xlsx.write_value(ws, row, 3, date(jahr, 1, 1), "date", fm)
-        xlsx.write_text(ws, row, 4, quellen.get(jahr, "Bescheid bzw. Weiterleitungsvertrag (siehe Zuteilung)"),
-                        fm.wrap)
+        quelle = quellen.get(jahr, "Bescheid bzw. Weiterleitungsvertrag (siehe Zuteilung)")
+        xlsx.write_text(ws, row, 4, quelle, fm.wrap)
+        xlsx.fit_row(ws, row, [None, None, None, None, quelle], WIDTHS)
         wb.define_name(pname, f"={xlsx.sheet_ref(S_PARAM, row, 2)}")
         row += 1
     ws.write_string(row, 1, "Abrechnungsmodus")
-    xlsx.write_text(ws, row, 2, r.modus)
+    xlsx.write_text(ws, row, 2, r.modus, fm.text)
     ws.write_string(row, 4, "dieser Lauf")
     row += 1
     used = {n.casefold() for n, _ in book.pauschale_names.values()} | {"stichtag"}  # names ignore case
@@ -51,20 +53,21 @@ def write(book: Book) -> None:
             name = f"{name}_{p.gueltig_ab:%Y%m%d}"
         if number is not None and name and name.casefold() not in used:
             used.add(name.casefold())
-            xlsx.write_text(ws, row, 0, name)
+            xlsx.write_text(ws, row, 0, name, fm.wrap)
             ws.write_number(row, 2, float(number), fm.decimal)
             wb.define_name(name, f"={xlsx.sheet_ref(S_PARAM, row, 2)}")
             book.named_params.append((p.name.casefold(), p.gueltig_ab, number, name))
         else:
-            xlsx.write_text(ws, row, 2, p.wert)
-        xlsx.write_text(ws, row, 1, p.name)
+            xlsx.write_text(ws, row, 2, p.wert, fm.text)
+        xlsx.write_text(ws, row, 1, p.name, fm.wrap)
         if p.gueltig_ab is not None:
             xlsx.write_value(ws, row, 3, p.gueltig_ab, "date", fm)
         xlsx.write_text(ws, row, 4, p.quelle, fm.wrap)
+        xlsx.fit_row(ws, row, [name, p.name, None, None, p.quelle], WIDTHS)
         row += 1
     ws.autofilter(top, 0, row - 1, len(COLS) - 1)
     ws.freeze_panes(top + 1, 0)
-    xlsx.print_setup(ws, book.footer, [c.width or 10 for c in COLS], repeat_row=top)
+    xlsx.print_setup(ws, book.footer, WIDTHS, repeat_row=top)
     ws.print_area(0, 0, row - 1, len(COLS) - 1)
     xlsx.protect_sheet(ws)
 
