@@ -500,10 +500,18 @@ def print_setup(ws: Worksheet, footer: str, widths: Sequence[float], *, repeat_r
     return scale
 
 
-def wrapped_note(ws: Worksheet, row: int, text: str, widths: Sequence[float], fmt: Format) -> None:
-    """A note merged across the table's first band of columns and wrapped: it neither runs off the page nor is cut."""
-    _, breaks = column_bands(widths)
-    widths = widths[:breaks[0]] if breaks else widths
+def wrapped_note(ws: Worksheet, row: int, text: str, widths: Sequence[float], fmt: Format,
+                 repeat_cols: int = 0) -> None:
+    """A note merged and wrapped so that it neither runs off the page nor is cut.
+
+    Across the whole table when it fits the page; across the repeated columns when the table
+    prints in bands and they are wide enough for a note (they stand on every page); else across
+    the first band.
+    """
+    _, breaks = column_bands(widths, repeat_cols=repeat_cols)
+    if breaks:
+        wide_enough = sum(widths[:repeat_cols]) >= 40
+        widths = widths[:repeat_cols] if wide_enough else widths[:breaks[0]]
     chars_per_line = max(20.0, sum(widths) * 1.1)
     lines = max(1, -(-len(text) // int(chars_per_line)))
     if len(widths) > 1:
@@ -618,10 +626,10 @@ def write_detail(
                 ws, 1,
                 f"Teil {k + 1} von {n_parts}: Zeilen {first + 1}–{last} von {n}. Die Tabelle ist wegen der "
                 f"Zeilengrenze von Excel auf die Blätter {', '.join('„' + x + '“' for x in names)} verteilt.",
-                widths, fm.wrap_note,
+                widths, fm.wrap_note, freeze_cols,
             )
         elif sheet_note:
-            wrapped_note(ws, 1, sheet_note, widths, fm.wrap_note)
+            wrapped_note(ws, 1, sheet_note, widths, fm.wrap_note, freeze_cols)
         for j, c in enumerate(columns):
             ws.write_string(header_row, j, c.header, fm.header)
         fit_row(ws, header_row, [c.header for c in columns], widths, minimum=30)
