@@ -8,8 +8,8 @@ from engine_support import make_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kimrecon.allocate import split_amount, split_largest_remainder
 from kimrecon.engine import reconcile
+from kimrecon.engine.allocate import split_amount, split_largest_remainder
 from kimrecon.findings import Severity
 from kimrecon.inputs import Kind
 

@@ -11,16 +11,16 @@ import numpy as np
 import pandas as pd
 
 from kimrecon import __version__
-from kimrecon.allocate import Allocation, allocate
-from kimrecon.deadlines import edge_deadlines
-from kimrecon.entitle import entitle
+from kimrecon.engine.allocate import Allocation, allocate
+from kimrecon.engine.deadlines import edge_deadlines
+from kimrecon.engine.entitle import entitle
+from kimrecon.engine.interest import erstattungszinsen
+from kimrecon.engine.settle import settle
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import COLUMNS, CaseInputs, Kind
-from kimrecon.interest import erstattungszinsen
 from kimrecon.money import format_cents
 from kimrecon.parameters import load_parameters
 from kimrecon.result import Deadline, Parameter, Result
-from kimrecon.settle import settle
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from kimrecon.allocate import Allocation, _present, split_amount
-from kimrecon.deadlines import nachweisfristen
-from kimrecon.entitle import Entitlement, div_round_vec
+from kimrecon.engine.allocate import Allocation, split_amount
+from kimrecon.engine.deadlines import nachweisfristen
+from kimrecon.engine.entitle import Entitlement, div_round_vec
+from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
-from kimrecon.inputs import CaseInputs, Kind
-from kimrecon.interest import _segments
+from kimrecon.inputs import CaseInputs, Kind, present
 from kimrecon.names import normalize_name
 from kimrecon.parameters import Params
 from kimrecon.result import EXACT_VZAE_COLUMNS, MONTH_COLUMNS, Edge, InterimInterestRisk
@@ -67,7 +67,7 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
         unknown = p[p[key].isna() & p[col].notna()]
         first = unknown.groupby(unknown[col].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
-            findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, p, idx, col), value=first.at[idx, col],
+            findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(p, idx, col), value=first.at[idx, col],
                                     name=first.at[idx, col]))
     datum = pd.to_datetime(p["datum"])
     bezug = p["jahr"].astype("Int64") if "jahr" in p else pd.Series(pd.NA, index=p.index, dtype="Int64")
@@ -95,20 +95,13 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     orphan = (p["_sign"] == 0) & (art != INTEREST_PAYMENT) & p["_zk"].notna() & p["_ek"].notna() & (
         datum.dt.date <= stichtag)
     for idx in p.index[orphan][:200]:
-        findings.append(finding(Code.ZAHLUNG_OHNE_VERTRAG, _ref(inputs, p, idx, "zahler"),
+        findings.append(finding(Code.ZAHLUNG_OHNE_VERTRAG, inputs.source(p, idx, "zahler"),
                                 zahler=p.at[idx, "zahler"], empfaenger=p.at[idx, "empfaenger"]))
     # [D] the month a payment belongs to within its Bezugsjahr: its value date, clamped to Jan/Dec
     y = p["_edge_jahr"].astype("int64")
     p["_monat"] = np.where(datum.dt.year < y, 1, np.where(datum.dt.year > y, 12, datum.dt.month))
     p["_counted"] = (datum.dt.date <= stichtag) & (p["_sign"] != 0)
     return p
-
-
-def _ref(inputs: CaseInputs, frame: pd.DataFrame, idx: object, column: str | None):  # type: ignore[no-untyped-def]
-    try:
-        return inputs.ref(int(frame.at[idx, "_sheet"]), int(frame.at[idx, "_zeile"]), column)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
 
 
 def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Params, run_year: int,
@@ -185,7 +178,7 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
         Edge(geber=g, empfaenger=str(n), jahr=int(j), vzae_zugeteilt_e4=int(v), weiterleitung_cent=int(w),
              foerderfaehig_kumuliert_cent=int(f), ausgezahlt_kumuliert_cent=int(a), saldo_cent=int(sa),
              gezahlt_brutto_cent=int(b), zurueckgezahlt_cent=int(z), foerderfaehig_eigen_kumuliert_cent=int(o),
-             nachzahlung_gekappt=bool(c), nachweisfrist=fr if _present(fr) else None)
+             nachzahlung_gekappt=bool(c), nachweisfrist=fr if present(fr) else None)
         for g, n, j, v, w, f, a, sa, b, z, o, c, fr in zip(
             e["geber"], e["name"], e["jahr"], e["vzae_teilbaum_e4"], forwarded, e["eligible"], e["netto_kum"],
             e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"], e["gekappt"],
@@ -212,7 +205,7 @@ DEFAULT_SCHEDULE = "quartalsweise"
 
 
 def _plan_name(text: object) -> str:
-    t = str(text).strip().lower() if _present(text) else ""
+    t = str(text).strip().lower() if present(text) else ""
     t = t.replace("halbjaehrlich", "halbjährlich").replace("jaehrlich", "jährlich")
     for name in SCHEDULES:
         if t.startswith(name[:5]) and (name != "jährlich" or not t.startswith("halb")):
@@ -305,7 +298,7 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
     sp["use"] = own_kum - own_kum.groupby([sp["jahr"], sp["key"]], sort=False).shift(1).fillna(0).astype("int64")
     sp = sp[sp["use"] > 0]
     month_end = (pd.to_datetime(dict(year=sp["jahr"], month=sp["monat"], day=1)) + pd.offsets.MonthEnd(0))
-    giver_edge = np.array([edge_id.get((int(j), str(g)), -1) if _present(g) else -1
+    giver_edge = np.array([edge_id.get((int(j), str(g)), -1) if present(g) else -1
                            for j, g in zip(p["_edge_jahr"], p["_geber"], strict=True)])
     uses = pd.concat([
         pd.DataFrame({"edge": [edge_id.get((int(j), str(k)), -1) for j, k in zip(sp["jahr"], sp["key"], strict=True)],
@@ -381,7 +374,7 @@ def _rate_index(params: Params, first: int, last: int) -> tuple[np.ndarray, int,
     for table, open_end in ((params.basiszins, False), (params.aufschlag, True)):
         value = np.zeros(len(days), dtype="int64")
         have = np.zeros(len(days), dtype=bool)
-        for von, bis, wert in _segments(table, open_end):
+        for von, bis, wert in rate_segments(table, open_end):
             a = (np.datetime64(von, "D") - _EPOCH).astype("int64")
             b = (np.datetime64(min(bis, date(9999, 12, 30)), "D") - _EPOCH).astype("int64")
             sel = (days >= a) & (days <= b)

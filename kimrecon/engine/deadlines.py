@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from kimrecon.allocate import Allocation, _present
+from kimrecon.engine.allocate import Allocation
+from kimrecon.inputs import present
 from kimrecon.parameters import Params
 from kimrecon.result import Deadline
 
@@ -23,7 +24,7 @@ def nachweisfristen(alloc: Allocation, params: Params) -> dict[tuple[int, str], 
         j, level = int(jahr), int(ebene)
         if int(monate) == 0:
             continue
-        if _present(frist_given):
+        if present(frist_given):
             kind = "Bescheid" if level == 0 else "Weiterleitungsvertrag"
             out[(j, str(key))] = (frist_given, f"{kind} {fassung}".strip())
         else:

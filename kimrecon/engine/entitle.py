@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kimrecon.allocate import Allocation, _present
+from kimrecon.engine.allocate import Allocation
 from kimrecon.findings import Code, Finding, Severity, finding
-from kimrecon.inputs import CaseInputs, Kind
+from kimrecon.inputs import CaseInputs, Kind, present
 from kimrecon.money import VZAE_SCALE
 from kimrecon.parameters import Params
 
@@ -207,7 +207,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
         first = unknown.groupby(unknown["kommune"].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
             name = first.at[idx, "kommune"]
-            findings.append(finding(Code.NAME_UNBEKANNT, _row_ref(inputs, Kind.BESETZUNG, first, idx, "kommune"),
+            findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(first, idx, "kommune"),
                                     value=name, name=name))
     s = s[s["_key"].isin(list(rid_of))]
     tarif = s["tarifstunden_h100"].astype("Int64").fillna(params.tarifstunden_h100) if "tarifstunden_h100" in s \
@@ -234,7 +234,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     missing = ~has_h & ~has_s
     if missing.any():
         for idx in s.index[missing][:50]:
-            findings.append(finding(Code.WERT_FEHLT, _row_ref(inputs, Kind.BESETZUNG, s, idx, "wochenstunden_h100"),
+            findings.append(finding(Code.WERT_FEHLT, inputs.source(s, idx, "wochenstunden_h100"),
                                     spalte="Wochenstunden"))
     s["_v"] = v
     s["_b"] = _days(s["beginn"])
@@ -245,7 +245,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     s = s[(~missing) & (s["_b"] != _nat_days())]
     bad = (s["_e"] <= s["_b"]) & ~s["_open"]
     for idx in s.index[bad][:50]:
-        findings.append(finding(Code.ENDE_VOR_BEGINN, _row_ref(inputs, Kind.BESETZUNG, s, idx, "ende"),
+        findings.append(finding(Code.ENDE_VOR_BEGINN, inputs.source(s, idx, "ende"),
                                 ende=_de(s.at[idx, "ende"]), beginn=_de(s.at[idx, "beginn"])))
     s = s[~bad]
     s["_rid"] = s["_key"].map(rid_of).astype("int64")
@@ -349,14 +349,6 @@ def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int
 
 
 def _de(value: object) -> str:
-    return pd.Timestamp(value).strftime("%d.%m.%Y") if _present(value) else "?"  # type: ignore[arg-type]
+    return pd.Timestamp(value).strftime("%d.%m.%Y") if present(value) else "?"  # type: ignore[arg-type]
 
 
-def _row_ref(inputs: CaseInputs, kind: Kind, frame: pd.DataFrame, idx: object, column: str | None):  # type: ignore[no-untyped-def]
-    try:
-        return inputs.ref(int(frame.at[idx, "_sheet"]), int(frame.at[idx, "_zeile"]), column)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
-
-
-__all__ = ["Entitlement", "entitle", "div_round_vec", "_present"]
