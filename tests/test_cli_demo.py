@@ -147,6 +147,6 @@ def test_report_writes_one_nachweis_per_recipient(tmp_path):
 
 def test_report_unknown_recipient_names_it_and_writes_nothing(tmp_path):
     proc = run("report", str(EXAMPLE), "--year", "2023", "--recipient", "Dortmund", "--out", "rp", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # the requested Verwendungsnachweis could not be written
     assert "„Dortmund“ ist keine bekannte Stelle" in proc.stdout
     assert not (tmp_path / "rp").exists() or not any((tmp_path / "rp").iterdir())
