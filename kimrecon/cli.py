@@ -207,9 +207,9 @@ def _parser() -> _Parser:
                      help="Bei internen Fehlern die vollständige Python-Aufrufliste zeigen.")
     sub = top.add_subparsers(title="Befehle", dest="befehl", metavar="BEFEHL", parser_class=_Parser)
 
-    def command(name: str, summary: str, run: Callable[[argparse.Namespace], int], text: str = "") -> _Parser:
+    def command(name: str, summary: str, handler: Callable[[argparse.Namespace], int], text: str = "") -> _Parser:
         p: _Parser = sub.add_parser(name, help=summary, description=textwrap.fill(f"{summary} {text}".strip(), 78))
-        p.set_defaults(run=run)
+        p.set_defaults(handler=handler)
         return p
 
     def out_option(p: _Parser) -> None:
@@ -253,7 +253,7 @@ def _parser() -> _Parser:
     p.add_argument("--fall", type=Path, default=Path("."), metavar="FALLORDNER",
                    help="Fallordner, in dem das Laufbuch kimrecon.sqlite liegt (Vorgabe: aktueller Ordner).")
     p.add_argument("--month", type=_typed(_month), metavar="MONAT", help="Nur Läufe dieses Monats (JJJJ-MM).")
-    p.add_argument("--run", metavar="LAUF", help="Einen Lauf mit Eingaben und Befunden zeigen.")
+    p.add_argument("--run", dest="lauf", metavar="LAUF", help="Einen Lauf mit Eingaben und Befunden zeigen.")
 
     p = command("deadlines", "Nachweisfristen: fällig, bald fällig und versäumt.", _cmd_deadlines,
                 "Rückgabewert 0, wenn keine Frist versäumt oder in Kürze fällig ist, sonst 1; 2 wenn die Eingaben "
@@ -439,10 +439,10 @@ def _cmd_history(a: argparse.Namespace) -> int:
     from kimrecon.write.terminal import plain_text
 
     ledger = open_ledger(_db(a.db), a.fall, create=False)
-    if a.run:
-        detail = ledger.run(a.run)
+    if a.lauf:
+        detail = ledger.run(a.lauf)
         if detail is None:
-            raise UsageError(f"Lauf „{a.run}“ ist im Laufbuch nicht vorhanden.", hilfe="kimrecon history")
+            raise UsageError(f"Lauf „{a.lauf}“ ist im Laufbuch nicht vorhanden.", hilfe="kimrecon history")
         sys.stdout.write(plain_text(render_run(detail)) + "\n")
         return 0
     sys.stdout.write(plain_text(render_history(ledger.runs(a.month))) + "\n")
@@ -543,7 +543,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.befehl is None:
             parser.print_help()
             return 0
-        return int(args.run(args))
+        return int(args.handler(args))
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except UsageError as exc:

@@ -179,3 +179,22 @@ def test_deadlines_with_a_fehler_exit_2(fehler_case: Path, capsys: pytest.Captur
     assert any(KAMN.items() <= b.items() for b in obj["befunde"])
     code, out, err = _cli(capsys, "deadlines", fehler_case, "--on", "15.04.2024")
     assert code == 2 and "Die Fristen wurden nicht berechnet" in err and "„Stadt Kamn“" in out
+
+
+# ------------------------------------------------------------------------------------------------
+# history
+
+
+def test_history_lists_and_shows_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = fs.copy_case(tmp_path)
+    url = f"sqlite:///{tmp_path / 'laufbuch.sqlite'}"
+    code, obj, _ = _json(capsys, "reconcile", case, "--month", MONTH, "--json", "--db", url, "--out", tmp_path / "o")
+    assert code == 1
+    lauf = obj["lauf_id"]
+    code, out, err = _cli(capsys, "history", "--db", url, "--month", MONTH)
+    assert (code, err) == (0, "") and lauf in out
+    code, out, _ = _cli(capsys, "history", "--db", url, "--run", lauf)
+    assert code == 0 and lauf in out
+    code, _, err = _cli(capsys, "history", "--db", url, "--run", "20990101-000000-deadbeef")
+    assert code == 2
+    assert "Lauf „20990101-000000-deadbeef“ ist im Laufbuch nicht vorhanden." in err
