@@ -3,8 +3,8 @@
 Built on ``argparse`` (standard library, quick to import) with a German help frame and German argument
 errors. Exit codes: 0 reconciled without differences, 1 findings or differences, 2 the requested run
 could not be done (unusable input, wrong arguments, a Fehler that stopped the run, internal error).
-Reconcile-type runs take their code from ``RunOutcome.exit_code``; validate and deadlines from
-:func:`check_exit_code`.
+Runs take their code from ``RunOutcome.exit_code``, validate from ``validation_exit_code`` (both in
+the pipeline) and deadlines from :func:`deadline_exit_code`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kimrecon import __version__
+
+if TYPE_CHECKING:  # imported on use: start-up time of --help
+    from kimrecon.month import Month
+    from kimrecon.result import Deadline
 
 DESCRIPTION = "Abgleich weitergeleiteter KIM-Fördermittel (Baustein II): Kreis → Kommunen."
 EXIT_CODES = """\
@@ -29,7 +33,6 @@ Rückgabewerte:
   0  abgeglichen, keine Abweichungen (validate: keine Befunde; deadlines: nichts fällig)
   1  Befunde oder Abweichungen (deadlines: eine Frist versäumt oder in Kürze fällig)
   2  Lauf nicht möglich: unbrauchbare Eingabe, falsche Argumente oder ein Fehler in den Eingaben"""
-LATE = frozenset({"versäumt", "nahe"})  # deadline statuses that need action (exit 1)
 
 
 class _LazyConsole:
@@ -120,8 +123,8 @@ def _typed(convert: Callable[[str], Any]) -> Callable[[str], Any]:
     return wrapped
 
 
-def _month(text: str) -> str:
-    from kimrecon.pipeline import parse_month
+def _month(text: str) -> Month:
+    from kimrecon.month import parse_month
 
     month = parse_month(text)
     if month is None:
@@ -284,11 +287,13 @@ def _parser() -> _Parser:
 # exit codes and shared output
 
 
-def check_exit_code(*, unusable: bool, noteworthy: bool) -> int:
-    """Exit code of validate and deadlines: 2 could not be done, 1 something to act on, 0 clean."""
-    if unusable:
+def deadline_exit_code(items: Sequence[Deadline], *, stopped: bool) -> int:
+    """Exit code of deadlines: 2 not computed (Fehler in the inputs), 1 a deadline missed or near, 0 otherwise."""
+    from kimrecon.result import DeadlineStatus
+
+    if stopped:
         return 2
-    return 1 if noteworthy else 0
+    return 1 if any(d.status in (DeadlineStatus.VERSAEUMT, DeadlineStatus.NAHE) for d in items) else 0
 
 
 def _written_exit_code(outcome: Any) -> int:
@@ -371,6 +376,7 @@ def _finish_outcome(outcome: Any, *, as_json: bool, what: str = "Der Abgleich wu
 
 
 def _cmd_demo(a: argparse.Namespace) -> int:
+    from kimrecon.month import Month
     from kimrecon.pipeline import reconcile_case
     from kimrecon.resources import example_case
 
@@ -378,7 +384,7 @@ def _cmd_demo(a: argparse.Namespace) -> int:
     out_console.print(f"Beispiel: {escape(str(case))}")
     with _progress(True) as tell:
         outcome = reconcile_case(
-            case, "2023-12", out_dir=a.out, use_ledger=True, ledger_dir=a.out,
+            case, Month(2023, 12), out_dir=a.out, use_ledger=True, ledger_dir=a.out,
             nachweis_for=[(2023, "Stadt Kamen")], progress=tell,  # type: ignore[arg-type]
         )
     _finish_outcome(outcome, as_json=False)
@@ -386,16 +392,14 @@ def _cmd_demo(a: argparse.Namespace) -> int:
 
 
 def _cmd_validate(a: argparse.Namespace) -> int:
-    from kimrecon.findings import Severity, is_unusable
-    from kimrecon.pipeline import read_and_validate
+    from kimrecon.pipeline import read_and_validate, validation_exit_code
 
     for p in a.paths:
         if not p.exists():
             raise UsageError(f"„{p}“ existiert nicht.")
     inputs = read_and_validate(a.paths)
     findings = list(inputs.findings)
-    code = check_exit_code(unusable=is_unusable(findings),
-                           noteworthy=any(f.severity is not Severity.HINWEIS for f in findings))
+    code = validation_exit_code(findings)
     if a.as_json:
         _print_json(_findings_json({0: "ok", 1: "befunde", 2: "unbrauchbar"}[code], findings))
     else:
@@ -421,11 +425,12 @@ def _cmd_reconcile(a: argparse.Namespace) -> int:
 
 
 def _cmd_report(a: argparse.Namespace) -> int:
+    from kimrecon.month import Month
     from kimrecon.pipeline import reconcile_case
 
     case = _case_dir(a.case_dir)
     with _progress(True) as tell:
-        outcome = reconcile_case(case, f"{a.year}-12", out_dir=a.out, use_ledger=False, abgleich=False,
+        outcome = reconcile_case(case, Month(a.year, 12), out_dir=a.out, use_ledger=False, abgleich=False,
                                  nachweis_for=[(a.year, a.recipient)], progress=tell)  # type: ignore[arg-type]
     if outcome.result is None:
         _finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis wurde nicht erstellt")
@@ -445,31 +450,20 @@ def _cmd_history(a: argparse.Namespace) -> int:
             raise UsageError(f"Lauf „{a.lauf}“ ist im Laufbuch nicht vorhanden.", hilfe="kimrecon history")
         sys.stdout.write(plain_text(render_run(detail)) + "\n")
         return 0
-    sys.stdout.write(plain_text(render_history(ledger.runs(a.month))) + "\n")
+    sys.stdout.write(plain_text(render_history(ledger.runs(str(a.month) if a.month else None))) + "\n")
     return 0
 
 
-def _text(value: object) -> str:
-    """An enum's value or the text itself (statuses may become enums)."""
-    return str(getattr(value, "value", value))
+def _deadline_json(d: Deadline) -> dict[str, Any]:
+    """One Nachweisfrist as JSON: the Result's rendering, with the receipt dates (null while unknown)."""
+    from kimrecon.write.json_out import deadline_json
 
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def deadline_json(d: Any) -> dict[str, Any]:
-    """One Nachweisfrist as a JSON object (``deadlines --json``)."""
-    return {
-        "geber": d.geber,
-        "empfaenger": d.empfaenger,
-        "jahr": d.jahr,
-        "frist": d.frist.isoformat(),
-        "status": _text(d.status),
-        "tage": d.tage_bis,
-        "eingegangen": _iso(getattr(d, "eingegangen", None)),
-        "geprueft": _iso(getattr(d, "geprueft", None)),
-    }
+    obj = deadline_json(d)
+    for key in ("eingegangen", "geprueft"):  # until json_out renders the receipts sheet's dates itself
+        if key not in obj:
+            day = getattr(d, key, None)
+            obj[key] = day.isoformat() if day is not None else None
+    return obj
 
 
 def _cmd_deadlines(a: argparse.Namespace) -> int:
@@ -481,9 +475,9 @@ def _cmd_deadlines(a: argparse.Namespace) -> int:
     inputs, found = deadline_list(_case_dir(a.case_dir), day)
     stopped = has_errors(inputs.findings)
     items = sorted(found, key=lambda d: (d.frist, d.empfaenger))
-    code = check_exit_code(unusable=stopped, noteworthy=any(_text(d.status) in LATE for d in items))
+    code = deadline_exit_code(items, stopped=stopped)
     if a.as_json:
-        _print_json(_findings_json("fehler", inputs.findings) if stopped else [deadline_json(d) for d in items])
+        _print_json(_findings_json("fehler", inputs.findings) if stopped else [_deadline_json(d) for d in items])
         return code
     if stopped:
         terminal.print_findings(out_console, inputs.findings)
@@ -495,7 +489,7 @@ def _cmd_deadlines(a: argparse.Namespace) -> int:
     for col in ("Empfänger", "an", "Jahr", "Frist", "Status", "Tage"):
         table.add_column(col)
     for d in items:
-        status = _text(d.status)
+        status = d.status.value
         style = {"versäumt": "red", "nahe": "yellow"}.get(status, "")
         table.add_row(escape(d.empfaenger), escape(d.geber), str(d.jahr), f"{d.frist:%d.%m.%Y}",
                       f"[{style}]{status}[/{style}]" if style else status, str(d.tage_bis))

@@ -141,7 +141,7 @@ def test_validate_json_with_a_fehler(fehler_case: Path, capsys: pytest.CaptureFi
 def _deadlines(capsys: pytest.CaptureFixture[str], case: Path, on: str) -> tuple[int, dict[str, dict[str, Any]]]:
     code, items, err = _json(capsys, "deadlines", case, "--on", on, "--json")
     assert err == ""
-    assert all(set(d) == {"geber", "empfaenger", "jahr", "frist", "status", "tage", "eingegangen", "geprueft"}
+    assert all(set(d) >= {"geber", "empfaenger", "jahr", "frist", "status", "tage", "eingegangen", "geprueft"}
                for d in items)
     return code, {d["empfaenger"]: d for d in items}
 
@@ -152,9 +152,9 @@ def test_deadlines_json_figures(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 1  # something missed or near
     assert len(by) == 11  # every edge of 2023
     # towns under the hub Bergkamen: 31.03.2024, passed 15 days before 15.04.2024
-    assert by["Stadt Kamen"] == {"geber": "Stadt Bergkamen", "empfaenger": "Stadt Kamen", "jahr": 2023,
-                                 "frist": "2024-03-31", "status": "versäumt", "tage": -15,
-                                 "eingegangen": None, "geprueft": None}
+    assert by["Stadt Kamen"].items() >= {"geber": "Stadt Bergkamen", "empfaenger": "Stadt Kamen", "jahr": 2023,
+                                         "frist": "2024-03-31", "status": "versäumt", "tage": -15,
+                                         "eingegangen": None, "geprueft": None}.items()
     # direct recipients of the Kreis: 30.04.2024, 30 − 15 = 15 days ahead (≤ 30: nahe)
     assert (by["Stadt Lünen"]["frist"], by["Stadt Lünen"]["status"], by["Stadt Lünen"]["tage"]) == (
         "2024-04-30", "nahe", 15)

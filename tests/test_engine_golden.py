@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from engine_support import make_inputs
+from engine_support import deadlines, make_inputs, reconcile
 
-from kimrecon.engine import deadlines, reconcile
 from kimrecon.money import format_cents, format_vzae
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.yaml"))
@@ -91,10 +90,9 @@ def _check_run(case: dict, lauf: dict) -> None:
     if "anzahl_zwischenzinsen" in want:
         assert len(res.zwischenzinsen) == want["anzahl_zwischenzinsen"]
     for exp in want.get("verrechnung", []):
-        row = next(r for r in res.extras["verrechnung"] if r["empfaenger"] == exp["empfaenger"]
-                   and r["jahr"] == exp["jahr"])
-        assert format_cents(row["saldo_brutto_cent"]) == exp["brutto"]
-        assert format_cents(row["saldo_netto_cent"]) == exp["netto"]
+        row = next(r for r in res.verrechnung if r.empfaenger == exp["empfaenger"] and r.jahr == exp["jahr"])
+        assert format_cents(row.saldo_brutto_cent) == exp["brutto"]
+        assert format_cents(row.saldo_netto_cent) == exp["netto"]
     for exp in want.get("erhaltung", []):
         check = next(c for c in res.erhaltung if c.knoten == exp["knoten"] and c.jahr == exp["jahr"])
         assert check.ok == exp["ok"]

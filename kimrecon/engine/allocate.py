@@ -63,6 +63,9 @@ class YearInfo:
     bescheid_id: str | None
     nachweisfrist: date | None
     source: SourceRef | None
+    datum: date | None = None  # Bescheiddatum
+    aktenzeichen: str | None = None
+    art: str | None = None  # Erstbescheid | Änderungsbescheid | Anschlussbescheid
     zuweisung_aus: int | None = None  # the Zuweisung year carried on (Anschlussbescheid, §2)
 
 
@@ -152,6 +155,8 @@ def _years_from_bescheide(inputs: CaseInputs, names: Names, params: Params,
             pauschale_cent=int(rate), summe_cent=summe_cent,
             bescheid_id=str(row["bescheid_id"]) if present(row.get("bescheid_id")) else None,
             nachweisfrist=_to_date(row.get("nachweisfrist")), source=inputs.row_ref(Kind.BESCHEID, idx),
+            datum=_to_date(row.get("bescheiddatum")), aktenzeichen=_opt_str(row.get("aktenzeichen")),
+            art=_opt_str(row.get("art")),
         )
     return years
 
@@ -194,6 +199,7 @@ class ContractVersion:
 
     gueltig_ab: date
     fassung: str
+    vertragsdatum: date | None
     pauschale_cent: int | None
     frist_tag: int | None
     frist_monat: int | None
@@ -229,7 +235,7 @@ def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Vers
         if g is None or r is None or ab is None:
             continue
         out.setdefault((g, r), []).append(ContractVersion(
-            gueltig_ab=ab, fassung=_opt_str(row.get("fassung")) or "",
+            gueltig_ab=ab, fassung=_opt_str(row.get("fassung")) or "", vertragsdatum=_to_date(row.get("vertragsdatum")),
             pauschale_cent=_opt_int(row.get("pauschale_cent")),
             frist_tag=_opt_int(row.get("frist_tag")), frist_monat=_opt_int(row.get("frist_monat")),
             zahlungsplan=_opt_str(row.get("zahlungsplan")), zinsart=_opt_str(row.get("zinsart")),
@@ -405,10 +411,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     subtree = dict(own)
     for key in sorted(order, key=lambda k: -depth[k]):
         subtree[parent[key]] = subtree.get(parent[key], 0) + subtree[key]
-    total_tree = subtree[kreis]
-    if total_tree > info.vzae_e4 and info.monate > 0:
-        findings.append(finding(Code.ZUTEILUNG_UEBER_BESCHEID, info.source, jahr=y,
-                                summe=format_vzae_de(total_tree), bescheid=format_vzae_de(info.vzae_e4)))
+    # Σ allotments above the Bescheid's VzÄ is a cross-sheet rule (engine.checks: ZUTEILUNG_UEBER_BESCHEID)
 
     key_info = _apply_keys(inputs, y, names, parent, own, subtree, kreis, params, findings, consumed)
 
@@ -474,7 +477,8 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         "zahlungsplan": None,
     })
     allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
-                                info.summe_cent))
+                                info.summe_cent, eigen_cent=eigen[kreis], von=info.von, bis=info.bis,
+                                vertrag=None))
     for key in sorted(order, key=lambda k: (depth[k], order.index(k))):
         k_info = key_info.get(key)
         g = k_info[0] if k_info else None
@@ -488,7 +492,8 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         })
         allotments.append(Allotment(
             y, names.show(key), names.show(parent[key]), depth[key], own[key], subtree[key], rate[key],
-            fwd[key], schluessel_groesse=g,
+            fwd[key], eigen_cent=eigen[key], von=info.von, bis=info.bis, vertrag=fassung[key] or None,
+            schluessel_groesse=g,
             schluessel_wert=k_info[1] if k_info else None, verzicht_vzae_e4=k_info[2] if k_info else 0,
         ))
     # R3b conservation at every node: forwarded + own share never exceeds what was received

@@ -7,7 +7,7 @@ from datetime import date
 from kimrecon.engine.allocate import Allocation
 from kimrecon.inputs import present
 from kimrecon.parameters import Params
-from kimrecon.result import Deadline
+from kimrecon.result import Deadline, DeadlineStatus
 
 
 def nachweisfristen(alloc: Allocation, params: Params) -> dict[tuple[int, str], tuple[date, str]]:
@@ -44,7 +44,8 @@ def edge_deadlines(alloc: Allocation, params: Params, on: date) -> tuple[Deadlin
             continue
         frist, quelle = item
         tage = (frist - on).days
-        status = "versäumt" if tage < 0 else ("nahe" if tage <= params.nahe_tage else "offen")
+        status = (DeadlineStatus.VERSAEUMT if tage < 0 else DeadlineStatus.NAHE if tage <= params.nahe_tage
+                  else DeadlineStatus.OFFEN)
         out.append(Deadline(geber=str(geber), empfaenger=str(name), jahr=int(jahr), frist=frist, status=status,
                             tage_bis=tage, quelle=quelle))
     out.sort(key=lambda d: (d.frist, d.jahr, d.geber, d.empfaenger))

@@ -232,10 +232,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     has_s = ~has_h & share.notna()
     v[has_s] = share[has_s].astype("int64") * (denominator // VZAE_SCALE)
     missing = ~has_h & ~has_s
-    if missing.any():
-        for idx in s.index[missing][:50]:
-            findings.append(finding(Code.WERT_FEHLT, inputs.source(s, idx, "wochenstunden_h100"),
-                                    spalte="Wochenstunden"))
+    # a row without hours and share is reported by the cross-sheet rules (UMFANG_FEHLT) and not counted
     s["_v"] = v
     s["_b"] = _days(s["beginn"])
     ende = _days(s["ende"]) if "ende" in s else np.full(len(s), _nat_days())
@@ -243,10 +240,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     s["_e"] = np.where(open_end, np.maximum(end_excl, s["_b"].to_numpy()), ende + 1)
     s["_open"] = open_end
     s = s[(~missing) & (s["_b"] != _nat_days())]
-    bad = (s["_e"] <= s["_b"]) & ~s["_open"]
-    for idx in s.index[bad][:50]:
-        findings.append(finding(Code.ENDE_VOR_BEGINN, inputs.source(s, idx, "ende"),
-                                ende=_de(s.at[idx, "ende"]), beginn=_de(s.at[idx, "beginn"])))
+    bad = (s["_e"] <= s["_b"]) & ~s["_open"]  # reported by the cross-sheet rules (ENDE_VOR_BEGINN), not counted
     s = s[~bad]
     s["_rid"] = s["_key"].map(rid_of).astype("int64")
     pid = s["personal_id"].astype("string").fillna("")
@@ -317,8 +311,8 @@ def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int
     with_cost = set() if costs is None else set(costs["rid"].tolist())
     peak = grid.groupby(grid_rids)["pauschal_kumuliert_cent"].max()
     for rid in sorted(set(peak.index[peak > 0].tolist()) - with_cost):  # one Hinweis per recipient
-        findings.append(finding(Code.WERT_FEHLT, None, severity=Severity.HINWEIS,
-                                spalte=f"Personalkosten ({alloc.names.show(keys[rid])})"))
+        findings.append(finding(Code.PERSONALKOSTEN_FEHLEN, None, severity=Severity.HINWEIS,
+                                empfaenger=alloc.names.show(keys[rid])))
     if costs is None or len(costs) == 0:
         return flat
     # cost spread by days over the row's period: rounded cumulative per row at every month end
