@@ -198,3 +198,10 @@ def test_history_lists_and_shows_runs(tmp_path: Path, capsys: pytest.CaptureFixt
     code, _, err = _cli(capsys, "history", "--db", url, "--run", "20990101-000000-deadbeef")
     assert code == 2
     assert "Lauf „20990101-000000-deadbeef“ ist im Laufbuch nicht vorhanden." in err
+
+
+def test_deadlines_thirty_days_ahead_is_near(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, by = _deadlines(capsys, fs.copy_case(tmp_path), "01.03.2024")
+    # 01.03.2024 → 31.03.2024: 30 days, the edge of „nahe“ (≤ 30 days) → exit 1
+    assert (by["Stadt Kamen"]["status"], by["Stadt Kamen"]["tage"], code) == ("nahe", 30, 1)
+    assert (by["Stadt Lünen"]["status"], by["Stadt Lünen"]["tage"]) == ("offen", 30 + 30)
