@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import errno
 import os
 import re
 import sys
@@ -33,6 +34,19 @@ Rückgabewerte:
   0  abgeglichen, keine Abweichungen (validate: keine Befunde; deadlines: nichts fällig)
   1  Befunde oder Abweichungen (deadlines: eine Frist versäumt oder in Kürze fällig)
   2  Lauf nicht möglich: unbrauchbare Eingabe, falsche Argumente oder ein Fehler in den Eingaben"""
+
+
+OS_ERRORS = {  # the system's own text is English on most servers
+    errno.ENOENT: "Datei oder Ordner nicht gefunden",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.ENOSPC: "kein Speicherplatz mehr auf dem Laufwerk",
+    errno.EROFS: "das Laufwerk ist schreibgeschützt",
+    errno.EISDIR: "ein Ordner, keine Datei",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Ordner",
+    errno.EEXIST: "es gibt dort schon eine Datei oder einen Ordner dieses Namens",
+    errno.ENAMETOOLONG: "der Name ist zu lang",
+}
 
 
 class _LazyConsole:
@@ -550,7 +564,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if debug:
             raise
-        reason, where = escape(str(exc.strerror or exc)), escape(str(exc.filename or ""))
+        reason = escape(OS_ERRORS.get(exc.errno or 0, str(exc.strerror or exc)))
+        where = escape(str(exc.filename or ""))
         err_console.print(f"[red]Datei- oder Ordnerfehler:[/red] {reason} ({where})")
         err_console.print("Bitte Pfad und Schreibrechte prüfen; Eingaben wurden nicht verändert.")
         return 2

@@ -65,3 +65,12 @@ def test_missing_folder_is_a_plain_german_error(tmp_path, capsys):
     assert run(["reconcile", str(tmp_path / "fehlt"), "--month", "2023-12"]) == 2
     err = capsys.readouterr().err
     assert "Fehler: Der Ordner" in err and "existiert nicht." in err
+
+
+def test_file_errors_in_german(tmp_path, capsys):
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    assert run(["template", "bescheid", "--out", str(blocker / "vorlage.xlsx")]) == 2  # a file where a folder must be
+    err = capsys.readouterr().err
+    assert f"Datei- oder Ordnerfehler: es gibt dort schon eine Datei oder einen Ordner dieses Namens ({blocker})" in err
+    assert "Bitte Pfad und Schreibrechte prüfen" in err and "Traceback" not in err
