@@ -72,6 +72,7 @@ class Code(str, Enum):
     UMFANG_FEHLT = "umfang_fehlt"
     EMPFAENGER_DOPPELT = "empfaenger_doppelt"
     PERSONALKOSTEN_FEHLEN = "personalkosten_fehlen"
+    BESETZUNG_FEHLT = "besetzung_fehlt"
     SONSTIGES = "sonstiges"
 
 
@@ -114,8 +115,8 @@ MESSAGES: dict[Code, str] = {
     "Bitte Summe oder Einzelwerte prüfen.",
     Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. "
     "Bitte Schreibweise prüfen oder den Empfänger in die Zuweisung aufnehmen.",
-    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
-    "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen.",
+    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens {minimum} VzÄ sein. "
+    "Bitte auf 0 setzen (Verzicht) oder auf mindestens {minimum} VzÄ erhöhen.",
     Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ. "
     "Bitte auf das Raster runden oder die Schrittweite in kimrecon.toml anpassen.",
     Code.BETRAG_ABWEICHUNG: "Der Betrag {betrag} passt nicht zu {vzae} VzÄ × {pauschale} = {erwartet}. "
@@ -153,6 +154,9 @@ MESSAGES: dict[Code, str] = {
     Code.EMPFAENGER_DOPPELT: "„{wert}“ steht für {jahr} schon in {andere}. Bitte die Zeilen zusammenfassen.",
     Code.PERSONALKOSTEN_FEHLEN: "Für {empfaenger} sind keine Personalkosten angegeben; bei Spitzabrechnung gilt "
     "deshalb die Pauschale. Bitte die Spalte „Personalkosten“ in der Besetzung füllen, wenn gedeckelt werden soll.",
+    Code.BESETZUNG_FEHLT: "Für „{empfaenger}“ liegen für {jahr} keine Besetzungsdaten vor, obwohl {vzae} VzÄ "
+    "zugeteilt sind. Bitte die Besetzungsliste der Kommune einreichen; bis dahin weist kimrecon für diese Kante "
+    "„Besetzung fehlt“ statt einer Rückforderung aus.",
     Code.SONSTIGES: "{text}",
 }
 

@@ -35,6 +35,7 @@ class Kind(str, Enum):
     ZAHLUNGEN = "zahlungen"
     RUECKFORDERUNGEN = "rueckforderungen"
     VERTRAG = "vertrag"
+    NACHWEISE = "nachweise"
 
     @property
     def label(self) -> str:
@@ -50,6 +51,7 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.ZAHLUNGEN: "Zahlungen",
     Kind.RUECKFORDERUNGEN: "Rückforderungen",
     Kind.VERTRAG: "Weiterleitungsvertrag",
+    Kind.NACHWEISE: "Nachweise",
 }
 
 # Canonical columns per kind: name -> dtype note. ``!`` marks a required column.
@@ -133,6 +135,14 @@ COLUMNS: dict[Kind, dict[str, str]] = {
         "frist_monat": "Int64",  # … and month of the year after the Bezugsjahr
         "zahlungsplan": "str",  # quartalsweise | halbjährlich | jährlich | monatlich
         "zinsart": "str",
+        "auszahlung": "str",  # Mittelabruf | Zahlungsplan (R6: only requested money bears Zwischenzinsen)
+    },
+    Kind.NACHWEISE: {  # receipts of Verwendungsnachweise, kept by the receiving level (R8, R9)
+        "geber": "str!",
+        "empfaenger": "str!",
+        "jahr": "Int64!",
+        "eingegangen": "date",
+        "geprueft": "date",
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from kimrecon.money import HOURS_SCALE, VZAE_SCALE
 from kimrecon.result import Parameter
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
+INTERIM_RULES = ("nur_mittelabruf", "alle_zahlungen")  # R6: whose payments can bear Zwischenzinsen
 MODES = ("monatsprinzip", "tagesprinzip")
 _TOML = SourceRef("kimrecon.toml")
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.?\s*$")
@@ -50,6 +52,7 @@ class Params:
     schluessel_schritt_e4: int = 5000
     mindestzuteilung_e4: int = 5000
     zwei_monate: int = 2
+    zwischenzinsen: str = "nur_mittelabruf"  # R6: nur_mittelabruf | alle_zahlungen (a contract's Auszahlungsart wins)
     pauschale: tuple[Dated, ...] = ()
     basiszins: tuple[Dated, ...] = ()
     aufschlag: tuple[Dated, ...] = ()
@@ -57,10 +60,22 @@ class Params:
     nahe_tage: int = 30
     sources: Mapping[str, str] = field(default_factory=dict)
 
-    def deadline_rule(self, ebene: int) -> DeadlineRule:
-        """Default deadline of a recipient level; deeper levels use the deepest rule (R9)."""
-        level = min(ebene, max(self.fristen))
-        return self.fristen[level]
+    def deadline_for(self, ebene: int, jahr: int) -> tuple[date, str]:
+        """R9: the default Nachweisfrist of a recipient level for a Bezugsjahr, with its source.
+
+        Levels beyond the deepest configured one are staggered: each one month earlier than the
+        level above it, on the last day of that month (a fourth level: 28./29.02.), so that every
+        level has a month to check the Nachweise below it (R8).
+        """
+        deepest = max(self.fristen)
+        rule = self.fristen[min(ebene, deepest)]
+        if ebene <= deepest:
+            return date(jahr + 1, rule.monat, rule.tag), rule.quelle
+        year, month = jahr + 1, rule.monat - (ebene - deepest)
+        while month < 1:
+            year, month = year - 1, month + 12
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, last), f"{rule.quelle}; je weitere Ebene einen Monat früher (Monatsende)"
 
     def pauschale_for(self, on: date) -> Dated | None:
         """The default rate valid on a date (R2), or None before the table starts."""
@@ -79,6 +94,7 @@ class Params:
             Parameter("abrechnung.mindestzuteilung", _fmt(Decimal(self.mindestzuteilung_e4) / VZAE_SCALE), None,
                       self.sources["mindestzuteilung"]),
             Parameter("abrechnung.zwei_monats_frist", str(self.zwei_monate), None, self.sources["zwei_monats_frist"]),
+            Parameter("abrechnung.zwischenzinsen", self.zwischenzinsen, None, self.sources["zwischenzinsen"]),
         ]
         out += [Parameter("pauschale_je_vzae", _fmt(d.wert / 100), d.ab, d.quelle) for d in self.pauschale]
         out += [Parameter("zinsen.basiszins", _fmt(d.wert), d.ab, d.quelle) for d in self.basiszins]
@@ -150,9 +166,17 @@ def _default_table(name: str, file: str) -> list[Dated]:
 
 
 def _merge(table: list[Dated], overrides: list[Dated]) -> tuple[Dated, ...]:
-    by_date = {d.ab: d for d in table}
+    """A dated table from kimrecon.toml means that table: from its first ``ab`` on it replaces the shipped rows.
+
+    Shipped rows before the user's first date stay (docs/decisions.md); within the user's table a
+    later row for the same date wins.
+    """
+    if not overrides:
+        return tuple(sorted(table, key=lambda d: d.ab))
+    first = min(d.ab for d in overrides)
+    by_date = {d.ab: d for d in table if d.ab < first}
     for d in overrides:
-        by_date[d.ab] = d  # a kimrecon.toml entry for the same date replaces the shipped one
+        by_date[d.ab] = d
     return tuple(sorted(by_date.values(), key=lambda d: d.ab))
 
 
@@ -227,6 +251,10 @@ def load_parameters(config: Mapping[str, object] | None = None) -> tuple[Params,
     minimum = decimal_param("mindestzuteilung", VZAE_SCALE, 5000)
     months = decimal_param("zwei_monats_frist", 1, 2)
     spitz = bool_param("spitzabrechnung")
+    interim = str(pick("zwischenzinsen")).strip().lower()
+    if interim not in INTERIM_RULES:
+        findings.append(_bad("abrechnung.zwischenzinsen", f"„{interim}“ ist weder nur_mittelabruf noch alle_zahlungen"))
+        interim, sources["zwischenzinsen"] = "nur_mittelabruf", "Voreinstellung (ungültiger Wert in kimrecon.toml)"
     netting = bool_param("verrechnung")
 
     pauschale = _merge(_default_table("pauschale_je_vzae", "pauschale"),
@@ -279,6 +307,7 @@ def load_parameters(config: Mapping[str, object] | None = None) -> tuple[Params,
         schluessel_schritt_e4=step,
         mindestzuteilung_e4=minimum,
         zwei_monate=months,
+        zwischenzinsen=interim,
         pauschale=tuple(Dated(d.ab, d.wert, d.quelle) for d in pauschale),
         basiszins=basis,
         aufschlag=surcharge,

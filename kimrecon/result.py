@@ -82,11 +82,19 @@ class PaymentKind(str, Enum):
 
 
 class DeadlineStatus(str, Enum):
-    """Status of a Nachweisfrist on a reference date (R9)."""
+    """Status of a Nachweisfrist on a reference date (R9), from the deadline and the receipts sheet."""
 
     OFFEN = "offen"
     NAHE = "nahe"
     VERSAEUMT = "versäumt"
+    EINGEGANGEN = "eingegangen"
+    VERSPAETET = "verspätet eingegangen"
+    GEPRUEFT = "geprüft"
+
+    @property
+    def erledigt(self) -> bool:
+        """The Nachweis is there: nothing for the receiving level to chase."""
+        return self in (DeadlineStatus.EINGEGANGEN, DeadlineStatus.VERSPAETET, DeadlineStatus.GEPRUEFT)
 
 
 class RunStatus(str, Enum):
@@ -132,6 +140,7 @@ class ContractTerms:
     zahlungsplan: str | None
     zinsart: str | None
     quelle: SourceRef | None = None
+    auszahlung: str | None = None  # Mittelabruf | Zahlungsplan (R6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +191,7 @@ class Edge:
     prognose_saldo_cent: int = 0  # (paid + planned payments still due) − prognose_foerderfaehig
     jahr_abgeschlossen: bool = True  # Stichtag at or after the end of the Bewilligungszeitraum
     besetzung_fehlt: bool = False  # a recipient in the subtree has an allotment and no staffing rows (Warnung)
+    mittelabruf: bool = False  # R6: money on this edge was requested, so potenzielle Zwischenzinsen are computed
 
     @property
     def art(self) -> Balance:
@@ -312,6 +322,8 @@ class Deadline:
     status: DeadlineStatus
     tage_bis: int  # days from the reference date to the deadline (negative: missed)
     quelle: str = ""
+    eingegangen: date | None = None  # Nachweis received (receipts sheet), if on or before the reference date
+    geprueft: date | None = None  # checked by the receiving level
 
 
 @dataclass(frozen=True, slots=True)

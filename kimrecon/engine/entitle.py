@@ -18,7 +18,7 @@ import pandas as pd
 from kimrecon.engine.allocate import Allocation
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind, present
-from kimrecon.money import VZAE_SCALE
+from kimrecon.money import VZAE_SCALE, format_vzae_de
 from kimrecon.parameters import Params
 
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -37,6 +37,7 @@ class Entitlement:
     months: pd.DataFrame  # ENTITLEMENT_COLUMNS, all 12 months of every node year
     denominator: int  # common denominator of staffed VzÄ
     findings: list[Finding] = field(default_factory=list)
+    ohne_besetzung: frozenset[tuple[int, str]] = frozenset()  # (jahr, key) with own posts and no staffing row
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -192,7 +193,43 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     grid["foerderfaehig_kumuliert_cent"] = total
     prev = grid.groupby(["jahr", "key"], sort=False)["foerderfaehig_kumuliert_cent"].shift(1).fillna(0)
     grid["foerderfaehig_cent"] = grid["foerderfaehig_kumuliert_cent"] - prev.astype("int64")
-    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings)
+    missing = _missing_staffing(inputs, alloc, findings)
+    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings, missing)
+
+
+def _missing_staffing(inputs: CaseInputs, alloc: Allocation, findings: list[Finding]) -> frozenset[tuple[int, str]]:
+    """Missing data is never zero staff: a recipient with own posts in a year and no staffing row touching it.
+
+    Each such (year, recipient) gets a Warnung naming the town and the year (at its Zuweisung row).
+    """
+    nodes = alloc.nodes[(alloc.nodes["vzae_eigen_e4"] > 0) & (alloc.nodes["monate"] > 0) & (alloc.nodes["ebene"] > 0)]
+    if len(nodes) == 0:
+        return frozenset()
+    staff = inputs.frames.get(Kind.BESETZUNG)
+    covered: set[tuple[int, str]] = set()
+    if staff is not None and len(staff) > 0:
+        keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
+        begin = pd.to_datetime(staff["beginn"]).dt.year
+        end = pd.to_datetime(staff["ende"]).dt.year if "ende" in staff else pd.Series(pd.NA, index=staff.index)
+        for y in sorted(set(nodes["jahr"].astype(int).tolist())):  # a few years
+            touch = keys.notna() & (begin.isna() | (begin <= y)) & (end.isna() | (end >= y))
+            covered |= {(y, str(k)) for k in keys[touch.to_numpy(dtype=bool)].unique()}
+    zuw = inputs.frames.get(Kind.ZUWEISUNG)
+    zuw_keys = alloc.names.keys_of(zuw["empfaenger"], zuw["ags"] if "ags" in zuw else None) if zuw is not None \
+        else pd.Series(dtype=object)
+    missing = set()
+    for j, key, name, vzae in zip(nodes["jahr"], nodes["key"], nodes["name"], nodes["vzae_eigen_e4"], strict=True):
+        if (int(j), str(key)) in covered:
+            continue
+        missing.add((int(j), str(key)))
+        ref = None
+        if zuw is not None:
+            rows = zuw.index[(zuw_keys == key).to_numpy(dtype=bool) & (zuw["jahr"] == j).fillna(False).to_numpy(
+                dtype=bool)]
+            ref = inputs.row_ref(Kind.ZUWEISUNG, rows[0], "empfaenger") if len(rows) else None
+        findings.append(finding(Code.BESETZUNG_FEHLT, ref, severity=Severity.WARNUNG, empfaenger=name, jahr=int(j),
+                                vzae=format_vzae_de(int(vzae))))
+    return frozenset(missing)
 
 
 def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, rid_of: dict[str, int],

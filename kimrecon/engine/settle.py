@@ -207,6 +207,10 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     # planned payments still due: the plan's total (the forwarded amount) less what was paid, never below 0
     e["prognose_saldo"] = np.maximum(e["netto_kum"], forwarded) - e["prognose"]
     e["closed"] = [pd.Timestamp(b).date() <= stichtag for b in e["bis"]]
+    # missing data is never zero staff: every edge whose subtree holds a recipient without staffing rows
+    lacking = {(int(j), str(a)) for j, a, k in zip(pairs["jahr"], pairs["anc"], pairs["key"], strict=True)
+               if (int(j), str(k)) in ent.ohne_besetzung}
+    e["fehlt"] = [(int(j), str(k)) in lacking for j, k in zip(e["jahr"], e["key"], strict=True)]
     fristen = nachweisfristen(alloc, params)  # R9: the effective deadline of each edge
     e["frist"] = [fristen.get((int(j), str(k)), (None, ""))[0] for j, k in zip(e["jahr"], e["key"], strict=True)]
     edges = [
@@ -217,12 +221,13 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
              nachzahlung_gekappt=bool(c), nachweisfrist=fr if present(fr) else None,
              vertrag=str(fa) if int(eb) > 0 and present(fa) else None, zahlungsplan=str(pn),
              zahlungsplan_kumuliert_cent=int(pk), zahlungsabweichung_cent=int(ab), prognose_foerderfaehig_cent=int(pf),
-             prognose_saldo_cent=int(ps), jahr_abgeschlossen=bool(cl))
-        for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb, pn, pk, ab, pf, ps, cl in zip(
+             prognose_saldo_cent=int(ps), jahr_abgeschlossen=bool(cl), besetzung_fehlt=bool(fe),
+             mittelabruf=bool(ma))
+        for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb, pn, pk, ab, pf, ps, cl, fe, ma in zip(
             e["geber"], e["name"], e["jahr"], e["von"], e["bis"], e["vzae_teilbaum_e4"], forwarded, e["eligible"],
             e["netto_kum"], e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"],
             e["gekappt"], e["frist"], e["version_fassung"], e["ebene"], e["plan"], e["plan_kum"], e["abweichung"],
-            e["prognose"], e["prognose_saldo"], e["closed"], strict=True)
+            e["prognose"], e["prognose_saldo"], e["closed"], e["fehlt"], e["mittelabruf"], strict=True)
     ]
     for n, j in zip(e.loc[e["gekappt"], "name"], e.loc[e["gekappt"], "jahr"], strict=True):
         findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
@@ -341,7 +346,10 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
     pdays = (pd.to_datetime(p["datum"]).to_numpy(dtype="datetime64[D]") - _EPOCH).astype("int64")
     amount = p["betrag_cent"].astype("int64").to_numpy()
     sign = p["_sign"].to_numpy()
-    tr = pd.DataFrame({"edge": pe, "day": pdays, "amount": amount})[(sign > 0) & (pe >= 0)]
+    # R6: only money that was requested (Mittelabruf) can bear Zwischenzinsen
+    requested = e["mittelabruf"].fillna(False).astype(bool).to_numpy()
+    asked = np.where(pe >= 0, requested[np.maximum(pe, 0)], False)
+    tr = pd.DataFrame({"edge": pe, "day": pdays, "amount": amount})[(sign > 0) & (pe >= 0) & asked]
     tr = tr.sort_values(["edge", "day"], kind="stable").reset_index(drop=True)
     if len(tr) == 0:
         return ()
