@@ -473,10 +473,8 @@ def _deadline_json(d: Deadline) -> dict[str, Any]:
     from kimrecon.write.json_out import deadline_json
 
     obj = deadline_json(d)
-    for key in ("eingegangen", "geprueft"):  # until json_out renders the receipts sheet's dates itself
-        if key not in obj:
-            day = getattr(d, key, None)
-            obj[key] = day.isoformat() if day is not None else None
+    for key, day in (("eingegangen", d.eingegangen), ("geprueft", d.geprueft)):  # until json_out renders them
+        obj.setdefault(key, day.isoformat() if day is not None else None)
     return obj
 
 

@@ -205,3 +205,22 @@ def test_deadlines_thirty_days_ahead_is_near(tmp_path: Path, capsys: pytest.Capt
     # 01.03.2024 → 31.03.2024: 30 days, the edge of „nahe“ (≤ 30 days) → exit 1
     assert (by["Stadt Kamen"]["status"], by["Stadt Kamen"]["tage"], code) == ("nahe", 30, 1)
     assert (by["Stadt Lünen"]["status"], by["Stadt Lünen"]["tage"]) == ("offen", 30 + 30)
+
+
+def test_deadlines_json_with_receipts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from messy import d, write_sheet
+
+    case = fs.copy_case(tmp_path)
+    write_sheet(case / "Nachweise_Bergkamen_2023.xlsx", ["Geber", "Empfänger", "Jahr", "Nachweis eingegangen am",
+                                                          "geprüft am"], [
+        ["Stadt Bergkamen", "Stadt Kamen", 2023, d("28.03.2024"), d("10.04.2024")],
+        ["Stadt Bergkamen", "Gemeinde Bönen", 2023, d("05.04.2024"), None],
+    ], title="Stadt Bergkamen – Eingang Verwendungsnachweise", stand="Stand: 15.04.2024", sheet="Nachweise")
+    code, by = _deadlines(capsys, case, "15.04.2024")
+    # Kamen handed in on 28.03. (before its deadline 31.03.2024) and was checked on 10.04.
+    assert by["Stadt Kamen"].items() >= {"status": "geprüft", "eingegangen": "2024-03-28",
+                                         "geprueft": "2024-04-10", "tage": -15}.items()
+    # Bönen handed in on 05.04., five days after 31.03.2024
+    assert by["Gemeinde Bönen"].items() >= {"status": "verspätet eingegangen", "eingegangen": "2024-04-05",
+                                            "geprueft": None}.items()
+    assert code == 1  # the Kreis's direct recipients are still due in 15 days (nahe)
