@@ -468,16 +468,6 @@ def _cmd_history(a: argparse.Namespace) -> int:
     return 0
 
 
-def _deadline_json(d: Deadline) -> dict[str, Any]:
-    """One Nachweisfrist as JSON: the Result's rendering, with the receipt dates (null while unknown)."""
-    from kimrecon.write.json_out import deadline_json
-
-    obj = deadline_json(d)
-    for key, day in (("eingegangen", d.eingegangen), ("geprueft", d.geprueft)):  # until json_out renders them
-        obj.setdefault(key, day.isoformat() if day is not None else None)
-    return obj
-
-
 def _cmd_deadlines(a: argparse.Namespace) -> int:
     from kimrecon.findings import has_errors
     from kimrecon.pipeline import deadline_list
@@ -489,7 +479,9 @@ def _cmd_deadlines(a: argparse.Namespace) -> int:
     items = sorted(found, key=lambda d: (d.frist, d.empfaenger))
     code = deadline_exit_code(items, stopped=stopped)
     if a.as_json:
-        _print_json(_findings_json("fehler", inputs.findings) if stopped else [_deadline_json(d) for d in items])
+        from kimrecon.write.json_out import deadline_json
+
+        _print_json(_findings_json("fehler", inputs.findings) if stopped else [deadline_json(d) for d in items])
         return code
     if stopped:
         terminal.print_findings(out_console, inputs.findings)
@@ -502,7 +494,7 @@ def _cmd_deadlines(a: argparse.Namespace) -> int:
         table.add_column(col)
     for d in items:
         status = d.status.value
-        style = {"versäumt": "red", "nahe": "yellow"}.get(status, "")
+        style = {"versäumt": "red", "nahe": "yellow", "verspätet eingegangen": "yellow"}.get(status, "")
         table.add_row(escape(d.empfaenger), escape(d.geber), str(d.jahr), f"{d.frist:%d.%m.%Y}",
                       f"[{style}]{status}[/{style}]" if style else status, str(d.tage_bis))
     out_console.print(table)

@@ -161,9 +161,6 @@ def present(value: object) -> bool:
     return bool(str(value).strip())
 
 
-def required_columns(kind: Kind) -> list[str]:
-    """Return the canonical columns a sheet of this kind must have."""
-    return [c for c, t in COLUMNS[kind].items() if t.endswith("!")]
 
 
 @dataclass(frozen=True, slots=True)

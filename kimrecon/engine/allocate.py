@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -650,6 +649,3 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
     return out
 
 
-def days_in_year(y: int) -> int:
-    """365 or 366."""
-    return 366 if calendar.isleap(y) else 365

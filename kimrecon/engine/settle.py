@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ from kimrecon.engine.entitle import Entitlement, div_round_vec
 from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind, present
-from kimrecon.names import Names, normalize_name
+from kimrecon.names import Names
 from kimrecon.parameters import Params
 from kimrecon.result import (
     EXACT_VZAE_COLUMNS,
@@ -27,7 +27,6 @@ from kimrecon.result import (
     PaymentKind,
 )
 
-REPAYMENT = "rückzahlung"
 INTEREST_PAYMENT = "zinszahlung"
 
 
@@ -452,9 +451,5 @@ def _rate_index(params: Params, first: int, last: int) -> tuple[np.ndarray, int,
     return cum, first, missing
 
 
-def normalized(name: str) -> str:
-    """Matching key of a name (re-exported for callers of the settlement)."""
-    return normalize_name(name)
 
 
-__all__ = ["Settlement", "settle", "timedelta"]
