@@ -133,3 +133,21 @@ def test_serve_without_the_web_part(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     assert run(["serve"]) == 2
     err = capsys.readouterr().err
     assert "Die Weboberfläche ist nicht installiert" in err and "Traceback" not in err
+
+
+def test_json_runs_and_help_never_import_rich(tmp_path: Path) -> None:
+    """Start-up time: rich is imported only when something is printed for people."""
+    example = Path(__file__).resolve().parent.parent / "workbooks" / "beispiel-kreis-unna-2023"
+    script = (
+        "import sys\n"
+        "from kimrecon.cli import run\n"
+        f"code = run(['reconcile', {str(example)!r}, '--month', '2023-12', '--json', '--ohne-laufbuch',"
+        f" '--out', {str(tmp_path / 'aus')!r}])\n"
+        "try:\n"
+        "    run(['--help'])\n"
+        "finally:\n"
+        "    print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'typer', 'click')),"
+        " file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.stderr.strip() == "1 []", proc.stderr
