@@ -107,7 +107,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if action.required and action.option_strings:
-            text += " (erforderlich)"
+            text = text.removesuffix(".") + " (erforderlich)."
         return text
 
 

@@ -54,7 +54,7 @@ def test_frame_names_commands_arguments_defaults_and_required(capsys: pytest.Cap
     assert "Rückgabewerte:" in top
     rec = _help(capsys, "reconcile")
     assert "Argumente:" in rec and "FALLORDNER" in rec
-    assert re.search(r"--month MONAT +Abrechnungsmonat JJJJ-MM\. \(erforderlich\)", rec), rec
+    assert re.search(r"--month MONAT +Abrechnungsmonat JJJJ-MM \(erforderlich\)\.", rec), rec
     assert "--out ORDNER" in rec and "(Vorgabe: out)" in rec
     assert "PFAD [PFAD ...]" in _help(capsys, "validate")
     assert "ART" in _help(capsys, "template")
