@@ -264,6 +264,9 @@ def _parser() -> _Parser:
     p.add_argument("--year", type=_typed(_year), required=True, metavar="JAHR", help="Bezugsjahr JJJJ.")
     p.add_argument("--recipient", metavar="NAME", help="Nur diesen Empfänger (Vorgabe: alle).")
     out_option(p)
+    db_option(p)
+    p.add_argument("--ohne-laufbuch", dest="no_ledger", action="store_true",
+                   help="Den Lauf nicht im Laufbuch festhalten (die Lauf-ID ist dann in keinem Laufbuch zu finden).")
 
     p = command("history", "Frühere Läufe aus dem Laufbuch anzeigen.", _cmd_history)
     db_option(p)
@@ -444,8 +447,10 @@ def _cmd_report(a: argparse.Namespace) -> int:
 
     case = _case_dir(a.case_dir)
     with _progress(True) as tell:
-        outcome = reconcile_case(case, Month(a.year, 12), out_dir=a.out, use_ledger=False, abgleich=False,
-                                 nachweis_for=[(a.year, a.recipient)], progress=tell)  # type: ignore[arg-type]
+        # written through the ledger like a reconcile: the Lauf-ID on every Nachweis is found by `history --run`
+        outcome = reconcile_case(case, Month(a.year, 12), out_dir=a.out, db_url=_db(a.db), use_ledger=not a.no_ledger,
+                                 abgleich=False, nachweis_for=[(a.year, a.recipient)],
+                                 progress=tell)  # type: ignore[arg-type]
     if outcome.result is None:
         _finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis wurde nicht erstellt")
     else:
@@ -518,8 +523,8 @@ def _cmd_serve(a: argparse.Namespace) -> int:
     except ImportError:
         if a.debug:
             raise
-        err_console.print("[red]Fehler:[/red] Die Weboberfläche ist nicht installiert. Bitte kimrecon mit dem "
-                          "Zusatz „web“ installieren: pip install 'kimrecon[web]'.")
+        err_console.print("[red]Fehler:[/red] Die Weboberfläche ist unvollständig installiert. Bitte kimrecon "
+                          "neu installieren: pip install --force-reinstall kimrecon.")
         return 2
     try:
         return int(serve(host=a.host, port=a.port, daten=a.daten, db=_db(a.db), beispiel=a.beispiel))

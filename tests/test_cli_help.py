@@ -132,7 +132,7 @@ def test_serve_without_the_web_part(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     monkeypatch.setitem(sys.modules, "kimrecon.web.server", None)  # import fails as if not installed
     assert run(["serve"]) == 2
     err = capsys.readouterr().err
-    assert "Die Weboberfläche ist nicht installiert" in err and "Traceback" not in err
+    assert "Die Weboberfläche ist unvollständig installiert" in err and "Traceback" not in err
 
 
 def test_json_runs_and_help_never_import_rich(tmp_path: Path) -> None:
