@@ -120,9 +120,10 @@ def test_sheet_mutation_through_the_cli(
     assert obj is not None
     if harmless:  # the example reconciles with differences (a Rückforderung for Kamen): exactly as before
         assert (run.rc, obj["status"]) == (1, "abweichungen"), codes
-    abgleich = out / f"Abgleich_{fs.MONTH}.xlsx"
-    if abgleich.exists():  # whatever came in, the workbook that went out opens
-        openpyxl.load_workbook(abgleich, read_only=True).close()
+    books = sorted(out.glob("Abgleich_*.xlsx"))
+    assert [b.name for b in books] == ([] if obj["status"] == "fehler" else [fs.ABGLEICH])
+    for book in books:  # whatever came in, the workbook that went out opens
+        openpyxl.load_workbook(book, read_only=True).close()
 
 
 MUTATIONS = st.builds(
