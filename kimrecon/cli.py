@@ -507,7 +507,7 @@ def _cmd_deadlines(a: argparse.Namespace) -> int:
 
 
 def _cmd_template(a: argparse.Namespace) -> int:
-    from kimrecon.templates import TEMPLATE_KINDS, write_template
+    from kimrecon.write.templates import TEMPLATE_KINDS, write_template
 
     key = a.kind.strip().lower()
     if key not in TEMPLATE_KINDS:
