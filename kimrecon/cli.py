@@ -267,6 +267,8 @@ def _parser() -> _Parser:
     db_option(p)
     p.add_argument("--ohne-laufbuch", dest="no_ledger", action="store_true",
                    help="Den Lauf nicht im Laufbuch festhalten (die Lauf-ID ist dann in keinem Laufbuch zu finden).")
+    p.add_argument("--pdf", action="store_true",
+                   help="Neben jede Arbeitsmappe eine PDF-Datei schreiben (mit LibreOffice, falls installiert).")
 
     p = command("history", "Frühere Läufe aus dem Laufbuch anzeigen.", _cmd_history)
     db_option(p)
@@ -286,7 +288,7 @@ def _parser() -> _Parser:
 
     p = command("template", "Leere Eingabevorlage einer Tabellenart schreiben.", _cmd_template)
     p.add_argument("kind", metavar="ART", help="Tabellenart: bescheid, zuweisung, schluessel, besetzung, zahlungen, "
-                                               "rueckforderungen, vertrag.")
+                                               "rueckforderungen, vertrag, nachweise.")
     p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Zieldatei .xlsx.")
 
     p = command("serve", "Die Weboberfläche starten (im Browser unter http://127.0.0.1:8000).", _cmd_serve)
@@ -453,8 +455,15 @@ def _cmd_report(a: argparse.Namespace) -> int:
                                  progress=tell)  # type: ignore[arg-type]
     if outcome.result is None:
         _finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis wurde nicht erstellt")
-    else:
-        _print_written(outcome.written)
+        return _written_exit_code(outcome)
+    _print_written(outcome.written)
+    if a.pdf:
+        from kimrecon.write.pdf import PdfFehler, to_pdf
+
+        try:
+            _print_written(to_pdf(outcome.written))
+        except PdfFehler as exc:  # German message; the workbooks are written
+            err_console.print(f"[yellow]Hinweis:[/yellow] {escape(str(exc))}")
     return _written_exit_code(outcome)
 
 
