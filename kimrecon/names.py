@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _PREFIX = re.compile(r"^(stadt|gemeinde)\s+")
 _SPACE = re.compile(r"\s+")
@@ -18,3 +20,21 @@ def normalize_name(name: str) -> str:
     text = _SPACE.sub(" ", text).casefold()
     text = _PREFIX.sub("", text)
     return text.strip()
+
+
+def nearest_names(name: str, known: Iterable[str], *, limit: int = 2) -> list[str]:
+    """Known names (as written) close to an unknown one ("Bergkammen" → "Stadt Bergkamen"), best first."""
+    by_norm: dict[str, str] = {}
+    for k in known:
+        by_norm.setdefault(normalize_name(k), k)
+    close = difflib.get_close_matches(normalize_name(name), list(by_norm), n=limit, cutoff=0.8)
+    return [by_norm[c] for c in close]
+
+
+def name_advice(name: str, known: Iterable[str]) -> dict[str, str]:
+    """Details of a NAME_UNBEKANNT finding: the nearest known names, and never "add it" when there is one."""
+    near = nearest_names(name, known)
+    if not near:
+        return {}
+    shown = " oder ".join(f"„{n}“" for n in near)
+    return {"vorschlag": shown, "rat": f"Meinten Sie {shown}? Bitte die Schreibweise korrigieren."}
