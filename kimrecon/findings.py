@@ -129,8 +129,8 @@ MESSAGES: dict[Code, str] = {
     Code.LISTE_WIDERSPRUCH: "Zwei Listen für „{kommune}“ widersprechen sich und kein Stand sagt, welche gilt: "
     "{person} ab {beginn} hat hier {hier}, in {andere} aber {dort}. Bitte die veraltete Liste entfernen "
     "oder jede Liste mit einer Zeile „Stand: TT.MM.JJJJ“ über der Tabelle versehen.",
-    Code.BETRAG_UMGEKEHRT: "„{wert}“ ist ein negativer Betrag: gelesen als Rückzahlung von {zahler} an "
-    "{empfaenger} über {betrag}.",
+    Code.BETRAG_UMGEKEHRT: "„{wert}“ ({grund}) ist eine Zahlung in Gegenrichtung: gelesen als Rückzahlung "
+    "von {zahler} an {empfaenger} über {betrag}.",
     Code.SOLL_UND_HABEN: "Die Zeile hat Soll „{soll}“ und Haben „{haben}“ zugleich. "
     "Bitte nur eine der beiden Spalten füllen.",
     Code.FORMEL_OHNE_WERT: "Die Zelle enthält eine Formel ohne gespeichertes Ergebnis. Bitte die Datei in "

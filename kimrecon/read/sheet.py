@@ -801,14 +801,16 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
         return p.raw[name].iloc[p.in_wanted].set_axis(keep).map(V._text_of)
 
     shown: dict[str, pd.Series] = {}
-    where: dict[str, int] = {}
+    where: dict[str, pd.Series] = {}  # per row: the column that holds the amount
+    reasons: dict[str, pd.Series] = {}  # per row: why the amount counts the other way round
     parts = [n for n in columns if n in spec.parts]
     for target in dict.fromkeys(spec.parts[n].part_of for n in parts):
         signed = [n for n in parts if spec.parts[n].part_of == target and spec.parts[n].sign]
         marks = [n for n in parts if spec.parts[n].part_of == target and not spec.parts[n].sign]
         value = cols.get(target)
         text = written(target) if target in columns else pd.Series(None, index=keep, dtype=object)
-        where[target] = columns.get(target, columns[(signed or marks)[0]])
+        at = pd.Series(columns.get(target, columns[(signed or marks)[0]]), index=keep, dtype="int64")
+        why = pd.Series("negativer Betrag", index=keep, dtype=object)
         if signed:
             filled = pd.concat([cols[n].notna() & cols[n].ne(0) for n in signed], axis=1).fillna(False)
             for z in keep[filled.sum(axis=1).to_numpy() > 1]:
@@ -820,8 +822,10 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
             combined = pd.Series(combined, index=keep).astype("Int64").where(present, pd.NA)
             for n in signed:
                 label = p.header.labels.get(columns[n], spec.parts[n].header)
-                use = cols[n].notna() & cols[n].ne(0) & text.isna()
-                text = text.where(~use.fillna(False), label + " " + written(n).astype(str))
+                use = (cols[n].notna() & cols[n].ne(0) & text.isna()).fillna(False)
+                text = text.where(~use, written(n))
+                why = why.where(~use | (spec.parts[n].sign > 0), f"Spalte „{label}“")
+                at = at.where(~use, columns[n])
             value = combined if value is None else value.fillna(combined)
         for n in marks:
             mark = cols[n].map(lambda v: _MARKS.get(fold(v)) if isinstance(v, str) else None)
@@ -832,12 +836,15 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
             if value is not None:
                 haben = mark.eq(-1).fillna(False)
                 value = value.where(~haben, -value)
-                text = text.where(~haben, text.astype(str) + " " + cols[n].astype(str))
+                why = why.where(~haben, "Kennzeichen „" + cols[n].astype(str) + "“")
         if value is not None:
             cols[target] = value.astype("Int64")
             shown[target] = text
+            where[target] = at
+            reasons[target] = why
     if spec.kind is Kind.ZAHLUNGEN and "betrag_cent" in cols:
-        found.extend(_repayments(p, cols, shown.get("betrag_cent"), where.get("betrag_cent"), ref))
+        found.extend(_repayments(p, cols, shown.get("betrag_cent"), where.get("betrag_cent"),
+                                 reasons.get("betrag_cent"), ref))
     for name, c in columns.items():
         cspec = spec.all_columns[name]
         if cspec.part_of or cspec.type not in ("cent", "e4", "h100") or cspec.checks.get("ge") != 0:
@@ -850,8 +857,8 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
     return found
 
 
-def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None, col: int | None,
-                ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
+def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None, at: pd.Series | None,
+                why: pd.Series | None, ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """A negative payment Zahler → Empfänger is a repayment Empfänger → Zahler of the positive amount."""
     amount = cols["betrag_cent"]
     neg = amount.lt(0).fillna(False).to_numpy(dtype=bool)
@@ -860,7 +867,8 @@ def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None,
     keep = p.keep
     if shown is None:
         shown = p.raw["betrag_cent"].iloc[p.in_wanted].set_axis(keep).map(V._text_of)
-    col = col if col is not None else p.columns.get("betrag_cent")
+    if at is None:
+        at = pd.Series(p.columns["betrag_cent"], index=keep, dtype="int64")
     zahler = cols.get("zahler", pd.Series(pd.NA, index=keep, dtype=object))
     empf = cols.get("empfaenger", pd.Series(pd.NA, index=keep, dtype=object))
     cols["zahler"], cols["empfaenger"] = zahler.where(~neg, empf), empf.where(~neg, zahler)
@@ -871,8 +879,9 @@ def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None,
     found = []
     for z in keep[neg]:
         text = shown[z]
-        found.append(finding(Code.BETRAG_UMGEKEHRT, ref(int(z), col), severity=Severity.HINWEIS, value=text,
-                             wert=text, zahler=cols["zahler"][z], empfaenger=cols["empfaenger"][z],
+        found.append(finding(Code.BETRAG_UMGEKEHRT, ref(int(z), int(at[z])), severity=Severity.HINWEIS, value=text,
+                             wert=text, grund="negativer Betrag" if why is None else why[z],
+                             zahler=cols["zahler"][z], empfaenger=cols["empfaenger"][z],
                              betrag=_fmt(int(cols["betrag_cent"][z]), 100) + " €"))
     return found
 

@@ -83,6 +83,14 @@ def _row_of(cell: str) -> str:
     return cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+def _at(sheet: SheetInfo, cell: str, column: str | None = None) -> SourceRef:
+    """A cell of a read sheet ("A2"); the header row (at ``column``'s letter) when no cell is known."""
+    m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
+    if m:
+        return SourceRef(sheet.datei, sheet.blatt, int(m.group(2)), m.group(1))
+    return SourceRef(sheet.datei, sheet.blatt, sheet.header_row, sheet.columns.get(column) if column else None)
+
+
 def _de(d: dt.date | None) -> str:
     return d.strftime("%d.%m.%Y") if d else "ohne Stand"
 
@@ -145,9 +153,7 @@ def settle_lists(
     if _modus(config) == "tagesprinzip":
         for i, fact in facts.items():
             if fact.grid and i not in drop:
-                s = sheets[i]
-                found.append(finding(Code.MONATSTABELLE_GANZE_MONATE, SourceRef(s.datei, s.blatt, s.header_row),
-                                     severity=Severity.HINWEIS))
+                found.append(finding(Code.MONATSTABELLE_GANZE_MONATE, _at(sheets[i], "", "beginn"), severity=Severity.HINWEIS))
     found += _staffing_versions(frames, sheets, facts)
     return found
 
@@ -177,7 +183,7 @@ def _grid_towns(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetInfo],
             continue
         s = sheets[i]
         grund = f" eindeutig (genannt sind {' und '.join(f'„{n}“' for n in sorted(seen))})" if seen else ""
-        found.append(finding(Code.MONATSTABELLE_KOMMUNE_FEHLT, SourceRef(s.datei, s.blatt, s.header_row),
+        found.append(finding(Code.MONATSTABELLE_KOMMUNE_FEHLT, _at(s, facts[i].town_cell),
                              grund=grund, zelle=facts[i].town_cell, titel=facts[i].title.first_cell))
         b = b[~rows]
     frames[Kind.BESETZUNG] = b.reset_index(drop=True)
@@ -213,7 +219,8 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
                 gone[grp.index[grp["_sheet"] == s]] = True
                 n = sheets[int(newest)]  # type: ignore[arg-type]
                 found.append(finding(
-                    Code.LISTE_ERSETZT, _where(sheets, int(s)), severity=Severity.HINWEIS, kommune=shown,
+                    Code.LISTE_ERSETZT, _at(sheets[int(s)], old.stand_quelle.removeprefix("Zelle "), "beginn"),
+                    severity=Severity.HINWEIS, kommune=shown,
                     stand=f"{_de(old.stand)}, {old.stand_quelle}", neuer=f"„{n.datei} › {n.blatt}“",
                     stand_neu=f"{_de(new.stand)}, {new.stand_quelle}"))
         found += _disagreements(b.loc[grp.index[~gone[grp.index]]], ident, sheets, shown)
