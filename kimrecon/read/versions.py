@@ -153,7 +153,8 @@ def settle_lists(
     if _modus(config) == "tagesprinzip":
         for i, fact in facts.items():
             if fact.grid and i not in drop:
-                found.append(finding(Code.MONATSTABELLE_GANZE_MONATE, _at(sheets[i], "", "beginn"), severity=Severity.HINWEIS))
+                found.append(finding(Code.MONATSTABELLE_GANZE_MONATE, _at(sheets[i], "", "beginn"),
+                                     severity=Severity.HINWEIS))
     found += _staffing_versions(frames, sheets, facts)
     return found
 
