@@ -325,7 +325,7 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
     ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     rows = _head_rows(head)
     grid = find_grid(rows[:HEADER_SCAN_ROWS], sheet.merged)
-    if grid is not None and (kind is None or not _complete(header, specs[kind])):  # type: ignore[arg-type]
+    if grid is not None and _grid_layout(grid.row, header, kind, specs):
         return _read_grid_sheet(sheet, datei, sheet_index, grid, rows)
     if header is None or kind is None:
         if ties:
@@ -334,6 +334,13 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
         return SheetResult(None, None, None, [_unplaced(rows, header, specs, sheet.name, datei, where)])
     facts = _facts(rows, header.first, sheet.name, datei)
     return _read_kind(sheet, datei, sheet_index, header, specs[kind], facts)
+
+
+def _grid_layout(grid_row: int, header: _Header | None, kind: Kind | None, specs: dict[Kind, KindSpec]) -> bool:
+    """A month grid unless the sheet is a complete list of another layout (months in its data rows are dates)."""
+    if header is None or kind is None or not _complete(header, specs[kind]):
+        return True
+    return kind is not Kind.BESETZUNG and grid_row <= header.row
 
 
 def _complete(header: _Header, spec: KindSpec) -> bool:
