@@ -15,11 +15,9 @@ from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.pipeline import read_and_validate, reconcile_case
 from kimrecon.read import read_case
 from kimrecon.read.values import month_of_label
+from tests.layouts_support import EXAMPLES, MONTHS, base_case
 from tests.messy import d, write_sheet
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "workbooks" / "beispiele-layouts"
-MONTHS = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
 BESETZUNG = ["Kommune", "Stellen-ID", "Personal-ID", "Beginn", "Ende", "Wochenstunden"]
 KREIS, LAND, KAMEN, BERGKAMEN = "Kreis Unna", "Bezirksregierung Arnsberg", "Stadt Kamen", "Stadt Bergkamen"
 
@@ -31,14 +29,6 @@ def _edges(case: Path, tmp_path: Path) -> dict[tuple[str, str], tuple[int, int, 
     assert not [f for f in outcome.findings if f.severity is Severity.FEHLER]
     return {(e.geber, e.empfaenger): (e.foerderfaehig_kumuliert_cent, e.ausgezahlt_kumuliert_cent, e.saldo_cent)
             for e in outcome.result.kanten}
-
-
-def _base(folder: Path) -> Path:
-    """Bescheid 2,0 VzÄ, Zuweisung Kamen 1,0 / Bergkamen 1,0, quarterly Abschläge (from an example case)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("Bescheid_2023.xlsx", "Zuweisung_2023.xlsx", "Zahlungen_2023.xlsx"):
-        shutil.copy(EXAMPLES / "zwei-staende" / name, folder / name)
-    return folder
 
 
 def _only(findings: tuple[Finding, ...] | list[Finding], code: Code) -> Finding:
@@ -182,7 +172,7 @@ def test_grid_without_year_is_a_fehler_naming_where_to_add_it(tmp_path: Path) ->
 
 
 def test_grid_without_town_is_a_fehler_and_no_zero_staff(tmp_path: Path) -> None:
-    case_dir = _base(tmp_path / "fall")
+    case_dir = base_case(tmp_path / "fall")
     _grid(case_dir / "liste.xlsx", ["Personal-Nr.", *MONTHS], [["P1", *([1] * 12)]],
           title="Stellenbesetzung KIM 2023")
     inputs = read_and_validate([case_dir])
@@ -196,7 +186,7 @@ def test_grid_without_town_is_a_fehler_and_no_zero_staff(tmp_path: Path) -> None
 
 
 def test_grid_whose_title_names_two_towns(tmp_path: Path) -> None:
-    case_dir = _base(tmp_path / "fall")
+    case_dir = base_case(tmp_path / "fall")
     _grid(case_dir / "liste.xlsx", ["Personal-Nr.", *MONTHS], [["P1", *([1] * 12)]],
           title="Kamen und Bergkamen – Stellenbesetzung 2023")
     f = _only(read_case([case_dir]).findings, Code.MONATSTABELLE_KOMMUNE_FEHLT)
@@ -256,7 +246,7 @@ def test_negative_allotment_amount_is_quoted_as_written(tmp_path: Path) -> None:
 
 
 def test_two_lists_without_stand_that_disagree_are_a_fehler(tmp_path: Path) -> None:
-    case_dir = _base(tmp_path / "fall")
+    case_dir = base_case(tmp_path / "fall")
     write_sheet(case_dir / "kamen_a.xlsx", BESETZUNG, [[KAMEN, "KA-1", "P1", d("01.01.2023"), None, 39]],
                 title="Stadt Kamen – Besetzung", stand=None)
     write_sheet(case_dir / "kamen_b.xlsx", BESETZUNG, [[KAMEN, "KA-1", "P1", d("01.01.2023"), d("30.06.2023"), 39]],
@@ -270,7 +260,7 @@ def test_two_lists_without_stand_that_disagree_are_a_fehler(tmp_path: Path) -> N
 
 
 def test_byte_identical_copy_is_read_once(tmp_path: Path) -> None:
-    case_dir = _base(tmp_path / "fall")
+    case_dir = base_case(tmp_path / "fall")
     write_sheet(case_dir / "kamen.xlsx", BESETZUNG, [[KAMEN, "KA-1", "P1", d("01.01.2023"), None, 39]])
     shutil.copy(case_dir / "kamen.xlsx", case_dir / "kamen - Kopie.xlsx")
     case = read_case([case_dir])
@@ -289,7 +279,7 @@ def _validated(case_dir: Path) -> CaseInputs:
 
 
 def test_unknown_name_gets_the_nearest_known_name(tmp_path: Path) -> None:
-    case_dir = _base(tmp_path / "fall")
+    case_dir = base_case(tmp_path / "fall")
     write_sheet(case_dir / "b.xlsx", BESETZUNG, [["Bergkammen", "BK-1", "P1", d("01.01.2023"), None, 39],
                                                  ["Dortmund", "DO-1", "P2", d("01.01.2023"), None, 39]])
     names = [f for f in _validated(case_dir).findings if f.code is Code.NAME_UNBEKANNT]
@@ -301,7 +291,7 @@ def test_unknown_name_gets_the_nearest_known_name(tmp_path: Path) -> None:
 
 
 def test_overlap_with_a_row_of_another_file_names_that_file(tmp_path: Path) -> None:
-    case_dir = _base(tmp_path / "fall")
+    case_dir = base_case(tmp_path / "fall")
     write_sheet(case_dir / "a.xlsx", BESETZUNG, [[KAMEN, "KA-1", "P1", d("01.01.2023"), None, 39]])
     write_sheet(case_dir / "b.xlsx", BESETZUNG, [[KAMEN, "KA-1", "P1", d("01.06.2023"), None, 39]],
                 title="Stadt Kamen – Besetzung")
