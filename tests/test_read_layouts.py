@@ -326,3 +326,17 @@ def test_stand_next_to_its_label(tmp_path: Path) -> None:
     f = _only(case.findings, Code.LISTE_ERSETZT)
     assert f.source.datei == "alt.xlsx" and "(Stand 01.12.2023, Zelle B2)" in f.meldung
     assert case.frames[Kind.BESETZUNG]["ende"].isna().all()  # the newer list's open end counts
+
+
+def test_newer_payment_export_replaces_the_older(tmp_path: Path) -> None:
+    header = ["Buchungsdatum", "Zahler", "Empfänger", "Betrag"]
+    q1 = [d("02.01.2023"), KREIS, KAMEN, "14.250,00"]
+    write_sheet(tmp_path / "Export_Kamen_20230630.xlsx", header, [q1], title="Sachkonto KIM", stand=None)
+    write_sheet(tmp_path / "Export_Kamen_20231215.xlsx", header, [q1, [d("03.04.2023"), KREIS, KAMEN, "14.250,00"]],
+                title="Sachkonto KIM", stand=None)
+    case = read_case([tmp_path])
+    f = _only(case.findings, Code.LISTE_ERSETZT)
+    assert (f.source.datei, f.source.zelle) == ("Export_Kamen_20230630.xlsx", "D3")  # no Stand cell: the header
+    assert "(Stand 15.12.2023, Dateiname)" in f.meldung
+    # only the newer export counts: 2 × 14.250,00 €, not 3
+    assert case.frames[Kind.ZAHLUNGEN]["betrag_cent"].tolist() == [1_425_000, 1_425_000]

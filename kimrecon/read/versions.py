@@ -156,6 +156,7 @@ def settle_lists(
                 found.append(finding(Code.MONATSTABELLE_GANZE_MONATE, _at(sheets[i], "", "beginn"),
                                      severity=Severity.HINWEIS))
     found += _staffing_versions(frames, sheets, facts)
+    found += _payment_versions(frames, sheets, facts)
     return found
 
 
@@ -226,6 +227,54 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
                     stand_neu=f"{_de(new.stand)}, {new.stand_quelle}"))
         found += _disagreements(b.loc[grp.index[~gone[grp.index]]], ident, sheets, shown)
     frames[Kind.BESETZUNG] = b[~gone].reset_index(drop=True)
+    return found
+
+
+def _payment_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetInfo],
+                      facts: Mapping[int, SheetFacts]) -> list[Finding]:
+    """Two payment lists of one party that repeat a payment: the one with the newer Stand counts.
+
+    One party's list names that party in every row; an older export of it names the same parties in
+    every row and shares bookings with the newer one. Lists of different parties (the payer's and
+    the recipient's) are left to the duplicate-payment rules.
+    """
+    z = frames.get(Kind.ZAHLUNGEN)
+    if z is None or z.empty:
+        return []
+    zahler = z["zahler"].map(lambda v: normalize_name(v) if isinstance(v, str) else "")
+    empf = z["empfaenger"].map(lambda v: normalize_name(v) if isinstance(v, str) else "")
+    booking = z["datum"].astype(str) + "|" + zahler + "|" + empf + "|" + z["betrag_cent"].astype(str)
+    lists = [int(s) for s in pd.unique(z["_sheet"]) if facts.get(int(s)) is not None and facts[int(s)].stand]
+    owners: dict[int, set[str]] = {}
+    names: dict[str, str] = {}
+    for s in lists:
+        rows = z["_sheet"] == s
+        common: set[str] | None = None
+        for a, b, a_shown, b_shown in zip(zahler[rows], empf[rows], z["zahler"][rows], z["empfaenger"][rows],
+                                          strict=True):
+            common = {a, b} if common is None else common & {a, b}
+            names.setdefault(a, str(a_shown))
+            names.setdefault(b, str(b_shown))
+        owners[s] = (common or set()) - {""}
+    found: list[Finding] = []
+    gone: set[int] = set()
+    for s in lists:
+        for t in lists:
+            old, new = facts[s], facts[t]
+            if s == t or t in gone or not old.stand < new.stand or not owners[s] or owners[s] != owners[t]:  # type: ignore[operator]
+                continue
+            if not set(booking[z["_sheet"] == s]) & set(booking[z["_sheet"] == t]):
+                continue
+            gone.add(s)
+            n = sheets[t]
+            found.append(finding(
+                Code.LISTE_ERSETZT, _at(sheets[s], old.stand_quelle.removeprefix("Zelle "), "betrag_cent"),
+                severity=Severity.HINWEIS, kommune=" / ".join(names[o] for o in sorted(owners[s])),
+                stand=f"{_de(old.stand)}, {old.stand_quelle}", neuer=f"„{n.datei} › {n.blatt}“",
+                stand_neu=f"{_de(new.stand)}, {new.stand_quelle}"))
+            break
+    if gone:
+        frames[Kind.ZAHLUNGEN] = z[~z["_sheet"].isin(list(gone))].reset_index(drop=True)
     return found
 
 
