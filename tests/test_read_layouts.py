@@ -340,3 +340,14 @@ def test_newer_payment_export_replaces_the_older(tmp_path: Path) -> None:
     assert "(Stand 15.12.2023, Dateiname)" in f.meldung
     # only the newer export counts: 2 × 14.250,00 €, not 3
     assert case.frames[Kind.ZAHLUNGEN]["betrag_cent"].tolist() == [1_425_000, 1_425_000]
+
+
+def test_formula_without_stored_value_says_what_to_do(tmp_path: Path) -> None:
+    # openpyxl stores formulas without their results, as a program that never opened the file in Excel
+    write_sheet(tmp_path / "b.xlsx", BESETZUNG, [[KAMEN, "KA-1", "P1", "=DATE(2023,1,1)", None, "=39"]])
+    found = read_and_validate([tmp_path / "b.xlsx"]).findings
+    cells = sorted((f.code, f.source.zelle, f.value) for f in found if f.source and f.severity is Severity.FEHLER)
+    assert cells == [(Code.FORMEL_OHNE_WERT, "D5", "=DATE(2023,1,1)"), (Code.FORMEL_OHNE_WERT, "F5", "=39")]
+    formula = next(f for f in found if f.code is Code.FORMEL_OHNE_WERT)
+    assert formula.meldung == ("Die Zelle enthält eine Formel ohne gespeichertes Ergebnis. Bitte die Datei in "
+                               "Excel oder LibreOffice öffnen und speichern, damit das Ergebnis mitgespeichert wird.")

@@ -447,6 +447,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
     keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
+    found.extend(_formulas_without_value(sheet, data.loc[keep], _needed(spec, columns), ref))
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -789,6 +790,42 @@ def _bad_value(cspec: ColumnSpec, where: SourceRef, value: object) -> Finding:
     return finding(
         Code.WERT_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header, hinweis="Bitte den Wert prüfen."
     )
+
+
+FORMULA_SCAN_CELLS = 200  # blank required cells looked up for a formula without stored value
+
+
+def _needed(spec: KindSpec, columns: dict[str, int]) -> list[int]:
+    """Columns whose blank cell is a finding: required ones, and the staffing extent (hours or share)."""
+    names = [n for n, c in spec.columns.items() if c.required]
+    if spec.kind is Kind.BESETZUNG:
+        names += ["wochenstunden_h100", "stellenanteil_e4"]
+    return [columns[n] for n in names if n in columns]
+
+
+def _formulas_without_value(sheet: RawSheet, rows: pd.DataFrame, cols: list[int],
+                            ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
+    """A blank cell that holds a formula without stored result (a file saved by a program, never opened)."""
+    if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or rows.empty or not cols:
+        return []
+    blank = rows[cols].isna().to_numpy()
+    wanted = {(int(rows.index[i]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
+    if not wanted or len(wanted) > FORMULA_SCAN_CELLS:
+        return []
+    import openpyxl
+
+    lo, hi = min(z for z, _ in wanted), max(z for z, _ in wanted)
+    out: list[Finding] = []
+    wb = openpyxl.load_workbook(sheet.source, read_only=True, data_only=False)
+    try:
+        ws = wb[sheet.name]
+        for z, values in enumerate(ws.iter_rows(min_row=lo, max_row=hi, values_only=True), start=lo):  # type: ignore[union-attr]
+            for c, v in enumerate(values):
+                if (z, c) in wanted and isinstance(v, str) and v.startswith("="):
+                    out.append(finding(Code.FORMEL_OHNE_WERT, ref(z, c), value=v))
+    finally:
+        wb.close()
+    return out
 
 
 _MARKS = {"s": 1, "soll": 1, "h": -1, "haben": -1}
