@@ -6,6 +6,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TypedDict
 
 _PREFIX = re.compile(r"^(stadt|gemeinde)\s+")
 _SPACE = re.compile(r"\s+")
@@ -31,10 +32,17 @@ def nearest_names(name: str, known: Iterable[str], *, limit: int = 2) -> list[st
     return [by_norm[c] for c in close]
 
 
-def name_advice(name: str, known: Iterable[str]) -> dict[str, str]:
+class NameAdvice(TypedDict, total=False):
+    """Details of a NAME_UNBEKANNT finding when a known name is close."""
+
+    vorschlag: str
+    rat: str
+
+
+def name_advice(name: str, known: Iterable[str]) -> NameAdvice:
     """Details of a NAME_UNBEKANNT finding: the nearest known names, and never "add it" when there is one."""
     near = nearest_names(name, known)
     if not near:
-        return {}
+        return NameAdvice()
     shown = " oder ".join(f"„{n}“" for n in near)
-    return {"vorschlag": shown, "rat": f"Meinten Sie {shown}? Bitte die Schreibweise korrigieren."}
+    return NameAdvice(vorschlag=shown, rat=f"Meinten Sie {shown}? Bitte die Schreibweise korrigieren.")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
+from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import Kind, SheetInfo
 from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
@@ -109,6 +109,8 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
     Rows without a town (no Kommune or AGS column) keep an empty Kommune: ``read_case`` names it from
     the title or file name once it knows the case's recipients.
     """
+    from kimrecon.read.sheet import _row_kinds, extra_column  # the same column and row rules as every sheet
+
     spec = kind_spec(Kind.BESETZUNG)
     common = common_spec()
     found: list[Finding] = []
@@ -142,12 +144,8 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
             jahr_col = c
         elif name in _ID_COLUMNS and name not in columns:
             columns[name] = c
-        elif common.is_personal(text):
-            dropped.append(text)
-            found.append(finding(Code.SPALTE_PERSONENBEZUG, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
         else:
-            unknown.append(text)
-            found.append(finding(Code.SPALTE_UNBEKANNT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            found.append(extra_column(text, ref(hrow, c), dropped, unknown))
     month_cols = sorted(grid.months)
     exact = set(month_cols) | {c for n, c in columns.items() if n == "tarifstunden_h100"}
     if jahr_col is not None:
@@ -159,7 +157,6 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
     data.index = pd.RangeIndex(grid.row + 2, grid.row + 2 + len(data), name="_zeile")
     if len(data) and _units_row(data.iloc[0]):
         data = data.iloc[1:]
-    from kimrecon.read.sheet import _row_kinds  # the same blank/total/footnote rules as every sheet
 
     mapped = sorted({*month_cols, *columns.values()})
     kinds = _row_kinds(data, mapped, [], common)

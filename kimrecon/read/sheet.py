@@ -622,7 +622,6 @@ def _map_columns(
 ) -> tuple[dict[str, int], list[str], list[str], list[Finding]]:
     """Map header columns to schema columns; drop personal data, note unknown, doubled and hidden ones."""
     found: list[Finding] = []
-    common = common_spec()
     hrow = header.excel_row
     matched = header.matches[spec.kind]
     columns: dict[str, int] = {}
@@ -632,12 +631,7 @@ def _map_columns(
         text = header.labels[c]
         name = matched.get(c)
         if name is None:
-            if common.is_personal(text):
-                dropped.append(text)
-                found.append(finding(Code.SPALTE_PERSONENBEZUG, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
-            else:
-                unknown.append(text)
-                found.append(finding(Code.SPALTE_UNBEKANNT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            found.append(extra_column(text, ref(hrow, c), dropped, unknown))
             continue
         if name in columns:
             prev = columns[name]
@@ -663,6 +657,15 @@ def _map_columns(
         if cspec.required and name not in columns and name not in covered:
             found.append(finding(Code.SPALTE_FEHLT, ref(hrow, free), spalte=cspec.header))
     return columns, dropped, unknown, found
+
+
+def extra_column(text: str, where: SourceRef, dropped: list[str], unknown: list[str]) -> Finding:
+    """A column no schema column takes: personal data is dropped (spec §8), anything else noted as unknown."""
+    if common_spec().is_personal(text):
+        dropped.append(text)
+        return finding(Code.SPALTE_PERSONENBEZUG, where, severity=Severity.HINWEIS, spalte=text)
+    unknown.append(text)
+    return finding(Code.SPALTE_UNBEKANNT, where, severity=Severity.HINWEIS, spalte=text)
 
 
 def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
