@@ -314,14 +314,14 @@ def test_stand_next_to_its_label(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
-    ws["A1"], ws["A2"], ws["B2"] = "Stadt Kamen – Besetzung", "Stand:", dt.datetime(2023, 12, 1)
+    ws["A1"], ws["A2"], ws["B2"] = "Stadt Kamen – Besetzung 2023", "Stand:", dt.datetime(2023, 12, 1)
     for c, h in enumerate(BESETZUNG, start=1):
         ws.cell(4, c, h)
     for c, v in enumerate([KAMEN, "KA-1", "P1", dt.datetime(2023, 1, 1), None, 39], start=1):
         ws.cell(5, c, v)
     wb.save(tmp_path / "neu.xlsx")
     write_sheet(tmp_path / "alt.xlsx", BESETZUNG, [[KAMEN, "KA-1", "P1", d("01.01.2023"), d("31.03.2023"), 39]],
-                stand="Stand: 01.04.2023")
+                title="Stadt Kamen – Besetzung 2023", stand="Stand: 01.04.2023")
     case = read_case([tmp_path])
     f = _only(case.findings, Code.LISTE_ERSETZT)
     assert f.source.datei == "alt.xlsx" and "(Stand 01.12.2023, Zelle B2)" in f.meldung
@@ -351,3 +351,16 @@ def test_formula_without_stored_value_says_what_to_do(tmp_path: Path) -> None:
     formula = next(f for f in found if f.code is Code.FORMEL_OHNE_WERT)
     assert formula.meldung == ("Die Zelle enthält eine Formel ohne gespeichertes Ergebnis. Bitte die Datei in "
                                "Excel oder LibreOffice öffnen und speichern, damit das Ergebnis mitgespeichert wird.")
+
+
+def test_yearly_lists_of_one_town_are_no_versions(tmp_path: Path) -> None:
+    # each year's list keeps the interruptions of its year: the 2023 list must not replace the 2022 one
+    row = [KAMEN, "KA-1", "P1", d("01.01.2022"), None, 39]
+    write_sheet(tmp_path / "b2022.xlsx", [*BESETZUNG, "Unterbrechung von", "Unterbrechung bis"],
+                [[*row, d("01.03.2022"), d("31.05.2022")]], title="Stadt Kamen – Besetzung 2022",
+                stand="Stand: 31.12.2022")
+    write_sheet(tmp_path / "b2023.xlsx", BESETZUNG, [row], title="Stadt Kamen – Besetzung 2023",
+                stand="Stand: 31.12.2023")
+    case = read_case([tmp_path])
+    assert not [f for f in case.findings if f.code in (Code.LISTE_ERSETZT, Code.LISTE_WIDERSPRUCH)]
+    assert len(case.frames[Kind.BESETZUNG]) == 2

@@ -18,7 +18,7 @@ from kimrecon.inputs import Kind, SheetInfo
 from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
 from kimrecon.read.spec import KindSpec, common_spec, fold, kind_spec
-from kimrecon.read.versions import TitleBlock
+from kimrecon.read.versions import TitleBlock, list_year
 
 MIN_MONTHS = 3  # a row naming at least this many months in calendar order is a month-grid header
 _ID_COLUMNS = ("kommune", "ags", "stelle_id", "personal_id", "tarifstunden_h100")
@@ -196,7 +196,7 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
     row_year = pd.Series(pd.NA, index=data.index, dtype="Int64")
     if jahr_col is not None:
         row_year, _ = V.parse_int(data[jahr_col])
-    sheet_year = _year_of(title)
+    sheet_year = list_year(title)
     row_year = row_year.fillna(sheet_year) if sheet_year is not None else row_year
     free = last_label + 1
     if any(y is None for y in header_years) and bool(row_year.isna().any()):
@@ -259,19 +259,6 @@ def _unit_from_values(e4: dict[int, V.Parsed]) -> tuple[str, tuple[int, int] | N
     if big and not small:
         return "wochenstunden_h100", None
     return "stellenanteil_e4", first_big if big else None
-
-
-def _year_of(title: TitleBlock) -> int | None:
-    """The one year the title block names, else the sheet name, else the file name."""
-    for texts in ([t for _, t in title.cells], [title.sheet_name], [title.datei]):
-        years: set[int] = set()
-        for t in texts:
-            years |= V.years_in_text(t)
-        if len(years) == 1:
-            return years.pop()
-        if years:
-            return None  # two years named: not guessed
-    return None
 
 
 def _runs(index: list[int], values: np.ndarray) -> list[tuple[int, int, int]]:

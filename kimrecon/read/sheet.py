@@ -18,7 +18,7 @@ from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
 from kimrecon.read.grid import find_grid, read_grid
 from kimrecon.read.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold
-from kimrecon.read.versions import SheetFacts, stand_of, title_block
+from kimrecon.read.versions import SheetFacts, list_year, stand_of, title_block
 
 HEADER_SCAN_ROWS = 30  # the header must start within the first rows of a sheet
 SKIP_SHEET_PREFIXES = ("beispiel", "anleitung", "ausfuellhilfe", "erlaeuterung", "hinweise", "muster")
@@ -353,7 +353,7 @@ def _complete(header: _Header, spec: KindSpec) -> bool:
 def _facts(rows: list[list[object]], first: int, sheet_name: str, datei: str, **layout: object) -> SheetFacts:
     title = title_block(rows, first, sheet_name, datei)
     stand, quelle = stand_of(title)
-    return SheetFacts(title, stand, quelle, **layout)  # type: ignore[arg-type]
+    return SheetFacts(title, stand, quelle, year=list_year(title), **layout)  # type: ignore[arg-type]
 
 
 def _read_grid_sheet(sheet: RawSheet, datei: str, sheet_index: int, grid: object, rows: list[list[object]]) -> (

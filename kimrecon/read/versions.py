@@ -41,6 +41,7 @@ class SheetFacts:
     grid: bool = False  # a month grid
     open_town: bool = False  # a month grid without a Kommune or AGS column
     town_cell: str = ""  # where a Kommune column would go ("G4")
+    year: int | None = None  # the year the list is for, as its title, sheet or file name says
 
 
 def title_block(rows: list[list[object]], first_header_row: int, sheet_name: str, datei: str) -> TitleBlock:
@@ -77,6 +78,19 @@ def stand_of(title: TitleBlock) -> tuple[dt.date | None, str]:
         if len(set(dates)) == 1:
             return dates[0], label
     return None, ""
+
+
+def list_year(title: TitleBlock) -> int | None:
+    """The one year the title block names, else the sheet name, else the file name (not years inside dates)."""
+    for texts in ([t for _, t in title.cells], [title.sheet_name], [PurePosixPath(title.datei).stem]):
+        years: set[int] = set()
+        for t in texts:
+            years |= V.years_in_text(t)
+        if len(years) == 1:
+            return years.pop()
+        if years:
+            return None  # two years named: not guessed
+    return None
 
 
 def _row_of(cell: str) -> str:
@@ -207,7 +221,10 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
     ident = b["personal_id"].astype("string").fillna(b["stelle_id"].astype("string"))
     found: list[Finding] = []
     gone = pd.Series(False, index=b.index)
-    for name, grp in b.groupby(town, sort=False):
+    # lists of one town for one year (as the title, sheet or file name says) are versions of one list;
+    # a town's yearly lists are not (each keeps the interruptions of its own year)
+    year = b["_sheet"].map(lambda s: facts[int(s)].year if int(s) in facts else None).fillna(-1)
+    for (name, _), grp in b.groupby([town, year], sort=False):
         lists = list(pd.unique(grp["_sheet"]))
         if len(lists) < 2:
             continue
@@ -263,6 +280,8 @@ def _payment_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetIn
             old, new = facts[s], facts[t]
             if s == t or t in gone or not old.stand < new.stand or not owners[s] or owners[s] != owners[t]:  # type: ignore[operator]
                 continue
+            if old.year != new.year:
+                continue  # a party's yearly lists are no versions of one another
             if not set(booking[z["_sheet"] == s]) & set(booking[z["_sheet"] == t]):
                 continue
             gone.add(s)
