@@ -64,7 +64,7 @@ def run(case: Path, month: str, out: Path) -> dict[str, float]:
     from kimrecon.validate import validate_case
     from kimrecon.write.abgleich import write_abgleich
 
-    for sub in ("kimrecon.allocate", "kimrecon.entitle", "kimrecon.settle",
+    for sub in ("kimrecon.engine.allocate", "kimrecon.engine.entitle", "kimrecon.engine.settle",
                 "kimrecon.engine.allocate", "kimrecon.engine.entitle", "kimrecon.engine.settle"):
         try:
             __import__(sub)

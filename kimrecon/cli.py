@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from kimrecon import __version__
+from kimrecon.month import Month
 from kimrecon.write.terminal import plain_text
 from kimrecon.write.terminal import safe_text as escape  # markup and control characters from inputs
 
@@ -91,8 +92,8 @@ def _progress(enabled: bool) -> Iterator[object]:
         yield lambda stage: bar.update(task, description=stage)
 
 
-def _month(text: str) -> str:
-    from kimrecon.pipeline import parse_month
+def _month(text: str) -> Month:
+    from kimrecon.month import parse_month
 
     month = parse_month(text)
     if month is None:
@@ -125,7 +126,7 @@ def _finish_outcome(outcome: object, *, as_json: bool, what: str = "Der Abgleich
             if outcome.repeat_of:
                 obj["wiederholung_von"] = outcome.repeat_of
         else:
-            obj = failure_json(outcome.month, outcome.lauf_id, outcome.findings)
+            obj = failure_json(str(outcome.month), outcome.lauf_id, outcome.findings)
         sys.stdout.write(dumps(obj) + "\n")
         return outcome.exit_code
     if outcome.result is None:
@@ -152,7 +153,7 @@ def demo(out: OutOpt = Path("out")) -> None:
     out_console.print(f"Beispiel: {escape(str(case))}")
     with _progress(True) as tell:
         outcome = reconcile_case(
-            case, "2023-12", out_dir=out, use_ledger=True, ledger_dir=out,
+            case, Month(2023, 12), out_dir=out, use_ledger=True, ledger_dir=out,
             nachweis_for=[(2023, "Stadt Kamen")], progress=tell,  # type: ignore[arg-type]
         )
     code = _finish_outcome(outcome, as_json=False)
@@ -219,7 +220,7 @@ def report(
     if not 2000 <= year <= 2100:
         raise UsageError(f"„{year}“ ist kein plausibles Jahr.")
     with _progress(True) as tell:
-        outcome = reconcile_case(case, f"{year}-12", out_dir=out, use_ledger=False, abgleich=False,
+        outcome = reconcile_case(case, Month(year, 12), out_dir=out, use_ledger=False, abgleich=False,
                                  nachweis_for=[(year, recipient)], progress=tell)  # type: ignore[arg-type]
     if outcome.result is None:
         raise typer.Exit(_finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis wurde nicht erstellt"))
@@ -245,7 +246,7 @@ def history(
             raise typer.Exit(1)
         sys.stdout.write(plain_text(render_run(detail)) + "\n")
         raise typer.Exit(0)
-    sys.stdout.write(plain_text(render_history(ledger.runs(_month(month) if month else None))) + "\n")
+    sys.stdout.write(plain_text(render_history(ledger.runs(str(_month(month)) if month else None))) + "\n")
 
 
 @app.command()

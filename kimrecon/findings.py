@@ -13,7 +13,7 @@ from enum import Enum
 
 
 class Severity(str, Enum):
-    """How bad a finding is: a Fehler stops the run; a Warnung does not (exit status 1); a Hinweis informs."""
+    """How bad a finding is: a Fehler stops the run; a Warnung does not but needs action (exit 1); a Hinweis informs."""
 
     FEHLER = "Fehler"
     WARNUNG = "Warnung"
@@ -80,6 +80,11 @@ class Code(str, Enum):
     FRIST_VERSAEUMT = "frist_versaeumt"
     FRIST_NAHE = "frist_nahe"
     PARAMETER_UNGUELTIG = "parameter_ungueltig"
+    # domain rules of the engine (one producer each)
+    UMFANG_FEHLT = "umfang_fehlt"
+    EMPFAENGER_DOPPELT = "empfaenger_doppelt"
+    PERSONALKOSTEN_FEHLEN = "personalkosten_fehlen"
+    BESETZUNG_FEHLT = "besetzung_fehlt"
     SONSTIGES = "sonstiges"
 
 
@@ -179,6 +184,14 @@ MESSAGES: dict[Code, str] = {
     Code.FRIST_NAHE: "Die Nachweisfrist {frist} für {empfaenger} → {geber} ({jahr}) "
     "läuft in {tage} Tagen ab.",
     Code.PARAMETER_UNGUELTIG: "Der Parameter „{parameter}“ ist ungültig: {grund}.",
+    Code.UMFANG_FEHLT: "Für diese Beschäftigung fehlen Wochenstunden und Stellenanteil. "
+    "Bitte eines von beiden eintragen (z. B. 19,5 Wochenstunden oder 0,5 Stellenanteil).",
+    Code.EMPFAENGER_DOPPELT: "„{wert}“ steht für {jahr} schon in {andere}. Bitte die Zeilen zusammenfassen.",
+    Code.PERSONALKOSTEN_FEHLEN: "Für {empfaenger} sind keine Personalkosten angegeben; bei Spitzabrechnung gilt "
+    "deshalb die Pauschale. Bitte die Spalte „Personalkosten“ in der Besetzung füllen, wenn gedeckelt werden soll.",
+    Code.BESETZUNG_FEHLT: "Für „{empfaenger}“ liegen für {jahr} keine Besetzungsdaten vor, obwohl {vzae} VzÄ "
+    "zugeteilt sind. Bitte die Besetzungsliste der Kommune einreichen; bis dahin weist kimrecon für diese Kante "
+    "„Besetzung fehlt“ statt einer Rückforderung aus.",
     Code.SONSTIGES: "{text}",
 }
 
@@ -273,3 +286,42 @@ UNUSABLE: frozenset[Code] = frozenset(
 def is_unusable(findings: Iterable[Finding]) -> bool:
     """Tell whether any finding makes the input unusable (exit code 2)."""
     return any(f.code in UNUSABLE for f in findings)
+
+
+def read_cells(findings: Iterable[Finding]) -> set[tuple[str, str | None, int | None, str | None]]:
+    """The cells that already carry a finding of the read stage."""
+    return {(f.source.datei, f.source.blatt, f.source.zeile, f.source.spalte) for f in findings if f.source is not None}
+
+
+def without_read_cells(
+    out: Iterable[Finding], skip: set[tuple[str, str | None, int | None, str | None]]
+) -> tuple[Finding, ...]:
+    """Drop repeated findings and findings on cells whose value could not be read (one finding per cell)."""
+    seen: set[tuple[object, ...]] = set()
+    unique: list[Finding] = []
+    for f in out:
+        key = (f.code, f.source, f.details)
+        cell = (f.source.datei, f.source.blatt, f.source.zeile, f.source.spalte) if f.source else None
+        if cell in skip and f.source is not None and f.source.spalte is not None:
+            continue  # the cell's value could not be read: one finding for it is enough
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return tuple(unique)
+
+
+def severity_rank(severity: Severity) -> int:
+    """Sort order of findings everywhere: Fehler, Warnung, Hinweis."""
+    return list(Severity).index(severity)
+
+
+def count_text(findings: Iterable[Finding]) -> str:
+    """German count of findings by severity, e.g. "1 Fehler, 2 Warnungen, 1 Hinweis"."""
+    items = list(findings)
+    words = {Severity.FEHLER: ("Fehler", "Fehler"), Severity.WARNUNG: ("Warnung", "Warnungen"),
+             Severity.HINWEIS: ("Hinweis", "Hinweise")}
+    parts = []
+    for sev, (one, many) in words.items():
+        n = sum(1 for f in items if f.severity is sev)
+        parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)

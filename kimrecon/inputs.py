@@ -35,6 +35,7 @@ class Kind(str, Enum):
     ZAHLUNGEN = "zahlungen"
     RUECKFORDERUNGEN = "rueckforderungen"
     VERTRAG = "vertrag"
+    NACHWEISE = "nachweise"
 
     @property
     def label(self) -> str:
@@ -50,6 +51,7 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.ZAHLUNGEN: "Zahlungen",
     Kind.RUECKFORDERUNGEN: "Rückforderungen",
     Kind.VERTRAG: "Weiterleitungsvertrag",
+    Kind.NACHWEISE: "Nachweise",
 }
 
 # Canonical columns per kind: name -> dtype note. ``!`` marks a required column.
@@ -134,9 +136,28 @@ COLUMNS: dict[Kind, dict[str, str]] = {
         "zahlungsplan": "str",  # quartalsweise | halbjährlich | jährlich | monatlich
         "zinsart": "str",
     },
+    Kind.NACHWEISE: {  # receipts of Verwendungsnachweise, kept by the receiving level (R8, R9)
+        "geber": "str!",
+        "empfaenger": "str!",
+        "jahr": "Int64!",
+        "eingegangen": "date",
+        "geprueft": "date",
+    },
 }
 
 REQUIRED_KINDS: tuple[Kind, ...] = (Kind.BESCHEID, Kind.ZUWEISUNG)
+
+
+def present(value: object) -> bool:
+    """Tell whether a cell value of a canonical frame is there (not None, NA, NaT, NaN or blank text)."""
+    if value is None:
+        return False
+    try:
+        if value != value:  # NaN, NaT
+            return False
+    except TypeError:  # pandas.NA refuses to be a bool
+        return False
+    return bool(str(value).strip())
 
 
 def required_columns(kind: Kind) -> list[str]:
@@ -180,12 +201,24 @@ class CaseInputs:
     config: Mapping[str, object] = field(default_factory=dict)  # parsed kimrecon.toml, if any
 
     def ref(self, sheet: int, zeile: int | None, column: str | None = None) -> SourceRef:
-        """Source reference of a row (and a canonical column) of a frame."""
-        info = self.sheets[sheet]
-        letter = info.columns.get(column) if column else None
-        return SourceRef(info.datei, info.blatt, zeile, letter)
+        """Source reference of a row (and a canonical column) of a sheet, by the sheet's index in ``sheets``."""
+        return sheet_ref(self.sheets, sheet, zeile, column)
+
+    def source(self, frame: pd.DataFrame, index: object, column: str | None = None) -> SourceRef:
+        """Source reference of a row of ``frame`` (a canonical frame or a slice of one) by its index label.
+
+        The one way from a row to its file, sheet and A1 cell. A row without ``_sheet``/``_zeile``
+        is a programmer error and raises ``KeyError``: a finding never silently loses its cell.
+        """
+        return self.ref(int(frame.at[index, "_sheet"]), int(frame.at[index, "_zeile"]), column)
 
     def row_ref(self, kind: Kind, index: object, column: str | None = None) -> SourceRef:
-        """Source reference of the frame row with this index label."""
-        frame = self.frames[kind]
-        return self.ref(int(frame.at[index, "_sheet"]), int(frame.at[index, "_zeile"]), column)
+        """Source reference of the row with this index label in the canonical frame of ``kind``."""
+        return self.source(self.frames[kind], index, column)
+
+
+def sheet_ref(sheets: tuple[SheetInfo, ...], sheet: int, zeile: int | None, column: str | None = None) -> SourceRef:
+    """Source reference of a cell: sheet by its index in ``sheets``, Excel row, canonical column → letter."""
+    info = sheets[sheet]
+    letter = info.columns.get(column) if column else None
+    return SourceRef(info.datei, info.blatt, zeile, letter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,10 +58,22 @@ class Params:
     nahe_tage: int = 30
     sources: Mapping[str, str] = field(default_factory=dict)
 
-    def deadline_rule(self, ebene: int) -> DeadlineRule:
-        """Default deadline of a recipient level; deeper levels use the deepest rule (R9)."""
-        level = min(ebene, max(self.fristen))
-        return self.fristen[level]
+    def deadline_for(self, ebene: int, jahr: int) -> tuple[date, str]:
+        """R9: the default Nachweisfrist of a recipient level for a Bezugsjahr, with its source.
+
+        Levels beyond the deepest configured one are staggered: each one month earlier than the
+        level above it, on the last day of that month (a fourth level: 28./29.02.), so that every
+        level has a month to check the Nachweise below it (R8).
+        """
+        deepest = max(self.fristen)
+        rule = self.fristen[min(ebene, deepest)]
+        if ebene <= deepest:
+            return date(jahr + 1, rule.monat, rule.tag), rule.quelle
+        year, month = jahr + 1, rule.monat - (ebene - deepest)
+        while month < 1:
+            year, month = year - 1, month + 12
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, last), f"{rule.quelle}; je weitere Ebene einen Monat früher (Monatsende)"
 
     def pauschale_for(self, on: date) -> Dated | None:
         """The default rate valid on a date (R2), or None before the table starts."""
@@ -150,9 +163,17 @@ def _default_table(name: str, file: str) -> list[Dated]:
 
 
 def _merge(table: list[Dated], overrides: list[Dated]) -> tuple[Dated, ...]:
-    by_date = {d.ab: d for d in table}
+    """A dated table from kimrecon.toml means that table: from its first ``ab`` on it replaces the shipped rows.
+
+    Shipped rows before the user's first date stay (docs/decisions.md); within the user's table a
+    later row for the same date wins.
+    """
+    if not overrides:
+        return tuple(sorted(table, key=lambda d: d.ab))
+    first = min(d.ab for d in overrides)
+    by_date = {d.ab: d for d in table if d.ab < first}
     for d in overrides:
-        by_date[d.ab] = d  # a kimrecon.toml entry for the same date replaces the shipped one
+        by_date[d.ab] = d
     return tuple(sorted(by_date.values(), key=lambda d: d.ab))
 
 

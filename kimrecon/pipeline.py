@@ -12,13 +12,18 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kimrecon.findings import Code, Finding, finding, has_errors, is_unusable
+from kimrecon.findings import Code, Finding, Severity, finding, has_errors, is_unusable
 from kimrecon.inputs import CaseInputs
-from kimrecon.result import Result
+from kimrecon.month import Month, as_month
+from kimrecon.result import Deadline, Result, RunStatus
+
+if TYPE_CHECKING:
+    from kimrecon.parameters import Params
 
 Progress = Callable[[str], None]
 STAGING_PREFIX = ".~kimrecon-"
@@ -28,27 +33,37 @@ STAGING_PREFIX = ".~kimrecon-"
 class RunOutcome:
     """What a run produced: the result (if any), the findings and the files written."""
 
-    month: str
+    month: Month
     lauf_id: str
-    result: Result | None
+    result: Result | None  # None: the run was refused (Fehler, unusable input, unknown recipient)
     findings: tuple[Finding, ...]
     written: tuple[Path, ...] = ()
     repeat_of: str | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         """ok | abweichungen | fehler."""
-        return self.result.status if self.result is not None else "fehler"
+        return self.result.status if self.result is not None else RunStatus.FEHLER
 
     @property
     def exit_code(self) -> int:
-        """0 reconciled, 1 findings or differences, 2 unusable input (spec §6a)."""
-        if is_unusable(self.findings):
+        """The CLI contract, in one place (spec §6a).
+
+        0 reconciled without differences, 1 findings or differences, 2 the requested run could not
+        be done (unusable input, or Fehler that stopped it).
+        """
+        if self.result is None or self.result.status is RunStatus.FEHLER:
             return 2
-        if self.result is None:
+        if self.result.status is RunStatus.ABWEICHUNGEN:
             return 1
-        return self.result.exit_code
+        return 1 if any(f.severity is not Severity.HINWEIS for f in self.findings) else 0
+
+
+def validation_exit_code(findings: Sequence[Finding]) -> int:
+    """Exit code of ``kimrecon validate``: 0 clean (Hinweise only), 1 Fehler or Warnungen, 2 unusable input."""
+    if is_unusable(findings):
+        return 2
+    return 1 if any(f.severity is not Severity.HINWEIS for f in findings) else 0
 
 
 def run_time() -> datetime:
@@ -59,9 +74,9 @@ def run_time() -> datetime:
     return datetime.now(tz=UTC).replace(microsecond=0, tzinfo=None)
 
 
-def make_run_id(inputs: CaseInputs | None, month: str, when: datetime) -> str:
+def make_run_id(inputs: CaseInputs | None, month: Month, when: datetime) -> str:
     """A run id from the time and a digest of month, inputs and parameters (stable for a repeat)."""
-    digest = hashlib.sha256(month.encode())
+    digest = hashlib.sha256(str(month).encode())
     if inputs is not None:
         for f in sorted(inputs.files, key=lambda f: f.name):
             digest.update(f"{f.name}\0{f.sha256}\0".encode())
@@ -69,32 +84,40 @@ def make_run_id(inputs: CaseInputs | None, month: str, when: datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{digest.hexdigest()[:8]}"
 
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+def prepare(paths: Sequence[Path], progress: Progress | None = None, *, domain: bool = True
+            ) -> tuple[CaseInputs, Params | None]:
+    """Read the inputs, check the shape of every sheet and load the parameters once for the run.
 
-
-def parse_month(text: str) -> str | None:
-    """Return a canonical ``YYYY-MM`` or None when the text is not a month."""
-    m = _MONTH.match(text.strip())
-    return f"{m.group(1)}-{m.group(2)}" if m else None
-
-
-def read_and_validate(paths: Sequence[Path], progress: Progress | None = None) -> CaseInputs:
-    """Read the input files and run every validation; the findings are collected on the inputs."""
+    With ``domain`` the engine's domain rules run too (``kimrecon validate``); a reconcile runs them
+    itself. The findings are collected on the inputs; the parameters are None for unusable input.
+    """
+    from kimrecon.parameters import load_parameters
     from kimrecon.read import read_case
     from kimrecon.validate import validate_case
 
     _tell(progress, "Einlesen")
     inputs = read_case(list(paths))
     if is_unusable(inputs.findings):
-        return inputs
+        return inputs, None
     _tell(progress, "Prüfen")
-    extra = validate_case(inputs)
-    return dataclasses.replace(inputs, findings=tuple(inputs.findings) + tuple(extra))
+    params, param_findings = load_parameters(inputs.config)
+    found = (*inputs.findings, *param_findings, *validate_case(inputs))
+    inputs = dataclasses.replace(inputs, findings=found)
+    if domain and not has_errors(found):
+        from kimrecon.engine import check
+
+        inputs = dataclasses.replace(inputs, findings=found + check(inputs, params))
+    return inputs, params
+
+
+def read_and_validate(paths: Sequence[Path], progress: Progress | None = None) -> CaseInputs:
+    """Read the input files and run every check (shape and domain rules); the findings are on the inputs."""
+    return prepare(paths, progress)[0]
 
 
 def reconcile_case(
     case_dir: Path,
-    month: str,
+    month: Month | str,
     *,
     out_dir: Path,
     db_url: str | None = None,
@@ -112,17 +135,19 @@ def reconcile_case(
     """
     from kimrecon.engine import reconcile
 
+    month = as_month(month)  # library callers may pass "YYYY-MM"; the CLI parses it at its edge
     when = run_time()
-    inputs = read_and_validate([case_dir], progress)
+    fall = case_dir.resolve().name
+    inputs, params = prepare([case_dir], progress, domain=False)
     lauf_id = make_run_id(inputs, month, when)
     out_dir = Path(out_dir)
-    if has_errors(inputs.findings):
-        return _reject(month, lauf_id, inputs.findings, out_dir, inputs, when)
+    if params is None or has_errors(inputs.findings):
+        return _reject(month, lauf_id, inputs.findings, out_dir, inputs, when, fall)
 
     _tell(progress, "Berechnen")
-    result = reconcile(inputs, month, lauf_id=lauf_id, zeitpunkt=when, fall=case_dir.resolve().name)
-    if result.status == "fehler":
-        return _reject(month, lauf_id, result.befunde, out_dir, inputs, when)
+    result = reconcile(inputs, month, params=params, lauf_id=lauf_id, zeitpunkt=when, fall=fall)
+    if result.status is RunStatus.FEHLER:
+        return _reject(month, lauf_id, result.befunde, out_dir, inputs, when, fall)
 
     nachweise, unknown = _resolve_nachweise(result, nachweis_for)
     if unknown:
@@ -189,14 +214,21 @@ def _resolve_nachweise(
     return resolved, unknown
 
 
-def abgleich_filename(month: str) -> str:
-    """File name of the Abgleich workbook of a month."""
-    return f"Abgleich_{month}.xlsx"
+def safe_filename_part(text: str) -> str:
+    """A name as a portable file-name part: ASCII letters, digits and hyphens joined by "_"."""
+    from kimrecon.write.xlsx import ascii_name
+
+    return re.sub(r"[^A-Za-z0-9-]+", "_", ascii_name(text)).strip("_")[:80] or "Fall"
 
 
-def fehlerbericht_filename(month: str | None) -> str:
-    """File name of the Fehlerbericht of a run."""
-    return f"Fehlerbericht_{month}.xlsx" if month else "Fehlerbericht.xlsx"
+def abgleich_filename(result: Result) -> str:
+    """File name of the Abgleich workbook: the Kreis and the month (two Kreise never share one)."""
+    return f"Abgleich_{safe_filename_part(result.kreis)}_{result.monat}.xlsx"
+
+
+def fehlerbericht_filename(fall: str, month: Month | None) -> str:
+    """File name of the Fehlerbericht of a run of a case folder."""
+    return f"Fehlerbericht_{safe_filename_part(fall)}" + (f"_{month}.xlsx" if month else ".xlsx")
 
 
 def _stage_outputs(
@@ -211,7 +243,7 @@ def _stage_outputs(
     staged: list[tuple[Path, Path]] = []
     try:
         if abgleich:
-            target = out_dir / abgleich_filename(result.monat)
+            target = out_dir / abgleich_filename(result)
             tmp = _staging_name(target)
             write_abgleich(result, tmp)
             staged.append((tmp, target))
@@ -250,13 +282,13 @@ def _alive(pid: int) -> bool:
 
 
 def _reject(
-    month: str, lauf_id: str, findings: Sequence[Finding], out_dir: Path, inputs: CaseInputs | None,
-    when: datetime | None = None,
+    month: Month, lauf_id: str, findings: Sequence[Finding], out_dir: Path, inputs: CaseInputs | None,
+    when: datetime | None, fall: str,
 ) -> RunOutcome:
     """Write only the Fehlerbericht for a rejected run."""
     from kimrecon.write.fehlerbericht import write_fehlerbericht
 
-    path = out_dir / fehlerbericht_filename(month)
+    path = out_dir / fehlerbericht_filename(fall, month)
     if out_dir.is_dir():
         _clean_stale(out_dir)
     write_fehlerbericht(
@@ -265,28 +297,17 @@ def _reject(
     return RunOutcome(month, lauf_id, None, tuple(findings), (path,))
 
 
-def deadline_list(case_dir: Path, on: date) -> tuple[CaseInputs, tuple]:
+def deadline_list(case_dir: Path, on: date) -> tuple[CaseInputs, tuple[Deadline, ...]]:
     """Read a case and list its deadlines on a date (R9)."""
     from kimrecon.engine import deadlines
 
-    inputs = read_and_validate([case_dir])
-    if has_errors(inputs.findings):
+    inputs, params = prepare([case_dir])
+    if params is None or has_errors(inputs.findings):
         return inputs, ()
-    return inputs, tuple(deadlines(inputs, on))
+    return inputs, deadlines(inputs, on, params=params)
 
 
 def _tell(progress: Progress | None, stage: str) -> None:
     if progress is not None:
         progress(stage)
 
-
-__all__ = [
-    "RunOutcome",
-    "abgleich_filename",
-    "deadline_list",
-    "make_run_id",
-    "parse_month",
-    "read_and_validate",
-    "reconcile_case",
-    "run_time",
-]

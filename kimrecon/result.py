@@ -1,22 +1,26 @@
-"""The frozen reconciliation result: the one object every renderer (xlsx, JSON, terminal, ledger) reads.
+"""The frozen reconciliation result: the one object every renderer (xlsx, JSON, terminal, web, ledger) reads.
 
-Amounts are integer cents, VzÄ integer ten-thousandths, dates ``datetime.date``. Figures are
-cumulative from 1 January of the edge's year up to the run's month (``Result.monat``), or for a
-year before the run's year, the whole year.
+Every figure a user sees is computed once, in the engine, and carried here; renderers only lay
+it out. Amounts are integer cents, VzÄ integer ten-thousandths, dates ``datetime.date``. Figures
+are cumulative from the start of the edge's Bewilligungszeitraum up to the run's Stichtag
+(``Result.stichtag``), or for a year before the run's year, the whole year. Statuses and kinds
+are enums whose values are the German words the outputs show.
 
-The month matrix and the normalised payment and staffing tables are DataFrames (they grow with
-the case); the columns are fixed and documented here.
+The month matrix and the staffing table are DataFrames (they grow with the case); their columns
+are fixed and documented here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING
 
-from kimrecon.findings import Finding, Severity
+from kimrecon.findings import Finding, Severity, SourceRef
 from kimrecon.inputs import InputFile, SheetInfo
+from kimrecon.month import Month
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +44,104 @@ MONTH_COLUMNS: tuple[str, ...] = (
 EXACT_VZAE_COLUMNS: tuple[str, ...] = ("vzae_besetzt_zaehler", "vzae_besetzt_nenner")
 
 
+class Balance(str, Enum):
+    """What an edge's figures mean to the Kämmerei (R5, R11).
+
+    Only a closed year (Stichtag at or after the end of the Bewilligungszeitraum) has a
+    Rückforderung or Nachzahlung; before that the words are "voraussichtlich" (from the forecast)
+    or say how the payments stand against the payment plan.
+    """
+
+    RUECKFORDERUNG = "Rückforderung"
+    NACHZAHLUNG = "Nachzahlung"
+    AUSGEGLICHEN = "ausgeglichen"
+    VORAUSSICHTLICHE_RUECKFORDERUNG = "voraussichtliche Rückforderung"
+    VORAUSSICHTLICHE_NACHZAHLUNG = "voraussichtliche Nachzahlung"
+    ZAHLUNGSRUECKSTAND = "Zahlungsrückstand"
+    VOR_PLAN = "vor Plan gezahlt"
+    PLANMAESSIG = "planmäßig"
+    BESETZUNG_FEHLT = "Besetzung fehlt"
+
+    @classmethod
+    def of(cls, saldo_cent: int) -> Balance:
+        """The meaning of a Saldo in cents."""
+        if saldo_cent > 0:
+            return cls.RUECKFORDERUNG
+        if saldo_cent < 0:
+            return cls.NACHZAHLUNG
+        return cls.AUSGEGLICHEN
+
+
+class PaymentKind(str, Enum):
+    """How a payment counts on its edge, decided by its direction (R5), not by the text of its Art."""
+
+    ZAHLUNG = "Zahlung"  # giver → recipient
+    RUECKZAHLUNG = "Rückzahlung"  # recipient → giver
+    ZINSZAHLUNG = "Zinszahlung"  # interest: never reduces a Saldo
+    OHNE_VERTRAG = "ohne Weiterleitungsvertrag"  # between parties without an edge in its Bezugsjahr
+
+
+class DeadlineStatus(str, Enum):
+    """Status of a Nachweisfrist on a reference date (R9), from the deadline and the receipts sheet."""
+
+    OFFEN = "offen"
+    NAHE = "nahe"
+    VERSAEUMT = "versäumt"
+    EINGEGANGEN = "eingegangen"
+    VERSPAETET = "verspätet eingegangen"
+    GEPRUEFT = "geprüft"
+
+    @property
+    def erledigt(self) -> bool:
+        """The Nachweis is there: nothing for the receiving level to chase."""
+        return self in (DeadlineStatus.EINGEGANGEN, DeadlineStatus.VERSPAETET, DeadlineStatus.GEPRUEFT)
+
+
+class RunStatus(str, Enum):
+    """The status of a run (spec §6a): ``ok`` | ``abweichungen`` | ``fehler``."""
+
+    OK = "ok"
+    ABWEICHUNGEN = "abweichungen"
+    FEHLER = "fehler"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A Bescheid of the Bewilligungsbehörde to the Kreis for one year (§2, R1, R2)."""
+
+    jahr: int
+    bescheid_id: str | None
+    datum: date | None  # Bescheiddatum
+    aktenzeichen: str | None
+    art: str | None  # Erstbescheid | Änderungsbescheid | Anschlussbescheid, as written
+    behoerde: str
+    empfaenger: str
+    von: date  # Bewilligungszeitraum
+    bis: date
+    vzae_e4: int
+    pauschale_cent: int
+    summe_cent: int
+    nachweisfrist: date | None
+    quelle: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    """One version of a Weiterleitungsvertrag (original or amendment), valid from a date (§2)."""
+
+    geber: str
+    empfaenger: str
+    fassung: str  # Ursprungsvertrag | 1. Änderung …
+    vertragsdatum: date | None
+    gueltig_ab: date
+    pauschale_cent: int | None
+    frist_tag: int | None  # Nachweisfrist: day and month of the year after the Bezugsjahr
+    frist_monat: int | None
+    zahlungsplan: str | None
+    zinsart: str | None
+    quelle: SourceRef | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Allotment:
     """One node of the forwarding tree in one year (spec R3, R3a)."""
@@ -52,6 +154,10 @@ class Allotment:
     vzae_teilbaum_e4: int  # own + all descendants
     pauschale_cent: int  # rate per VzÄ and year applied
     weiterleitung_cent: int  # forwarded amount for the subtree (R3)
+    eigen_cent: int  # own share: own posts × rate, rounded once (R3)
+    von: date  # Bewilligungszeitraum of the year
+    bis: date
+    vertrag: str | None = None  # contract version in force for the edge into this node
     schluessel_groesse: str | None = None  # fest | einwohner | fluechtlinge (R3a)
     schluessel_wert: Decimal | None = None
     verzicht_vzae_e4: int = 0
@@ -64,6 +170,8 @@ class Edge:
     geber: str
     empfaenger: str
     jahr: int
+    von: date  # Bewilligungszeitraum of the year
+    bis: date
     vzae_zugeteilt_e4: int  # subtree allotment
     weiterleitung_cent: int  # subtree forwarded amount (for Land → Kreis: the Bescheid)
     foerderfaehig_kumuliert_cent: int  # Förderfähig_Teilbaum(r), cumulative up to the month
@@ -74,15 +182,88 @@ class Edge:
     foerderfaehig_eigen_kumuliert_cent: int = 0  # r's own part of the eligible amount
     nachzahlung_gekappt: bool = False  # Nachzahlung capped at the forwarded amount (R5)
     nachweisfrist: date | None = None  # R9
+    vertrag: str | None = None  # contract version in force at the end of the period (None: Bescheid edge)
+    zahlungsplan: str = "quartalsweise"  # R10: the contract's payment schedule
+    zahlungsplan_kumuliert_cent: int = 0  # what the schedule expected to be paid by the Stichtag
+    zahlungsabweichung_cent: int = 0  # paid − plan (negative: Zahlungsrückstand, positive: paid ahead)
+    prognose_foerderfaehig_cent: int = 0  # R11: whole-year eligible subtree figure if known staffing continues
+    prognose_saldo_cent: int = 0  # (paid + planned payments still due) − prognose_foerderfaehig
+    jahr_abgeschlossen: bool = True  # Stichtag at or after the end of the Bewilligungszeitraum
+    besetzung_fehlt: bool = False  # a recipient in the subtree has an allotment and no staffing rows (Warnung)
 
     @property
-    def art(self) -> str:
-        """German label of the balance: Rückforderung, Nachzahlung or ausgeglichen."""
-        if self.saldo_cent > 0:
-            return "Rückforderung"
-        if self.saldo_cent < 0:
-            return "Nachzahlung"
-        return "ausgeglichen"
+    def art(self) -> Balance:
+        """What the figures mean: a closed year's Rückforderung/Nachzahlung, else the forecast or payment status."""
+        if self.besetzung_fehlt:
+            return Balance.BESETZUNG_FEHLT
+        if self.jahr_abgeschlossen:
+            return Balance.of(self.saldo_cent)
+        if self.prognose_saldo_cent > 0:
+            return Balance.VORAUSSICHTLICHE_RUECKFORDERUNG
+        if self.prognose_saldo_cent < 0:
+            return Balance.VORAUSSICHTLICHE_NACHZAHLUNG
+        if self.zahlungsabweichung_cent < 0:
+            return Balance.ZAHLUNGSRUECKSTAND
+        if self.zahlungsabweichung_cent > 0:
+            return Balance.VOR_PLAN
+        return Balance.PLANMAESSIG
+
+    @property
+    def abweichung(self) -> bool:
+        """Whether the edge shows a difference: a closed year's Saldo, an open year's forecast or payment deviation."""
+        if self.besetzung_fehlt:
+            return True
+        if self.jahr_abgeschlossen:
+            return self.saldo_cent != 0
+        return self.prognose_saldo_cent != 0 or self.zahlungsabweichung_cent != 0
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One row of the payments sheets, matched to its contract edge (R5, R10)."""
+
+    datum: date  # Wertstellung
+    zahler: str  # as written
+    empfaenger: str
+    betrag_cent: int  # always ≥ 0; the direction says how it counts
+    art: str | None  # the Art column as written
+    jahr: int  # Bezugsjahr (the edge year it is booked to)
+    kind: PaymentKind
+    geber: str | None  # the matched edge's giver (as written in the Zuweisung); None without an edge
+    kante_empfaenger: str | None  # the matched edge's recipient
+    monat: int  # month of the Bezugsjahr it counts in (value date clamped into the year)
+    nach_stichtag: bool  # value date after the run's Stichtag: listed, not counted
+    kassenzeichen: str | None
+    verwendungszweck: str | None
+    quelle: SourceRef
+
+    @property
+    def gezaehlt_cent(self) -> int:
+        """Its signed effect on the edge's net paid amount up to the Stichtag (0 when not counted)."""
+        if self.nach_stichtag:
+            return 0
+        return {PaymentKind.ZAHLUNG: self.betrag_cent, PaymentKind.RUECKZAHLUNG: -self.betrag_cent}.get(self.kind, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Netting:
+    """R5 Verrechnung: a level's refund net of its children's open refunds (both gross figures stay)."""
+
+    empfaenger: str
+    jahr: int
+    saldo_brutto_cent: int
+    forderungen_unten_cent: int
+    saldo_netto_cent: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedClaim:
+    """A Rückforderung kimrecon proposes from a closed year's settlement; the Zinsbeginn is not invented (§5)."""
+
+    glaeubiger: str
+    schuldner: str
+    jahr: int
+    betrag_cent: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +317,11 @@ class Deadline:
     empfaenger: str
     jahr: int
     frist: date
-    status: str  # "offen" | "nahe" | "versäumt"
+    status: DeadlineStatus
     tage_bis: int  # days from the reference date to the deadline (negative: missed)
     quelle: str = ""
+    eingegangen: date | None = None  # Nachweis received (receipts sheet), if on or before the reference date
+    geprueft: date | None = None  # checked by the receiving level
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,38 +375,52 @@ class Result:
 
     lauf_id: str
     zeitpunkt: datetime
-    monat: str  # "YYYY-MM"
-    stichtag: date  # last day of the month
+    monat: Month
     version: str
     fall: str  # case folder name
     modus: str  # monatsprinzip | tagesprinzip
     dateien: tuple[InputFile, ...]
     blaetter: tuple[SheetInfo, ...]
     parameter: tuple[Parameter, ...]
+    bescheide: tuple[Grant, ...]
+    vertraege: tuple[ContractTerms, ...]
     zuteilungen: tuple[Allotment, ...]
     kanten: tuple[Edge, ...]
-    monate: pd.DataFrame  # MONTH_COLUMNS
-    zahlungen: pd.DataFrame  # canonical Zahlungen frame + _datei, _blatt, _zeile
+    monate: pd.DataFrame  # MONTH_COLUMNS + EXACT_VZAE_COLUMNS
+    zahlungen: tuple[Payment, ...]
     besetzung: pd.DataFrame  # canonical Besetzung frame (pseudonymous) + _datei, _blatt, _zeile
+    verrechnung: tuple[Netting, ...] = ()  # only when the case nets refunds (parameter ``verrechnung``)
+    rueckforderungsvorschlaege: tuple[ProposedClaim, ...] = ()
     zinsen: tuple[InterestClaim, ...] = ()
     zwischenzinsen: tuple[InterimInterestRisk, ...] = ()
     fristen: tuple[Deadline, ...] = ()
     erhaltung: tuple[ConservationCheck, ...] = ()
     befunde: tuple[Finding, ...] = ()
     korrekturen: tuple[Correction, ...] = ()
-    extras: dict[str, object] = field(default_factory=dict)
+    vzae_nenner: int = 1  # common denominator of the exact staffed VzÄ (EXACT_VZAE_COLUMNS)
 
     @property
-    def status(self) -> str:
+    def stichtag(self) -> date:
+        """The reference date: the last day of the run's month."""
+        return self.monat.stichtag
+
+    @property
+    def jahr(self) -> int:
+        """The run's year."""
+        return self.monat.year
+
+    @property
+    def kreis(self) -> str:
+        """Who the case is about: the Zuwendungsempfänger of the Bescheide (the case folder's name without one)."""
+        names = list(dict.fromkeys(g.empfaenger for g in self.bescheide))
+        return ", ".join(names) if names else self.fall
+
+    @property
+    def status(self) -> RunStatus:
         """ok | abweichungen | fehler (spec §6a)."""
         if any(f.severity is Severity.FEHLER for f in self.befunde):
-            return "fehler"
+            return RunStatus.FEHLER
         # Hinweise (e.g. an extra "Bemerkung" column) do not change the status (docs/decisions.md)
-        if any(e.saldo_cent != 0 for e in self.kanten):
-            return "abweichungen"
-        return "ok"
-
-    @property
-    def exit_code(self) -> int:
-        """0 when everything reconciles, 1 for findings or differences (CLI contract)."""
-        return 0 if self.status == "ok" else 1
+        if any(e.abweichung for e in self.kanten):
+            return RunStatus.ABWEICHUNGEN
+        return RunStatus.OK

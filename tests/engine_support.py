@@ -150,3 +150,23 @@ def edge(result: Any, geber: str, empfaenger: str, jahr: int) -> Any:
         if e.geber == geber and e.empfaenger == empfaenger and e.jahr == jahr:
             return e
     raise KeyError((geber, empfaenger, jahr))
+
+
+def reconcile(inputs: CaseInputs, month: str, **kwargs: Any) -> Any:
+    """The engine's reconcile with the parameters loaded as the pipeline loads them (findings included)."""
+    import dataclasses
+
+    from kimrecon import engine
+    from kimrecon.parameters import load_parameters
+
+    params, found = load_parameters(inputs.config)
+    inputs = dataclasses.replace(inputs, findings=tuple(inputs.findings) + tuple(found))
+    return engine.reconcile(inputs, month, params=params, **kwargs)
+
+
+def deadlines(inputs: CaseInputs, on: date) -> Any:
+    """The engine's deadline list with the parameters loaded as the pipeline loads them."""
+    from kimrecon import engine
+    from kimrecon.parameters import load_parameters
+
+    return engine.deadlines(inputs, on, params=load_parameters(inputs.config)[0])

@@ -1,8 +1,7 @@
 from datetime import datetime
 
-from engine_support import KREIS, LAND, edge, make_inputs, unna_tables
+from engine_support import KREIS, LAND, edge, make_inputs, reconcile, unna_tables
 
-from kimrecon.engine import reconcile
 from kimrecon.findings import Severity
 
 

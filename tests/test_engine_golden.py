@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from engine_support import make_inputs
+from engine_support import deadlines, make_inputs, reconcile
+from golden_support import write_case
 
-from kimrecon.engine import deadlines, reconcile
+from kimrecon import engine
 from kimrecon.money import format_cents, format_vzae
+from kimrecon.pipeline import prepare
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.yaml"))
 
@@ -34,14 +36,45 @@ EDGE_FIELDS = {
     "gezahlt_brutto": lambda e: format_cents(e.gezahlt_brutto_cent),
     "zurueckgezahlt": lambda e: format_cents(e.zurueckgezahlt_cent),
     "saldo": lambda e: format_cents(e.saldo_cent),
-    "art": lambda e: e.art,
+    "art": lambda e: e.art.value,
     "gekappt": lambda e: e.nachzahlung_gekappt,
+    "zahlungsplan_kumuliert": lambda e: format_cents(e.zahlungsplan_kumuliert_cent),
+    "zahlungsabweichung": lambda e: format_cents(e.zahlungsabweichung_cent),
+    "prognose_foerderfaehig": lambda e: format_cents(e.prognose_foerderfaehig_cent),
+    "prognose_saldo": lambda e: format_cents(e.prognose_saldo_cent),
+    "jahr_abgeschlossen": lambda e: e.jahr_abgeschlossen,
+    "besetzung_fehlt": lambda e: e.besetzung_fehlt,
+    "von": lambda e: e.von.strftime("%d.%m.%Y"),
+    "bis": lambda e: e.bis.strftime("%d.%m.%Y"),
 }
+EDGE_KEYS = {"geber", "empfaenger", "jahr"} | set(EDGE_FIELDS)
+
+# Every key a golden file may use; an unknown key (a typo) fails the case instead of being skipped.
+CASE_KEYS = {"beschreibung", "eingaben", "config", "laeufe", "fristen"}
+RUN_KEYS = {"monat", "erwartet"}
+WANT_KEYS = {"befunde", "status", "kanten", "anzahl_kanten", "monate", "foerderfaehig_monate", "zinsen",
+             "zwischenzinsen", "anzahl_zwischenzinsen", "verrechnung", "erhaltung", "rueckforderungsvorschlaege"}
 
 
-def _check_run(case: dict, lauf: dict) -> None:
-    inputs = make_inputs(case["eingaben"], case.get("config"))
-    res = reconcile(inputs, str(lauf["monat"]), lauf_id="golden", zeitpunkt=datetime(2024, 1, 1))
+def _strict(case: dict, name: str) -> None:
+    assert set(case) <= CASE_KEYS, f"{name}: unknown keys {set(case) - CASE_KEYS}"
+    for lauf in case["laeufe"]:
+        assert set(lauf) <= RUN_KEYS, f"{name}: unknown run keys {set(lauf) - RUN_KEYS}"
+        want = lauf["erwartet"]
+        assert set(want) <= WANT_KEYS, f"{name}: unknown expectation keys {set(want) - WANT_KEYS}"
+        for exp in want.get("kanten", []):
+            assert set(exp) <= EDGE_KEYS, f"{name}: unknown edge keys {set(exp) - EDGE_KEYS}"
+
+
+def _check_run(case: dict, lauf: dict, folder: Path | None = None) -> None:
+    if folder is None:
+        inputs = make_inputs(case["eingaben"], case.get("config"))
+        res = reconcile(inputs, str(lauf["monat"]), lauf_id="golden", zeitpunkt=datetime(2024, 1, 1))
+    else:  # through the real reader, from the workbooks the test wrote
+        inputs, params = prepare([folder], domain=False)
+        assert params is not None, [str(f) for f in inputs.findings]
+        res = engine.reconcile(inputs, str(lauf["monat"]), params=params, lauf_id="golden",
+                               zeitpunkt=datetime(2024, 1, 1))
     want = lauf["erwartet"]
     codes = sorted(f.code.value for f in res.befunde)
     if "befunde" in want:
@@ -76,7 +109,7 @@ def _check_run(case: dict, lauf: dict) -> None:
         assert format_cents(claim.zinsbetrag_cent) == exp["zinsbetrag"]
         if "tage" in exp:
             assert claim.tage == exp["tage"]
-        if "perioden" in exp:
+        if "perioden" in exp:  # noqa: SIM102 - expectations name what they check
             got = [{"von": p.von.strftime("%d.%m.%Y"), "bis": p.bis.strftime("%d.%m.%Y"), "tage": p.tage,
                     "basiszins": str(p.basiszins), "aufschlag": str(p.aufschlag), "betrag": format_cents(p.betrag_cent)}
                    for p in claim.perioden]
@@ -91,10 +124,13 @@ def _check_run(case: dict, lauf: dict) -> None:
     if "anzahl_zwischenzinsen" in want:
         assert len(res.zwischenzinsen) == want["anzahl_zwischenzinsen"]
     for exp in want.get("verrechnung", []):
-        row = next(r for r in res.extras["verrechnung"] if r["empfaenger"] == exp["empfaenger"]
-                   and r["jahr"] == exp["jahr"])
-        assert format_cents(row["saldo_brutto_cent"]) == exp["brutto"]
-        assert format_cents(row["saldo_netto_cent"]) == exp["netto"]
+        row = next(r for r in res.verrechnung if r.empfaenger == exp["empfaenger"] and r.jahr == exp["jahr"])
+        assert format_cents(row.saldo_brutto_cent) == exp["brutto"]
+        assert format_cents(row.saldo_netto_cent) == exp["netto"]
+    if "rueckforderungsvorschlaege" in want:
+        got = [{"glaeubiger": c.glaeubiger, "schuldner": c.schuldner, "jahr": c.jahr,
+                "betrag": format_cents(c.betrag_cent)} for c in res.rueckforderungsvorschlaege]
+        assert got == want["rueckforderungsvorschlaege"]
     for exp in want.get("erhaltung", []):
         check = next(c for c in res.erhaltung if c.knoten == exp["knoten"] and c.jahr == exp["jahr"])
         assert check.ok == exp["ok"]
@@ -105,13 +141,33 @@ def _check_run(case: dict, lauf: dict) -> None:
 @pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
 def test_golden(path: Path) -> None:
     case = _load(path)
+    _strict(case, path.stem)
     for lauf in case["laeufe"]:
         _check_run(case, lauf)
     for exp in case.get("fristen", []):
         got = deadlines(make_inputs(case["eingaben"], case.get("config")), _d(exp["am"]))
         listed = [{"geber": d.geber, "empfaenger": d.empfaenger, "jahr": d.jahr, "frist": d.frist.strftime("%d.%m.%Y"),
-                   "status": d.status} for d in got]
+                   "status": d.status.value} for d in got]
         assert listed == exp["liste"]
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_through_the_reader(path: Path, tmp_path: Path) -> None:
+    """The same expectations from workbooks written like a clerk's and read by the real reader."""
+    case = _load(path)
+    folder = write_case(case["eingaben"], case.get("config"), tmp_path / path.stem)
+    for lauf in case["laeufe"]:
+        _check_run(case, lauf, folder)
+
+
+def test_a_golden_file_with_an_unknown_key_fails() -> None:
+    case = _load(GOLDEN[0])
+    case["laeufe"][0]["erwartet"]["kanten"] = [{"geber": "A", "empfaenger": "B", "jahr": 2023, "saldoo": "0.00"}]
+    with pytest.raises(AssertionError, match="unknown edge keys"):
+        _strict(case, "tippfehler")
+    case["laeufe"][0]["erwartet"] = {"stauts": "ok"}
+    with pytest.raises(AssertionError, match="unknown expectation keys"):
+        _strict(case, "tippfehler")
 
 
 def test_there_are_golden_cases() -> None:

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kimrecon.entitle import _mul, div_round_vec
+from kimrecon.engine.entitle import _mul, div_round_vec
 from kimrecon.money import round_half_up
 
 

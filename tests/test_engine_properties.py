@@ -4,12 +4,11 @@ import os
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
-from engine_support import make_inputs
+from engine_support import make_inputs, reconcile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kimrecon.allocate import split_amount, split_largest_remainder
-from kimrecon.engine import reconcile
+from kimrecon.engine.allocate import split_amount, split_largest_remainder
 from kimrecon.findings import Severity
 from kimrecon.inputs import Kind
 

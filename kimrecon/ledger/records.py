@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from kimrecon.result import Correction, Edge, Parameter
+from kimrecon.result import Balance, Correction, Parameter
 
 # Figures of the month matrix compared between runs (spec §7); the Correction.kennzahl names.
 KENNZAHLEN: tuple[str, ...] = ("foerderfaehig_kumuliert", "ausgezahlt_kumuliert", "saldo_kumuliert")
@@ -85,6 +85,30 @@ class MonthFigure:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredEdge:
+    """The figures of one settled edge as the ledger keeps them (the Result's Edge without its period)."""
+
+    geber: str
+    empfaenger: str
+    jahr: int
+    vzae_zugeteilt_e4: int
+    weiterleitung_cent: int
+    foerderfaehig_kumuliert_cent: int
+    ausgezahlt_kumuliert_cent: int
+    saldo_cent: int
+    gezahlt_brutto_cent: int
+    zurueckgezahlt_cent: int
+    foerderfaehig_eigen_kumuliert_cent: int
+    nachzahlung_gekappt: bool
+    nachweisfrist: date | None
+
+    @property
+    def art(self) -> Balance:
+        """What the Saldo means."""
+        return Balance.of(self.saldo_cent)
+
+
+@dataclass(frozen=True, slots=True)
 class RunDetail:
     """One run with everything recorded for it (`kimrecon history --run ID`)."""
 
@@ -92,6 +116,6 @@ class RunDetail:
     dateien: tuple[StoredFile, ...]
     parameter: tuple[Parameter, ...]
     befunde: tuple[StoredFinding, ...]
-    kanten: tuple[Edge, ...]
+    kanten: tuple[StoredEdge, ...]
     monate: tuple[MonthFigure, ...]
     korrekturen: tuple[Correction, ...]

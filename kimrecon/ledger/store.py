@@ -38,10 +38,11 @@ from kimrecon.ledger.records import (
     MonthFigure,
     RunDetail,
     RunSummary,
+    StoredEdge,
     StoredFile,
     StoredFinding,
 )
-from kimrecon.result import MONTH_COLUMNS, Correction, Edge, Parameter, Result
+from kimrecon.result import MONTH_COLUMNS, Correction, Parameter, Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -186,7 +187,7 @@ def _from_db_time(moment: datetime) -> datetime:
 def fingerprint(result: Result) -> str:
     """SHA-256 over what makes a run reproducible: input contents, parameters, mode, version, month."""
     payload = {
-        "monat": result.monat,
+        "monat": str(result.monat),
         "modus": result.modus,
         "version": result.version,
         "dateien": sorted(f.sha256.lower() for f in result.dateien),
@@ -352,7 +353,7 @@ class Ledger:
         # change back (with corrections against B), not a repeat of the first run.
         latest = conn.execute(
             select(_LAUF.c.lauf_id, _LAUF.c.fingerabdruck, _LAUF.c.wiederholung_von)
-            .where(_LAUF.c.fall == result.fall, _LAUF.c.monat == result.monat, _LAUF.c.lauf_id != result.lauf_id)
+            .where(_LAUF.c.fall == result.fall, _LAUF.c.monat == str(result.monat), _LAUF.c.lauf_id != result.lauf_id)
             .order_by(_LAUF.c.nr.desc())
             .limit(1)
         ).first()
@@ -462,11 +463,11 @@ class Ledger:
                 {
                     "lauf_id": result.lauf_id,
                     "zeitpunkt": _utc(result.zeitpunkt),
-                    "monat": result.monat,
+                    "monat": str(result.monat),
                     "version": result.version,
                     "fall": result.fall,
                     "modus": result.modus,
-                    "status": result.status,
+                    "status": result.status.value,
                     "fingerabdruck": fp,
                     "wiederholung_von": repeat_of,
                 },
@@ -597,7 +598,7 @@ class Ledger:
                 for r in rows(_BEFUND, _BEFUND.c.pos)
             )
             edges = tuple(
-                Edge(
+                StoredEdge(
                     geber=r["geber"],
                     empfaenger=r["empfaenger"],
                     jahr=int(r["jahr"]),

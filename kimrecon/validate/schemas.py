@@ -17,18 +17,11 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
 
 
-def zuteilung(series: pd.Series, *, minimum: int) -> pd.Series:
-    """R3a: an allotment is 0 or at least ``minimum`` (0,5 VzÄ = 5000 e4)."""
-    return series.isna() | series.eq(0) | series.ge(minimum)
-
-
 @cache
 def _pandera() -> Any:
     """Import pandera (≈ 0.5 s) only when a check fails and its failure cases are needed."""
     import pandera.pandas as pa_mod
-    from pandera import extensions
 
-    extensions.register_check_method(statistics=["minimum"])(zuteilung)
     return pa_mod
 
 
@@ -44,7 +37,6 @@ def _check(name: str, arg: Any) -> pa.Check:
 
 _FAST: dict[str, Any] = {
     "ge": lambda s, a: s.ge(a), "gt": lambda s, a: s.gt(a), "le": lambda s, a: s.le(a), "lt": lambda s, a: s.lt(a),
-    "zuteilung": lambda s, a: zuteilung(s, **a),
 }
 
 
@@ -159,8 +151,6 @@ def schema_findings(inputs: CaseInputs, kind: Kind, skip: set[CellKey]) -> list[
         shown = format_value(cspec.type, raw, column=str(column))
         if check == "not_nullable":
             out.append(finding(Code.WERT_FEHLT, ref, spalte=cspec.header))
-        elif check.startswith("zuteilung"):
-            out.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, ref, value=shown, wert=shown))
         elif check.startswith("greater_than_or_equal_to(0)") and raw is not None and not pd.isna(raw) and raw < 0:
             out.append(finding(Code.WERT_NEGATIV, ref, value=shown, wert=shown, spalte=cspec.header))
         else:

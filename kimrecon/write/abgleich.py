@@ -83,6 +83,18 @@ class _Layout:
     bef_ranges: list[tuple[str, int, int]] = field(default_factory=list)  # (sheet, first, last) per part
 
 
+def _payments_frame(result: Result) -> Any:
+    """The payment records as the table the Zahlungen sheet lists (one row per record, in record order)."""
+    import pandas as pd
+
+    cols = ["datum", "zahler", "empfaenger", "betrag_cent", "art", "jahr", "kassenzeichen", "verwendungszweck",
+            "_datei", "_blatt", "_zeile"]
+    return pd.DataFrame(
+        [(pd.Timestamp(z.datum), z.zahler, z.empfaenger, z.betrag_cent, z.art, z.jahr, z.kassenzeichen,
+          z.verwendungszweck, z.quelle.datei, z.quelle.blatt, z.quelle.zeile) for z in result.zahlungen],
+        columns=cols)
+
+
 class _Abgleich:
     """Builds the sheets of one Abgleich workbook."""
 
@@ -98,6 +110,7 @@ class _Abgleich:
         self.pauschale_names: dict[int, tuple[str, int]] = {}  # jahr -> (defined name, cents)
         self.named_params: list[tuple[str, date | None, Decimal, str]] = []  # (name, valid from, value, defined)
         self.alloc = _tree_order(result.zuteilungen)
+        self.zahl = _payments_frame(result)
         self.geber_of = {(a.empfaenger, a.jahr): a.geber for a in result.zuteilungen}
         self.children: dict[tuple[str, int], list[str]] = defaultdict(list)
         for a in self.alloc:
@@ -114,7 +127,7 @@ class _Abgleich:
             lauf_id=r.lauf_id,
             version=r.version,
             dateien=r.dateien,
-            extra=(("Monat", r.monat), ("Fall", r.fall), ("Status", xlsx.STATUS_DE.get(r.status, r.status))),
+            extra=(("Monat", str(r.monat)), ("Fall", r.fall), ("Status", xlsx.STATUS_DE.get(r.status, r.status))),
         )
         self._plan()
         self._deckblatt()
@@ -189,7 +202,7 @@ class _Abgleich:
             ("Zeitpunkt des Laufs", r.zeitpunkt, "datetime"),
             ("kimrecon-Version", r.version, "text"),
             ("Fall", r.fall, "text"),
-            ("Abrechnungsmonat", r.monat, "text"),
+            ("Abrechnungsmonat", str(r.monat), "text"),
             ("Stichtag", r.stichtag, "date"),
             ("Abrechnungsmodus", r.modus, "text"),
             ("Gesamtstatus", xlsx.STATUS_DE.get(r.status, r.status), "text"),
@@ -507,7 +520,7 @@ class _Abgleich:
 
         Exactly what the SUMIFS formula of the Kanten sheet adds up (Excel compares text ignoring case).
         """
-        z = self.r.zahlungen
+        z = self.zahl
         need = {"datum", "zahler", "empfaenger", "betrag_cent", "jahr"}
         if z is None or len(z) == 0 or not need <= set(z.columns):
             return {}
@@ -530,7 +543,7 @@ class _Abgleich:
         """SUMIFS over the Zahlungen sheet when it adds up to the edge's figure, else the figure."""
         if self._pay is None:
             self._pay = self._payment_sums()
-        n = len(self.r.zahlungen) if self.r.zahlungen is not None else 0
+        n = len(self.zahl)
         plain = all(not set(t) & set('*?~"<>=') for t in (zahler, empfaenger))
         if not self._pay or not plain or n > xlsx.detail_capacity(True):
             return actual
@@ -691,7 +704,7 @@ class _Abgleich:
                 ("betrag_cent", Col("Betrag", "money")), ("art", Col("Art")), ("jahr", Col("Bezugsjahr", "int")),
                 ("kassenzeichen", Col("Kassenzeichen")), ("verwendungszweck", Col("Verwendungszweck"))]
         self._canonical_sheet(S_ZAHL, "Zahlungen (normalisiert, mit Herkunft)", Kind.ZAHLUNGEN, spec,
-                              self.r.zahlungen, totals=(3,))
+                              self.zahl, totals=(3,))
 
     def _besetzung(self) -> None:
         # Only canonical (pseudonymous) columns are written: no name can reach the output (spec §8)
@@ -738,7 +751,7 @@ class _Abgleich:
         row += 1
         for label, value, kind in [("Lauf-ID", r.lauf_id, "text"), ("Zeitpunkt", r.zeitpunkt, "datetime"),
                                    ("kimrecon-Version", r.version, "text"), ("Fall", r.fall, "text"),
-                                   ("Monat", r.monat, "text"), ("Stichtag", r.stichtag, "date"),
+                                   ("Monat", str(r.monat), "text"), ("Stichtag", r.stichtag, "date"),
                                    ("Modus", r.modus, "text")]:
             ws.write_string(row, 0, label, fm.label)
             xlsx.write_value(ws, row, 1, value, kind, fm)
@@ -844,7 +857,7 @@ class _Abgleich:
                             "Keine Diagramme: die Monatsmatrix ist auf mehrere Blätter verteilt.", fm.note)
             xlsx.protect_sheet(ws)
             return
-        jahr = int(self.r.monat[:4]) if re.match(r"^\d{4}", self.r.monat) else int(m["jahr"].max())
+        jahr = self.r.jahr
         if jahr not in set(int(x) for x in m["jahr"].tolist()):
             jahr = int(m["jahr"].max())
         groups: list[tuple[str, int, int]] = []  # (empfaenger, first row, last row) 0-based

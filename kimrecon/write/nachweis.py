@@ -164,7 +164,7 @@ class _Nachweis:
             lauf_id=r.lauf_id,
             version=r.version,
             dateien=r.dateien,
-            extra=(("Empfänger", d.name), ("Jahr", str(d.jahr)), ("Monat", r.monat)),
+            extra=(("Empfänger", d.name), ("Jahr", str(d.jahr)), ("Monat", str(r.monat))),
         )
         widths = WIDTHS
         for j, w in enumerate(widths):

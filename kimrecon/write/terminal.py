@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kimrecon.findings import Finding, Severity
+from kimrecon.findings import Finding, Severity, count_text, severity_rank
 from kimrecon.money import format_cents_de, format_vzae_de
 from kimrecon.result import Result
 
@@ -31,7 +31,7 @@ def safe_text(text: object) -> str:
 
 STATUS_TEXT = {
     "ok": "[green]alles abgestimmt[/green]",
-    "abweichungen": "[yellow]Abweichungen (Rückforderungen oder Nachzahlungen)[/yellow]",
+    "abweichungen": "[yellow]Abweichungen (siehe Spalte „Bewertung“)[/yellow]",
     "fehler": "[red]Fehler – Abgleich nicht möglich[/red]",
 }
 
@@ -41,7 +41,7 @@ def print_summary(console: Console, result: Result) -> None:
     from rich.table import Table
 
     # every text from an input is escaped: "[/]" in a name must not break the markup, "[link=…]" not link
-    table = Table(title=f"Abgleich {safe_text(result.fall)} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
+    table = Table(title=f"Abgleich {safe_text(result.kreis)} – Stand {result.stichtag:%d.%m.%Y} ({result.modus})")
     for name, justify in [
         ("Geber", "left"),
         ("Empfänger", "left"),
@@ -51,7 +51,9 @@ def print_summary(console: Console, result: Result) -> None:
         ("förderfähig", "right"),
         ("ausgezahlt", "right"),
         ("Saldo", "right"),
-        ("", "left"),
+        ("Zahlungsplan", "right"),
+        ("Prognose Saldo", "right"),
+        ("Bewertung", "left"),
     ]:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for e in result.kanten:
@@ -64,7 +66,9 @@ def print_summary(console: Console, result: Result) -> None:
             format_cents_de(e.foerderfaehig_kumuliert_cent),
             format_cents_de(e.ausgezahlt_kumuliert_cent),
             format_cents_de(e.saldo_cent),
-            safe_text(e.art) if e.saldo_cent else "",
+            "" if e.jahr_abgeschlossen else format_cents_de(e.zahlungsabweichung_cent),
+            "" if e.jahr_abgeschlossen else format_cents_de(e.prognose_saldo_cent),
+            e.art.value,
         )
     console.print(table)
     for z in result.zinsen:
@@ -84,7 +88,11 @@ def print_summary(console: Console, result: Result) -> None:
             )
         if len(result.korrekturen) > 50:
             console.print(f"  … und {len(result.korrekturen) - 50} weitere (siehe Abgleich, Blatt Korrekturen)")
-    console.print(f"Status: {STATUS_TEXT.get(result.status, result.status)} · Lauf {result.lauf_id}")
+    if any(not e.jahr_abgeschlossen for e in result.kanten):
+        console.print("Laufendes Jahr: „Zahlungsplan“ = gezahlt − laut Zahlungsplan fällig; „Prognose Saldo“ = "
+                      "voraussichtliche Rückforderung (+) oder Nachzahlung (−) zum Jahresende bei gleichbleibender "
+                      "Besetzung. Rückforderungen und Nachzahlungen stehen erst nach Ablauf des Jahres fest.")
+    console.print(f"Status: {STATUS_TEXT.get(result.status.value, result.status.value)} · Lauf {result.lauf_id}")
 
 
 def print_findings(console: Console, findings: Sequence[Finding], *, limit: int | None = 200) -> None:
@@ -99,11 +107,11 @@ def print_findings(console: Console, findings: Sequence[Finding], *, limit: int 
     shown = 0
     for (datei, blatt), items in sorted(groups.items()):
         console.print(f"[bold]{safe_text(datei)}[/bold]" + (f" › {safe_text(blatt)}" if blatt else ""), highlight=False)
-        items.sort(key=lambda f: (f.severity is not Severity.FEHLER, f.source.zeile or 0 if f.source else 0))
+        items.sort(key=lambda f: (severity_rank(f.severity), f.source.zeile or 0 if f.source else 0))
         for f in items:
             if limit is not None and shown >= limit:
                 break
-            style = "red" if f.severity is Severity.FEHLER else "yellow"
+            style = {Severity.FEHLER: "red", Severity.HINWEIS: "cyan"}.get(f.severity, "yellow")
             cell = f.source.zelle if f.source and f.source.zelle else "–"
             console.print(
                 f"  [{style}]{f.severity.value}[/{style}] {safe_text(cell)}: {safe_text(f.meldung)}", highlight=False
@@ -111,5 +119,4 @@ def print_findings(console: Console, findings: Sequence[Finding], *, limit: int 
             shown += 1
     if limit is not None and len(findings) > limit:
         console.print(f"… und {len(findings) - limit} weitere Befunde (vollständig im Fehlerbericht).")
-    errors = sum(1 for f in findings if f.severity is Severity.FEHLER)
-    console.print(f"{errors} Fehler, {len(findings) - errors} Hinweise.")
+    console.print(count_text(findings) + ".")

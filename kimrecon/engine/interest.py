@@ -9,10 +9,10 @@ from fractions import Fraction
 
 import pandas as pd
 
-from kimrecon.allocate import Names, _present, _ref
 from kimrecon.findings import Code, Finding, finding
-from kimrecon.inputs import CaseInputs, Kind
+from kimrecon.inputs import CaseInputs, Kind, present
 from kimrecon.money import round_half_up
+from kimrecon.names import Names
 from kimrecon.parameters import Dated, Params
 from kimrecon.result import InterestClaim, InterestPeriod
 
@@ -38,7 +38,7 @@ def _half_year_end(d: date) -> date:
     return date(d.year, 6, 30) if d.month < 7 else date(d.year, 12, 31)
 
 
-def _segments(table: tuple[Dated, ...], open_end: bool) -> list[tuple[date, date, Decimal]]:
+def rate_segments(table: tuple[Dated, ...], open_end: bool) -> list[tuple[date, date, Decimal]]:
     """Validity ranges of a dated table; the Basiszinssatz's last value ends with its half-year (§ 247 BGB)."""
     out = []
     for i, entry in enumerate(table):
@@ -59,8 +59,8 @@ def rate_periods(params: Params, first_day: date, last_day: date) -> tuple[list[
     if last_day < first_day:
         return [], None, ""
     cuts = {first_day, last_day + timedelta(days=1)}
-    basis = _segments(params.basiszins, open_end=False)
-    surcharge = _segments(params.aufschlag, open_end=True)
+    basis = rate_segments(params.basiszins, open_end=False)
+    surcharge = rate_segments(params.aufschlag, open_end=True)
     for von, bis, _ in basis + surcharge:
         for d in (von, bis + timedelta(days=1) if bis < date.max else None):
             if d is not None and first_day < d <= last_day:
@@ -110,27 +110,27 @@ def erstattungszinsen(inputs: CaseInputs, names: Names, params: Params,
     claims = []
     for idx in frame.index:  # one row per legal claim: small, never grows with staffing
         row = frame.loc[idx]
-        if not _present(row.get("zinsbeginn")) or not _present(row.get("betrag_cent")):
+        if not present(row.get("zinsbeginn")) or not present(row.get("betrag_cent")):
             continue
         for col in ("glaeubiger", "schuldner"):
             if names.key(row[col]) is None:
-                findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, Kind.RUECKFORDERUNGEN, idx, col),
+                findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.RUECKFORDERUNGEN, idx, col),
                                         value=row[col], name=row[col]))
         start = pd.Timestamp(row["zinsbeginn"]).date()
-        paid = pd.Timestamp(row["zahlungseingang"]).date() if _present(row.get("zahlungseingang")) else None
+        paid = pd.Timestamp(row["zahlungseingang"]).date() if present(row.get("zahlungseingang")) else None
         # §5: an open claim runs to the Stichtag; a paid one to its Zahlungseingang, even after the Stichtag
         end = paid if paid is not None else stichtag
         amount = int(row["betrag_cent"])
         total, periods, missing, table = interest_between(params, amount, start, end)
         if missing is not None:
-            findings.append(finding(Code.ZINSSATZ_FEHLT, _ref(inputs, Kind.RUECKFORDERUNGEN, idx, "zinsbeginn"),
+            findings.append(finding(Code.ZINSSATZ_FEHLT, inputs.row_ref(Kind.RUECKFORDERUNGEN, idx, "zinsbeginn"),
                                     ab=missing.strftime("%d.%m.%Y"), tabelle=table))
         g, s = names.key(row["glaeubiger"]), names.key(row["schuldner"])
         claims.append(InterestClaim(
             forderung_id=str(row["forderung_id"]),
             glaeubiger=names.show(g) if g else str(row["glaeubiger"]),
             schuldner=names.show(s) if s else str(row["schuldner"]),
-            jahr=int(row["jahr"]) if _present(row.get("jahr")) else None,
+            jahr=int(row["jahr"]) if present(row.get("jahr")) else None,
             betrag_cent=amount, von=start, bis=end, tage=max(0, (end - start).days), zinsbetrag_cent=total,
             perioden=tuple(periods), offen=paid is None or paid > stichtag,
         ))

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kimrecon.allocate import Allocation, _present
+from kimrecon.engine.allocate import Allocation
 from kimrecon.findings import Code, Finding, Severity, finding
-from kimrecon.inputs import CaseInputs, Kind
-from kimrecon.money import VZAE_SCALE
+from kimrecon.inputs import CaseInputs, Kind, present
+from kimrecon.money import VZAE_SCALE, format_vzae_de
 from kimrecon.parameters import Params
 
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -37,6 +37,7 @@ class Entitlement:
     months: pd.DataFrame  # ENTITLEMENT_COLUMNS, all 12 months of every node year
     denominator: int  # common denominator of staffed VzÄ
     findings: list[Finding] = field(default_factory=list)
+    ohne_besetzung: frozenset[tuple[int, str]] = frozenset()  # (jahr, key) with own posts and no staffing row
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -192,7 +193,43 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     grid["foerderfaehig_kumuliert_cent"] = total
     prev = grid.groupby(["jahr", "key"], sort=False)["foerderfaehig_kumuliert_cent"].shift(1).fillna(0)
     grid["foerderfaehig_cent"] = grid["foerderfaehig_kumuliert_cent"] - prev.astype("int64")
-    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings)
+    missing = _missing_staffing(inputs, alloc, findings)
+    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings, missing)
+
+
+def _missing_staffing(inputs: CaseInputs, alloc: Allocation, findings: list[Finding]) -> frozenset[tuple[int, str]]:
+    """Missing data is never zero staff: a recipient with own posts in a year and no staffing row touching it.
+
+    Each such (year, recipient) gets a Warnung naming the town and the year (at its Zuweisung row).
+    """
+    nodes = alloc.nodes[(alloc.nodes["vzae_eigen_e4"] > 0) & (alloc.nodes["monate"] > 0) & (alloc.nodes["ebene"] > 0)]
+    if len(nodes) == 0:
+        return frozenset()
+    staff = inputs.frames.get(Kind.BESETZUNG)
+    covered: set[tuple[int, str]] = set()
+    if staff is not None and len(staff) > 0:
+        keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
+        begin = pd.to_datetime(staff["beginn"]).dt.year
+        end = pd.to_datetime(staff["ende"]).dt.year if "ende" in staff else pd.Series(pd.NA, index=staff.index)
+        for y in sorted(set(nodes["jahr"].astype(int).tolist())):  # a few years
+            touch = keys.notna() & (begin.isna() | (begin <= y)) & (end.isna() | (end >= y))
+            covered |= {(y, str(k)) for k in keys[touch.to_numpy(dtype=bool)].unique()}
+    zuw = inputs.frames.get(Kind.ZUWEISUNG)
+    zuw_keys = alloc.names.keys_of(zuw["empfaenger"], zuw["ags"] if "ags" in zuw else None) if zuw is not None \
+        else pd.Series(dtype=object)
+    missing = set()
+    for j, key, name, vzae in zip(nodes["jahr"], nodes["key"], nodes["name"], nodes["vzae_eigen_e4"], strict=True):
+        if (int(j), str(key)) in covered:
+            continue
+        missing.add((int(j), str(key)))
+        ref = None
+        if zuw is not None:
+            rows = zuw.index[(zuw_keys == key).to_numpy(dtype=bool) & (zuw["jahr"] == j).fillna(False).to_numpy(
+                dtype=bool)]
+            ref = inputs.row_ref(Kind.ZUWEISUNG, rows[0], "empfaenger") if len(rows) else None
+        findings.append(finding(Code.BESETZUNG_FEHLT, ref, severity=Severity.WARNUNG, empfaenger=name, jahr=int(j),
+                                vzae=format_vzae_de(int(vzae))))
+    return frozenset(missing)
 
 
 def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, rid_of: dict[str, int],
@@ -207,7 +244,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
         first = unknown.groupby(unknown["kommune"].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
             name = first.at[idx, "kommune"]
-            findings.append(finding(Code.NAME_UNBEKANNT, _row_ref(inputs, Kind.BESETZUNG, first, idx, "kommune"),
+            findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(first, idx, "kommune"),
                                     value=name, name=name))
     s = s[s["_key"].isin(list(rid_of))]
     tarif = s["tarifstunden_h100"].astype("Int64").fillna(params.tarifstunden_h100) if "tarifstunden_h100" in s \
@@ -232,10 +269,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     has_s = ~has_h & share.notna()
     v[has_s] = share[has_s].astype("int64") * (denominator // VZAE_SCALE)
     missing = ~has_h & ~has_s
-    if missing.any():
-        for idx in s.index[missing][:50]:
-            findings.append(finding(Code.WERT_FEHLT, _row_ref(inputs, Kind.BESETZUNG, s, idx, "wochenstunden_h100"),
-                                    spalte="Wochenstunden"))
+    # a row without hours and share is reported by the cross-sheet rules (UMFANG_FEHLT) and not counted
     s["_v"] = v
     s["_b"] = _days(s["beginn"])
     ende = _days(s["ende"]) if "ende" in s else np.full(len(s), _nat_days())
@@ -243,10 +277,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     s["_e"] = np.where(open_end, np.maximum(end_excl, s["_b"].to_numpy()), ende + 1)
     s["_open"] = open_end
     s = s[(~missing) & (s["_b"] != _nat_days())]
-    bad = (s["_e"] <= s["_b"]) & ~s["_open"]
-    for idx in s.index[bad][:50]:
-        findings.append(finding(Code.ENDE_VOR_BEGINN, _row_ref(inputs, Kind.BESETZUNG, s, idx, "ende"),
-                                ende=_de(s.at[idx, "ende"]), beginn=_de(s.at[idx, "beginn"])))
+    bad = (s["_e"] <= s["_b"]) & ~s["_open"]  # reported by the cross-sheet rules (ENDE_VOR_BEGINN), not counted
     s = s[~bad]
     s["_rid"] = s["_key"].map(rid_of).astype("int64")
     pid = s["personal_id"].astype("string").fillna("")
@@ -317,8 +348,8 @@ def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int
     with_cost = set() if costs is None else set(costs["rid"].tolist())
     peak = grid.groupby(grid_rids)["pauschal_kumuliert_cent"].max()
     for rid in sorted(set(peak.index[peak > 0].tolist()) - with_cost):  # one Hinweis per recipient
-        findings.append(finding(Code.WERT_FEHLT, None, severity=Severity.HINWEIS,
-                                spalte=f"Personalkosten ({alloc.names.show(keys[rid])})"))
+        findings.append(finding(Code.PERSONALKOSTEN_FEHLEN, None, severity=Severity.HINWEIS,
+                                empfaenger=alloc.names.show(keys[rid])))
     if costs is None or len(costs) == 0:
         return flat
     # cost spread by days over the row's period: rounded cumulative per row at every month end
@@ -349,14 +380,6 @@ def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int
 
 
 def _de(value: object) -> str:
-    return pd.Timestamp(value).strftime("%d.%m.%Y") if _present(value) else "?"  # type: ignore[arg-type]
+    return pd.Timestamp(value).strftime("%d.%m.%Y") if present(value) else "?"  # type: ignore[arg-type]
 
 
-def _row_ref(inputs: CaseInputs, kind: Kind, frame: pd.DataFrame, idx: object, column: str | None):  # type: ignore[no-untyped-def]
-    try:
-        return inputs.ref(int(frame.at[idx, "_sheet"]), int(frame.at[idx, "_zeile"]), column)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
-
-
-__all__ = ["Entitlement", "entitle", "div_round_vec", "_present"]

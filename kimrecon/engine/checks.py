@@ -159,16 +159,15 @@ def check_zuweisung(inputs: CaseInputs, by_recipient: dict[tuple[int, str], Year
     key = pd.DataFrame({"j": z["jahr"], "e": _norm(z["empfaenger"]), "u": _norm(z["ueber"]).fillna("")})
     twice = key.duplicated(keep="first") & key["e"].notna() & key["j"].notna()
     if twice.any():
-        same = z.groupby([key["j"], key["e"], key["u"]], sort=False)
-        first, first_sheet = same["_zeile"].transform("first"), same["_sheet"].transform("first")
+        label = pd.Series(z.index, index=z.index)
+        first = label.groupby([key["j"], key["e"], key["u"]], sort=False).transform("first")
         for i in z.index[twice.to_numpy(dtype=bool)]:
-            zeile = other_row(inputs, int(z.at[i, "_sheet"]), int(first_sheet[i]), int(first[i]))
+            other = inputs.row_ref(Kind.ZUWEISUNG, first[i])
             out.append(
                 finding(
-                    Code.WERT_UNGUELTIG, inputs.row_ref(Kind.ZUWEISUNG, i, "empfaenger"),
-                    value=z.at[i, "empfaenger"], wert=z.at[i, "empfaenger"], spalte="Empfänger",
-                    hinweis=f"Der Empfänger steht für {z.at[i, 'jahr']} schon in Zeile {zeile}; "
-                    "bitte die Zeilen zusammenfassen.",
+                    Code.EMPFAENGER_DOPPELT, inputs.row_ref(Kind.ZUWEISUNG, i, "empfaenger"),
+                    value=z.at[i, "empfaenger"], wert=z.at[i, "empfaenger"], jahr=z.at[i, "jahr"],
+                    andere=f"Zeile {other.zeile} ({other.datei} › {other.blatt})",
                 )
             )
     known = z.assign(_kreis=kreis).dropna(subset=["jahr", "_kreis"])
@@ -275,7 +274,7 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
         sheet = inputs.sheets[int(f.at[i, "_sheet"])]
         col = "stellenanteil_e4" if "stellenanteil_e4" in sheet.columns else "wochenstunden_h100"
         out.append(
-            finding(Code.WERT_FEHLT, inputs.row_ref(Kind.BESETZUNG, i, col), spalte="Wochenstunden oder Stellenanteil")
+            finding(Code.UMFANG_FEHLT, inputs.row_ref(Kind.BESETZUNG, i, col))
         )
     d = f.dropna(subset=["beginn", "personal_id"])
     if d.empty:
@@ -364,6 +363,7 @@ _NAME_COLUMNS: dict[Kind, tuple[str, ...]] = {
     Kind.ZAHLUNGEN: ("zahler", "empfaenger"),
     Kind.RUECKFORDERUNGEN: ("glaeubiger", "schuldner"),
     Kind.VERTRAG: ("geber", "empfaenger"),
+    Kind.NACHWEISE: ("geber", "empfaenger"),
 }
 
 

@@ -9,13 +9,12 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
-from kimrecon.inputs import CaseInputs, Kind
+from kimrecon.inputs import CaseInputs, Kind, present
 from kimrecon.money import VZAE_SCALE, div_round, format_cents_de, format_vzae_de, round_half_up
-from kimrecon.names import normalize_name
+from kimrecon.names import Names, normalize_name
 from kimrecon.parameters import Params
 from kimrecon.result import Allotment, ConservationCheck
 
@@ -48,62 +47,6 @@ def split_amount(total_cent: int, weights: Sequence[int | Fraction]) -> list[int
     return split_largest_remainder(total_cent, weights)
 
 
-class Names:
-    """Known names of a case: normalised key → name as written first (Zuweisung first), plus AGS."""
-
-    def __init__(self) -> None:
-        """Start with no names."""
-        self.display: dict[str, str] = {}
-        self.by_ags: dict[str, str] = {}
-
-    def add(self, name: object, ags: object = None) -> str | None:
-        """Register a name (the first spelling wins) and return its key."""
-        if name is None or name is pd.NA or (isinstance(name, float) and name != name):
-            return None
-        text = str(name).strip()
-        if not text:
-            return None
-        key = normalize_name(text)
-        self.display.setdefault(key, text)
-        if _present(ags):
-            self.by_ags.setdefault(str(ags).strip(), key)
-        return key
-
-    def key(self, name: object, ags: object = None) -> str | None:
-        """The key of a known name (AGS first), or None."""
-        if _present(ags) and str(ags).strip() in self.by_ags:
-            return self.by_ags[str(ags).strip()]
-        if not _present(name):
-            return None
-        key = normalize_name(str(name))
-        return key if key in self.display else None
-
-    def show(self, key: str) -> str:
-        """The name as written."""
-        return self.display.get(key, key)
-
-    def keys_of(self, names: pd.Series, ags: pd.Series | None = None) -> pd.Series:
-        """Vectorised lookup of keys for a column of names (None where unknown); AGS first."""
-        codes, uniq = pd.factorize(names.astype("object"), use_na_sentinel=True)
-        mapped = np.array([self.key(u) for u in uniq] + [None], dtype=object)
-        out = mapped[np.where(codes < 0, len(uniq), codes)]
-        if ags is not None and len(self.by_ags):
-            a_codes, a_uniq = pd.factorize(ags.astype("object"), use_na_sentinel=True)
-            a_map = np.array([self.by_ags.get(str(a).strip()) if _present(a) else None for a in a_uniq] + [None],
-                             dtype=object)
-            by_ags = a_map[np.where(a_codes < 0, len(a_uniq), a_codes)]
-            out = np.where(pd.notna(by_ags), by_ags, out)
-        return pd.Series(out, index=names.index, dtype="object")
-
-
-def _present(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return False
-    if isinstance(value, float) and value != value:
-        return False
-    return bool(str(value).strip())
-
-
 @dataclass
 class YearInfo:
     """The Bescheid side of one year: who grants, to whom, what period and rate (R1, R2)."""
@@ -120,6 +63,9 @@ class YearInfo:
     bescheid_id: str | None
     nachweisfrist: date | None
     source: SourceRef | None
+    datum: date | None = None  # Bescheiddatum
+    aktenzeichen: str | None = None
+    art: str | None = None  # Erstbescheid | Änderungsbescheid | Anschlussbescheid
     zuweisung_aus: int | None = None  # the Zuweisung year carried on (Anschlussbescheid, §2)
 
 
@@ -153,7 +99,7 @@ def _period_months(von: date, bis: date) -> int:
 
 
 def _to_date(value: object) -> date | None:
-    if not _present(value):
+    if not present(value):
         return None
     return pd.Timestamp(value).date()  # type: ignore[arg-type]
 
@@ -163,13 +109,6 @@ def _frame(inputs: CaseInputs, kind: Kind) -> pd.DataFrame | None:
     if frame is None or len(frame) == 0:
         return None
     return frame
-
-
-def _ref(inputs: CaseInputs, kind: Kind, idx: object, column: str | None = None) -> SourceRef | None:
-    try:
-        return inputs.row_ref(kind, idx, column)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
 
 
 def _years_from_bescheide(inputs: CaseInputs, names: Names, params: Params,
@@ -200,22 +139,24 @@ def _years_from_bescheide(inputs: CaseInputs, names: Names, params: Params,
         p_von, p_bis = max(von, date(y, 1, 1)), min(bis, date(y, 12, 31))
         months = _period_months(p_von, p_bis)
         rate = row.get("pauschale_cent")
-        if not _present(rate):
+        if not present(rate):
             default = params.pauschale_for(p_von)
             rate = int(default.wert) if default else 0
-        vzae = int(row["vzae_e4"]) if _present(row.get("vzae_e4")) else 0
+        vzae = int(row["vzae_e4"]) if present(row.get("vzae_e4")) else 0
         summe = row.get("summe_cent")
         # R1: Bewilligung = VzÄ × Pauschale (pro rata for a shorter Bewilligungszeitraum, spec R2)
         computed = div_round(vzae * int(rate) * months, VZAE_SCALE * 12)
         spans = von.year != bis.year
-        summe_cent = int(summe) if _present(summe) and not spans else computed
-        behoerde = str(row["behoerde"]).strip() if _present(row.get("behoerde")) else "Bewilligungsbehörde"
+        summe_cent = int(summe) if present(summe) and not spans else computed
+        behoerde = str(row["behoerde"]).strip() if present(row.get("behoerde")) else "Bewilligungsbehörde"
         names.add(behoerde)
         years[(y, kreis)] = YearInfo(
             jahr=y, behoerde=behoerde, kreis=kreis, von=p_von, bis=p_bis, monate=months, vzae_e4=vzae,
             pauschale_cent=int(rate), summe_cent=summe_cent,
-            bescheid_id=str(row["bescheid_id"]) if _present(row.get("bescheid_id")) else None,
-            nachweisfrist=_to_date(row.get("nachweisfrist")), source=_ref(inputs, Kind.BESCHEID, idx),
+            bescheid_id=str(row["bescheid_id"]) if present(row.get("bescheid_id")) else None,
+            nachweisfrist=_to_date(row.get("nachweisfrist")), source=inputs.row_ref(Kind.BESCHEID, idx),
+            datum=_to_date(row.get("bescheiddatum")), aktenzeichen=_opt_str(row.get("aktenzeichen")),
+            art=_opt_str(row.get("art")),
         )
     return years
 
@@ -245,7 +186,7 @@ def _tree_of_rows(zuw: pd.DataFrame, names: Names, years: dict[tuple[int, str], 
             out[grp.index] = next(iter(named))
         else:
             findings.append(finding(
-                Code.SONSTIGES, _ref(inputs, Kind.ZUWEISUNG, grp.index[0]),
+                Code.SONSTIGES, inputs.row_ref(Kind.ZUWEISUNG, grp.index[0]),
                 text=f"Die Zuweisung {int(y)} lässt sich keinem Bescheid zuordnen "
                 f"({', '.join(names.show(k) for k in sorted(named or known))}). "
                 "Bitte je Zuwendungsempfänger eine eigene Zuweisungstabelle mit dessen eigenen Stellen führen."))
@@ -258,6 +199,7 @@ class ContractVersion:
 
     gueltig_ab: date
     fassung: str
+    vertragsdatum: date | None
     pauschale_cent: int | None
     frist_tag: int | None
     frist_monat: int | None
@@ -270,11 +212,11 @@ Versions = dict[tuple[str, str], list[ContractVersion]]
 
 
 def _opt_int(value: object) -> int | None:
-    return int(value) if _present(value) else None  # type: ignore[call-overload]
+    return int(value) if present(value) else None  # type: ignore[call-overload]
 
 
 def _opt_str(value: object) -> str | None:
-    return str(value).strip() if _present(value) else None
+    return str(value).strip() if present(value) else None
 
 
 def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Versions:
@@ -287,17 +229,17 @@ def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Vers
         g, r = names.key(row["geber"]), names.key(row["empfaenger"])
         for col, key in (("geber", g), ("empfaenger", r)):
             if key is None:
-                findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, Kind.VERTRAG, idx, col),
+                findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.VERTRAG, idx, col),
                                         value=row[col], name=row[col]))
         ab = _to_date(row["gueltig_ab"])
         if g is None or r is None or ab is None:
             continue
         out.setdefault((g, r), []).append(ContractVersion(
-            gueltig_ab=ab, fassung=_opt_str(row.get("fassung")) or "",
+            gueltig_ab=ab, fassung=_opt_str(row.get("fassung")) or "", vertragsdatum=_to_date(row.get("vertragsdatum")),
             pauschale_cent=_opt_int(row.get("pauschale_cent")),
             frist_tag=_opt_int(row.get("frist_tag")), frist_monat=_opt_int(row.get("frist_monat")),
             zahlungsplan=_opt_str(row.get("zahlungsplan")), zinsart=_opt_str(row.get("zinsart")),
-            ref=_ref(inputs, Kind.VERTRAG, idx)))
+            ref=inputs.row_ref(Kind.VERTRAG, idx)))
     for v in out.values():
         v.sort(key=lambda c: c.gueltig_ab)
     return out
@@ -331,7 +273,7 @@ def allocate(inputs: CaseInputs, params: Params) -> Allocation:
     behoerde_of = {k: info.behoerde for (_, k), info in sorted(years.items())}
     pairs = set(years)
     if zuw is not None and tree is not None:
-        pairs |= {(int(y), str(k)) for y, k in zip(zuw["jahr"], tree, strict=True) if _present(k) and _present(y)}
+        pairs |= {(int(y), str(k)) for y, k in zip(zuw["jahr"], tree, strict=True) if present(k) and present(y)}
 
     rows: list[dict[str, object]] = []
     allotments: list[Allotment] = []
@@ -379,16 +321,16 @@ def _unplaced_key_rows(inputs: CaseInputs, names: Names, years: set[int], consum
         return
     for idx in frame.index:  # key rows: small
         y = frame.at[idx, "jahr"]
-        if idx in consumed or not _present(y) or int(y) not in years:
+        if idx in consumed or not present(y) or int(y) not in years:
             continue
         kommune = frame.at[idx, "kommune"]
         verteiler = frame.at[idx, "verteiler"] if "verteiler" in frame else None
         if names.key(kommune, frame.at[idx, "ags"] if "ags" in frame else None) is None:
-            findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, Kind.SCHLUESSEL, idx, "kommune"),
+            findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.SCHLUESSEL, idx, "kommune"),
                                     value=kommune, name=kommune))
         else:
-            findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.SCHLUESSEL, idx, "verteiler"),
-                                    value=verteiler, hub=verteiler if _present(verteiler) else "(ohne Angabe)",
+            findings.append(finding(Code.BAUM_HUB_FEHLT, inputs.row_ref(Kind.SCHLUESSEL, idx, "verteiler"),
+                                    value=verteiler, hub=verteiler if present(verteiler) else "(ohne Angabe)",
                                     jahr=int(y)))
 
 
@@ -409,26 +351,26 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         key = names.key(row["empfaenger"], row.get("ags"))
         if key is None:
             continue
-        vzae = int(row["vzae_e4"]) if _present(row.get("vzae_e4")) else 0
+        vzae = int(row["vzae_e4"]) if present(row.get("vzae_e4")) else 0
         # R3a: every allotment is 0 or at least the minimum (0,5 VzÄ)
         if 0 < vzae < params.mindestzuteilung_e4 or vzae < 0:
-            findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, _ref(inputs, Kind.ZUWEISUNG, idx, "vzae_e4"),
+            findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, inputs.row_ref(Kind.ZUWEISUNG, idx, "vzae_e4"),
                                     value=format_vzae_de(vzae), wert=format_vzae_de(vzae)))
         if key == kreis:
             own[kreis] += vzae
             refs.setdefault(kreis, idx)
             continue
         hub_name = row.get("ueber")
-        if _present(hub_name):
+        if present(hub_name):
             hub = names.key(hub_name)
             if hub is None:
-                findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.ZUWEISUNG, idx, "ueber"),
+                findings.append(finding(Code.BAUM_HUB_FEHLT, inputs.row_ref(Kind.ZUWEISUNG, idx, "ueber"),
                                         value=hub_name, hub=hub_name, jahr=y))
                 hub = kreis
         else:
             hub = kreis
         if key in parent and parent[key] != hub:
-            findings.append(finding(Code.BAUM_ZWEI_GEBER, _ref(inputs, Kind.ZUWEISUNG, idx, "ueber"),
+            findings.append(finding(Code.BAUM_ZWEI_GEBER, inputs.row_ref(Kind.ZUWEISUNG, idx, "ueber"),
                                     empfaenger=names.show(key), jahr=y,
                                     geber=f"{names.show(parent[key])}, {names.show(hub)}"))
             continue
@@ -441,7 +383,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     for key in order:
         hub = parent[key]
         if hub != kreis and hub not in parent:
-            findings.append(finding(Code.BAUM_HUB_FEHLT, _ref(inputs, Kind.ZUWEISUNG, refs.get(key)),
+            findings.append(finding(Code.BAUM_HUB_FEHLT, inputs.row_ref(Kind.ZUWEISUNG, refs.get(key)),
                                     hub=names.show(hub), jahr=y))
             parent[key] = kreis
     for key in order:
@@ -451,7 +393,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
             if cur in seen:
                 cycle = seen[seen.index(cur):] + [cur]
                 closing = seen[-1]  # the row whose über closes the cycle is attached to the Kreis
-                findings.append(finding(Code.BAUM_ZYKLUS, _ref(inputs, Kind.ZUWEISUNG, refs.get(closing), "ueber"),
+                findings.append(finding(Code.BAUM_ZYKLUS, inputs.row_ref(Kind.ZUWEISUNG, refs.get(closing), "ueber"),
                                         pfad=" → ".join(names.show(k) for k in cycle)))
                 parent[closing] = kreis
                 break
@@ -469,10 +411,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     subtree = dict(own)
     for key in sorted(order, key=lambda k: -depth[k]):
         subtree[parent[key]] = subtree.get(parent[key], 0) + subtree[key]
-    total_tree = subtree[kreis]
-    if total_tree > info.vzae_e4 and info.monate > 0:
-        findings.append(finding(Code.ZUTEILUNG_UEBER_BESCHEID, info.source, jahr=y,
-                                summe=format_vzae_de(total_tree), bescheid=format_vzae_de(info.vzae_e4)))
+    # Σ allotments above the Bescheid's VzÄ is a cross-sheet rule (engine.checks: ZUTEILUNG_UEBER_BESCHEID)
 
     key_info = _apply_keys(inputs, y, names, parent, own, subtree, kreis, params, findings, consumed)
 
@@ -538,7 +477,8 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         "zahlungsplan": None,
     })
     allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
-                                info.summe_cent))
+                                info.summe_cent, eigen_cent=eigen[kreis], von=info.von, bis=info.bis,
+                                vertrag=None))
     for key in sorted(order, key=lambda k: (depth[k], order.index(k))):
         k_info = key_info.get(key)
         g = k_info[0] if k_info else None
@@ -552,7 +492,8 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         })
         allotments.append(Allotment(
             y, names.show(key), names.show(parent[key]), depth[key], own[key], subtree[key], rate[key],
-            fwd[key], schluessel_groesse=g,
+            fwd[key], eigen_cent=eigen[key], von=info.von, bis=info.bis, vertrag=fassung[key] or None,
+            schluessel_groesse=g,
             schluessel_wert=k_info[1] if k_info else None, verzicht_vzae_e4=k_info[2] if k_info else 0,
         ))
     # R3b conservation at every node: forwarded + own share never exceeds what was received
@@ -566,7 +507,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         check = ConservationCheck(names.show(k), y, received[k], forwarded.get(k, 0), own_money[k])
         checks.append(check)
         if not check.ok:
-            where = info.source if k == kreis else _ref(inputs, Kind.ZUWEISUNG, refs.get(k))
+            where = info.source if k == kreis else inputs.row_ref(Kind.ZUWEISUNG, refs.get(k))
             findings.append(finding(Code.ERHALTUNG_VERLETZT, where,
                                     knoten=names.show(k), jahr=y,
                                     aus=format_cents_de(check.weitergeleitet_cent + check.eigenanteil_cent),
@@ -588,13 +529,13 @@ def _check_betrag(inputs: CaseInputs, yrows: pd.DataFrame, names: Names, rate: d
     for idx in yrows.index[yrows["betrag_cent"].notna()]:  # only rows that state a Betrag
         row = yrows.loc[idx]
         key = names.key(row["empfaenger"], row.get("ags"))
-        if key is None or key not in rate or not _present(row.get("vzae_e4")):
+        if key is None or key not in rate or not present(row.get("vzae_e4")):
             continue
         vzae = int(row["vzae_e4"])
         expected = div_round(vzae * rate[key] * info.monate, VZAE_SCALE * 12)
         if int(row["betrag_cent"]) != expected and int(row["betrag_cent"]) not in accepted.get(key, set()):
             findings.append(finding(
-                Code.BETRAG_ABWEICHUNG, _ref(inputs, Kind.ZUWEISUNG, idx, "betrag_cent"),
+                Code.BETRAG_ABWEICHUNG, inputs.row_ref(Kind.ZUWEISUNG, idx, "betrag_cent"),
                 value=format_cents_de(int(row["betrag_cent"])), betrag=format_cents_de(int(row["betrag_cent"])),
                 vzae=format_vzae_de(vzae), pauschale=format_cents_de(rate[key]), erwartet=format_cents_de(expected)))
 
@@ -625,7 +566,7 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
     by_hub: dict[str, list[object]] = {}
     for idx in rows.index:  # key rows of one year: small
         verteiler = rows.at[idx, "verteiler"] if "verteiler" in rows else None
-        if _present(verteiler):
+        if present(verteiler):
             hub = names.key(verteiler)
             if hub is None or (hub not in parent and hub != kreis):
                 continue  # another tree's key, or a missing hub (reported by allocate)
@@ -649,24 +590,24 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
         keyrows = rows.loc[idxs]
         mkeys = [names.key(keyrows.at[i, "kommune"], keyrows.at[i, "ags"] if "ags" in keyrows else None)
                  for i in idxs]
-        groessen = [str(keyrows.at[i, "groesse"]).strip().lower() if _present(keyrows.at[i, "groesse"]) else "fest"
+        groessen = [str(keyrows.at[i, "groesse"]).strip().lower() if present(keyrows.at[i, "groesse"]) else "fest"
                     for i in idxs]
-        weights = [Fraction(int(keyrows.at[i, "wert_e4"]), VZAE_SCALE) if _present(keyrows.at[i, "wert_e4"])
+        weights = [Fraction(int(keyrows.at[i, "wert_e4"]), VZAE_SCALE) if present(keyrows.at[i, "wert_e4"])
                    else Fraction(0) for i in idxs]
         waivers = [int(keyrows.at[i, "verzicht_vzae_e4"]) if "verzicht_vzae_e4" in keyrows
-                   and _present(keyrows.at[i, "verzicht_vzae_e4"]) else 0 for i in idxs]
+                   and present(keyrows.at[i, "verzicht_vzae_e4"]) else 0 for i in idxs]
         if all(g == "fest" for g in groessen):
             computed = [round_half_up(w * VZAE_SCALE) - v for w, v in zip(weights, waivers, strict=True)]
         else:
             computed = key_allotments(total + sum(waivers), weights, waivers, params.schluessel_schritt_e4)
         for i, k, c in zip(idxs, mkeys, computed, strict=True):
             given = keyrows.at[i, "vzae_zugeteilt_e4"] if "vzae_zugeteilt_e4" in keyrows else None
-            value = _opt_int(given) if _present(given) else c
+            value = _opt_int(given) if present(given) else c
             assert value is not None
-            ref = _ref(inputs, Kind.SCHLUESSEL, i, "vzae_zugeteilt_e4" if _present(given) else "wert_e4")
+            ref = inputs.row_ref(Kind.SCHLUESSEL, i, "vzae_zugeteilt_e4" if present(given) else "wert_e4")
             if k is None:
                 name = keyrows.at[i, "kommune"]
-                findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, Kind.SCHLUESSEL, i, "kommune"),
+                findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.SCHLUESSEL, i, "kommune"),
                                         value=name, name=name))
                 continue
             if 0 < value < params.mindestzuteilung_e4 or value < 0:
@@ -683,7 +624,7 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
                                         kommune=names.show(k), jahr=y))
             g = groessen[idxs.index(i)]
             out[k] = (g, Decimal(int(keyrows.at[i, "wert_e4"])) / VZAE_SCALE
-                      if _present(keyrows.at[i, "wert_e4"]) else None, waivers[idxs.index(i)])
+                      if present(keyrows.at[i, "wert_e4"]) else None, waivers[idxs.index(i)])
         for k in members:
             if k not in mkeys:
                 findings.append(finding(Code.SCHLUESSEL_WIDERSPRUCH, None, kommune=names.show(k), jahr=y,

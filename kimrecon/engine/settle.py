@@ -9,15 +9,23 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from kimrecon.allocate import Allocation, _present, split_amount
-from kimrecon.deadlines import nachweisfristen
-from kimrecon.entitle import Entitlement, div_round_vec
+from kimrecon.engine.allocate import Allocation, split_amount
+from kimrecon.engine.deadlines import nachweisfristen
+from kimrecon.engine.entitle import Entitlement, div_round_vec
+from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
-from kimrecon.inputs import CaseInputs, Kind
-from kimrecon.interest import _segments
-from kimrecon.names import normalize_name
+from kimrecon.inputs import CaseInputs, Kind, present
+from kimrecon.names import Names, normalize_name
 from kimrecon.parameters import Params
-from kimrecon.result import EXACT_VZAE_COLUMNS, MONTH_COLUMNS, Edge, InterimInterestRisk
+from kimrecon.result import (
+    EXACT_VZAE_COLUMNS,
+    MONTH_COLUMNS,
+    Edge,
+    InterimInterestRisk,
+    Netting,
+    Payment,
+    PaymentKind,
+)
 
 REPAYMENT = "rückzahlung"
 INTEREST_PAYMENT = "zinszahlung"
@@ -31,9 +39,8 @@ class Settlement:
     months: pd.DataFrame
     payments: pd.DataFrame  # Zahlungen + _edge_jahr, _geber, _empfaenger, _sign (matched edge)
     interim: tuple[InterimInterestRisk, ...]
-    netting: list[dict[str, object]] = field(default_factory=list)
+    netting: tuple[Netting, ...] = ()
     findings: list[Finding] = field(default_factory=list)
-    schedule: list[dict[str, object]] = field(default_factory=list)
 
 
 def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +74,7 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
         unknown = p[p[key].isna() & p[col].notna()]
         first = unknown.groupby(unknown[col].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
-            findings.append(finding(Code.NAME_UNBEKANNT, _ref(inputs, p, idx, col), value=first.at[idx, col],
+            findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(p, idx, col), value=first.at[idx, col],
                                     name=first.at[idx, col]))
     datum = pd.to_datetime(p["datum"])
     bezug = p["jahr"].astype("Int64") if "jahr" in p else pd.Series(pd.NA, index=p.index, dtype="Int64")
@@ -91,12 +98,7 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     p.loc[up["index"].to_numpy(), "_empfaenger"] = up["key"].to_numpy()
     # [D] interest payments are not principal; they never reduce a Saldo
     p.loc[art == INTEREST_PAYMENT, "_sign"] = 0
-    # a payment up to the Stichtag between two known parties without an edge in its Bezugsjahr
-    orphan = (p["_sign"] == 0) & (art != INTEREST_PAYMENT) & p["_zk"].notna() & p["_ek"].notna() & (
-        datum.dt.date <= stichtag)
-    for idx in p.index[orphan][:200]:
-        findings.append(finding(Code.ZAHLUNG_OHNE_VERTRAG, _ref(inputs, p, idx, "zahler"),
-                                zahler=p.at[idx, "zahler"], empfaenger=p.at[idx, "empfaenger"]))
+    # a payment between known parties without an edge is a cross-sheet rule (engine.checks: ZAHLUNG_OHNE_VERTRAG)
     # [D] the month a payment belongs to within its Bezugsjahr: its value date, clamped to Jan/Dec
     y = p["_edge_jahr"].astype("int64")
     p["_monat"] = np.where(datum.dt.year < y, 1, np.where(datum.dt.year > y, 12, datum.dt.month))
@@ -104,11 +106,29 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     return p
 
 
-def _ref(inputs: CaseInputs, frame: pd.DataFrame, idx: object, column: str | None):  # type: ignore[no-untyped-def]
-    try:
-        return inputs.ref(int(frame.at[idx, "_sheet"]), int(frame.at[idx, "_zeile"]), column)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
+def payment_records(inputs: CaseInputs, payments: pd.DataFrame, names: Names, stichtag: date) -> tuple[Payment, ...]:
+    """Every readable payment row as a record with its edge and how it counts (R5: by direction, not by Art)."""
+    if len(payments) == 0 or "_sign" not in payments:
+        return ()
+    art = payments["art"].astype("string").fillna("").str.strip().str.lower()
+    out = []
+    for idx, datum, sign, interest, j, g, r, mon in zip(
+            payments.index, pd.to_datetime(payments["datum"]).dt.date, payments["_sign"], art == INTEREST_PAYMENT,
+            payments["_edge_jahr"], payments["_geber"], payments["_empfaenger"], payments["_monat"], strict=True):
+        row = payments.loc[idx]
+        kind = (PaymentKind.ZINSZAHLUNG if interest else PaymentKind.ZAHLUNG if sign > 0
+                else PaymentKind.RUECKZAHLUNG if sign < 0 else PaymentKind.OHNE_VERTRAG)
+        out.append(Payment(
+            datum=datum, zahler=str(row["zahler"]), empfaenger=str(row["empfaenger"]),
+            betrag_cent=int(row["betrag_cent"]), art=str(row["art"]) if present(row.get("art")) else None,
+            jahr=int(j), kind=kind, geber=names.show(str(g)) if present(g) else None,
+            kante_empfaenger=names.show(str(r)) if present(r) else None, monat=int(mon),
+            nach_stichtag=datum > stichtag,
+            kassenzeichen=str(row["kassenzeichen"]) if present(row.get("kassenzeichen")) else None,
+            verwendungszweck=str(row["verwendungszweck"]) if present(row.get("verwendungszweck")) else None,
+            quelle=inputs.source(payments, idx)))
+    out.sort(key=lambda x: (x.jahr, x.datum, x.quelle.datei, x.quelle.blatt or "", x.quelle.zeile or 0))
+    return tuple(out)
 
 
 def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Params, run_year: int,
@@ -123,7 +143,7 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     months = months[months["monat"] <= last]
     if len(nodes) == 0:
         empty = pd.DataFrame(columns=list(MONTH_COLUMNS))
-        return Settlement((), empty, payments, (), [], findings)
+        return Settlement((), empty, payments, (), (), findings)
 
     # R5: Förderfähig_Teilbaum(r) = own F + Σ Förderfähig_Teilbaum of the children
     pairs = _subtree_pairs(nodes)
@@ -179,26 +199,42 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     e["eligible"] = np.minimum(e["sub_raw"], forwarded)
     e["saldo"] = e["netto_kum"] - e["eligible"]
     e["geber"] = e["geber_name"].astype(str)
+    # R10: what the payment schedule expected by the Stichtag; R11: the whole-year forecast
+    e["plan"], e["plan_kum"] = _schedule(e, stichtag)
+    e["abweichung"] = e["netto_kum"] - e["plan_kum"]
+    e = e.merge(_forecast(ent, pairs, run_year), on=["jahr", "key"], how="left")
+    e["prognose"] = np.minimum(e["prog_raw"].fillna(0).astype("int64"), forwarded)
+    # planned payments still due: the plan's total (the forwarded amount) less what was paid, never below 0
+    e["prognose_saldo"] = np.maximum(e["netto_kum"], forwarded) - e["prognose"]
+    e["closed"] = [pd.Timestamp(b).date() <= stichtag for b in e["bis"]]
+    # missing data is never zero staff: every edge whose subtree holds a recipient without staffing rows
+    lacking = {(int(j), str(a)) for j, a, k in zip(pairs["jahr"], pairs["anc"], pairs["key"], strict=True)
+               if (int(j), str(k)) in ent.ohne_besetzung}
+    e["fehlt"] = [(int(j), str(k)) in lacking for j, k in zip(e["jahr"], e["key"], strict=True)]
     fristen = nachweisfristen(alloc, params)  # R9: the effective deadline of each edge
     e["frist"] = [fristen.get((int(j), str(k)), (None, ""))[0] for j, k in zip(e["jahr"], e["key"], strict=True)]
     edges = [
-        Edge(geber=g, empfaenger=str(n), jahr=int(j), vzae_zugeteilt_e4=int(v), weiterleitung_cent=int(w),
+        Edge(geber=g, empfaenger=str(n), jahr=int(j), von=_day(von), bis=_day(bis), vzae_zugeteilt_e4=int(v),
+             weiterleitung_cent=int(w),
              foerderfaehig_kumuliert_cent=int(f), ausgezahlt_kumuliert_cent=int(a), saldo_cent=int(sa),
              gezahlt_brutto_cent=int(b), zurueckgezahlt_cent=int(z), foerderfaehig_eigen_kumuliert_cent=int(o),
-             nachzahlung_gekappt=bool(c), nachweisfrist=fr if _present(fr) else None)
-        for g, n, j, v, w, f, a, sa, b, z, o, c, fr in zip(
-            e["geber"], e["name"], e["jahr"], e["vzae_teilbaum_e4"], forwarded, e["eligible"], e["netto_kum"],
-            e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"], e["gekappt"],
-            e["frist"], strict=True)
+             nachzahlung_gekappt=bool(c), nachweisfrist=fr if present(fr) else None,
+             vertrag=str(fa) if int(eb) > 0 and present(fa) else None, zahlungsplan=str(pn),
+             zahlungsplan_kumuliert_cent=int(pk), zahlungsabweichung_cent=int(ab), prognose_foerderfaehig_cent=int(pf),
+             prognose_saldo_cent=int(ps), jahr_abgeschlossen=bool(cl), besetzung_fehlt=bool(fe))
+        for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb, pn, pk, ab, pf, ps, cl, fe in zip(
+            e["geber"], e["name"], e["jahr"], e["von"], e["bis"], e["vzae_teilbaum_e4"], forwarded, e["eligible"],
+            e["netto_kum"], e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"],
+            e["gekappt"], e["frist"], e["version_fassung"], e["ebene"], e["plan"], e["plan_kum"], e["abweichung"],
+            e["prognose"], e["prognose_saldo"], e["closed"], e["fehlt"], strict=True)
     ]
     for n, j in zip(e.loc[e["gekappt"], "name"], e.loc[e["gekappt"], "jahr"], strict=True):
         findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
                                 text=f"Nachzahlung an {n} ({j}) auf den Weiterleitungsbetrag gekappt."))
-    netting = _netting(e) if params.verrechnung else []
+    netting = _netting(e) if params.verrechnung else ()
     interim = _interim(e, m, payments, alloc, params, stichtag, findings)
-    schedule = _schedule(e, stichtag)
     # R8: every edge g → r is the check the giver makes of the recipient's Verwendungsnachweis
-    return Settlement(tuple(edges), month_frame, payments, interim, netting, findings, schedule)
+    return Settlement(tuple(edges), month_frame, payments, interim, netting, findings)
 
 
 # R10 [D]: months in which an instalment is due (in advance, on the 1st) per payment schedule
@@ -211,8 +247,12 @@ SCHEDULES: dict[str, tuple[int, ...]] = {
 DEFAULT_SCHEDULE = "quartalsweise"
 
 
+def _day(value: object) -> date:
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
 def _plan_name(text: object) -> str:
-    t = str(text).strip().lower() if _present(text) else ""
+    t = str(text).strip().lower() if present(text) else ""
     t = t.replace("halbjaehrlich", "halbjährlich").replace("jaehrlich", "jährlich")
     for name in SCHEDULES:
         if t.startswith(name[:5]) and (name != "jährlich" or not t.startswith("halb")):
@@ -220,17 +260,16 @@ def _plan_name(text: object) -> str:
     return DEFAULT_SCHEDULE
 
 
-def _schedule(e: pd.DataFrame, stichtag: date) -> list[dict[str, object]]:
-    """R10: the amount expected by the payment schedule up to the Stichtag beside the amount paid.
+def _schedule(e: pd.DataFrame, stichtag: date) -> tuple[list[str], list[int]]:
+    """R10: the schedule of each edge and the amount it expected to be paid by the Stichtag.
 
     Any schedule in the payments sheet is accepted; this only gives the expected amounts: the
     forwarded amount in equal instalments (largest remainder) due on the 1st of the schedule's
-    months within the Bewilligungszeitraum, in advance.
+    months within the Bewilligungszeitraum, in advance (the first on its first day).
     """
-    out = []
-    for j, name, geber, plan, fwd, paid, von, bis in zip(
-            e["jahr"], e["name"], e["geber"], e["zahlungsplan"], e["weiterleitung_cent"], e["netto_kum"], e["von"],
-            e["bis"], strict=True):  # one row per edge-year (small)
+    names, expected = [], []
+    for j, plan, fwd, von, bis in zip(e["jahr"], e["zahlungsplan"], e["weiterleitung_cent"], e["von"], e["bis"],
+                                      strict=True):  # one row per edge-year (small)
         plan_name = _plan_name(plan)
         v, b = pd.Timestamp(von).date(), pd.Timestamp(bis).date()
         months = [mo for mo in SCHEDULES[plan_name] if v.month <= mo <= b.month]
@@ -238,14 +277,26 @@ def _schedule(e: pd.DataFrame, stichtag: date) -> list[dict[str, object]]:
             months = sorted({v.month} | set(months))
         due = [date(int(j), mo, 1) if mo != v.month else v for mo in months]
         parts = split_amount(int(fwd), [1] * len(due))
-        expected = sum(p for p, d in zip(parts, due, strict=True) if d <= stichtag)
-        out.append({"jahr": int(j), "geber": str(geber), "empfaenger": str(name), "zahlungsplan": plan_name,
-                    "erwartet_kumuliert_cent": int(expected), "ausgezahlt_kumuliert_cent": int(paid),
-                    "differenz_cent": int(paid) - int(expected)})
-    return out
+        names.append(plan_name)
+        expected.append(int(sum(p for p, d in zip(parts, due, strict=True) if d <= stichtag)))
+    return names, expected
 
 
-def _netting(e: pd.DataFrame) -> list[dict[str, object]]:
+def _forecast(ent: Entitlement, pairs: pd.DataFrame, run_year: int) -> pd.DataFrame:
+    """R11: each node's whole-year eligible subtree figure from the staffing known now.
+
+    The entitlement already runs every documented employment to its documented end (open ends to
+    the year's end) and respects documented interruptions and starts ahead, so the forecast is the
+    subtree's eligible amount at the year's last month.
+    """
+    own = ent.months[ent.months["jahr"] <= run_year].sort_values(["jahr", "key", "monat"], kind="stable")
+    year_end = own.groupby(["jahr", "key"], sort=False).tail(1)[["jahr", "key", "foerderfaehig_kumuliert_cent"]]
+    out = pairs.merge(year_end, on=["jahr", "key"], how="inner").groupby(
+        ["jahr", "anc"], as_index=False)["foerderfaehig_kumuliert_cent"].sum()
+    return out.rename(columns={"anc": "key", "foerderfaehig_kumuliert_cent": "prog_raw"})
+
+
+def _netting(e: pd.DataFrame) -> tuple[Netting, ...]:
     """R5 [D] Verrechnung: a level may net its children's open refunds against its own liability.
 
     Both gross figures stay in the edges; this adds the net liability of each edge.
@@ -257,9 +308,9 @@ def _netting(e: pd.DataFrame) -> list[dict[str, object]]:
                                                   how="left")
     x["offen"] = x["offen"].fillna(0).astype("int64")
     x["netto"] = np.where(x["saldo"] > 0, x["saldo"] - x["offen"], x["saldo"])
-    return [{"jahr": int(j), "empfaenger": str(n), "saldo_brutto_cent": int(s), "forderungen_unten_cent": int(o),
-             "saldo_netto_cent": int(t)}
-            for j, n, s, o, t in zip(x["jahr"], x["name"], x["saldo"], x["offen"], x["netto"], strict=True)]
+    return tuple(Netting(empfaenger=str(n), jahr=int(j), saldo_brutto_cent=int(s), forderungen_unten_cent=int(o),
+                         saldo_netto_cent=int(t))
+                 for j, n, s, o, t in zip(x["jahr"], x["name"], x["saldo"], x["offen"], x["netto"], strict=True))
 
 
 def _add_months(days: np.ndarray, n: int) -> np.ndarray:
@@ -305,7 +356,7 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
     sp["use"] = own_kum - own_kum.groupby([sp["jahr"], sp["key"]], sort=False).shift(1).fillna(0).astype("int64")
     sp = sp[sp["use"] > 0]
     month_end = (pd.to_datetime(dict(year=sp["jahr"], month=sp["monat"], day=1)) + pd.offsets.MonthEnd(0))
-    giver_edge = np.array([edge_id.get((int(j), str(g)), -1) if _present(g) else -1
+    giver_edge = np.array([edge_id.get((int(j), str(g)), -1) if present(g) else -1
                            for j, g in zip(p["_edge_jahr"], p["_geber"], strict=True)])
     uses = pd.concat([
         pd.DataFrame({"edge": [edge_id.get((int(j), str(k)), -1) for j, k in zip(sp["jahr"], sp["key"], strict=True)],
@@ -381,7 +432,7 @@ def _rate_index(params: Params, first: int, last: int) -> tuple[np.ndarray, int,
     for table, open_end in ((params.basiszins, False), (params.aufschlag, True)):
         value = np.zeros(len(days), dtype="int64")
         have = np.zeros(len(days), dtype=bool)
-        for von, bis, wert in _segments(table, open_end):
+        for von, bis, wert in rate_segments(table, open_end):
             a = (np.datetime64(von, "D") - _EPOCH).astype("int64")
             b = (np.datetime64(min(bis, date(9999, 12, 30)), "D") - _EPOCH).astype("int64")
             sel = (days >= a) & (days <= b)
