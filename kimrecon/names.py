@@ -83,6 +83,10 @@ class Names:
         key = normalize_name(str(name))
         return key if key in self.display else None
 
+    def advice(self, name: object) -> NameAdvice:
+        """Details of a NAME_UNBEKANNT finding for ``name``: the nearest known names, if any."""
+        return name_advice(str(name), self.display.values())
+
     def show(self, key: str) -> str:
         """The name as written."""
         return self.display.get(key, key)
