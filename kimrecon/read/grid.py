@@ -109,7 +109,7 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
     Rows without a town (no Kommune or AGS column) keep an empty Kommune: ``read_case`` names it from
     the title or file name once it knows the case's recipients.
     """
-    from kimrecon.read.sheet import _row_kinds, extra_column  # the same column and row rules as every sheet
+    from kimrecon.read.sheet import extra_column, row_kinds  # the same column and row rules as every sheet
 
     spec = kind_spec(Kind.BESETZUNG)
     common = common_spec()
@@ -132,9 +132,9 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
         if c in grid.months:
             continue
         own = header[c] if c < len(header) else None
-        text = V._text_of(own) if own is not None else None
+        text = V.text_of(own) if own is not None else None
         if not text and c < len(above) and above[c] is not None and c < min(grid.months):
-            text = V._text_of(above[c])  # a label merged over two header rows
+            text = V.text_of(above[c])  # a label merged over two header rows
         if not text:
             continue
         last_label = max(last_label, c)
@@ -159,7 +159,7 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
         data = data.iloc[1:]
 
     mapped = sorted({*month_cols, *columns.values()})
-    kinds = _row_kinds(data, mapped, [], common)
+    kinds = row_kinds(data, mapped, [], common)
     data = data[kinds == "data"]
     rows = data.index.to_numpy(dtype="int64")
 
@@ -171,19 +171,19 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
         unit, unclear = _unit_from_values(e4)
         if unclear is not None:
             z, c = unclear
-            shown = V._text_of(data.at[z, c])
+            shown = V.text_of(data.at[z, c])
             found.append(finding(Code.MONATSTABELLE_EINHEIT_UNKLAR, ref(z, c), value=shown, wert=shown))
     parsed = e4 if unit == "stellenanteil_e4" else {c: V.parse_scaled(data[c], 100) for c in month_cols}
     values = np.zeros((len(data), len(month_cols)), dtype="int64")
     for j, c in enumerate(month_cols):
         out, bad = parsed[c]
-        label = V._text_of(header[c]) if c < len(header) else col_letter(c)
+        label = V.text_of(header[c]) if c < len(header) else col_letter(c)
         for q in np.flatnonzero(bad.to_numpy(dtype=bool)):
-            shown = V._text_of(data[c].iat[q])
+            shown = V.text_of(data[c].iat[q])
             found.append(finding(Code.ZAHL_UNGUELTIG, ref(int(rows[q]), c), value=shown, wert=shown, spalte=label))
         v = out.fillna(0).to_numpy(dtype="int64")
         for q in np.flatnonzero((v < 0) | (v > _MAX[unit])):
-            shown = V._text_of(data[c].iat[q])
+            shown = V.text_of(data[c].iat[q])
             code = Code.WERT_NEGATIV if v[q] < 0 else Code.WERT_UNGUELTIG
             hinweis = "Ein Stellenanteil ist höchstens 1." if unit == "stellenanteil_e4" else (
                 "Wochenstunden sind höchstens 60.")
@@ -239,9 +239,9 @@ def read_grid(sheet: RawSheet, datei: str, grid: GridHeader, title: TitleBlock) 
 
 
 def _units_row(row: pd.Series) -> bool:
-    from kimrecon.read.sheet import _is_units_row
+    from kimrecon.read.sheet import is_units_row
 
-    return _is_units_row(row.tolist())
+    return is_units_row(row.tolist())
 
 
 def _unit_from_values(e4: dict[int, V.Parsed]) -> tuple[str, tuple[int, int] | None]:

@@ -247,7 +247,7 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
                 sc2 = _score(m2)
                 if sc2 > best_score:
                     best, best_score = _Header(r + 1, r, joined, m2), sc2
-    if best is not None and best.row + 1 < len(rows) and _is_units_row(rows[best.row + 1]):
+    if best is not None and best.row + 1 < len(rows) and is_units_row(rows[best.row + 1]):
         best = _Header(best.row + 1, best.first, best.labels, best.matches, label_row=best.row)  # "(€)" under it
     return best
 
@@ -256,7 +256,7 @@ _UNITS = {"€", "eur", "euro", "in €", "in eur", "%", "h", "std", "std.", "st
           "ja/nein", "datum", "betrag"}
 
 
-def _is_units_row(values: list[object]) -> bool:
+def is_units_row(values: list[object]) -> bool:
     """A row of units or formats right under the header, not data."""
     cells = [v for v in values if not _is_blank(v)]
     if not cells or not all(isinstance(v, str) for v in cells):
@@ -442,7 +442,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
     data = _fill_merged_data(data, sheet, header, columns, spec)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
-    row_kind = _row_kinds(data, sorted(columns.values()), required, common)
+    row_kind = row_kinds(data, sorted(columns.values()), required, common)
     wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
     keep = data.index[wanted_pos[in_wanted]]
@@ -668,7 +668,7 @@ def extra_column(text: str, where: SourceRef, dropped: list[str], unknown: list[
     return finding(Code.SPALTE_UNBEKANNT, where, severity=Severity.HINWEIS, spalte=text)
 
 
-def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
+def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
     """Label each row below the header: data, blank, summe (a total row) or footnote.
 
     Rows with every required value present are data without a Python loop; only the few
@@ -775,7 +775,7 @@ def _parse(cspec: ColumnSpec, col: pd.Series) -> dict[str, pd.Series]:
 
 
 def _bad_value(cspec: ColumnSpec, where: SourceRef, value: object) -> Finding:
-    shown = V._text_of(value)
+    shown = V.text_of(value)
     if cspec.type in ("cent", "e4", "h100", "int"):
         return finding(Code.ZAHL_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header)
     if cspec.type == "date":
@@ -845,7 +845,7 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
     found: list[Finding] = []
 
     def written(name: str) -> pd.Series:
-        return p.raw[name].iloc[p.in_wanted].set_axis(keep).map(V._text_of)
+        return p.raw[name].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
 
     shown: dict[str, pd.Series] = {}
     where: dict[str, pd.Series] = {}  # per row: the column that holds the amount
@@ -913,7 +913,7 @@ def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None,
         return []
     keep = p.keep
     if shown is None:
-        shown = p.raw["betrag_cent"].iloc[p.in_wanted].set_axis(keep).map(V._text_of)
+        shown = p.raw["betrag_cent"].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
     if at is None:
         at = pd.Series(p.columns["betrag_cent"], index=keep, dtype="int64")
     zahler = cols.get("zahler", pd.Series(pd.NA, index=keep, dtype=object))

@@ -345,7 +345,8 @@ def parse_date(s: pd.Series) -> Parsed:
     return out, pd.Series(bad, index=s.index)
 
 
-def _text_of(v: object) -> str | None:
+def text_of(v: object) -> str | None:
+    """A cell as the user sees it: text with white space folded, "2023", "0.5", "15.02.2023", "ja"."""
     if isinstance(v, str):
         t = " ".join(v.split())
         return t or None
@@ -385,7 +386,7 @@ def parse_text(s: pd.Series) -> Parsed:
     out = pd.Series(pd.NA, index=s.index, dtype=object)
     if keep.any():
         idx = np.flatnonzero(keep)
-        out.iloc[idx] = map_unique(s.iloc[idx], _text_of).to_numpy()
+        out.iloc[idx] = map_unique(s.iloc[idx], text_of).to_numpy()
     out = out.where(out.notna(), pd.NA)
     return out, pd.Series(False, index=s.index)
 

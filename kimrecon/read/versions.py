@@ -49,7 +49,7 @@ def title_block(rows: list[list[object]], first_header_row: int, sheet_name: str
     cells: list[tuple[str, str]] = []
     for r in range(min(first_header_row, len(rows))):
         for c, v in enumerate(rows[r]):
-            text = V._text_of(v) if v is not None else None
+            text = V.text_of(v) if v is not None else None
             if text:
                 cells.append((f"{col_letter(c)}{r + 1}", text))
     return TitleBlock(tuple(cells), sheet_name, datei)
