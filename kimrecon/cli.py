@@ -272,10 +272,11 @@ def deadlines(
         table.add_column(col)
     late = False
     for d in sorted(items, key=lambda d: (d.frist, d.empfaenger)):
-        late = late or d.status != "offen"
-        style = {"versäumt": "red", "nahe": "yellow"}.get(d.status, "")
+        status = d.status.value
+        late = late or status in ("versäumt", "nahe")
+        style = {"versäumt": "red", "nahe": "yellow", "verspätet eingegangen": "yellow"}.get(status, "")
         table.add_row(escape(d.empfaenger), escape(d.geber), str(d.jahr), f"{d.frist:%d.%m.%Y}",
-                      f"[{style}]{d.status}[/{style}]" if style else d.status, str(d.tage_bis))
+                      f"[{style}]{status}[/{style}]" if style else status, str(d.tage_bis))
     out_console.print(table)
     raise typer.Exit(1 if late else 0)
 

@@ -150,8 +150,8 @@ MESSAGES: dict[Code, str] = {
     Code.SUMME_ABWEICHUNG: "Die Summenzeile weist {summe} aus, die Zeilen darüber ergeben {berechnet}. "
     "Bitte Summe oder Einzelwerte prüfen.",
     Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. {rat}",
-    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
-    "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen.",
+    Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens {minimum} VzÄ sein. "
+    "Bitte auf 0 setzen (Verzicht) oder auf mindestens {minimum} VzÄ erhöhen.",
     Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ. "
     "Bitte auf das Raster runden oder die Schrittweite in kimrecon.toml anpassen.",
     Code.BETRAG_ABWEICHUNG: "Der Betrag {betrag} passt nicht zu {vzae} VzÄ × {pauschale} = {erwartet}. "

@@ -135,6 +135,7 @@ COLUMNS: dict[Kind, dict[str, str]] = {
         "frist_monat": "Int64",  # … and month of the year after the Bezugsjahr
         "zahlungsplan": "str",  # quartalsweise | halbjährlich | jährlich | monatlich
         "zinsart": "str",
+        "auszahlung": "str",  # Mittelabruf | Zahlungsplan (R6: only requested money bears Zwischenzinsen)
     },
     Kind.NACHWEISE: {  # receipts of Verwendungsnachweise, kept by the receiving level (R8, R9)
         "geber": "str!",
@@ -160,9 +161,6 @@ def present(value: object) -> bool:
     return bool(str(value).strip())
 
 
-def required_columns(kind: Kind) -> list[str]:
-    """Return the canonical columns a sheet of this kind must have."""
-    return [c for c, t in COLUMNS[kind].items() if t.endswith("!")]
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,9 +55,6 @@ def cents_from_number(value: float | int | Decimal | str) -> int:
         raise ValueError(f"not a number: {value!r}") from exc
 
 
-def decimal_from_cents(cents: int) -> Decimal:
-    """Return the euro amount of integer cents as a Decimal with two places."""
-    return (Decimal(cents) / 100).quantize(CENT)
 
 
 def format_cents(cents: int) -> str:
@@ -74,9 +71,6 @@ def format_cents_de(cents: int) -> str:
     return f"{sign}{whole:,}".replace(",", ".") + f",{frac:02d} €"
 
 
-def vzae_e4_from_decimal(value: Decimal) -> int:
-    """Convert a Decimal VzÄ value to integer ten-thousandths (rounded half up beyond 4 places)."""
-    return int((value * VZAE_SCALE).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def format_vzae(vzae_e4: int) -> str:
@@ -91,6 +85,3 @@ def format_vzae_de(vzae_e4: int) -> str:
     return format_vzae(vzae_e4).replace(".", ",")
 
 
-def vzae_e4_from_fraction(value: Fraction) -> int:
-    """Round an exact VzÄ fraction to ten-thousandths for display (half up)."""
-    return round_half_up(value * VZAE_SCALE)

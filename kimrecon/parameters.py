@@ -17,6 +17,7 @@ from kimrecon.money import HOURS_SCALE, VZAE_SCALE
 from kimrecon.result import Parameter
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
+INTERIM_RULES = ("nur_mittelabruf", "alle_zahlungen")  # R6: whose payments can bear Zwischenzinsen
 MODES = ("monatsprinzip", "tagesprinzip")
 _TOML = SourceRef("kimrecon.toml")
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.?\s*$")
@@ -51,6 +52,7 @@ class Params:
     schluessel_schritt_e4: int = 5000
     mindestzuteilung_e4: int = 5000
     zwei_monate: int = 2
+    zwischenzinsen: str = "nur_mittelabruf"  # R6: nur_mittelabruf | alle_zahlungen (a contract's Auszahlungsart wins)
     pauschale: tuple[Dated, ...] = ()
     basiszins: tuple[Dated, ...] = ()
     aufschlag: tuple[Dated, ...] = ()
@@ -92,6 +94,7 @@ class Params:
             Parameter("abrechnung.mindestzuteilung", _fmt(Decimal(self.mindestzuteilung_e4) / VZAE_SCALE), None,
                       self.sources["mindestzuteilung"]),
             Parameter("abrechnung.zwei_monats_frist", str(self.zwei_monate), None, self.sources["zwei_monats_frist"]),
+            Parameter("abrechnung.zwischenzinsen", self.zwischenzinsen, None, self.sources["zwischenzinsen"]),
         ]
         out += [Parameter("pauschale_je_vzae", _fmt(d.wert / 100), d.ab, d.quelle) for d in self.pauschale]
         out += [Parameter("zinsen.basiszins", _fmt(d.wert), d.ab, d.quelle) for d in self.basiszins]
@@ -248,6 +251,10 @@ def load_parameters(config: Mapping[str, object] | None = None) -> tuple[Params,
     minimum = decimal_param("mindestzuteilung", VZAE_SCALE, 5000)
     months = decimal_param("zwei_monats_frist", 1, 2)
     spitz = bool_param("spitzabrechnung")
+    interim = str(pick("zwischenzinsen")).strip().lower()
+    if interim not in INTERIM_RULES:
+        findings.append(_bad("abrechnung.zwischenzinsen", f"„{interim}“ ist weder nur_mittelabruf noch alle_zahlungen"))
+        interim, sources["zwischenzinsen"] = "nur_mittelabruf", "Voreinstellung (ungültiger Wert in kimrecon.toml)"
     netting = bool_param("verrechnung")
 
     pauschale = _merge(_default_table("pauschale_je_vzae", "pauschale"),
@@ -300,6 +307,7 @@ def load_parameters(config: Mapping[str, object] | None = None) -> tuple[Params,
         schluessel_schritt_e4=step,
         mindestzuteilung_e4=minimum,
         zwei_monate=months,
+        zwischenzinsen=interim,
         pauschale=tuple(Dated(d.ab, d.wert, d.quelle) for d in pauschale),
         basiszins=basis,
         aufschlag=surcharge,

@@ -86,24 +86,33 @@ def make_run_id(inputs: CaseInputs | None, month: Month, when: datetime) -> str:
 
 def prepare(paths: Sequence[Path], progress: Progress | None = None, *, domain: bool = True
             ) -> tuple[CaseInputs, Params | None]:
-    """Read the inputs, check the shape of every sheet and load the parameters once for the run.
+    """Read the inputs, check them and load the parameters once for the run.
 
-    With ``domain`` the engine's domain rules run too (``kimrecon validate``); a reconcile runs them
-    itself. The findings are collected on the inputs; the parameters are None for unusable input.
+    With ``domain`` the engine's domain rules run too (``kimrecon validate``); a reconcile runs
+    them itself. The findings are collected on the inputs; the parameters are None for unusable input.
     """
-    from kimrecon.parameters import load_parameters
     from kimrecon.read import read_case
-    from kimrecon.validate import validate_case
 
     _tell(progress, "Einlesen")
     inputs = read_case(list(paths))
     if is_unusable(inputs.findings):
         return inputs, None
     _tell(progress, "Prüfen")
+    return check_inputs(inputs, domain=domain)
+
+
+def check_inputs(inputs: CaseInputs, *, domain: bool = True) -> tuple[CaseInputs, Params]:
+    """Load the parameters and check the inputs: the shape of every sheet, with ``domain`` the engine's rules.
+
+    The findings are added to the inputs' findings.
+    """
+    from kimrecon.parameters import load_parameters
+    from kimrecon.validate import validate_case
+
     params, param_findings = load_parameters(inputs.config)
     found = (*inputs.findings, *param_findings, *validate_case(inputs))
     inputs = dataclasses.replace(inputs, findings=found)
-    if domain and not has_errors(found):
+    if domain:
         from kimrecon.engine import check
 
         inputs = dataclasses.replace(inputs, findings=found + check(inputs, params))
@@ -142,6 +151,10 @@ def reconcile_case(
     lauf_id = make_run_id(inputs, month, when)
     out_dir = Path(out_dir)
     if params is None or has_errors(inputs.findings):
+        if params is not None:  # the Fehlerbericht lists the domain rules' findings too
+            from kimrecon.engine import check
+
+            inputs = dataclasses.replace(inputs, findings=inputs.findings + check(inputs, params))
         return _reject(month, lauf_id, inputs.findings, out_dir, inputs, when, fall)
 
     _tell(progress, "Berechnen")

@@ -91,11 +91,6 @@ class DeadlineStatus(str, Enum):
     VERSPAETET = "verspätet eingegangen"
     GEPRUEFT = "geprüft"
 
-    @property
-    def erledigt(self) -> bool:
-        """The Nachweis is there: nothing for the receiving level to chase."""
-        return self in (DeadlineStatus.EINGEGANGEN, DeadlineStatus.VERSPAETET, DeadlineStatus.GEPRUEFT)
-
 
 class RunStatus(str, Enum):
     """The status of a run (spec §6a): ``ok`` | ``abweichungen`` | ``fehler``."""
@@ -140,6 +135,7 @@ class ContractTerms:
     zahlungsplan: str | None
     zinsart: str | None
     quelle: SourceRef | None = None
+    auszahlung: str | None = None  # Mittelabruf | Zahlungsplan (R6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +186,7 @@ class Edge:
     prognose_saldo_cent: int = 0  # (paid + planned payments still due) − prognose_foerderfaehig
     jahr_abgeschlossen: bool = True  # Stichtag at or after the end of the Bewilligungszeitraum
     besetzung_fehlt: bool = False  # a recipient in the subtree has an allotment and no staffing rows (Warnung)
+    mittelabruf: bool = False  # R6: money on this edge was requested, so potenzielle Zwischenzinsen are computed
 
     @property
     def art(self) -> Balance:
@@ -236,13 +233,6 @@ class Payment:
     kassenzeichen: str | None
     verwendungszweck: str | None
     quelle: SourceRef
-
-    @property
-    def gezaehlt_cent(self) -> int:
-        """Its signed effect on the edge's net paid amount up to the Stichtag (0 when not counted)."""
-        if self.nach_stichtag:
-            return 0
-        return {PaymentKind.ZAHLUNG: self.betrag_cent, PaymentKind.RUECKZAHLUNG: -self.betrag_cent}.get(self.kind, 0)
 
 
 @dataclass(frozen=True, slots=True)

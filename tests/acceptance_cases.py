@@ -649,6 +649,10 @@ def case_olpe(root: Path) -> Path:
         [D(2023, 1, 2), "Bezirksregierung Arnsberg", OE_KREIS, 57_000, "Abschlag", 2023, "BR-1", "KIM 2023"],
         [D(2023, 1, 2), OE_KREIS, "Stadt Attendorn", 57_000, "Abschlag", 2023, "OE-1", "KIM 2023 jährlich"],
     ], formats=PAY_FORMATS)])
+    # Attendorn requests its money (Mittelabruf): only requested money can bear Zwischenzinsen
+    write_xlsx(case / "Weiterleitungsvertrag.xlsx", [Sheet("Vertrag", [
+        "Geber", "Empfänger", "Fassung", "gültig ab", "Auszahlungsart"], [
+        [OE_KREIS, "Stadt Attendorn", "Ursprungsvertrag", D(2023, 1, 1), "Mittelabruf"]])])
     return case
 
 

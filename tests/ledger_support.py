@@ -30,6 +30,7 @@ from kimrecon.inputs import InputFile
 from kimrecon.ledger import open_ledger
 from kimrecon.ledger.models import Base
 from kimrecon.money import div_round
+from kimrecon.month import Month
 from kimrecon.result import MONTH_COLUMNS, Allotment, Edge, Parameter, Result
 
 PG_ENV = "KIMRECON_TEST_PG_URL"
@@ -130,6 +131,8 @@ def make_result(
             geber=LAND,
             empfaenger=KREIS,
             jahr=year,
+            von=date(year, 1, 1),
+            bis=date(year, 12, 31),
             vzae_zugeteilt_e4=180_000,
             weiterleitung_cent=102_600_000,
             foerderfaehig_kumuliert_cent=subtree_eligible_cum(staffing, HUB, month),
@@ -147,6 +150,8 @@ def make_result(
                 geber=giver,
                 empfaenger=r,
                 jahr=year,
+                von=date(year, 1, 1),
+                bis=date(year, 12, 31),
                 vzae_zugeteilt_e4=subtree_vzae(r),
                 weiterleitung_cent=div_round(RATE_CENT * subtree_vzae(r), 10_000),
                 foerderfaehig_kumuliert_cent=sub,
@@ -157,7 +162,8 @@ def make_result(
                 nachweisfrist=date(year + 1, 3, 31) if giver == HUB else date(year + 1, 4, 30),
             )
         )
-    zuteilungen = [Allotment(year, KREIS, LAND, 0, 0, 180_000, RATE_CENT, 102_600_000)] + [
+    zuteilungen = [Allotment(year, KREIS, LAND, 0, 0, 180_000, RATE_CENT, 102_600_000, 0, date(year, 1, 1),
+                             date(year, 12, 31))] + [
         Allotment(
             year,
             r,
@@ -167,6 +173,9 @@ def make_result(
             subtree_vzae(r),
             RATE_CENT,
             div_round(RATE_CENT * subtree_vzae(r), 10_000),
+            div_round(RATE_CENT * own, 10_000),
+            date(year, 1, 1),
+            date(year, 12, 31),
         )
         for r, (giver, own) in TREE.items()
     ]
@@ -191,8 +200,7 @@ def make_result(
     return Result(
         lauf_id=lauf_id,
         zeitpunkt=zeitpunkt or datetime(2026, 11, 24, 3, 30, tzinfo=UTC),
-        monat=monat,
-        stichtag=date(year, month, 28),
+        monat=Month(year, month),
         version="0.1.0",
         fall=fall,
         modus=modus,
@@ -202,7 +210,9 @@ def make_result(
         zuteilungen=tuple(zuteilungen),
         kanten=tuple(kanten),
         monate=monate,
-        zahlungen=pd.DataFrame(),
+        bescheide=(),
+        vertraege=(),
+        zahlungen=(),
         besetzung=pd.DataFrame(),
         befunde=befunde,
     )

@@ -40,7 +40,7 @@ def _reconcile(case: Path, month: str) -> tuple[int, dict[str, Any], Path]:
     out = case.parent / "out" / f"{case.name}-{month}"
     proc = cli("reconcile", case, "--month", month, "--json", "--ohne-laufbuch", "--out", out, cwd=case.parent)
     assert "Traceback" not in proc.stderr, proc.stderr
-    assert proc.returncode in (0, 1), proc.stderr + proc.stdout
+    assert proc.returncode in (0, 1, 2), proc.stderr + proc.stdout  # 2: a Fehler stopped the run
     return proc.returncode, json.loads(proc.stdout), out
 
 
@@ -112,7 +112,7 @@ def test_coesfeld_key_contradiction_is_reported(cases: dict[str, Path], tmp_path
     proc = cli("reconcile", case, "--month", "2023-12", "--json", "--ohne-laufbuch", "--out", tmp_path / "o",
                cwd=tmp_path)
     r = json.loads(proc.stdout)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a Fehler stopped the reconcile
     assert r["status"] == "fehler"
     assert "schluessel_widerspruch" in codes(r, "Fehler")
 
@@ -335,8 +335,8 @@ def test_wesel_abgleich_recalculates_in_libreoffice(cases: dict[str, Path], tmp_
     from libreoffice import formula_mismatches, recalculate
 
     _, _, out = _reconcile(cases["wesel"], "2023-12")
-    book = out / "Abgleich_2023-12.xlsx"
-    assert book.is_file()
+    [book] = out.glob("Abgleich_*_2023-12.xlsx")  # named after the Kreis of the Bescheid
+    assert book.name == "Abgleich_Kreis_Wesel_2023-12.xlsx"
     [recomputed] = recalculate([book], tmp_path)
     count, bad = formula_mismatches(book, recomputed)
     assert count > 0 and bad == []
@@ -373,11 +373,11 @@ HSK_FINDINGS = {
 
 def test_hochsauerland_findings_with_cells(cases: dict[str, Path]) -> None:
     code, r, out = _reconcile(cases["hochsauerland"], "2023-12")
-    assert code == 1 and r["status"] == "fehler" and r["kanten"] == []
+    assert code == 2 and r["status"] == "fehler" and r["kanten"] == []
     got = {(f["datei"], f["blatt"], f["zelle"], f["code"]) for f in r["befunde"] if f["schwere"] == "Fehler"}
     assert got == HSK_FINDINGS
     # only the Fehlerbericht is written for a rejected run (spec §6)
-    assert sorted(p.name for p in out.iterdir()) == ["Fehlerbericht_2023-12.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [f"Fehlerbericht_{cases['hochsauerland'].name}_2023-12.xlsx"]
 
 
 def test_hochsauerland_validate_report(cases: dict[str, Path], tmp_path: Path) -> None:
@@ -517,7 +517,7 @@ def test_borken_csv_findings_name_their_cells(cases: dict[str, Path], tmp_path: 
     proc = cli("reconcile", case, "--month", "2023-12", "--json", "--ohne-laufbuch", "--out", tmp_path / "o",
                cwd=tmp_path)
     r = json.loads(proc.stdout)
-    assert proc.returncode == 1 and r["status"] == "fehler"
+    assert proc.returncode == 2 and r["status"] == "fehler"
     got = {(f["datei"], f["blatt"], f["zelle"], f["code"]) for f in r["befunde"]}
     assert got == {("zuweisung_2023.csv", "zuweisung_2023", "D3", "zahl_ungueltig"),
                    ("Export_Finanzverfahren_Zahlungen.csv", "Export_Finanzverfahren_Zahlungen", "C7",
@@ -635,7 +635,7 @@ def test_coesfeld_payment_booked_by_both_sides_is_not_counted_twice(tmp_path: Pa
     proc = cli("reconcile", case, "--month", "2023-12", "--json", "--ohne-laufbuch", "--out", tmp_path / "o",
                cwd=tmp_path)
     r = json.loads(proc.stdout)
-    assert proc.returncode == 1 and r["status"] == "fehler"
+    assert proc.returncode == 2 and r["status"] == "fehler"
     dup = sorted((f["datei"], f["zelle"], f["schwere"]) for f in r["befunde"] if f["code"] == "zahlung_doppelt")
     # Kreis list: header row 3; rows 4–7 Land → Kreis, 8–11 Dülmen, 12–15 Lüdinghausen, 16–19 Coesfeld
     assert dup == [("Zahlungen_Kreis_2023.xlsx", f"D{row}", "Fehler") for row in (16, 17, 18, 19)]

@@ -44,6 +44,7 @@ EDGE_FIELDS = {
     "prognose_saldo": lambda e: format_cents(e.prognose_saldo_cent),
     "jahr_abgeschlossen": lambda e: e.jahr_abgeschlossen,
     "besetzung_fehlt": lambda e: e.besetzung_fehlt,
+    "mittelabruf": lambda e: e.mittelabruf,
     "von": lambda e: e.von.strftime("%d.%m.%Y"),
     "bis": lambda e: e.bis.strftime("%d.%m.%Y"),
 }

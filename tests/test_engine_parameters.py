@@ -17,7 +17,11 @@ def test_defaults_from_the_shipped_files():
     assert value_on(p.pauschale, date(2022, 6, 1)).wert == 5_500_000
     assert value_on(p.pauschale, date(2023, 1, 1)).wert == 5_700_000
     assert {(k, r.tag, r.monat) for k, r in p.fristen.items()} == {(0, 30, 6), (1, 30, 4), (2, 31, 3)}
-    assert p.deadline_rule(5).monat == 3
+    # deeper levels are staggered one month each, on the month's last day (R9): level 3 → 29.02.2024
+    assert p.deadline_for(2, 2023)[0] == date(2024, 3, 31)
+    assert p.deadline_for(3, 2023)[0] == date(2024, 2, 29)
+    assert p.deadline_for(3, 2024)[0] == date(2025, 2, 28)
+    assert p.deadline_for(5, 2023)[0] == date(2023, 12, 31)
     assert sorted(x.name for x in PARAMS_DIR.glob("*.yaml")) == [
         "abrechnung.yaml", "basiszins.yaml", "fristen.yaml", "pauschale.yaml", "zinsaufschlag.yaml"]
 

@@ -72,7 +72,7 @@ def test_sigkill_at_random_points_leaves_no_partial_output_run_or_lock(tmp_path:
     out = tmp_path / "aus"
     db = tmp_path / "laufbuch.sqlite"
     url = f"sqlite:///{db}"
-    abgleich = out / f"Abgleich_{fs.MONTH}.xlsx"
+    abgleich = out / fs.ABGLEICH
 
     start = time.monotonic()
     first = subprocess.run(_argv(case, out, url), env=fs.cli_env(), capture_output=True, check=False)
@@ -154,11 +154,11 @@ def test_killed_atomic_write_is_cleaned_by_the_next_run(tmp_path: Path) -> None:
     case = fs.copy_case(tmp_path)
     out = tmp_path / "aus"
     out.mkdir()
-    target = out / f"Fehlerbericht_{fs.MONTH}.xlsx"
+    target = out / fs.fehlerbericht(case)
     child = subprocess.run([sys.executable, "-c", CHILD, str(target)], env=fs.cli_env(), check=False)
     assert child.returncode == -signal.SIGKILL
     left = sorted(p.name for p in out.iterdir())
     assert len(left) == 1 and left[0].startswith(fs.STAGING), left  # hidden, never under the final name
     run, obj = fs.reconcile_json(case, out)
     assert run.rc == 1, run.text
-    assert sorted(p.name for p in out.iterdir()) == [f"Abgleich_{fs.MONTH}.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [fs.ABGLEICH]

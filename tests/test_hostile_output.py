@@ -92,7 +92,7 @@ def test_injections_in_text_cells_are_inert_in_the_abgleich(tmp_path: Path) -> N
     out = tmp_path / "aus"
     outcome = reconcile_case(case, fs.MONTH, out_dir=out, use_ledger=False)
     assert outcome.result is not None, [str(f) for f in outcome.findings]
-    seen = _assert_inert(out / f"Abgleich_{fs.MONTH}.xlsx", (*PAYLOADS, FILE_PAYLOAD))
+    seen = _assert_inert(out / fs.ABGLEICH, (*PAYLOADS, FILE_PAYLOAD))
     assert seen == {*PAYLOADS, FILE_PAYLOAD}  # every payload reached the workbook, each as text
     assert fs.tree_hashes(case) == before
 
@@ -109,7 +109,7 @@ def test_injections_in_rejected_input_are_inert_in_the_fehlerbericht(tmp_path: P
     out = tmp_path / "aus"
     outcome = reconcile_case(case, fs.MONTH, out_dir=out, use_ledger=False)
     assert outcome.result is None
-    report = out / f"Fehlerbericht_{fs.MONTH}.xlsx"
+    report = out / fs.fehlerbericht(case)
     seen = _assert_inert(report, (*PAYLOADS, "+cmd|' /C notepad'!A0"))
     assert set(PAYLOADS) <= seen
     # the same through validate --report on the command line

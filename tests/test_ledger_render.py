@@ -9,7 +9,8 @@ import pytest
 from ledger_support import HUB, KAMEN, KREIS
 
 from kimrecon.ledger import RunDetail, RunSummary, StoredFile, StoredFinding, render_history, render_run
-from kimrecon.result import Correction, Edge, Parameter
+from kimrecon.ledger.records import StoredEdge
+from kimrecon.result import Correction, Parameter
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +62,8 @@ def test_run_detail_text() -> None:
         dateien=(StoredFile("besetzung.xlsx", 12345, "ab" * 32, ("Besetzung", "Hinweise")),),
         parameter=(Parameter("pauschale_je_vzae", "57000.00", date(2023, 1, 1), "Bescheid 15.02.2023"),),
         befunde=(StoredFinding("spalte_unbekannt", "Hinweis", "besetzung.xlsx", "Besetzung", "H3", "Die Spalte …"),),
-        kanten=(Edge(HUB, KAMEN, 2023, 10_000, 5_700_000, 4_750_000, 5_700_000, 950_000),),
+        kanten=(StoredEdge(HUB, KAMEN, 2023, 10_000, 5_700_000, 4_750_000, 5_700_000, 950_000, 5_700_000, 0, 4_750_000,
+                           False, None),),
         monate=(),
         korrekturen=(Correction(KREIS, HUB, 2023, "2023-03", "foerderfaehig_kumuliert", 1_425_000, 475_000, "L1"),),
     )

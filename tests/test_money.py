@@ -12,7 +12,6 @@ from kimrecon.money import (
     format_cents_de,
     format_vzae,
     round_half_up,
-    vzae_e4_from_decimal,
 )
 
 
@@ -42,7 +41,6 @@ def test_formats():
     assert format_vzae(25_000) == "2.5"
     assert format_vzae(180_000) == "18"
     assert format_vzae(7_692) == "0.7692"
-    assert vzae_e4_from_decimal(Decimal("0,5".replace(",", "."))) == 5_000
 
 
 @given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=1, max_value=10**6))

@@ -5,9 +5,15 @@ from pathlib import Path
 from messy import d, write_sheet
 
 from kimrecon.findings import Code, Severity
+from kimrecon.pipeline import check_inputs
 from kimrecon.read import read_case
 from kimrecon.resources import example_case
-from kimrecon.validate import validate_case
+
+
+def validate_case(case):
+    """Shape and domain findings of the inputs (what `kimrecon validate` adds to the reading findings)."""
+    return check_inputs(case)[0].findings[len(case.findings):]
+
 
 BESCHEID = ["Bescheid-ID", "Bescheiddatum", "Aktenzeichen", "Bewilligungsbehörde", "Zuwendungsempfänger", "Art",
             "Zeitraum von", "Zeitraum bis", "VzÄ", "Pauschale je VzÄ", "Bewilligungssumme"]
@@ -88,7 +94,8 @@ def test_staffing_row_needs_hours_or_share(tmp_path: Path) -> None:
     ], title="Besetzung")
     case = read_case([tmp_path / "besetzung.xlsx"])
     got = [(f.code, f.source.zelle if f.source else None, f.meldung) for f in validate_case(case)]
-    assert got == [(Code.WERT_FEHLT, "F5", "Der Wert für „Wochenstunden oder Stellenanteil“ fehlt. Bitte eintragen.")]
+    assert got == [(Code.UMFANG_FEHLT, "F5", "Für diese Beschäftigung fehlen Wochenstunden und Stellenanteil. Bitte "
+                    "eines von beiden eintragen (z. B. 19,5 Wochenstunden oder 0,5 Stellenanteil).")]
 
 
 def test_ten_errors_on_one_sheet_ten_findings_with_cells(tmp_path: Path) -> None:
@@ -129,7 +136,7 @@ def test_ten_errors_on_one_sheet_ten_findings_with_cells(tmp_path: Path) -> None
     ])
     messages = {f.source.zelle: f.meldung for f in found if f.source}
     assert messages["J11"] == ("„Urlaub“ ist für „Grund“ nicht zulässig. Zulässig sind: Elternzeit, Mutterschutz, "
-                               "Sonderurlaub ohne Bezüge, Krankengeld, Sonstiges.")
+                               "Sonderurlaub ohne Bezüge, Krankengeld, Krankheit, Sonstiges.")
     assert messages["G13"] == "„390“ ist für „Tarifstunden“ nicht zulässig. Der Wert muss höchstens 60 sein."
     assert messages["L14"] == "„-5,00“ ist negativ; „Personalkosten“ darf nicht negativ sein."
 

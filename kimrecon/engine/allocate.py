@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -89,6 +88,7 @@ class Allocation:
 NODE_COLUMNS = (
     "jahr", "key", "name", "geber_key", "geber_name", "ebene", "vzae_eigen_e4", "vzae_teilbaum_e4", "pauschale_cent",
     "weiterleitung_cent", "eigen_cent", "von", "bis", "monate", "version_fassung", "frist", "zahlungsplan",
+    "mittelabruf",
 )
 
 
@@ -206,6 +206,7 @@ class ContractVersion:
     zahlungsplan: str | None
     zinsart: str | None
     ref: SourceRef | None
+    auszahlung: str | None = None  # Mittelabruf | Zahlungsplan
 
 
 Versions = dict[tuple[str, str], list[ContractVersion]]
@@ -239,10 +240,25 @@ def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Vers
             pauschale_cent=_opt_int(row.get("pauschale_cent")),
             frist_tag=_opt_int(row.get("frist_tag")), frist_monat=_opt_int(row.get("frist_monat")),
             zahlungsplan=_opt_str(row.get("zahlungsplan")), zinsart=_opt_str(row.get("zinsart")),
+            auszahlung=_opt_str(row.get("auszahlung")),
             ref=inputs.row_ref(Kind.VERTRAG, idx)))
     for v in out.values():
         v.sort(key=lambda c: c.gueltig_ab)
     return out
+
+
+def requested(auszahlung: str | None, params: Params) -> bool:
+    """R6: whether money on an edge was requested (Mittelabruf) and so can bear Zwischenzinsen.
+
+    The contract version's Auszahlungsart decides; without one, ``[abrechnung] zwischenzinsen``
+    (default: only requested money; payments on the giver's own schedule were not requested).
+    """
+    text = (auszahlung or "").strip().casefold()
+    if text.startswith("mittelabruf") or text.startswith("abruf"):
+        return True
+    if text.startswith("zahlungsplan"):
+        return False
+    return params.zwischenzinsen == "alle_zahlungen"
 
 
 def version_in_force(versions: Versions, geber: str, empfaenger: str, on: date) -> ContractVersion | None:
@@ -352,10 +368,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         if key is None:
             continue
         vzae = int(row["vzae_e4"]) if present(row.get("vzae_e4")) else 0
-        # R3a: every allotment is 0 or at least the minimum (0,5 VzÄ)
-        if 0 < vzae < params.mindestzuteilung_e4 or vzae < 0:
-            findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, inputs.row_ref(Kind.ZUWEISUNG, idx, "vzae_e4"),
-                                    value=format_vzae_de(vzae), wert=format_vzae_de(vzae)))
+        # R3a: a Zuweisung row below the minimum is a cross-sheet rule (engine.checks); key-derived ones below
         if key == kreis:
             own[kreis] += vzae
             refs.setdefault(kreis, idx)
@@ -421,6 +434,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
     rate: dict[str, int] = {kreis: info.pauschale_cent}
     fassung: dict[str, str] = {}
     plan: dict[str, str | None] = {kreis: None}
+    abruf: dict[str, bool] = {}
     frist: dict[str, date | None] = {kreis: info.nachweisfrist}
     for key in sorted(order, key=lambda k: depth[k]):
         v = version_in_force(versions, parent[key], key, info.bis)
@@ -433,6 +447,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         rate[key] = r
         fassung[key] = v.fassung if v else ""
         plan[key] = v.zahlungsplan if v else None
+        abruf[key] = requested(v.auszahlung if v else None, params)
         frist[key] = None
         if v and v.frist_tag and v.frist_monat:
             try:
@@ -474,7 +489,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
         "vzae_eigen_e4": own[kreis], "vzae_teilbaum_e4": info.vzae_e4, "pauschale_cent": info.pauschale_cent,
         "weiterleitung_cent": info.summe_cent, "eigen_cent": eigen[kreis], "von": info.von,
         "bis": info.bis, "monate": info.monate, "version_fassung": info.bescheid_id or "", "frist": info.nachweisfrist,
-        "zahlungsplan": None,
+        "zahlungsplan": None, "mittelabruf": requested(None, params),
     })
     allotments.append(Allotment(y, kreis_name, info.behoerde, 0, own[kreis], info.vzae_e4, info.pauschale_cent,
                                 info.summe_cent, eigen_cent=eigen[kreis], von=info.von, bis=info.bis,
@@ -488,7 +503,7 @@ def _build_year(inputs: CaseInputs, yrows: pd.DataFrame, info: YearInfo, names: 
             "vzae_eigen_e4": own[key], "vzae_teilbaum_e4": subtree[key], "pauschale_cent": rate[key],
             "weiterleitung_cent": fwd[key], "eigen_cent": eigen[key], "von": info.von,
             "bis": info.bis, "monate": info.monate, "version_fassung": fassung[key], "frist": frist[key],
-            "zahlungsplan": plan[key],
+            "zahlungsplan": plan[key], "mittelabruf": abruf[key],
         })
         allotments.append(Allotment(
             y, names.show(key), names.show(parent[key]), depth[key], own[key], subtree[key], rate[key],
@@ -612,6 +627,7 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
                 continue
             if 0 < value < params.mindestzuteilung_e4 or value < 0:
                 findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, ref, value=format_vzae_de(value),
+                                        minimum=format_vzae_de(params.mindestzuteilung_e4),
                                         wert=format_vzae_de(value)))
             elif params.schluessel_schritt_e4 and value % params.schluessel_schritt_e4:
                 findings.append(finding(Code.ZUTEILUNG_SCHRITT, ref, value=format_vzae_de(value),
@@ -633,6 +649,3 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
     return out
 
 
-def days_in_year(y: int) -> int:
-    """365 or 366."""
-    return 366 if calendar.isleap(y) else 365

@@ -10,6 +10,7 @@ from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.money import div_round
 from kimrecon.names import name_advice, normalize_name
+from kimrecon.parameters import Params
 from kimrecon.validate.format import format_cents, format_e4, format_value
 
 _FAR = pd.Timestamp("2262-01-01")
@@ -467,11 +468,25 @@ def check_zahlungen(
     return out
 
 
-def cross_sheet_findings(inputs: CaseInputs) -> list[Finding]:
-    """Every cross-sheet rule, in a stable order."""
+def check_minimum(inputs: CaseInputs, params: Params) -> list[Finding]:
+    """R3a: every allotment of the Zuweisung is 0 or at least ``[abrechnung] mindestzuteilung`` (default 0,5 VzÄ)."""
+    z = _frame(inputs, Kind.ZUWEISUNG)
+    if z.empty:
+        return []
+    vzae = z["vzae_e4"].astype("Int64")
+    bad = (vzae > 0) & (vzae < params.mindestzuteilung_e4)
+    minimum = format_e4(params.mindestzuteilung_e4)
+    return [finding(Code.ZUTEILUNG_UNTER_MINIMUM, inputs.row_ref(Kind.ZUWEISUNG, i, "vzae_e4"),
+                    value=format_e4(int(vzae[i])), wert=format_e4(int(vzae[i])), minimum=minimum)
+            for i in z.index[bad.fillna(False).to_numpy(dtype=bool)]]
+
+
+def cross_sheet_findings(inputs: CaseInputs, params: Params) -> list[Finding]:
+    """Every cross-sheet rule, in a stable order; rules that depend on a parameter get the parameters."""
     by_recipient = grants_by_recipient(inputs)
     grants = grants_by_year(by_recipient)
     out = check_bescheid(inputs)
+    out += check_minimum(inputs, params)
     out += check_zuweisung(inputs, by_recipient)
     out += check_besetzung(inputs)
     out += _end_before_start(inputs, Kind.RUECKFORDERUNGEN, "zinsbeginn", "zahlungseingang")

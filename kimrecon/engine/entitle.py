@@ -17,7 +17,7 @@ import pandas as pd
 
 from kimrecon.engine.allocate import Allocation
 from kimrecon.findings import Code, Finding, Severity, finding
-from kimrecon.inputs import CaseInputs, Kind, present
+from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.money import VZAE_SCALE, format_vzae_de
 from kimrecon.parameters import Params
 
@@ -379,7 +379,5 @@ def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int
     return np.where(np.isin(grid_rids, list(with_cost)), np.minimum(flat, kum), flat)
 
 
-def _de(value: object) -> str:
-    return pd.Timestamp(value).strftime("%d.%m.%Y") if present(value) else "?"  # type: ignore[arg-type]
 
 

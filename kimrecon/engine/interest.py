@@ -94,10 +94,6 @@ def interest_between(params: Params, amount_cent: int, start_excl: date, end_inc
     return sum(p.betrag_cent for p in out), out, missing, table
 
 
-def exact_interest(params: Params, amount_cent: int, start_excl: date, end_incl: date) -> tuple[Fraction, date | None]:
-    """Unrounded interest over a span, for risk figures (R6) that are rounded once at the end."""
-    periods, missing, _ = rate_periods(params, start_excl + timedelta(days=1), end_incl)
-    return sum((period_interest(amount_cent, p) for p in periods), Fraction(0)), missing
 
 
 def erstattungszinsen(inputs: CaseInputs, names: Names, params: Params,

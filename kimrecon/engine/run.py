@@ -15,8 +15,8 @@ from kimrecon.engine.deadlines import edge_deadlines, receipts
 from kimrecon.engine.entitle import Entitlement, entitle
 from kimrecon.engine.interest import erstattungszinsen
 from kimrecon.engine.settle import payment_records, settle
-from kimrecon.findings import Code, Finding, Severity, finding, read_cells, without_read_cells
-from kimrecon.inputs import COLUMNS, CaseInputs, Kind
+from kimrecon.findings import Code, Finding, Severity, finding, has_errors, read_cells, without_read_cells
+from kimrecon.inputs import COLUMNS, REQUIRED_KINDS, CaseInputs, Kind
 from kimrecon.money import format_cents
 from kimrecon.month import Month, as_month
 from kimrecon.parameters import Params
@@ -60,7 +60,8 @@ def reconcile(inputs: CaseInputs, month: Month | str, *, params: Params, lauf_id
     inputs = _unique_index(inputs)
     alloc = allocate(inputs, params)
     ent = entitle(inputs, alloc, params)
-    findings: list[Finding] = [*inputs.findings, *_domain_findings(inputs, alloc, ent)]
+    cross = cross_sheet_findings(inputs, params)
+    findings: list[Finding] = [*inputs.findings, *_domain_findings(inputs, alloc, ent, cross)]
     st = settle(inputs, alloc, ent, params, year, mon)
     findings += st.findings
     claims, ifind = erstattungszinsen(inputs, alloc.names, params, stichtag)
@@ -89,14 +90,18 @@ def check(inputs: CaseInputs, params: Params) -> tuple[Finding, ...]:
     the staffing: the same rules, from the same code, as in ``reconcile``; only the new findings are returned.
     """
     inputs = _unique_index(inputs)
+    cross = cross_sheet_findings(inputs, params)
+    if has_errors([*inputs.findings, *cross]) or not all(len(inputs.frames.get(k, ())) for k in REQUIRED_KINDS):
+        # the tree is only built from a case with its Bescheid and Zuweisung and without Fehler
+        return without_read_cells(cross, read_cells(inputs.findings))
     alloc = allocate(inputs, params)
-    return _domain_findings(inputs, alloc, entitle(inputs, alloc, params))
+    return _domain_findings(inputs, alloc, entitle(inputs, alloc, params), cross)
 
 
-def _domain_findings(inputs: CaseInputs, alloc: Allocation, ent: Entitlement) -> tuple[Finding, ...]:
+def _domain_findings(inputs: CaseInputs, alloc: Allocation, ent: Entitlement,
+                     cross: list[Finding]) -> tuple[Finding, ...]:
     """Cross-sheet rules, allocation and staffing findings, without cells whose value could not be read."""
-    return without_read_cells([*cross_sheet_findings(inputs), *alloc.findings, *ent.findings],
-                              read_cells(inputs.findings))
+    return without_read_cells([*cross, *alloc.findings, *ent.findings], read_cells(inputs.findings))
 
 
 def _grants(alloc: Allocation, year: int) -> tuple[Grant, ...]:
@@ -116,7 +121,7 @@ def _contract_terms(alloc: Allocation) -> tuple[ContractTerms, ...]:
         ContractTerms(geber=alloc.names.show(g), empfaenger=alloc.names.show(r), fassung=v.fassung,
                       vertragsdatum=v.vertragsdatum, gueltig_ab=v.gueltig_ab, pauschale_cent=v.pauschale_cent,
                       frist_tag=v.frist_tag, frist_monat=v.frist_monat, zahlungsplan=v.zahlungsplan,
-                      zinsart=v.zinsart, quelle=v.ref)
+                      zinsart=v.zinsart, quelle=v.ref, auszahlung=v.auszahlung)
         for (g, r), versions in sorted(alloc.versions.items()) for v in versions
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ from kimrecon.engine.entitle import Entitlement, div_round_vec
 from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind, present
-from kimrecon.names import Names, normalize_name
+from kimrecon.names import Names
 from kimrecon.parameters import Params
 from kimrecon.result import (
     EXACT_VZAE_COLUMNS,
@@ -27,7 +27,6 @@ from kimrecon.result import (
     PaymentKind,
 )
 
-REPAYMENT = "rückzahlung"
 INTEREST_PAYMENT = "zinszahlung"
 
 
@@ -221,12 +220,13 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
              nachzahlung_gekappt=bool(c), nachweisfrist=fr if present(fr) else None,
              vertrag=str(fa) if int(eb) > 0 and present(fa) else None, zahlungsplan=str(pn),
              zahlungsplan_kumuliert_cent=int(pk), zahlungsabweichung_cent=int(ab), prognose_foerderfaehig_cent=int(pf),
-             prognose_saldo_cent=int(ps), jahr_abgeschlossen=bool(cl), besetzung_fehlt=bool(fe))
-        for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb, pn, pk, ab, pf, ps, cl, fe in zip(
+             prognose_saldo_cent=int(ps), jahr_abgeschlossen=bool(cl), besetzung_fehlt=bool(fe),
+             mittelabruf=bool(ma))
+        for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb, pn, pk, ab, pf, ps, cl, fe, ma in zip(
             e["geber"], e["name"], e["jahr"], e["von"], e["bis"], e["vzae_teilbaum_e4"], forwarded, e["eligible"],
             e["netto_kum"], e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"],
             e["gekappt"], e["frist"], e["version_fassung"], e["ebene"], e["plan"], e["plan_kum"], e["abweichung"],
-            e["prognose"], e["prognose_saldo"], e["closed"], e["fehlt"], strict=True)
+            e["prognose"], e["prognose_saldo"], e["closed"], e["fehlt"], e["mittelabruf"], strict=True)
     ]
     for n, j in zip(e.loc[e["gekappt"], "name"], e.loc[e["gekappt"], "jahr"], strict=True):
         findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
@@ -345,7 +345,10 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
     pdays = (pd.to_datetime(p["datum"]).to_numpy(dtype="datetime64[D]") - _EPOCH).astype("int64")
     amount = p["betrag_cent"].astype("int64").to_numpy()
     sign = p["_sign"].to_numpy()
-    tr = pd.DataFrame({"edge": pe, "day": pdays, "amount": amount})[(sign > 0) & (pe >= 0)]
+    # R6: only money that was requested (Mittelabruf) can bear Zwischenzinsen
+    requested = e["mittelabruf"].fillna(False).astype(bool).to_numpy()
+    asked = np.where(pe >= 0, requested[np.maximum(pe, 0)], False)
+    tr = pd.DataFrame({"edge": pe, "day": pdays, "amount": amount})[(sign > 0) & (pe >= 0) & asked]
     tr = tr.sort_values(["edge", "day"], kind="stable").reset_index(drop=True)
     if len(tr) == 0:
         return ()
@@ -448,9 +451,5 @@ def _rate_index(params: Params, first: int, last: int) -> tuple[np.ndarray, int,
     return cum, first, missing
 
 
-def normalized(name: str) -> str:
-    """Matching key of a name (re-exported for callers of the settlement)."""
-    return normalize_name(name)
 
 
-__all__ = ["Settlement", "settle", "timedelta"]

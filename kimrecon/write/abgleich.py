@@ -502,7 +502,7 @@ class _Abgleich:
                                                max(raw, -e.weiterleitung_cent), e.saldo_cent)
             else:
                 saldo = self._formula_or_value(S_KANT, f"Saldo {what}", "ROUND(J{r}-G{r},2)", raw, e.saldo_cent)
-            art = F('IF(K{r}>0,"Rückforderung",IF(K{r}<0,"Nachzahlung","ausgeglichen"))', e.art)
+            art = F('IF(K{r}>0,"Rückforderung",IF(K{r}<0,"Nachzahlung","ausgeglichen"))', e.art.value)
             vals = [e.geber, e.empfaenger, e.jahr, vz, wl, eigen, teil, gezahlt, zurueck, aus,
                     _money_f(saldo), art, e.nachzahlung_gekappt, e.nachweisfrist]
             for j, v in enumerate(vals):

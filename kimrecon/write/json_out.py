@@ -63,6 +63,7 @@ def edge_json(e: Edge) -> dict[str, Any]:
         "prognose_foerderfaehig": format_cents(e.prognose_foerderfaehig_cent),
         "prognose_saldo": format_cents(e.prognose_saldo_cent),
         "besetzung_fehlt": e.besetzung_fehlt,
+        "mittelabruf": e.mittelabruf,
         "nachzahlung_gekappt": e.nachzahlung_gekappt,
         "nachweisfrist": _day(e.nachweisfrist),
     }

@@ -241,7 +241,7 @@ class _Nachweis:
                    "money")
         self.label("Nachzahlung durch den Geber", F(f"MAX(0,-{s})", xlsx.euro(max(0, -e.saldo_cent))),
                    "money")
-        self.label("Ergebnis", F(f'IF({s}>0,"Rückforderung",IF({s}<0,"Nachzahlung","ausgeglichen"))', e.art))
+        self.label("Ergebnis", F(f'IF({s}>0,"Rückforderung",IF({s}<0,"Nachzahlung","ausgeglichen"))', e.art.value))
         if d.personalkosten_cent is not None:
             r_pk = self.label("Personalkosten (Besetzungsliste)", d.personalkosten_cent, "money")
             own = max(0, d.personalkosten_cent - eigen)
@@ -410,7 +410,7 @@ class _Nachweis:
                 v = self._f(f"ROUND(D{row + 1}-E{row + 1},2)", raw, c.saldo_cent)
             xlsx.write_value(ws, row, 5, v, "money", fm)
             ws.write_formula(row, 6, f'=IF(F{row + 1}>0,"Rückforderung",IF(F{row + 1}<0,"Nachzahlung",'
-                                     '"ausgeglichen"))', fm.text, c.art)
+                                     '"ausgeglichen"))', fm.text, c.art.value)
             ws.write_blank(row, 7, None, fm.input)
             self.row += 1
         last = self.row - 1
