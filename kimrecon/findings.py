@@ -300,7 +300,8 @@ def without_read_cells(
     seen: set[tuple[object, ...]] = set()
     unique: list[Finding] = []
     for f in out:
-        key = (f.code, f.source, f.details)
+        # an unknown name counts once per cell: the first finding (the one with the nearest names) wins
+        key = (f.code, f.source) if f.code is Code.NAME_UNBEKANNT and f.source else (f.code, f.source, f.details)
         cell = (f.source.datei, f.source.blatt, f.source.zeile, f.source.spalte) if f.source else None
         if cell in skip and f.source is not None and f.source.spalte is not None:
             continue  # the cell's value could not be read: one finding for it is enough
