@@ -301,9 +301,11 @@ def _describe(rows: pd.DataFrame) -> str:
     """"Ende 31.08.2023, Unterbrechung 01.03.2023–30.06.2023" of one employment's rows."""
     first = rows.iloc[0]
     parts = [f"Ende {_de(pd.Timestamp(first['ende']).date()) if pd.notna(first['ende']) else 'offen'}"]
-    breaks = sorted({(pd.Timestamp(r["unterbrechung_von"]).date(),
-                      pd.Timestamp(r["unterbrechung_bis"]).date() if pd.notna(r["unterbrechung_bis"]) else None)
-                     for _, r in rows.iterrows() if pd.notna(r["unterbrechung_von"])})
+    with_break = rows[rows["unterbrechung_von"].notna()]
+    breaks = sorted({(pd.Timestamp(von).date(), pd.Timestamp(bis).date() if pd.notna(bis) else None)
+                     for von, bis in zip(with_break["unterbrechung_von"], with_break["unterbrechung_bis"],
+                                         strict=True)},
+                    key=lambda vb: (vb[0], vb[1] or dt.date.max))
     for von, bis in breaks:
         parts.append(f"Unterbrechung {_de(von)}–{_de(bis) if bis else 'offen'}")
     if not breaks:
