@@ -85,7 +85,7 @@ SHEET_CASES: list[tuple[str, int, int, int, int, set[str], bool]] = [
     ("riesentext", ZAHLUNGEN, 7, 0, 2, set(), False),
     ("fehlerwert", ZAHLUNGEN, 3, 0, 0, {"zahl_ungueltig"}, False),
     ("fehlerwert", ZAHLUNGEN, 3, 1, 1, {"zahl_ungueltig"}, False),
-    ("formel", ZAHLUNGEN, 3, 0, 0, {"wert_fehlt"}, False),
+    ("formel", ZAHLUNGEN, 3, 0, 0, {"formel_ohne_wert"}, False),  # not "wert_fehlt": it says to open and save
     ("zahl_als_datum", ZAHLUNGEN, 0, 0, 0, set(), False),
     ("datum_als_zahl", ZAHLUNGEN, 3, 0, 0, {"zahl_ungueltig"}, False),
     ("absurd", ZUWEISUNG, 4, 0, 0, {"wert_negativ"}, False),
