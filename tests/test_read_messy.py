@@ -12,8 +12,8 @@ from messy import d, write_csv, write_ods, write_sheet, write_two_line_header, w
 from kimrecon.findings import Code, Severity
 from kimrecon.inputs import Kind
 from kimrecon.read import read_case
-from kimrecon.read.spec import fold, kind_spec
 from kimrecon.read.values import decimal_from_text
+from kimrecon.spec import fold, kind_spec
 
 ZUWEISUNG = ["Jahr", "Empfänger", "über", "VzÄ", "Betrag"]
 

@@ -172,7 +172,7 @@ SAMPLE = {"text": "Stadt Kamen", "ags": "05978016", "date": "01.03.2023", "int":
 
 
 def test_every_column_of_every_kind_filled_validates_clean(tmp_path: Path) -> None:
-    from kimrecon.read.spec import kind_spec
+    from kimrecon.spec import kind_spec
 
     for kind in Kind:
         spec = kind_spec(kind)

@@ -17,8 +17,8 @@ from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import Kind, SheetInfo
 from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
-from kimrecon.read.spec import KindSpec, common_spec, fold, kind_spec
 from kimrecon.read.versions import TitleBlock, list_year
+from kimrecon.spec import KindSpec, common_spec, fold, kind_spec
 
 MIN_MONTHS = 3  # a row naming at least this many months in calendar order is a month-grid header
 _ID_COLUMNS = ("kommune", "ags", "stelle_id", "personal_id", "tarifstunden_h100")

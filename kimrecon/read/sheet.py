@@ -17,8 +17,8 @@ from kimrecon.inputs import COLUMNS, Kind, SheetInfo
 from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
 from kimrecon.read.grid import find_grid, read_grid
-from kimrecon.read.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold
 from kimrecon.read.versions import SheetFacts, list_year, stand_of, title_block
+from kimrecon.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold
 
 HEADER_SCAN_ROWS = 30  # the header must start within the first rows of a sheet
 SKIP_SHEET_PREFIXES = ("beispiel", "anleitung", "ausfuellhilfe", "erlaeuterung", "hinweise", "muster")

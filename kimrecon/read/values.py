@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kimrecon.read.spec import common_spec
+from kimrecon.spec import common_spec
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (with Excel's 1900 leap-year bug)
 _MAX_SERIAL = 2958465  # 9999-12-31

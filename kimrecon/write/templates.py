@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from kimrecon.inputs import Kind
-from kimrecon.read.spec import ColumnSpec, kind_spec
+from kimrecon.spec import ColumnSpec, kind_spec
 from kimrecon.write.atomic import write_atomic
 
 TEMPLATE_KINDS: dict[str, Kind] = {

@@ -1,4 +1,8 @@
-"""Load the declarative sheet schemas in ``schemas/`` (headers, aliases, types, checks) once."""
+"""The sheet specification: the declarative schemas in ``schemas/`` (headers, aliases, types, checks), loaded once.
+
+The bottom of the pipeline: the reader maps headers with it, validate checks the shape of each
+sheet against it, and the templates are written from it.
+"""
 
 from __future__ import annotations
 
