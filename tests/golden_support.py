@@ -18,7 +18,7 @@ import pandas as pd
 from engine_support import canonical
 
 from kimrecon.inputs import COLUMNS, Kind
-from kimrecon.read.spec import kind_spec
+from kimrecon.spec import kind_spec
 
 _SCALE = {"_cent": 100, "_e4": 10_000, "_h100": 100}
 

@@ -185,7 +185,7 @@ def test_garbage_cells_never_raise(rows: list[list[object]], fmt: str) -> None:
 
 
 def _header_pool() -> list[str]:
-    from kimrecon.read.spec import kind_spec
+    from kimrecon.spec import kind_spec
 
     pool = ["Lfd. Nr.", "Bemerkung", "Name", "Summe", "", "1", "Gesamt", "Unterbrechung", "von", "bis"]
     for kind in Kind:

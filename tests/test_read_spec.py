@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kimrecon.inputs import COLUMNS, Kind
-from kimrecon.read.spec import common_spec, fold, kind_spec
+from kimrecon.spec import common_spec, fold, kind_spec
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "eingabe.md"
 

@@ -231,7 +231,7 @@ def _versions(inputs: CaseInputs, names: Names, findings: list[Finding]) -> Vers
         for col, key in (("geber", g), ("empfaenger", r)):
             if key is None:
                 findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.VERTRAG, idx, col),
-                                        value=row[col], name=row[col]))
+                                        value=row[col], name=row[col], **names.advice(row[col])))
         ab = _to_date(row["gueltig_ab"])
         if g is None or r is None or ab is None:
             continue
@@ -343,7 +343,7 @@ def _unplaced_key_rows(inputs: CaseInputs, names: Names, years: set[int], consum
         verteiler = frame.at[idx, "verteiler"] if "verteiler" in frame else None
         if names.key(kommune, frame.at[idx, "ags"] if "ags" in frame else None) is None:
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.SCHLUESSEL, idx, "kommune"),
-                                    value=kommune, name=kommune))
+                                    value=kommune, name=kommune, **names.advice(kommune)))
         else:
             findings.append(finding(Code.BAUM_HUB_FEHLT, inputs.row_ref(Kind.SCHLUESSEL, idx, "verteiler"),
                                     value=verteiler, hub=verteiler if present(verteiler) else "(ohne Angabe)",
@@ -623,7 +623,7 @@ def _apply_keys(inputs: CaseInputs, y: int, names: Names, parent: dict[str, str]
             if k is None:
                 name = keyrows.at[i, "kommune"]
                 findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.SCHLUESSEL, i, "kommune"),
-                                        value=name, name=name))
+                                        value=name, name=name, **names.advice(name)))
                 continue
             if 0 < value < params.mindestzuteilung_e4 or value < 0:
                 findings.append(finding(Code.ZUTEILUNG_UNTER_MINIMUM, ref, value=format_vzae_de(value),

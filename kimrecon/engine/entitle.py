@@ -245,7 +245,7 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
         for idx in first.index:
             name = first.at[idx, "kommune"]
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(first, idx, "kommune"),
-                                    value=name, name=name))
+                                    value=name, name=name, **alloc.names.advice(name)))
     s = s[s["_key"].isin(list(rid_of))]
     tarif = s["tarifstunden_h100"].astype("Int64").fillna(params.tarifstunden_h100) if "tarifstunden_h100" in s \
         else pd.Series(params.tarifstunden_h100, index=s.index, dtype="Int64")

@@ -111,7 +111,7 @@ def erstattungszinsen(inputs: CaseInputs, names: Names, params: Params,
         for col in ("glaeubiger", "schuldner"):
             if names.key(row[col]) is None:
                 findings.append(finding(Code.NAME_UNBEKANNT, inputs.row_ref(Kind.RUECKFORDERUNGEN, idx, col),
-                                        value=row[col], name=row[col]))
+                                        value=row[col], name=row[col], **names.advice(row[col])))
         start = pd.Timestamp(row["zinsbeginn"]).date()
         paid = pd.Timestamp(row["zahlungseingang"]).date() if present(row.get("zahlungseingang")) else None
         # §5: an open claim runs to the Stichtag; a paid one to its Zahlungseingang, even after the Stichtag

@@ -74,7 +74,7 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
         first = unknown.groupby(unknown[col].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(p, idx, col), value=first.at[idx, col],
-                                    name=first.at[idx, col]))
+                                    name=first.at[idx, col], **names.advice(first.at[idx, col])))
     datum = pd.to_datetime(p["datum"])
     bezug = p["jahr"].astype("Int64") if "jahr" in p else pd.Series(pd.NA, index=p.index, dtype="Int64")
     p["_edge_jahr"] = bezug.fillna(pd.Series(datum.dt.year, index=p.index).astype("Int64"))

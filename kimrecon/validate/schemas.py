@@ -10,7 +10,7 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, finding
 from kimrecon.inputs import CaseInputs, Kind
-from kimrecon.read.spec import ColumnSpec, kind_spec
+from kimrecon.spec import ColumnSpec, kind_spec
 from kimrecon.validate.format import format_value
 
 if TYPE_CHECKING:
