@@ -38,7 +38,6 @@ from kimrecon.ledger.schema import SCHEMA_HEAD, VERSION_TABLE
 from kimrecon.result import MONTH_COLUMNS, Correction, Parameter, Result
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy import Connection, Engine
 
 DEFAULT_FILE = "kimrecon.sqlite"
@@ -337,42 +336,36 @@ def _opt_int(value: object) -> int | None:
     return int(value)  # type: ignore[call-overload]
 
 
-def month_frame(result: Result) -> pd.DataFrame:
-    """The month matrix with the giver of each recipient (from the allotments, else the edges)."""
-    import pandas as pd
+def _month_records(result: Result) -> list[tuple[Any, ...]]:
+    """The month matrix as rows ``(geber, empfaenger, jahr, monat, *figures)``, in the Result's order.
 
+    The giver of a recipient comes from the allotments, else from the edges ("" when neither
+    names one). Plain Python over the columns' lists: the matrix of a Kreis has ~130 rows, where
+    pandas' per-call overhead would cost more than the work.
+    """
     monate = result.monate
-    columns = ["geber", *MONTH_COLUMNS]
     if monate is None or len(monate) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    frame = monate.loc[:, list(MONTH_COLUMNS)].copy()
-    frame["jahr"] = frame["jahr"].astype("int64")
-    frame["monat"] = frame["monat"].astype("int64")
-    givers = pd.DataFrame(
-        [(a.empfaenger, a.jahr, a.geber) for a in result.zuteilungen]
-        + [(e.empfaenger, e.jahr, e.geber) for e in result.kanten],
-        columns=["empfaenger", "jahr", "geber"],
-    )
-    givers["jahr"] = givers["jahr"].astype("int64")
-    givers = givers.drop_duplicates(["empfaenger", "jahr"], keep="first")
-    frame = frame.merge(givers, on=["empfaenger", "jahr"], how="left", validate="many_to_one")
-    frame["geber"] = frame["geber"].fillna("")
-    return frame.loc[:, columns]
-
-
-def _month_rows(lauf_id: str, frame: pd.DataFrame) -> list[dict[str, object]]:
-    data: dict[str, list[object]] = {
-        "geber": frame["geber"].astype(str).tolist(),
-        "empfaenger": frame["empfaenger"].astype(str).tolist(),
-        "jahr": [int(v) for v in frame["jahr"].tolist()],
-        "monat": [int(v) for v in frame["monat"].tolist()],
-    }
-    for col in _MONTH_FIGURES:
-        data[col] = [_opt_int(v) for v in frame[col].astype("object").tolist()]
-    names = list(data)
-    return [
-        {"lauf_id": lauf_id, **dict(zip(names, values, strict=True))} for values in zip(*data.values(), strict=True)
-    ]
+        return []
+    givers: dict[tuple[str, int], str] = {}
+    for a in result.zuteilungen:
+        givers.setdefault((a.empfaenger, int(a.jahr)), a.geber)
+    for e in result.kanten:
+        givers.setdefault((e.empfaenger, int(e.jahr)), e.geber)
+    cols = [monate[c].tolist() for c in MONTH_COLUMNS]
+    rows: list[tuple[Any, ...]] = []
+    for values in zip(*cols, strict=True):
+        named = dict(zip(MONTH_COLUMNS, values, strict=True))
+        empfaenger, jahr = str(named["empfaenger"]), int(named["jahr"])
+        rows.append(
+            (
+                givers.get((empfaenger, jahr), ""),
+                empfaenger,
+                jahr,
+                int(named["monat"]),
+                *(_opt_int(named[c]) for c in _MONTH_FIGURES),
+            )
+        )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,12 +551,10 @@ class Ledger:
             return self._corrections(cur, result)
 
     def _corrections(self, cur: Any, result: Result) -> tuple[Correction, ...]:
-        import pandas as pd
-
-        new = month_frame(result)
-        if new.empty:
+        new = _month_records(result)
+        if not new:
             return ()
-        years = sorted({int(y) for y in new["jahr"].tolist()})
+        years = sorted({r[2] for r in new})
         figures = [f"{k}_cent" for k in KENNZAHLEN]
         key = ", ".join(f"m.{c}" for c in _KEY)
         rows = _fetch(
@@ -578,49 +569,30 @@ class Ledger:
             ),
             (result.fall, "fehler", result.lauf_id, *years),
         )
-        if not rows:
-            return ()
-        old = pd.DataFrame(rows)
-        both = new.merge(old, on=list(_KEY), how="inner", suffixes=("_neu", "_alt"))
-        found: list[pd.DataFrame] = []
-        for order, kennzahl in enumerate(KENNZAHLEN):
-            col = f"{kennzahl}_cent"
-            a = pd.to_numeric(both[f"{col}_alt"], errors="coerce").astype("Int64")
-            n = pd.to_numeric(both[f"{col}_neu"], errors="coerce").astype("Int64")
-            changed = (a != n).fillna(False).astype(bool)
-            part = both.loc[changed, [*_KEY, "frueherer_lauf"]].copy()
-            part["kennzahl"] = kennzahl
-            part["ordnung"] = order
-            part["alt_cent"] = a[changed].astype("int64")
-            part["neu_cent"] = n[changed].astype("int64")
-            found.append(part)
-        diff = pd.concat(found, ignore_index=True).sort_values(["geber", "empfaenger", "jahr", "monat", "ordnung"])
-        cols = {
-            c: diff[c].tolist() for c in ("geber", "empfaenger", "jahr", "monat", "kennzahl", "alt_cent", "neu_cent")
-        }
-        cols["frueherer_lauf"] = diff["frueherer_lauf"].tolist()
+        old = {(r["geber"], r["empfaenger"], int(r["jahr"]), int(r["monat"])): r for r in rows}
+        at = {c: i for i, c in enumerate((*_KEY, *_MONTH_FIGURES))}
+        found: list[tuple[tuple[str, str, int, int], int, int, int, str]] = []
+        for rec in new:
+            earlier = old.get(rec[:4])
+            if earlier is None:
+                continue
+            for order, col in enumerate(figures):
+                alt, neu = _opt_int(earlier[col]), rec[at[col]]
+                if alt is not None and neu is not None and alt != neu:  # a figure missing on one side is no change
+                    found.append((rec[:4], order, alt, neu, str(earlier["frueherer_lauf"])))
+        found.sort(key=lambda f: (f[0], f[1]))
         return tuple(
             Correction(
-                geber=str(g),
-                empfaenger=str(e),
-                jahr=int(j),
-                monat=f"{int(j):04d}-{int(mo):02d}",
-                kennzahl=str(k),
-                alt_cent=int(a),
-                neu_cent=int(n),
-                frueherer_lauf=str(fl),
+                geber=g,
+                empfaenger=e,
+                jahr=j,
+                monat=f"{j:04d}-{mo:02d}",
+                kennzahl=KENNZAHLEN[order],
+                alt_cent=alt,
+                neu_cent=neu,
+                frueherer_lauf=lauf,
             )
-            for g, e, j, mo, k, a, n, fl in zip(
-                cols["geber"],
-                cols["empfaenger"],
-                cols["jahr"],
-                cols["monat"],
-                cols["kennzahl"],
-                cols["alt_cent"],
-                cols["neu_cent"],
-                cols["frueherer_lauf"],
-                strict=True,
-            )
+            for (g, e, j, mo), order, alt, neu, lauf in found
         )
 
     # -- recording -------------------------------------------------------------------------------
@@ -662,8 +634,9 @@ class Ledger:
             return
         names = list(rows[0])
         sql = self._sql(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})")
-        adapt = self._db.adapt
-        cur.executemany(sql, [tuple(adapt(dict(r)).values()) for r in rows])
+        if set(names) & _SQLITE_ADAPT.keys():
+            rows = [self._db.adapt(dict(r)) for r in rows]
+        cur.executemany(sql, [tuple(r.values()) for r in rows])
 
     def _child_rows(self, result: Result) -> list[tuple[str, list[dict[str, Any]]]]:
         lid = result.lauf_id
@@ -723,7 +696,8 @@ class Ledger:
             }
             for i, c in enumerate(result.korrekturen)
         ]
-        months = _month_rows(lid, month_frame(result))
+        names = ("lauf_id", *_KEY, *_MONTH_FIGURES)
+        months = [dict(zip(names, (lid, *rec), strict=True)) for rec in _month_records(result)]
         return [
             ("eingabedatei", files),
             ("parameter", params),
