@@ -388,11 +388,13 @@ def targets(name: str, rec: dict[str, Any]) -> list[tuple[str, str, bool | None,
         chk(f"kimrecon ≤ {limit} × I/O floor (monatsprinzip)", "kimrecon_monat/io_floor", limit)
         chk(f"kimrecon ≤ {limit} × I/O floor (tagesprinzip)", "kimrecon_tages/io_floor", limit)
         chk("naive / kimrecon ≥ 10 (issue 7)", "naive/kimrecon_monat", 10.0, ge=True)
-        read = rec.get("stages", {}).get("monatsprinzip", {}).get("read")
+        stage = rec.get("stages", {}).get("monatsprinzip", {})
         floor_read = (rec.get("floor_split") or {}).get("read_cpu_s")
-        if read and floor_read:  # in-process read stage (wall) against the floor's read (CPU, last round)
-            out.append(("read stage ≤ 1.5 × the floor's read (issue 18)", f"{read / floor_read:.2f}",
-                        read / floor_read <= 1.5, ""))
+        read, read_cpu = stage.get("read"), stage.get("read_cpu")
+        if read and floor_read:  # in-process read stage against the floor's read (CPU, last round)
+            out.append(("read stage ≤ 1.5 × the floor's read (issue 18; wall of the stage ÷ CPU of the floor)",
+                        f"{read / floor_read:.2f}", read / floor_read <= 1.5,
+                        f"{read_cpu / floor_read:.2f}" if read_cpu else "n/a"))
     if name.startswith("nrw-decade"):
         rss = max((rec["contenders"].get(f"kimrecon {m}", {}).get("rss_mib_max", 0.0) for m in MODES), default=0.0)
         out.append(("peak RSS ≤ 1.2 GB (1144 MiB, issue 18)", f"{rss:.0f} MiB" if rss else "n/a",

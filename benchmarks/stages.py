@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import functools
 import json
+import os
 import subprocess
 import sys
 import time
@@ -58,6 +59,12 @@ def _wrap_substages(times: dict[str, float]) -> None:
                 setattr(mod, name, make(name, fn))
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and its finished children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def run(case: Path, month: str, out: Path, ledger_dir: Path | None = None) -> dict[str, float]:
     """One timed run; returns seconds per stage (``engine`` includes its sub-stages)."""
     if ledger_dir is not None and not (ledger_dir / "kimrecon.sqlite").exists():
@@ -80,9 +87,10 @@ def run(case: Path, month: str, out: Path, ledger_dir: Path | None = None) -> di
     times["import"] = time.perf_counter() - t0
     _wrap_substages(times)
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     inputs = read_case([case])
     times["read"] = time.perf_counter() - t
+    times["read_cpu"] = _cpu() - c  # with the guard's probe children; comparable with the I/O floor's read
     t = time.perf_counter()
     inputs, params = check_inputs(inputs, domain=False)  # parameters and the shape of every sheet
     times["validate"] = time.perf_counter() - t
@@ -101,9 +109,10 @@ def run(case: Path, month: str, out: Path, ledger_dir: Path | None = None) -> di
             ledger.record(result)
         times["ledger"] = time.perf_counter() - t
     out.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     write_abgleich(result, out / f"Abgleich_{month}.xlsx")
     times["write"] = time.perf_counter() - t
+    times["write_cpu"] = _cpu() - c
     times["total"] = time.perf_counter() - t0
     engine_sub = sum(times.get(s, 0.0) for s in SUBSTAGES)
     times["engine_other"] = max(0.0, times["engine"] - engine_sub)
