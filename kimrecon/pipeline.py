@@ -182,6 +182,7 @@ def reconcile_case(
 
     _tell(progress, "Schreiben")
     staged = _stage_outputs(result, out_dir, abgleich=abgleich, nachweis_for=nachweise)
+    journal = _journal(out_dir, result.lauf_id, staged) if ledger is not None else None
 
     def publish() -> None:
         for tmp, target in staged:
@@ -192,6 +193,9 @@ def reconcile_case(
             ledger.record(result, publish=publish)
         else:
             publish()
+        if journal is not None:
+            journal.unlink(missing_ok=True)  # recorded: the published files belong to a run in the ledger
+            recover_unrecorded(out_dir, ledger, keep={target.name for _, target in staged})
     finally:
         for tmp, _ in staged:
             if tmp.exists():
@@ -270,6 +274,54 @@ def _stage_outputs(
             tmp.unlink(missing_ok=True)
         raise
     return staged
+
+
+JOURNAL_PREFIX = ".~kimrecon-lauf-"
+
+
+def _journal(out_dir: Path, lauf_id: str, staged: Sequence[tuple[Path, Path]]) -> Path:
+    """Note, before publishing, which files a run is about to rename into place (with their SHA-256).
+
+    Removed once the run is recorded in the ledger. A journal left behind means the process died
+    between renaming and the ledger's COMMIT; ``recover_unrecorded`` settles it on the next run.
+    """
+    import json
+
+    from kimrecon.write.atomic import write_text_atomic
+
+    files = [{"name": target.name, "sha256": hashlib.sha256(tmp.read_bytes()).hexdigest()} for tmp, target in staged]
+    path = out_dir / f"{JOURNAL_PREFIX}{lauf_id}.json"
+    write_text_atomic(path, json.dumps({"lauf_id": lauf_id, "dateien": files}))
+    return path
+
+
+def recover_unrecorded(out_dir: Path, ledger: object, keep: frozenset[str] | set[str] = frozenset()) -> list[Path]:
+    """Close the window between publishing and the ledger's COMMIT of a killed run, by its run id.
+
+    A run whose id is in the ledger is rolled forward (its files stay, the journal goes); a run
+    that never reached the ledger is rolled back: each file it published is removed if it is still
+    exactly the file that run wrote (same SHA-256) and not one a recorded run just published
+    (``keep``). Returns the files removed.
+    """
+    import json
+
+    removed: list[Path] = []
+    for journal in sorted(Path(out_dir).glob(f"{JOURNAL_PREFIX}*.json")):
+        try:
+            note = json.loads(journal.read_text(encoding="utf-8"))
+            lauf_id, files = str(note["lauf_id"]), list(note["dateien"])
+        except (OSError, ValueError, KeyError, TypeError):
+            journal.unlink(missing_ok=True)  # unreadable: a journal is only ever written atomically
+            continue
+        if ledger.run(lauf_id) is None:  # type: ignore[attr-defined]
+            for item in files:
+                target = Path(out_dir) / Path(str(item["name"])).name
+                mine = target.name not in keep and target.is_file()
+                if mine and hashlib.sha256(target.read_bytes()).hexdigest() == item["sha256"]:
+                    target.unlink()
+                    removed.append(target)
+        journal.unlink(missing_ok=True)
+    return removed
 
 
 def _staging_name(target: Path) -> Path:

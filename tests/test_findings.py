@@ -6,7 +6,8 @@ def test_every_code_has_a_german_message():
 
 
 def test_finding_renders_file_sheet_cell_and_message():
-    f = finding(Code.ZUTEILUNG_UNTER_MINIMUM, SourceRef("zuweisung_2023.xlsx", "Zuweisung", 14, "C"), wert="0,38")
+    f = finding(Code.ZUTEILUNG_UNTER_MINIMUM, SourceRef("zuweisung_2023.xlsx", "Zuweisung", 14, "C"), wert="0,38",
+                minimum="0,5")
     assert str(f) == (
         "zuweisung_2023.xlsx › Zuweisung › C14: „0,38“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
         "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen."

@@ -114,9 +114,9 @@ def test_sigkill_at_random_points_leaves_no_partial_output_run_or_lock(tmp_path:
         assert visible == [abgleich.name]  # never a second file, never a half-written one under its name
         shown = _workbook_run_id(abgleich)  # opens: complete, never half-written
         if shown not in runs:
-            # Known window (reported to the pipeline's owner): the workbook is renamed into place inside
-            # the ledger transaction, just before COMMIT; a kill between the two leaves a complete
-            # workbook of a run the ledger does not hold. It must be the run of a killed process.
+            # The window between renaming into place and COMMIT: a kill there leaves a complete workbook
+            # of a run the ledger does not hold, with a journal; the next finished run settles it by run
+            # id (kimrecon.pipeline.recover_unrecorded). It must be the run of a killed process.
             orphans.append(shown)
             assert proc.returncode == -signal.SIGKILL, (shown, runs)
         assert fs.tree_hashes(case) == before

@@ -78,6 +78,8 @@ def deadline_json(d: Deadline) -> dict[str, Any]:
         "frist": d.frist.isoformat(),
         "status": d.status.value,
         "tage": d.tage_bis,
+        "eingegangen": _day(d.eingegangen),
+        "geprueft": _day(d.geprueft),
         "quelle": d.quelle,
     }
 
