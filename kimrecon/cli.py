@@ -1,37 +1,52 @@
-"""The thin command line (German): demo, validate, reconcile, report, history, deadlines, template.
+"""The thin command line (German): demo, validate, reconcile, report, history, deadlines, template, serve.
 
-Exit codes (spec §6a): 0 everything reconciles, 1 findings or differences, 2 the run could not
-be done (unreadable input, bad arguments, internal error).
+Built on ``argparse`` (standard library, quick to import) with a German help frame and German argument
+errors. Exit codes: 0 reconciled without differences, 1 findings or differences, 2 the requested run
+could not be done (unusable input, wrong arguments, a Fehler that stopped the run, internal error).
+Runs take their code from ``RunOutcome.exit_code``, validate from ``validation_exit_code`` (both in
+the pipeline) and deadlines from :func:`deadline_exit_code`.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import difflib
+import errno
+import os
 import re
 import sys
-from collections.abc import Iterator
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kimrecon import __version__
-from kimrecon.month import Month
-from kimrecon.write.terminal import plain_text
-from kimrecon.write.terminal import safe_text as escape  # markup and control characters from inputs
 
-app = typer.Typer(
-    name="kimrecon",
-    help="Abgleich weitergeleiteter KIM-Fördermittel (Baustein II): Kreis → Kommunen.",
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+if TYPE_CHECKING:  # imported on use: start-up time of --help
+    from kimrecon.month import Month
+    from kimrecon.result import Deadline
 
-_state = {"debug": False}
+DESCRIPTION = "Abgleich weitergeleiteter KIM-Fördermittel (Baustein II): Kreis → Kommunen."
+EXIT_CODES = """\
+Rückgabewerte:
+  0  abgeglichen, keine Abweichungen (validate: keine Befunde; deadlines: nichts fällig)
+  1  Befunde oder Abweichungen (deadlines: eine Frist versäumt oder in Kürze fällig)
+  2  Lauf nicht möglich: unbrauchbare Eingabe, falsche Argumente oder ein Fehler in den Eingaben"""
+
+
+OS_ERRORS = {  # the system's own text is English on most servers
+    errno.ENOENT: "Datei oder Ordner nicht gefunden",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.ENOSPC: "kein Speicherplatz mehr auf dem Laufwerk",
+    errno.EROFS: "das Laufwerk ist schreibgeschützt",
+    errno.EISDIR: "ein Ordner, keine Datei",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Ordner",
+    errno.EEXIST: "es gibt dort schon eine Datei oder einen Ordner dieses Namens",
+    errno.ENAMETOOLONG: "der Name ist zu lang",
+}
 
 
 class _LazyConsole:
@@ -55,27 +70,254 @@ class _LazyConsole:
 out_console: Any = _LazyConsole(stderr=False)
 err_console: Any = _LazyConsole(stderr=True)
 
-OutOpt = Annotated[Path, typer.Option("--out", help="Ausgabeordner.")]
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", envvar="KIMRECON_DB", help="Laufbuch (SQLAlchemy-URL); Vorgabe: kimrecon.sqlite im Fall."),
-]
+
+def escape(text: object) -> str:
+    """Text from an input for the terminal: markup escaped, control characters shown as hex codes."""
+    from kimrecon.write.terminal import safe_text  # imported on use: start-up time of --help
+
+    return safe_text(text)
 
 
 class UsageError(Exception):
-    """A wrong argument, reported in German with exit code 2."""
+    """A wrong argument, reported in German with exit code 2 (``hilfe``: the command whose help to point to)."""
+
+    def __init__(self, message: str, *, hilfe: str | None = None) -> None:
+        super().__init__(message)
+        self.hilfe = hilfe
 
 
-@app.callback()
-def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Bei internen Fehlern den Python-Traceback zeigen.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Version anzeigen.")] = False,
-) -> None:
-    """Abgleich weitergeleiteter KIM-Fördermittel (Baustein II): Kreis → Kommunen."""
-    _state["debug"] = debug
-    if version:
-        out_console.print(f"kimrecon {__version__}")
-        raise typer.Exit(0)
+# ------------------------------------------------------------------------------------------------
+# the German argparse frame
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """German usage prefix; required options say so."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if action.nargs == argparse.PARSER:  # argparse measures command names one indent short
+            self._action_max_length = max(self._action_max_length, *(len(n) + 4 for n in action.choices or ()))
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.required and action.option_strings:
+            text = text.removesuffix(".") + " (erforderlich)."
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser with German headings, a German help option and German errors."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(formatter_class=_Formatter, add_help=False, allow_abbrev=False, **kwargs)
+        self._positionals.title = "Argumente"
+        self._optionals.title = "Optionen"
+        self.add_argument("-h", "--help", action="help", help="Diese Hilfe anzeigen und beenden.")
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(german_usage_message(message), hilfe=self.prog)
+
+
+def _typed(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a converter that raises UsageError (its German text becomes the error)."""
+
+    def wrapped(text: str) -> Any:
+        try:
+            return convert(text)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    wrapped.__name__ = convert.__name__
+    return wrapped
+
+
+def _month(text: str) -> Month:
+    from kimrecon.month import parse_month
+
+    month = parse_month(text)
+    if month is None:
+        raise UsageError(f"„{text}“ ist kein Monat. Bitte als JJJJ-MM angeben, z. B. 2023-12.")
+    return month
+
+
+def _parse_day(text: str) -> date:
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(f"„{text}“ ist kein Datum. Bitte als TT.MM.JJJJ angeben.")
+
+
+def _year(text: str) -> int:
+    if not text.strip().isdigit() or not 2000 <= int(text) <= 2100:
+        raise UsageError(f"„{text}“ ist kein plausibles Jahr. Bitte als JJJJ angeben, z. B. 2023.")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise UsageError(f"„{text}“ ist keine gültige Portnummer (1 bis 65535).")
+    return int(text)
+
+
+def _quote(names: Sequence[str]) -> str:
+    return ", ".join(f"„{n}“" for n in names)
+
+
+def _required(names: str) -> str:
+    parts = [n.strip() for n in names.split(", ") if n.strip()]
+    return " ".join(f"Die Option „{n}“ fehlt." if n.startswith("-") else f"Das Argument „{n}“ fehlt." for n in parts)
+
+
+def _invalid_choice(name: str, value: str, choices: str) -> str:
+    options = re.findall(r"'([^']*)'", choices)
+    text = f"Unbekannter Befehl „{value}“." if name == "BEFEHL" else f"Ungültiger Wert „{value}“ für „{name}“."
+    close = difflib.get_close_matches(value, options, n=1)
+    return text + (f" Meinten Sie „{close[0]}“?" if close else f" Möglich: {', '.join(options)}.")
+
+
+def _unrecognized(tokens: str) -> str:
+    parts = tokens.split()
+    options = [p for p in parts if p.startswith("-")]  # an unknown option's value follows it
+    if options:
+        return f"Unbekannte Option{'' if len(options) == 1 else 'en'} {_quote(options)}."
+    return f"Unerwartete zusätzliche Argumente: {' '.join(parts)}."
+
+
+_ARGPARSE_DE: list[tuple[re.Pattern[str], Callable[..., str]]] = [
+    (re.compile(r"the following arguments are required: (.*)"), _required),
+    (re.compile(r"argument (\S+): expected (?:one|at least one) argument"),
+     "Die Option „{}“ braucht einen Wert.".format),
+    (re.compile(r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)"), _invalid_choice),
+    (re.compile(r"argument (\S+): invalid \S+ value: '(.*)'"), "Ungültiger Wert „{1}“ für „{0}“.".format),
+    (re.compile(r"argument (\S+): ignored explicit argument '(.*)'"), "Die Option „{}“ nimmt keinen Wert an.".format),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"),
+     "Die Optionen „{}“ und „{}“ schließen einander aus.".format),
+    (re.compile(r"unrecognized arguments: (.*)"), _unrecognized),
+    (re.compile(r"ambiguous option: (\S+) could match .*"), "Die Option „{}“ ist mehrdeutig.".format),
+    (re.compile(r"argument (\S+): (.*)"), "Ungültiger Wert für „{}“: {}".format),  # our converters' German text
+]
+
+
+def german_usage_message(message: str) -> str:
+    """Translate argparse's English error messages into German (an unknown one passes through)."""
+    for pattern, render in _ARGPARSE_DE:
+        m = pattern.fullmatch(message.strip())
+        if m:
+            return render(*m.groups())
+    return message
+
+
+def _parser() -> _Parser:
+    """The whole command line: one German parser per command."""
+    top = _Parser(prog="kimrecon", description=DESCRIPTION, epilog=EXIT_CODES)
+    top.add_argument("--version", action="version", version=f"kimrecon {__version__}",
+                     help="Version anzeigen und beenden.")
+    top.add_argument("--debug", action="store_true",
+                     help="Bei internen Fehlern die vollständige Python-Aufrufliste zeigen.")
+    sub = top.add_subparsers(title="Befehle", dest="befehl", metavar="BEFEHL", parser_class=_Parser)
+
+    def command(name: str, summary: str, handler: Callable[[argparse.Namespace], int], text: str = "") -> _Parser:
+        p: _Parser = sub.add_parser(name, help=summary, description=textwrap.fill(f"{summary} {text}".strip(), 78))
+        p.set_defaults(handler=handler)
+        return p
+
+    def out_option(p: _Parser) -> None:
+        p.add_argument("--out", type=Path, default=Path("out"), metavar="ORDNER",
+                       help="Ausgabeordner (Vorgabe: %(default)s).")
+
+    def db_option(p: _Parser, where: str = "im Fall") -> None:
+        p.add_argument("--db", metavar="URL", help="Laufbuch als SQLAlchemy-URL (Vorgabe: Umgebungsvariable "
+                                                   f"KIMRECON_DB, sonst kimrecon.sqlite {where}).")
+
+    p = command("demo", "Das mitgelieferte Beispiel „Kreis Unna 2023“ vollständig abgleichen.", _cmd_demo)
+    out_option(p)
+
+    p = command("validate", "Eingaben prüfen und Befunde mit Datei, Blatt und Zelle ausgeben.", _cmd_validate,
+                "Rückgabewert 0 ohne Befunde, 1 mit Befunden, 2 bei unbrauchbaren Eingaben.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PFAD", help="Arbeitsmappen oder Fallordner.")
+    p.add_argument("--report", type=Path, metavar="DATEI", help="Fehlerbericht als .xlsx schreiben.")
+    p.add_argument("--json", dest="as_json", action="store_true",
+                   help="Befunde als JSON auf der Standardausgabe (status, befunde).")
+
+    p = command("reconcile", "Monatsabgleich eines Falls: Abgleich-Arbeitsmappe, Zusammenfassung oder JSON.",
+                _cmd_reconcile, "Rückgabewert 0 ohne Abweichungen, 1 mit Befunden oder Abweichungen, 2 wenn der "
+                                "Abgleich nicht möglich war.")
+    p.add_argument("case_dir", type=Path, metavar="FALLORDNER", help="Fallordner mit den Arbeitsmappen.")
+    p.add_argument("--month", type=_typed(_month), required=True, metavar="MONAT", help="Abrechnungsmonat JJJJ-MM.")
+    out_option(p)
+    p.add_argument("--json", dest="as_json", action="store_true", help="Ergebnis als JSON auf der Standardausgabe.")
+    db_option(p)
+    p.add_argument("--ohne-laufbuch", dest="no_ledger", action="store_true",
+                   help="Den Lauf nicht im Laufbuch festhalten.")
+
+    p = command("report", "Verwendungsnachweis je Empfänger und Jahr schreiben.", _cmd_report,
+                "Rückgabewert 0, wenn die Nachweise geschrieben wurden, sonst 2.")
+    p.add_argument("case_dir", type=Path, metavar="FALLORDNER", help="Fallordner mit den Arbeitsmappen.")
+    p.add_argument("--year", type=_typed(_year), required=True, metavar="JAHR", help="Bezugsjahr JJJJ.")
+    p.add_argument("--recipient", metavar="NAME", help="Nur diesen Empfänger (Vorgabe: alle).")
+    out_option(p)
+    db_option(p)
+    p.add_argument("--ohne-laufbuch", dest="no_ledger", action="store_true",
+                   help="Den Lauf nicht im Laufbuch festhalten (die Lauf-ID ist dann in keinem Laufbuch zu finden).")
+    p.add_argument("--pdf", action="store_true",
+                   help="Neben jede Arbeitsmappe eine PDF-Datei schreiben (mit LibreOffice, falls installiert).")
+
+    p = command("history", "Frühere Läufe aus dem Laufbuch anzeigen.", _cmd_history)
+    db_option(p)
+    p.add_argument("--fall", type=Path, default=Path("."), metavar="FALLORDNER",
+                   help="Fallordner, in dem das Laufbuch kimrecon.sqlite liegt (Vorgabe: aktueller Ordner).")
+    p.add_argument("--month", type=_typed(_month), metavar="MONAT", help="Nur Läufe dieses Monats (JJJJ-MM).")
+    p.add_argument("--run", dest="lauf", metavar="LAUF", help="Einen Lauf mit Eingaben und Befunden zeigen.")
+
+    p = command("deadlines", "Nachweisfristen: fällig, bald fällig und versäumt.", _cmd_deadlines,
+                "Rückgabewert 0, wenn keine Frist versäumt oder in Kürze fällig ist, sonst 1; 2 wenn die Eingaben "
+                "Fehler enthalten.")
+    p.add_argument("case_dir", type=Path, metavar="FALLORDNER", help="Fallordner mit den Arbeitsmappen.")
+    p.add_argument("--on", type=_typed(_parse_day), metavar="DATUM",
+                   help="Stichtag TT.MM.JJJJ oder JJJJ-MM-TT (Vorgabe: heute).")
+    p.add_argument("--json", dest="as_json", action="store_true",
+                   help="Fristen als JSON-Liste auf der Standardausgabe.")
+
+    p = command("template", "Leere Eingabevorlage einer Tabellenart schreiben.", _cmd_template)
+    p.add_argument("kind", metavar="ART", help="Tabellenart: bescheid, zuweisung, schluessel, besetzung, zahlungen, "
+                                               "rueckforderungen, vertrag, nachweise.")
+    p.add_argument("--out", type=Path, required=True, metavar="DATEI", help="Zieldatei .xlsx.")
+
+    p = command("serve", "Die Weboberfläche starten (im Browser unter http://127.0.0.1:8000).", _cmd_serve)
+    p.add_argument("--host", default="127.0.0.1", metavar="ADRESSE",
+                   help="Adresse, an die der Server bindet (Vorgabe: %(default)s).")
+    p.add_argument("--port", type=_typed(_port), default=8000, metavar="PORT", help="Port (Vorgabe: %(default)s).")
+    p.add_argument("--daten", type=Path, metavar="ORDNER",
+                   help="Ordner für Fälle und Laufbuch (Vorgabe: Datenordner des Benutzers).")
+    db_option(p, "im Datenordner")
+    p.add_argument("--beispiel", action="store_true", help="Das Beispiel „Kreis Unna 2023“ vorab laden.")
+    return top
+
+
+# ------------------------------------------------------------------------------------------------
+# exit codes and shared output
+
+
+def deadline_exit_code(items: Sequence[Deadline], *, stopped: bool) -> int:
+    """Exit code of deadlines: 2 not computed (Fehler in the inputs), 1 a deadline missed or near, 0 otherwise."""
+    from kimrecon.result import DeadlineStatus
+
+    if stopped:
+        return 2
+    return 1 if any(d.status in (DeadlineStatus.VERSAEUMT, DeadlineStatus.NAHE) for d in items) else 0
+
+
+def _written_exit_code(outcome: Any) -> int:
+    """demo and report: 0 once the outputs were written, else the run's own code."""
+    return 0 if outcome.result is not None else int(outcome.exit_code)
 
 
 @contextlib.contextmanager
@@ -92,15 +334,6 @@ def _progress(enabled: bool) -> Iterator[object]:
         yield lambda stage: bar.update(task, description=stage)
 
 
-def _month(text: str) -> Month:
-    from kimrecon.month import parse_month
-
-    month = parse_month(text)
-    if month is None:
-        raise UsageError(f"„{text}“ ist kein Monat. Bitte als JJJJ-MM angeben, z. B. 2023-12.")
-    return month
-
-
 def _case_dir(path: Path) -> Path:
     if not path.exists():
         raise UsageError(f"Der Ordner „{path}“ existiert nicht.")
@@ -109,29 +342,43 @@ def _case_dir(path: Path) -> Path:
     return path
 
 
-def _print_written(paths: tuple[Path, ...]) -> None:
+def _db(value: str | None) -> str | None:
+    return value or os.environ.get("KIMRECON_DB") or None
+
+
+def _print_written(paths: Sequence[Path]) -> None:
     for p in paths:
         out_console.print(f"geschrieben: {escape(str(p))}")
 
 
-def _finish_outcome(outcome: object, *, as_json: bool, what: str = "Der Abgleich wurde nicht durchgeführt") -> int:
-    from kimrecon.pipeline import RunOutcome
-    from kimrecon.write import terminal
-    from kimrecon.write.json_out import dumps, failure_json, result_json
+def _print_json(obj: object) -> None:
+    from kimrecon.write.json_out import dumps
 
-    assert isinstance(outcome, RunOutcome)
+    sys.stdout.write(dumps(obj) + "\n")  # type: ignore[arg-type]
+
+
+def _findings_json(status: str, findings: Sequence[Any]) -> dict[str, Any]:
+    from kimrecon.write.json_out import finding_json
+
+    return {"status": status, "befunde": [finding_json(f) for f in findings]}
+
+
+def _finish_outcome(outcome: Any, *, as_json: bool, what: str = "Der Abgleich wurde nicht durchgeführt") -> int:
+    from kimrecon.write import terminal
+    from kimrecon.write.json_out import failure_json, result_json
+
     if as_json:
         if outcome.result is not None:
             obj = result_json(outcome.result)
             if outcome.repeat_of:
                 obj["wiederholung_von"] = outcome.repeat_of
         else:
-            obj = failure_json(str(outcome.month), outcome.lauf_id, outcome.findings)
-        sys.stdout.write(dumps(obj) + "\n")
-        return outcome.exit_code
+            obj = failure_json(outcome.month, outcome.lauf_id, outcome.findings)
+        _print_json(obj)
+        return int(outcome.exit_code)
     if outcome.result is None:
         terminal.print_findings(out_console, outcome.findings)
-        where = f"; siehe Fehlerbericht {outcome.written[0]}" if outcome.written else ""
+        where = f"; siehe Fehlerbericht {escape(str(outcome.written[0]))}" if outcome.written else ""
         err_console.print(f"[red]{what}{where}.[/red]")
     else:
         if outcome.findings:
@@ -140,12 +387,15 @@ def _finish_outcome(outcome: object, *, as_json: bool, what: str = "Der Abgleich
         if outcome.repeat_of:
             out_console.print(f"Wiederholung von Lauf {outcome.repeat_of}: gleiche Eingaben, gleiche Ergebnisse.")
     _print_written(outcome.written)
-    return outcome.exit_code
+    return int(outcome.exit_code)
 
 
-@app.command()
-def demo(out: OutOpt = Path("out")) -> None:
-    """Das mitgelieferte Beispiel „Kreis Unna 2023“ vollständig abgleichen."""
+# ------------------------------------------------------------------------------------------------
+# commands
+
+
+def _cmd_demo(a: argparse.Namespace) -> int:
+    from kimrecon.month import Month
     from kimrecon.pipeline import reconcile_case
     from kimrecon.resources import example_case
 
@@ -153,235 +403,204 @@ def demo(out: OutOpt = Path("out")) -> None:
     out_console.print(f"Beispiel: {escape(str(case))}")
     with _progress(True) as tell:
         outcome = reconcile_case(
-            case, Month(2023, 12), out_dir=out, use_ledger=True, ledger_dir=out,
+            case, Month(2023, 12), out_dir=a.out, use_ledger=True, ledger_dir=a.out,
             nachweis_for=[(2023, "Stadt Kamen")], progress=tell,  # type: ignore[arg-type]
         )
-    code = _finish_outcome(outcome, as_json=False)
-    raise typer.Exit(0 if outcome.result is not None else code)
+    _finish_outcome(outcome, as_json=False)
+    return _written_exit_code(outcome)
 
 
-@app.command()
-def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Arbeitsmappen oder Fallordner.")],
-    report: Annotated[Path | None, typer.Option("--report", help="Fehlerbericht als .xlsx schreiben.")] = None,
-) -> None:
-    """Eingaben prüfen und Befunde mit Datei, Blatt und Zelle ausgeben."""
-    from kimrecon.findings import Severity, is_unusable
-    from kimrecon.pipeline import read_and_validate
-    from kimrecon.write import terminal
+def _cmd_validate(a: argparse.Namespace) -> int:
+    from kimrecon.pipeline import read_and_validate, validation_exit_code
 
-    for p in paths:
+    for p in a.paths:
         if not p.exists():
             raise UsageError(f"„{p}“ existiert nicht.")
-    inputs = read_and_validate(paths)
+    inputs = read_and_validate(a.paths)
     findings = list(inputs.findings)
-    terminal.print_findings(out_console, findings, limit=None)
-    if report is not None:
+    code = validation_exit_code(findings)
+    if a.as_json:
+        _print_json(_findings_json({0: "ok", 1: "befunde", 2: "unbrauchbar"}[code], findings))
+    else:
+        from kimrecon.write import terminal
+
+        terminal.print_findings(out_console, findings, limit=None)
+    if a.report is not None:
         from kimrecon.write.fehlerbericht import write_fehlerbericht
 
-        write_fehlerbericht(findings, report, dateien=list(inputs.files))
-        out_console.print(f"geschrieben: {escape(str(report))}")
-    if is_unusable(findings):
-        raise typer.Exit(2)
-    raise typer.Exit(1 if any(f.severity is Severity.FEHLER for f in findings) else 0)
+        write_fehlerbericht(findings, a.report, dateien=list(inputs.files))
+        (err_console if a.as_json else out_console).print(f"geschrieben: {escape(str(a.report))}")
+    return code
 
 
-@app.command()
-def reconcile(
-    case_dir: Annotated[Path, typer.Argument(help="Fallordner mit den Arbeitsmappen.")],
-    month: Annotated[str, typer.Option("--month", help="Abrechnungsmonat JJJJ-MM.")],
-    out: OutOpt = Path("out"),
-    as_json: Annotated[bool, typer.Option("--json", help="Ergebnis als JSON auf stdout.")] = False,
-    db: DbOpt = None,
-    no_ledger: Annotated[bool, typer.Option("--ohne-laufbuch", help="Den Lauf nicht im Laufbuch festhalten.")] = False,
-) -> None:
-    """Monatsabgleich eines Falls: Abgleich-Arbeitsmappe, Zusammenfassung oder JSON."""
+def _cmd_reconcile(a: argparse.Namespace) -> int:
     from kimrecon.pipeline import reconcile_case
 
-    m = _month(month)
-    case = _case_dir(case_dir)
-    with _progress(not as_json) as tell:
-        outcome = reconcile_case(case, m, out_dir=out, db_url=db, use_ledger=not no_ledger,
+    case = _case_dir(a.case_dir)
+    with _progress(not a.as_json) as tell:
+        outcome = reconcile_case(case, a.month, out_dir=a.out, db_url=_db(a.db), use_ledger=not a.no_ledger,
                                  progress=tell)  # type: ignore[arg-type]
-    raise typer.Exit(_finish_outcome(outcome, as_json=as_json))
+    return _finish_outcome(outcome, as_json=a.as_json)
 
 
-@app.command()
-def report(
-    case_dir: Annotated[Path, typer.Argument(help="Fallordner mit den Arbeitsmappen.")],
-    year: Annotated[int, typer.Option("--year", help="Bezugsjahr JJJJ.")],
-    recipient: Annotated[str | None, typer.Option("--recipient", help="Nur diesen Empfänger.")] = None,
-    out: OutOpt = Path("out"),
-) -> None:
-    """Verwendungsnachweis je Empfänger und Jahr schreiben."""
+def _cmd_report(a: argparse.Namespace) -> int:
+    from kimrecon.month import Month
     from kimrecon.pipeline import reconcile_case
 
-    case = _case_dir(case_dir)
-    if not 2000 <= year <= 2100:
-        raise UsageError(f"„{year}“ ist kein plausibles Jahr.")
+    case = _case_dir(a.case_dir)
     with _progress(True) as tell:
-        outcome = reconcile_case(case, Month(year, 12), out_dir=out, use_ledger=False, abgleich=False,
-                                 nachweis_for=[(year, recipient)], progress=tell)  # type: ignore[arg-type]
+        # written through the ledger like a reconcile: the Lauf-ID on every Nachweis is found by `history --run`
+        outcome = reconcile_case(case, Month(a.year, 12), out_dir=a.out, db_url=_db(a.db), use_ledger=not a.no_ledger,
+                                 abgleich=False, nachweis_for=[(a.year, a.recipient)],
+                                 progress=tell)  # type: ignore[arg-type]
     if outcome.result is None:
-        raise typer.Exit(_finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis wurde nicht erstellt"))
+        _finish_outcome(outcome, as_json=False, what="Der Verwendungsnachweis wurde nicht erstellt")
+        return _written_exit_code(outcome)
     _print_written(outcome.written)
-    raise typer.Exit(0)
+    if a.pdf:
+        from kimrecon.write.pdf import PdfFehler, to_pdf
+
+        try:
+            _print_written(to_pdf(outcome.written))
+        except PdfFehler as exc:  # German message; the workbooks are written
+            err_console.print(f"[yellow]Hinweis:[/yellow] {escape(str(exc))}")
+    return _written_exit_code(outcome)
 
 
-@app.command()
-def history(
-    db: DbOpt = None,
-    fall: Annotated[Path, typer.Option("--fall", help="Fallordner (Ort des Laufbuchs kimrecon.sqlite).")] = Path("."),
-    month: Annotated[str | None, typer.Option("--month", help="Nur Läufe dieses Monats (JJJJ-MM).")] = None,
-    run: Annotated[str | None, typer.Option("--run", help="Einen Lauf mit Eingaben und Befunden zeigen.")] = None,
-) -> None:
-    """Frühere Läufe aus dem Laufbuch anzeigen."""
+def _cmd_history(a: argparse.Namespace) -> int:
     from kimrecon.ledger import open_ledger, render_history, render_run
+    from kimrecon.write.terminal import plain_text
 
-    ledger = open_ledger(db, fall, create=False)
-    if run:
-        detail = ledger.run(run)
+    ledger = open_ledger(_db(a.db), a.fall, create=False)
+    if a.lauf:
+        detail = ledger.run(a.lauf)
         if detail is None:
-            err_console.print(f"Lauf „{escape(run)}“ ist im Laufbuch nicht vorhanden.")
-            raise typer.Exit(1)
+            raise UsageError(f"Lauf „{a.lauf}“ ist im Laufbuch nicht vorhanden.", hilfe="kimrecon history")
         sys.stdout.write(plain_text(render_run(detail)) + "\n")
-        raise typer.Exit(0)
-    sys.stdout.write(plain_text(render_history(ledger.runs(str(_month(month)) if month else None))) + "\n")
+        return 0
+    sys.stdout.write(plain_text(render_history(ledger.runs(str(a.month) if a.month else None))) + "\n")
+    return 0
 
 
-@app.command()
-def deadlines(
-    case_dir: Annotated[Path, typer.Argument(help="Fallordner mit den Arbeitsmappen.")],
-    on: Annotated[str | None, typer.Option("--on", help="Stichtag TT.MM.JJJJ oder JJJJ-MM-TT; Vorgabe: heute.")] = None,
-) -> None:
-    """Nachweisfristen: fällig, bald fällig (≤ 30 Tage) und versäumt."""
+def _cmd_deadlines(a: argparse.Namespace) -> int:
+    from kimrecon.findings import has_errors
     from kimrecon.pipeline import deadline_list
     from kimrecon.write import terminal
 
-    day = _parse_day(on) if on else date.today()
-    inputs, items = deadline_list(_case_dir(case_dir), day)
-    from kimrecon.findings import has_errors
+    day = a.on or date.today()
+    inputs, found = deadline_list(_case_dir(a.case_dir), day)
+    stopped = has_errors(inputs.findings)
+    items = sorted(found, key=lambda d: (d.frist, d.empfaenger))
+    code = deadline_exit_code(items, stopped=stopped)
+    if a.as_json:
+        from kimrecon.write.json_out import deadline_json
 
-    if has_errors(inputs.findings):
+        _print_json(_findings_json("fehler", inputs.findings) if stopped else [deadline_json(d) for d in items])
+        return code
+    if stopped:
         terminal.print_findings(out_console, inputs.findings)
-        raise typer.Exit(1)
+        err_console.print("[red]Die Fristen wurden nicht berechnet: die Eingaben enthalten Fehler.[/red]")
+        return code
     from rich.table import Table
 
     table = Table(title=f"Nachweisfristen am {day:%d.%m.%Y}")
     for col in ("Empfänger", "an", "Jahr", "Frist", "Status", "Tage"):
         table.add_column(col)
-    late = False
-    for d in sorted(items, key=lambda d: (d.frist, d.empfaenger)):
+    for d in items:
         status = d.status.value
-        late = late or status in ("versäumt", "nahe")
         style = {"versäumt": "red", "nahe": "yellow", "verspätet eingegangen": "yellow"}.get(status, "")
         table.add_row(escape(d.empfaenger), escape(d.geber), str(d.jahr), f"{d.frist:%d.%m.%Y}",
                       f"[{style}]{status}[/{style}]" if style else status, str(d.tage_bis))
     out_console.print(table)
-    raise typer.Exit(1 if late else 0)
+    return code
 
 
-@app.command()
-def template(
-    kind: Annotated[str, typer.Argument(help="Art: bescheid, zuweisung, schluessel, besetzung, zahlungen, "
-                                             "rueckforderungen, vertrag.")],
-    out: Annotated[Path, typer.Option("--out", help="Zieldatei .xlsx.")],
-) -> None:
-    """Leere Eingabevorlage einer Tabellenart schreiben."""
-    from kimrecon.templates import TEMPLATE_KINDS, write_template
+def _cmd_template(a: argparse.Namespace) -> int:
+    from kimrecon.write.templates import TEMPLATE_KINDS, write_template
 
-    key = kind.strip().lower()
+    key = a.kind.strip().lower()
     if key not in TEMPLATE_KINDS:
-        raise UsageError(f"Unbekannte Art „{kind}“. Möglich: {', '.join(TEMPLATE_KINDS)}.")
-    write_template(TEMPLATE_KINDS[key], out)
-    out_console.print(f"geschrieben: {escape(str(out))}")
+        raise UsageError(f"Unbekannte Art „{a.kind}“. Möglich: {', '.join(TEMPLATE_KINDS)}.", hilfe="kimrecon template")
+    write_template(TEMPLATE_KINDS[key], a.out)
+    out_console.print(f"geschrieben: {escape(str(a.out))}")
+    return 0
 
 
-def _parse_day(text: str) -> date:
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"„{text}“ ist kein Datum. Bitte als TT.MM.JJJJ angeben.")
-
-
-_CLICK_DE: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"Missing option '([^']+)'.*"), "Die Option „{0}“ fehlt."),
-    (re.compile(r"Missing argument '([^']+)'.*"), "Das Argument „{0}“ fehlt."),
-    (re.compile(r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?"), "Unbekannter Befehl „{0}“."),
-    (re.compile(r"No such option: (\S+).*"), "Unbekannte Option „{0}“."),
-    (re.compile(r"Invalid value for '([^']+)'.*", re.S), "Ungültiger Wert für „{0}“."),
-    (re.compile(r"Got unexpected extra arguments? \((.*)\)"), "Unerwartete zusätzliche Argumente: {0}."),
-    (re.compile(r"Missing command\.?"), "Bitte einen Befehl angeben."),
-]
-
-
-def german_usage_message(message: str) -> str:
-    """Translate the argument parser's English messages into German (unknown ones pass through)."""
-    for pattern, template in _CLICK_DE:
-        m = pattern.fullmatch(message.strip())
-        if m:
-            text = template.format(*(g or "" for g in m.groups()))
-            if len(m.groups()) > 1 and m.group(2):
-                text += f" Meinten Sie „{m.group(2)}“?"
-            return text
-    return message
-
-
-def main() -> None:
-    """Console entry point: run the app, turning errors into German messages and exit codes."""
+def _cmd_serve(a: argparse.Namespace) -> int:
     try:
-        rv = app(standalone_mode=False)
-        sys.exit(rv if isinstance(rv, int) else 0)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        from kimrecon.web.server import serve
+    except ImportError:
+        if a.debug:
+            raise
+        err_console.print("[red]Fehler:[/red] Die Weboberfläche ist unvollständig installiert. Bitte kimrecon "
+                          "neu installieren: pip install --force-reinstall kimrecon.")
+        return 2
+    try:
+        return int(serve(host=a.host, port=a.port, daten=a.daten, db=_db(a.db), beispiel=a.beispiel))
+    except ValueError as exc:  # serve's own argument checks (e.g. a non-loopback host), German text
+        raise UsageError(str(exc), hilfe="kimrecon serve") from exc
+
+
+# ------------------------------------------------------------------------------------------------
+# entry point
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code: errors become German messages, never a traceback."""
+    debug = False
+    try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        debug = args.debug
+        if args.befehl is None:
+            parser.print_help()
+            return 0
+        return int(args.handler(args))
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except UsageError as exc:
-        err_console.print(f"[red]Fehler:[/red] {escape(str(exc))}")
-        sys.exit(2)
+        if exc.hilfe is None:
+            err_console.print(f"[red]Fehler:[/red] {escape(str(exc))}")
+        else:
+            err_console.print(f"[red]Fehler in den Argumenten:[/red] {escape(str(exc))}")
+            err_console.print(f"Hilfe: {escape(exc.hilfe)} --help")
+        return 2
     except OSError as exc:
-        reason, where = escape(str(exc.strerror or exc)), escape(str(exc.filename or ""))
+        if debug:
+            raise
+        reason = escape(OS_ERRORS.get(exc.errno or 0, str(exc.strerror or exc)))
+        where = escape(str(exc.filename or ""))
         err_console.print(f"[red]Datei- oder Ordnerfehler:[/red] {reason} ({where})")
         err_console.print("Bitte Pfad und Schreibrechte prüfen; Eingaben wurden nicht verändert.")
-        sys.exit(2)
-    except SystemExit:
-        raise
+        return 2
     except KeyboardInterrupt:
         err_console.print("Abgebrochen.")
-        sys.exit(2)
+        return 2
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
-        from typer.exceptions import Abort, TyperException
-
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            out_console.print(exc.format_message())  # type: ignore[attr-defined]
-            sys.exit(0)
-        if isinstance(exc, TyperException):
-            err_console.print(
-                f"[red]Fehler in den Argumenten:[/red] {escape(german_usage_message(exc.format_message()))}"
-            )
-            err_console.print("Hilfe: kimrecon --help")
-            sys.exit(2)
-        if isinstance(exc, Abort):
-            sys.exit(2)
         from kimrecon.ledger import LedgerError
 
         if isinstance(exc, LedgerError):
             err_console.print(f"[red]Laufbuch:[/red] {escape(str(exc))}")
-            sys.exit(2)
-        if _state["debug"]:
+            return 2
+        if debug:
             raise
-        _internal_error(exc)
+        return _internal_error(exc)
     except BaseException as exc:  # noqa: BLE001 - a Rust panic in a parser (pyo3 PanicException) is no Exception
-        if _state["debug"]:
+        if debug:
             raise
-        _internal_error(exc)
+        return _internal_error(exc)
 
 
-def _internal_error(exc: BaseException) -> None:
-    """Report an unexpected error in one German line (text from inputs escaped) and exit with code 2."""
+def _internal_error(exc: BaseException) -> int:
+    """Report an unexpected error in one German line (text from inputs escaped); exit code 2."""
     err_console.print(f"[red]Interner Fehler:[/red] {type(exc).__name__}: {escape(str(exc))}")
     err_console.print("Mit --debug erneut ausführen, um Details zu sehen; Eingaben wurden nicht verändert.")
-    sys.exit(2)
+    return 2
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())
 
 
 if __name__ == "__main__":

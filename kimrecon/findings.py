@@ -39,6 +39,18 @@ class Code(str, Enum):
     SPALTE_DOPPELT = "spalte_doppelt"
     SPALTE_PERSONENBEZUG = "spalte_personenbezug"
     SPALTE_AUSGEBLENDET = "spalte_ausgeblendet"
+    # sheet layouts and list versions (month grids, signed amounts, two versions of one list)
+    BLATT_UNVOLLSTAENDIG = "blatt_unvollstaendig"
+    MONATSTABELLE_JAHR_FEHLT = "monatstabelle_jahr_fehlt"
+    MONATSTABELLE_KOMMUNE_FEHLT = "monatstabelle_kommune_fehlt"
+    MONATSTABELLE_EINHEIT_UNKLAR = "monatstabelle_einheit_unklar"
+    MONATSTABELLE_GANZE_MONATE = "monatstabelle_ganze_monate"
+    DATEI_DOPPELT = "datei_doppelt"
+    LISTE_ERSETZT = "liste_ersetzt"
+    LISTE_WIDERSPRUCH = "liste_widerspruch"
+    BETRAG_UMGEKEHRT = "betrag_umgekehrt"
+    SOLL_UND_HABEN = "soll_und_haben"
+    FORMEL_OHNE_WERT = "formel_ohne_wert"
     # values
     WERT_FEHLT = "wert_fehlt"
     ZAHL_UNGUELTIG = "zahl_ungueltig"
@@ -104,6 +116,30 @@ MESSAGES: dict[Code, str] = {
     "sie wurde beim Einlesen verworfen.",
     Code.SPALTE_AUSGEBLENDET: "Die Spalte „{spalte}“ ist ausgeblendet; sie wird trotzdem ausgewertet. "
     "Bitte prüfen, ob sie gelten soll.",
+    Code.BLATT_UNVOLLSTAENDIG: "Das Blatt sieht nach einer Tabelle der Art „{art}“ aus, es fehlt aber {fehlt}. "
+    "Gelesen werden: {formen}. Bitte die fehlenden Spalten ergänzen (z. B. ab Zelle {zelle}).",
+    Code.MONATSTABELLE_JAHR_FEHLT: "Die Monatstabelle nennt kein Jahr. Bitte eine Spalte „Jahr“ ergänzen "
+    "(Zelle {zelle}) oder das Jahr in den Titel schreiben (Zelle {titel}, z. B. „Besetzung 2023“).",
+    Code.MONATSTABELLE_KOMMUNE_FEHLT: "Die Monatstabelle nennt keine Kommune des Falls{grund}. Bitte eine Spalte "
+    "„Kommune“ ergänzen (Zelle {zelle}) oder die Kommune in den Titel schreiben "
+    "(Zelle {titel}, z. B. „Stadt Kamen – Besetzung 2023“).",
+    Code.MONATSTABELLE_EINHEIT_UNKLAR: "„{wert}“: Die Monatswerte mischen Stellenanteile (bis 1) und Stunden "
+    "(über 1). Bitte über die Monatsspalten „Stellenanteil“ oder „Wochenstunden“ schreiben.",
+    Code.MONATSTABELLE_GANZE_MONATE: "Die Monatstabelle gibt nur ganze Monate an; im Tagesprinzip zählt jeder "
+    "Monat mit seinem Wert an allen Tagen. Für tagesgenaue Werte bitte Beginn und Ende je Beschäftigung angeben.",
+    Code.DATEI_DOPPELT: "Die Datei ist byte-gleich mit „{andere}“ und wird nur einmal gelesen. "
+    "Bitte eine der beiden Dateien aus dem Fallordner entfernen.",
+    Code.LISTE_ERSETZT: "Die Liste für „{kommune}“ (Stand {stand}) ist durch die neuere Liste {neuer} "
+    "(Stand {stand_neu}) ersetzt und wird nicht ausgewertet. Bitte die ältere Liste entfernen.",
+    Code.LISTE_WIDERSPRUCH: "Zwei Listen für „{kommune}“ widersprechen sich und kein Stand sagt, welche gilt: "
+    "{person} ab {beginn} hat hier {hier}, in {andere} aber {dort}. Bitte die veraltete Liste entfernen "
+    "oder jede Liste mit einer Zeile „Stand: TT.MM.JJJJ“ über der Tabelle versehen.",
+    Code.BETRAG_UMGEKEHRT: "„{wert}“ ({grund}) ist eine Zahlung in Gegenrichtung: gelesen als Rückzahlung "
+    "von {zahler} an {empfaenger} über {betrag}.",
+    Code.SOLL_UND_HABEN: "Die Zeile hat Soll „{soll}“ und Haben „{haben}“ zugleich. "
+    "Bitte nur eine der beiden Spalten füllen.",
+    Code.FORMEL_OHNE_WERT: "Die Zelle enthält eine Formel ohne gespeichertes Ergebnis. Bitte die Datei in "
+    "Excel oder LibreOffice öffnen und speichern, damit das Ergebnis mitgespeichert wird.",
     Code.WERT_FEHLT: "Der Wert für „{spalte}“ fehlt. Bitte eintragen.",
     Code.ZAHL_UNGUELTIG: "„{wert}“ ist keine gültige Zahl für „{spalte}“. "
     "Bitte eine Zahl eintragen (z. B. 57.000,00 für Beträge, 0,5 für VzÄ, 19,5 für Stunden).",
@@ -113,8 +149,7 @@ MESSAGES: dict[Code, str] = {
     Code.WERT_NEGATIV: "„{wert}“ ist negativ; „{spalte}“ darf nicht negativ sein.",
     Code.SUMME_ABWEICHUNG: "Die Summenzeile weist {summe} aus, die Zeilen darüber ergeben {berechnet}. "
     "Bitte Summe oder Einzelwerte prüfen.",
-    Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. "
-    "Bitte Schreibweise prüfen oder den Empfänger in die Zuweisung aufnehmen.",
+    Code.NAME_UNBEKANNT: "„{name}“ ist keine bekannte Stelle dieses Falls. {rat}",
     Code.ZUTEILUNG_UNTER_MINIMUM: "„{wert}“ VzÄ: eine Zuteilung muss 0 oder mindestens {minimum} VzÄ sein. "
     "Bitte auf 0 setzen (Verzicht) oder auf mindestens {minimum} VzÄ erhöhen.",
     Code.ZUTEILUNG_SCHRITT: "„{wert}“ VzÄ liegt nicht auf dem Raster von {schritt} VzÄ. "
@@ -200,12 +235,18 @@ class Finding:
     @property
     def meldung(self) -> str:
         """The German message for the user."""
-        return MESSAGES[self.code].format_map(_Default(dict(self.details)))
+        return MESSAGES[self.code].format_map(_Default({**DEFAULT_DETAILS.get(self.code, {}), **dict(self.details)}))
 
     def __str__(self) -> str:
         """Render as ``datei › blatt › C14: message``."""
         where = f"{self.source}: " if self.source else ""
         return f"{where}{self.meldung}"
+
+
+# Details a message falls back to when a finding does not carry them.
+DEFAULT_DETAILS: dict[Code, dict[str, str]] = {
+    Code.NAME_UNBEKANNT: {"rat": "Bitte Schreibweise prüfen oder den Empfänger in die Zuweisung aufnehmen."},
+}
 
 
 class _Default(dict[str, str]):
@@ -259,7 +300,8 @@ def without_read_cells(
     seen: set[tuple[object, ...]] = set()
     unique: list[Finding] = []
     for f in out:
-        key = (f.code, f.source, f.details)
+        # an unknown name counts once per cell: the first finding (the one with the nearest names) wins
+        key = (f.code, f.source) if f.code is Code.NAME_UNBEKANNT and f.source else (f.code, f.source, f.details)
         cell = (f.source.datei, f.source.blatt, f.source.zeile, f.source.spalte) if f.source else None
         if cell in skip and f.source is not None and f.source.spalte is not None:
             continue  # the cell's value could not be read: one finding for it is enough

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -23,6 +26,31 @@ def normalize_name(name: str) -> str:
     text = _SPACE.sub(" ", text).casefold()
     text = _PREFIX.sub("", text)
     return text.strip()
+
+
+def nearest_names(name: str, known: Iterable[str], *, limit: int = 2) -> list[str]:
+    """Known names (as written) close to an unknown one ("Bergkammen" → "Stadt Bergkamen"), best first."""
+    by_norm: dict[str, str] = {}
+    for k in known:
+        by_norm.setdefault(normalize_name(k), k)
+    close = difflib.get_close_matches(normalize_name(name), list(by_norm), n=limit, cutoff=0.8)
+    return [by_norm[c] for c in close]
+
+
+class NameAdvice(TypedDict, total=False):
+    """Details of a NAME_UNBEKANNT finding when a known name is close."""
+
+    vorschlag: str
+    rat: str
+
+
+def name_advice(name: str, known: Iterable[str]) -> NameAdvice:
+    """Details of a NAME_UNBEKANNT finding: the nearest known names, and never "add it" when there is one."""
+    near = nearest_names(name, known)
+    if not near:
+        return NameAdvice()
+    shown = " oder ".join(f"„{n}“" for n in near)
+    return NameAdvice(vorschlag=shown, rat=f"Meinten Sie {shown}? Bitte die Schreibweise korrigieren.")
 
 
 class Names:
@@ -54,6 +82,10 @@ class Names:
             return None
         key = normalize_name(str(name))
         return key if key in self.display else None
+
+    def advice(self, name: object) -> NameAdvice:
+        """Details of a NAME_UNBEKANNT finding for ``name``: the nearest known names, if any."""
+        return name_advice(str(name), self.display.values())
 
     def show(self, key: str) -> str:
         """The name as written."""

@@ -155,12 +155,17 @@ def _as_decimal(value: object) -> Decimal:
     return d
 
 
+def _default_source(quelle: object = None) -> str:
+    """How a shipped default names its origin for users: its legal basis or reference, no file path."""
+    return f"Voreinstellung: {quelle}" if quelle else "Voreinstellung"
+
+
 def _default_table(name: str, file: str) -> list[Dated]:
     data = _read_yaml(file)
     values = data["values"]
     assert isinstance(values, list)
     return [
-        Dated(_as_date(v["ab"]), _as_decimal(v["wert"]), f"Voreinstellung (params/{file}.yaml): {v['quelle']}")
+        Dated(_as_date(v["ab"]), _as_decimal(v["wert"]), _default_source(v["quelle"]))
         for v in values
     ]
 
@@ -211,7 +216,7 @@ def load_parameters(config: Mapping[str, object] | None = None) -> tuple[Params,
     ab = _read_yaml("abrechnung")["values"]
     assert isinstance(ab, dict)
     defaults = {k: v["wert"] for k, v in ab.items()}
-    sources = {k: f"Voreinstellung (params/abrechnung.yaml): {v['quelle']}" for k, v in ab.items()}
+    sources = {k: _default_source(v["quelle"]) for k, v in ab.items()}
     for name in ("abrechnung", "zinsen", "fristen"):  # [grenzen] is checked by the reader's guard
         if name in config and not isinstance(config[name], Mapping):
             findings.append(_bad(name, f"[{name}] muss ein Abschnitt mit Schlüsseln sein, nicht „{config[name]}“"))
@@ -268,14 +273,14 @@ def load_parameters(config: Mapping[str, object] | None = None) -> tuple[Params,
     assert isinstance(fr, list)
     rules: dict[int, DeadlineRule] = {}
     near = 30
-    sources["nahe_tage"] = "Voreinstellung (params/fristen.yaml)"
+    sources["nahe_tage"] = _default_source()
     for v in fr:
         if "ebene" in v:
             rules[int(v["ebene"])] = DeadlineRule(int(v["tag"]), int(v["monat"]),
-                                                  f"Voreinstellung (params/fristen.yaml): {v['quelle']}")
+                                                  _default_source(v["quelle"]))
         elif "nahe_tage" in v:
             near = int(v["nahe_tage"])
-            sources["nahe_tage"] = f"Voreinstellung (params/fristen.yaml): {v['quelle']}"
+            sources["nahe_tage"] = _default_source(v["quelle"])
     fsec = config.get("fristen", {})
     if isinstance(fsec, Mapping):
         for key, value in fsec.items():

@@ -74,9 +74,9 @@ def run_time() -> datetime:
     return datetime.now(tz=UTC).replace(microsecond=0, tzinfo=None)
 
 
-def make_run_id(inputs: CaseInputs | None, month: Month, when: datetime) -> str:
-    """A run id from the time and a digest of month, inputs and parameters (stable for a repeat)."""
-    digest = hashlib.sha256(str(month).encode())
+def make_run_id(inputs: CaseInputs | None, month: Month, when: datetime, outputs: str = "") -> str:
+    """A run id from the time and a digest of month, inputs, parameters and requested outputs (stable for a repeat)."""
+    digest = hashlib.sha256(f"{month}\0{outputs}".encode() if outputs else str(month).encode())
     if inputs is not None:
         for f in sorted(inputs.files, key=lambda f: f.name):
             digest.update(f"{f.name}\0{f.sha256}\0".encode())
@@ -148,7 +148,8 @@ def reconcile_case(
     when = run_time()
     fall = case_dir.resolve().name
     inputs, params = prepare([case_dir], progress, domain=False)
-    lauf_id = make_run_id(inputs, month, when)
+    # two runs of one case in one second differ by what they write (a report per recipient)
+    lauf_id = make_run_id(inputs, month, when, "" if abgleich and not nachweis_for else repr((abgleich, nachweis_for)))
     out_dir = Path(out_dir)
     if params is None or has_errors(inputs.findings):
         if params is not None:  # the Fehlerbericht lists the domain rules' findings too

@@ -11,19 +11,9 @@ from pathlib import Path
 
 import pytest
 
-TIMEOUT_S = 120  # one soffice call for several files; each conversion stays well under 30 s
+from kimrecon.write.pdf import convert_command, german_env, write_profile
 
-_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
-<value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">
-<value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse">
-<value>false</value></prop></item>
-</oor:items>
-"""
+TIMEOUT_S = 120  # one soffice call for several files; each conversion stays well under 30 s
 
 
 def soffice() -> str:
@@ -38,11 +28,8 @@ def soffice() -> str:
 
 
 def profile(base: Path) -> Path:
-    """A fresh user profile that recalculates every formula when an xlsx is loaded (OOXMLRecalcMode 0)."""
-    prof = base / "lo-profile"
-    (prof / "user").mkdir(parents=True, exist_ok=True)
-    (prof / "user" / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
-    return prof
+    """A fresh user profile that recalculates every formula when an xlsx is loaded (German locale)."""
+    return write_profile(base, recalc=True)
 
 
 def convert(files: Sequence[Path], target: str, outdir: Path, base: Path) -> list[Path]:
@@ -50,9 +37,8 @@ def convert(files: Sequence[Path], target: str, outdir: Path, base: Path) -> lis
     exe = soffice()
     outdir.mkdir(parents=True, exist_ok=True)
     prof = profile(base)
-    cmd = [exe, f"-env:UserInstallation={prof.as_uri()}", "--headless", "--norestore", "--nologo",
-           "--convert-to", target, "--outdir", str(outdir), *map(str, files)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    cmd = convert_command(exe, prof, target, outdir, files)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=german_env())
     ext = target.split(":")[0]
     out = [outdir / (Path(f).stem + "." + ext) for f in files]
     missing = [p for p in out if not p.exists()]
@@ -63,6 +49,57 @@ def convert(files: Sequence[Path], target: str, outdir: Path, base: Path) -> lis
 def recalculate(files: Sequence[Path], base: Path) -> list[Path]:
     """Load each xlsx in LibreOffice with recalculation forced and save it again as xlsx."""
     return convert(files, "xlsx:Calc MS Excel 2007 XML", base / "recalc", base)
+
+
+def pdf_text(pdf: Path, page: int | None = None) -> str:
+    """The text of a PDF (or one page) as poppler's ``pdftotext -layout`` lays it out; skip without poppler."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("pdftotext (poppler-utils) ist nicht installiert")
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    proc = subprocess.run([exe, "-layout", *pages, str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=60)
+    return proc.stdout
+
+
+def page_ink(pdf: Path, base: Path) -> list[tuple[float, float]]:
+    """Per page the share of body rows and columns with ink (header and footer bands left out).
+
+    Renders the pages in grey at 30 dpi with poppler's ``pdftoppm`` and reads the PGM images.
+    """
+    exe = shutil.which("pdftoppm")
+    if exe is None:
+        pytest.skip("pdftoppm (poppler-utils) ist nicht installiert")
+    out = base / pdf.stem
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run([exe, "-gray", "-r", "30", str(pdf), str(out / "p")], check=True, timeout=120)
+    shares = []
+    for img in sorted(out.glob("p-*.pgm")):
+        width, height, pixels = _pgm(img.read_bytes())
+        top, bottom = int(height * 0.1), int(height * 0.9)  # header and footer bands
+        rows = [pixels[y * width:(y + 1) * width] for y in range(top, bottom)]
+        ink_rows = sum(1 for r in rows if min(r) < 200)
+        ink_cols = sum(1 for x in range(width) if any(r[x] < 200 for r in rows))
+        shares.append((ink_rows / max(1, bottom - top), ink_cols / width))
+    return shares
+
+
+def _pgm(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and grey bytes of a binary PGM (P5) image."""
+    fields: list[bytes] = []
+    pos = 2
+    while len(fields) < 3:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        start = pos
+        while not data[pos:pos + 1].isspace():
+            pos += 1
+        fields.append(data[start:pos])
+    width, height = int(fields[0]), int(fields[1])
+    return width, height, data[pos + 1:pos + 1 + width * height]
 
 
 def pdf_pages(pdf: Path) -> int:

@@ -128,10 +128,10 @@ def test_coesfeld_verwendungsnachweis_nottuln(cases: dict[str, Path]) -> None:
     assert ws is not None
     label = {str(ws.cell(r, 1).value): r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
     value = {k: ws.cell(r, 2).value for k, r in label.items()}
-    assert value["Zuwendungsgeber"] == "Stadt Coesfeld"
-    assert value["Zuwendung (Weiterleitungsbetrag)"] == 57000
-    assert value["Förderfähig insgesamt"] == pytest.approx(43846.15, abs=0.001)
-    assert value["Rückforderung an den Geber"] == pytest.approx(13153.85, abs=0.001)
+    assert value["An (Zuwendungsgeber)"] == "Stadt Coesfeld"
+    assert value["Bewilligte Zuwendung"] == 57000
+    assert value["Zuwendungsfähige Ausgaben"] == pytest.approx(43846.15, abs=0.001)
+    assert value["Saldo"] == pytest.approx(13153.85, abs=0.001) and value["Ergebnis"] == "Rückforderung"
     # Month rows: 57.000 × 30/39 / 12 = 3.653,846… per month; cumulative rounding (§4) gives
     # Jan 3.653,85 (cum 3.653,85), Feb 7.307,69 − 3.653,85 = 3.653,84, …, Dec cum 43.846,15.
     jan, feb, dec = label["Januar 2023"], label["Februar 2023"], label["Dezember 2023"]
@@ -534,16 +534,18 @@ def test_coesfeld_hub_nachweis_checks_the_level_below(cases: dict[str, Path]) ->
     ws = openpyxl.load_workbook(out / "Verwendungsnachweis_2023_Stadt_Coesfeld.xlsx", data_only=True).active
     assert ws is not None
     rows = {str(r[0]): r[1:] for r in ws.iter_rows(values_only=True) if r[0] is not None}
-    # own posts 1,5 VzÄ × 57.000 = 85.500, forwarded 0,5 + 1,0 + 0 = 1,5 VzÄ = 85.500 of 171.000
-    assert rows["davon für eigene Stellen"][0] == pytest.approx(85500, abs=0.001)
-    assert rows["davon an nachgeordnete Stellen"][0] == pytest.approx(85500, abs=0.001)
+    # own posts 1,5 VzÄ × 57.000 = 85.500 zuwendungsfähig; forwarded 0,5 + 1,0 + 0 = 1,5 VzÄ: 85.500 paid out
+    assert rows["Personalausgaben"][1] == pytest.approx(85500, abs=0.001)
+    assert rows["Weiterleitung (siehe III.)"][0] == pytest.approx(85500, abs=0.001)
     # eligible below: 28.500 + 43.846,15 + 0 = 72.346,15; with own 85.500 → 157.846,15
-    assert rows["Förderfähig, nachgeordnete Stellen"][0] == pytest.approx(72346.15, abs=0.001)
-    assert rows["Förderfähig insgesamt"][0] == pytest.approx(157846.15, abs=0.001)
-    # check of the level below: (VzÄ, Weiterleitung, Ausgezahlt, Förderfähig, Saldo, Ergebnis)
-    assert tuple(rows["Gemeinde Nottuln"][:6]) == pytest.approx((1, 57000, 57000, 43846.15, 13153.85, "Rückforderung"))
-    assert tuple(rows["Gemeinde Havixbeck"][:6]) == pytest.approx((0.5, 28500, 28500, 28500, 0, "ausgeglichen"))
-    assert tuple(rows["Summe"][:5]) == pytest.approx((1.5, 85500, 85500, 72346.15, 13153.85))
+    assert rows["Weiterleitung (siehe III.)"][1] == pytest.approx(72346.15, abs=0.001)
+    assert rows["Zuwendungsfähige Ausgaben"][0] == pytest.approx(157846.15, abs=0.001)
+    # check of the level below: (VzÄ, Weiterleitung, Ausgezahlt, Zuwendungsfähig, Saldo, Ergebnis)
+    assert tuple(rows["Gemeinde Nottuln (VN Gemeinde Nottuln)"][:6]) == pytest.approx(
+        (1, 57000, 57000, 43846.15, 13153.85, "Rückforderung"))
+    assert tuple(rows["Gemeinde Havixbeck (VN Gemeinde Havixbeck)"][:6]) == pytest.approx(
+        (0.5, 28500, 28500, 28500, 0, "ausgeglichen"))
+    assert tuple(rows["Summe"][:5]) == pytest.approx((1.5, 85500, 85500, 72346.15, 13153.85))  # table III
 
 
 def test_steinfurt_retroactive_correction_in_the_ledger(tmp_path: Path) -> None:
@@ -591,8 +593,8 @@ def test_olpe_zwischenzinsen_by_hand(cases: dict[str, Path]) -> None:
     # Σ days at 4,62 %: 29 + 59 + 90 + 120 + 6 × 120 = 1.018; at 6,12 %: 645.
     # 4.750 × (0,0462 × 1.018 + 0,0612 × 645) / 365 = 4.750 × 86,5056 / 365 = 1.125,7578 → 1.125,76
     # (rounded once per tranche).
-    assert rows["Potenzielle Zwischenzinsen (R6)"][0] == pytest.approx(1125.76, abs=0.001)
-    assert rows["Saldo (ausgezahlt − förderfähig)"][0] == pytest.approx(0, abs=0.001)
+    assert rows["Potenzielle Zwischenzinsen"][0] == pytest.approx(1125.76, abs=0.001)
+    assert rows["Saldo"][0] == pytest.approx(0, abs=0.001)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def _header(path: Path) -> list[str]:
 def test_demo_writes_both_workbooks_and_summary(demo_out):
     out, proc = demo_out
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    assert (out / "Abgleich_2023-12.xlsx").is_file()
+    assert (out / "Abgleich_Kreis_Unna_2023-12.xlsx").is_file()
     assert (out / "Verwendungsnachweis_2023_Stadt_Kamen.xlsx").is_file()
     assert "Stadt Kamen" in proc.stdout
     assert "9.500,00 €" in proc.stdout
@@ -62,7 +62,7 @@ def test_demo_writes_both_workbooks_and_summary(demo_out):
 
 def test_abgleich_workbook_figures_read_back(demo_out):
     out, _ = demo_out
-    path = out / "Abgleich_2023-12.xlsx"
+    path = out / "Abgleich_Kreis_Unna_2023-12.xlsx"
     header = _header(path)
     rows = _edge_rows(path)
     col = {name: header.index(name) for name in header if name}
@@ -147,6 +147,6 @@ def test_report_writes_one_nachweis_per_recipient(tmp_path):
 
 def test_report_unknown_recipient_names_it_and_writes_nothing(tmp_path):
     proc = run("report", str(EXAMPLE), "--year", "2023", "--recipient", "Dortmund", "--out", "rp", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # the requested Verwendungsnachweis could not be written
     assert "„Dortmund“ ist keine bekannte Stelle" in proc.stdout
     assert not (tmp_path / "rp").exists() or not any((tmp_path / "rp").iterdir())

@@ -53,3 +53,23 @@ def test_a_changed_file_is_never_removed(tmp_path: Path) -> None:
 
     assert recover_unrecorded(out, NoRuns()) == []
     assert sorted(p.name for p in out.iterdir()) == [kept.name]
+
+
+def test_report_is_recorded_so_its_lauf_id_is_found_by_history(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import openpyxl
+
+    case, out = _case(tmp_path), tmp_path / "nachweise"
+    run = subprocess.run([sys.executable, "-m", "kimrecon.cli", "report", str(case), "--year", "2023",
+                          "--recipient", "Kamen", "--out", str(out)], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    [book] = out.glob("Verwendungsnachweis_2023_*.xlsx")
+    keywords = openpyxl.load_workbook(book).properties.keywords or ""
+    lauf_id = keywords.split("Lauf ")[-1]
+    assert lauf_id and lauf_id in keywords
+    shown = subprocess.run([sys.executable, "-m", "kimrecon.cli", "history", "--fall", str(case), "--run", lauf_id],
+                           capture_output=True, text=True, check=False)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Lauf {lauf_id}" in shown.stdout

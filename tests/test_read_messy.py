@@ -151,8 +151,10 @@ def test_csv_export(tmp_path: Path, encoding: str) -> None:
     ], encoding=encoding)
     case = read_case([p])
     z = case.frames[Kind.ZAHLUNGEN]
-    assert z["betrag_cent"].tolist() == [123456, -750]
-    assert z["empfaenger"].tolist() == ["Gemeinde Bönen", "Gemeinde Bönen"]
+    # "-7,5" Kreis → Bönen is a repayment Bönen → Kreis of 7,50 € (docs/decisions.md)
+    assert z["betrag_cent"].tolist() == [123456, 750]
+    assert z["empfaenger"].tolist() == ["Gemeinde Bönen", "Kreis Unna"]
+    assert z["zahler"].tolist() == ["Kreis Unna", "Gemeinde Bönen"]
     assert z["datum"].tolist() == [pd.Timestamp("2023-03-15"), pd.Timestamp("2023-06-15")]
     assert z["kassenzeichen"].tolist()[0] == "000123"
     assert z["_zeile"].tolist() == [4, 5]

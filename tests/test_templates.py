@@ -9,8 +9,8 @@ from kimrecon.inputs import Kind
 from kimrecon.read import read_case
 from kimrecon.read.spec import kind_spec
 from kimrecon.resources import data_dir
-from kimrecon.templates import EXAMPLE_SHEET, TEMPLATE_KINDS, write_template
 from kimrecon.validate import validate_case
+from kimrecon.write.templates import EXAMPLE_SHEET, TEMPLATE_KINDS, write_template
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATE_KINDS))

@@ -14,7 +14,7 @@ from kimrecon.write.fehlerbericht import write_fehlerbericht
 
 FINDINGS = (
     finding(Code.ZUTEILUNG_UNTER_MINIMUM, SourceRef("zuweisung_2023.xlsx", "Zuweisung", 14, "C"), value="0,38",
-            wert="0,38"),
+            wert="0,38", minimum="0,5"),
     finding(Code.ZAHL_UNGUELTIG, SourceRef("zahlungen.xlsx", "Zahlungen", 7, "AA"), value=INJECT_DDE,
             wert=INJECT_DDE, spalte="Betrag"),
     finding(Code.ZAHL_UNGUELTIG, SourceRef("zahlungen.xlsx", "Zahlungen", 7, "D"), value=INJECT_LINK,
@@ -37,6 +37,7 @@ def test_rows_sorted_by_file_sheet_cell(tmp_path: Path) -> None:
         ["zuweisung_2023.xlsx", "Zuweisung", "C14", "zuteilung_unter_minimum", "Fehler"],
         [None, None, None, "blatt_fehlt", "Fehler"],
     ]
+    assert ws["A1"].value == "Fehlerbericht: zurückgewiesene Eingaben"
     assert rows[2][6] == (
         "„0,38“ VzÄ: eine Zuteilung muss 0 oder mindestens 0,5 VzÄ sein. "
         "Bitte auf 0 setzen (Verzicht) oder auf mindestens 0,5 VzÄ erhöhen."
@@ -44,9 +45,9 @@ def test_rows_sorted_by_file_sheet_cell(tmp_path: Path) -> None:
     assert rows[0][7] == INJECT_LINK and ws["H5"].data_type == "s"
     assert rows[1][7] == INJECT_DDE and ws["H6"].data_type == "s"
     assert ws["G5"].value.startswith(f"„{INJECT_LINK}“ ist keine gültige Zahl") and ws["G5"].data_type == "s"
-    assert ws["A2"].value.startswith("4 Befunde (4 Fehler, 0 Hinweise).")
+    assert ws["A2"].value.startswith("4 Befunde (4 Fehler). Bitte die genannten Zellen korrigieren")
     assert ws.freeze_panes == "B5"
-    assert wb["Dateien"]["C4"].value == "a" * 64
+    assert wb["Dateien"]["B4"].value == "a" * 64  # the whole hash, in a wrapped monospace cell
 
 
 def test_deterministic_and_empty(tmp_path: Path) -> None:
@@ -54,7 +55,21 @@ def test_deterministic_and_empty(tmp_path: Path) -> None:
     b = write_fehlerbericht(tuple(reversed(FINDINGS)), tmp_path / "b.xlsx")
     assert a.read_bytes() == b.read_bytes()
     e = write_fehlerbericht((), tmp_path / "e.xlsx")
-    assert openpyxl.load_workbook(e)["Fehlerbericht"]["A5"].value == "Keine Befunde."
+    assert openpyxl.load_workbook(e)["Prüfbericht"]["A5"].value == "Keine Befunde."
+
+
+def test_title_and_counts_fit_what_it_holds(tmp_path: Path) -> None:
+    from kimrecon.findings import Severity
+
+    hint = finding(Code.SPALTE_UNBEKANNT, SourceRef("a.xlsx", "Besetzung", 3, "F"), severity=Severity.HINWEIS,
+                   spalte="Bemerkung")
+    one = openpyxl.load_workbook(write_fehlerbericht((hint,), tmp_path / "h.xlsx"))
+    assert one.sheetnames == ["Prüfbericht"]  # no Fehler: nothing was rejected
+    ws = one["Prüfbericht"]
+    assert ws["A1"].value == "Prüfbericht: Befunde der Prüfung" and ws["A2"].value == "1 Befund (1 Hinweis)."
+    mixed = openpyxl.load_workbook(write_fehlerbericht((hint, hint, FINDINGS[0]), tmp_path / "m.xlsx"))["Fehlerbericht"]
+    assert mixed["A2"].value.startswith("3 Befunde (1 Fehler, 2 Hinweise).")
+    assert [mixed[f"F{r}"].value for r in (5, 6, 7)] == ["Fehler", "Hinweis", "Hinweis"]  # Fehler first
 
 
 def test_streamed_large_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -45,31 +45,32 @@ def test_kamen_figures(kamen) -> None:
     assert ws["A1"].value == "Verwendungsnachweis 2023"
     lab = labels(ws)
     assert lab["Zuwendungsempfänger"] == "Stadt Kamen"
-    assert lab["Zuwendungsgeber"] == "Stadt Bergkamen"
+    assert lab["An (Zuwendungsgeber)"] == "Stadt Bergkamen"
+    assert lab["Rechtsgrundlage"] == ("Weiterleitungsvertrag mit Stadt Bergkamen: Ursprungsvertrag vom 01.03.2022, "
+                                      "gültig ab 01.01.2022 (maßgeblich); Zuwendung 2023 über 57.000,00 EUR")
+    assert lab["Bewilligungszeitraum"] == "01.01.2023 – 31.12.2023"
     assert lab["Pauschale je VzÄ und Jahr"] == 57000.0
-    assert lab["Zuwendung (Weiterleitungsbetrag)"] == 57000.0
-    assert lab["Förderfähig, eigene Stellen"] == 47500.0
-    assert lab["Förderfähig insgesamt"] == 47500.0
-    assert lab["Ausgezahlt (netto)"] == 57000.0
-    assert lab["Saldo (ausgezahlt − förderfähig)"] == 9500.0
-    assert lab["Rückforderung an den Geber"] == 9500.0
-    assert lab["Nachzahlung durch den Geber"] == 0
+    assert lab["Bewilligte Zuwendung"] == 57000.0
+    assert lab["Personalausgaben"] == 52300.0  # from the Personalkosten column of the staffing list
+    assert lab["Ausgezahlt (netto)"] == 57000.0  # 4 × 14.250,00; the repayment after the Stichtag counts 0
+    assert lab["Zuwendungsfähige Ausgaben"] == 47500.0  # 10 staffed months × 57.000 / 12
+    assert lab["Saldo"] == 9500.0
     assert lab["Ergebnis"] == "Rückforderung"
-    assert lab["Personalkosten (Besetzungsliste)"] == 52300.0
-    assert lab["Eigenanteil (Kosten über Förderung)"] == 4800.0
-    assert lab["Summe (VzÄ-Monate, förderfähig)"] is None
+    assert lab["Eigenanteil (Eigenmittel)"] is None  # the amount stands in column D (lt. Abrechnung)
+    e = row_of(ws, "Eigenanteil (Eigenmittel)")
+    assert ws[f"D{e}"].value == 4800.0  # 52.300 − 47.500
     s = row_of(ws, "Summe (VzÄ-Monate, förderfähig)")
     assert ws[f"C{s}"].value == 10.0 and ws[f"D{s}"].value == 47500.0  # 10 staffed VzÄ-months
-    assert lab["Summe Zinsen"] is None
     z = row_of(ws, "Summe Zinsen")
     assert ws[f"F{z}"].value == 128.58
     fw = f["Verwendungsnachweis"]
-    r = row_of(fw, "Saldo (ausgezahlt − förderfähig)")
-    assert fw[f"B{r}"].value == f"=ROUND(B{row_of(fw, 'Ausgezahlt (netto)')}-B{row_of(fw, 'Förderfähig insgesamt')},2)"
-    zr = row_of(fw, "Zuwendung (Weiterleitungsbetrag)")
-    assert fw[f"B{zr}"].value == f"=ROUND(B{zr - 2}*Pauschale,2)"
-    assert fw[f"B{row_of(fw, 'Förderfähig, eigene Stellen')}"].value == f"=D{s}"
+    r = row_of(fw, "Saldo")
+    assert fw[f"B{r}"].value.startswith("=ROUND(D") and "-C" in fw[f"B{r}"].value  # ausgezahlt − zuwendungsfähig
+    dec = row_of(fw, "Dezember 2023")
+    assert fw[f"E{dec}"].value.startswith("=ROUND($B$") and fw[f"D{dec}"].value == f"=ROUND(E{dec}-E{dec - 1},2)"
     assert fw[f"B{r}"].number_format == '#,##0.00 "€"'
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Hinweis: Werte ohne Formel" not in texts  # every derived figure is a live formula
 
 
 def test_print_setup_and_signature(kamen) -> None:
@@ -77,36 +78,46 @@ def test_print_setup_and_signature(kamen) -> None:
     ws = f["Verwendungsnachweis"]
     assert ws.page_setup.paperSize == 9 or ws.page_setup.paperSize == "9"
     assert ws.page_setup.orientation == "portrait"
+    assert int(ws.page_setup.scale) >= 70
     assert ws.print_title_rows == "$1:$2"
     assert "Lauf-ID 2023-12-20240105T080000-abc123" in ws.oddFooter.left.text
     assert ws.oddFooter.right.text == "Seite &P von &N"
     assert ws.protection.sheet
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "Sachlich und rechnerisch richtig:" in texts
-    assert "Unterschrift (sachlich richtig)" in texts and "Unterschrift (rechnerisch richtig)" in texts
-    box = next(r for r in ws.merged_cells.ranges if r.max_row - r.min_row == 7)
+    assert "Rechtsverbindliche Unterschrift" in texts and "Dienstsiegel" in texts and "Ort, Datum" in texts
+    confirm = row_of(ws, "Bestätigungen")
+    assert confirm - 1 in [b.id for b in ws.row_breaks.brk]  # the Bestätigungen start a new page
+    box = next(r for r in ws.merged_cells.ranges if r.max_row - r.min_row == 5 and r.min_col == 1)
     assert ws.cell(box.min_row, 1).protection.locked is False  # the Sachbericht stays editable
     assert f.properties.created.year == 2024
+
+
+def test_kreis_names_its_bescheid(tmp_path: Path) -> None:
+    path = write_nachweis(build_result(), 2023, "Kreis Unna", tmp_path / "k.xlsx")
+    lab = labels(openpyxl.load_workbook(path, data_only=True)["Verwendungsnachweis"])
+    assert lab["An (Zuwendungsgeber)"] == "Bezirksregierung Arnsberg"
+    assert lab["Rechtsgrundlage"] == ("Zuwendungsbescheid vom 15.02.2023, Az. 36.04.01-KIM-2023-UN "
+                                      "(Nr. ZB-2023-KIM-017, Erstbescheid) über 1.026.000,00 EUR")
 
 
 def test_hub_checks_children(tmp_path: Path) -> None:
     path = write_nachweis(build_result(), 2023, "bergkamen", tmp_path / "b.xlsx")  # name matching (spec §5)
     f = openpyxl.load_workbook(path)
+    assert f.sheetnames == ["Verwendungsnachweis", "VN Stadt Kamen", "VN Gemeinde Bönen"]
     v = openpyxl.load_workbook(path, data_only=True)["Verwendungsnachweis"]
     lab = labels(v)
     assert lab["Zuwendungsempfänger"] == "Stadt Bergkamen"
-    assert lab["davon an nachgeordnete Stellen"] == 85500.0
-    assert lab["davon für eigene Stellen"] == 57000.0
-    assert lab["Förderfähig, nachgeordnete Stellen"] == 76000.0
-    assert lab["Förderfähig insgesamt"] == 133000.0
-    assert lab["Saldo (ausgezahlt − förderfähig)"] == 9500.0
-    k = row_of(v, "Stadt Kamen")
+    w = row_of(v, "Weiterleitung (siehe III.)")
+    assert v[f"C{w}"].value == 76000.0  # Kamen 47.500 + Bönen 28.500 eligible
+    assert lab["Zuwendungsfähige Ausgaben"] == 133000.0  # own 57.000 + 76.000
+    assert lab["Saldo"] == 9500.0
+    k = row_of(v, "Stadt Kamen (VN Stadt Kamen)")
     assert (v[f"C{k}"].value, v[f"D{k}"].value, v[f"E{k}"].value, v[f"F{k}"].value, v[f"G{k}"].value) == (
         57000.0, 57000.0, 47500.0, 9500.0, "Rückforderung")
-    b = row_of(v, "Gemeinde Bönen")
+    b = row_of(v, "Gemeinde Bönen (VN Gemeinde Bönen)")
     assert v[f"F{b}"].value == 0 and v[f"G{b}"].value == "ausgeglichen"
     fw = f["Verwendungsnachweis"]
-    assert fw[f"B{row_of(fw, 'davon an nachgeordnete Stellen')}"].value == f"=ROUND(SUM(C{k}:C{b}),2)"
+    assert fw[f"F{k}"].value.startswith("='VN Stadt Kamen'!")  # the checked Nachweis is the source
 
 
 def test_unknown_recipient_raises(tmp_path: Path) -> None:
@@ -120,9 +131,13 @@ def test_deterministic_and_empty(tmp_path: Path) -> None:
     b = write_nachweis(build_result(), 2023, "Kreis Unna", tmp_path / "b.xlsx")
     assert a.read_bytes() == b.read_bytes()
     e = write_nachweis(empty_result(), 2023, "Stadt Kamen", tmp_path / "e.xlsx")
-    lab = labels(openpyxl.load_workbook(e, data_only=True)["Verwendungsnachweis"])
-    assert lab["Keine Erstattungszinsen."] is None
-    assert lab["Personalkosten"] == "nicht angegeben"
+    ws = openpyxl.load_workbook(e, data_only=True)["Verwendungsnachweis"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("Erstattungszinsen: keine Zinsforderung erfasst") for t in texts)
+    assert "Keine Zahlungen erfasst." in texts
+    r = row_of(ws, "Personalausgaben")
+    assert ws[f"B{r}"].value is None  # a field to fill in, never a made-up figure
+    assert openpyxl.load_workbook(e)["Verwendungsnachweis"][f"B{r}"].protection.locked is False
 
 
 def test_capped_nachzahlung(tmp_path: Path) -> None:
@@ -132,24 +147,39 @@ def test_capped_nachzahlung(tmp_path: Path) -> None:
     f = openpyxl.load_workbook(path)["Verwendungsnachweis"]
     v = openpyxl.load_workbook(path, data_only=True)["Verwendungsnachweis"]
     lab = labels(v)
-    assert lab["Saldo (ausgezahlt − förderfähig)"] == -57000.0
-    assert lab["Nachzahlung durch den Geber"] == 57000.0 and lab["Ergebnis"] == "Nachzahlung"
-    r = row_of(f, "Saldo (ausgezahlt − förderfähig)")
-    assert f[f"B{r}"].value.startswith(f"=ROUND(MAX(B{row_of(f, 'Ausgezahlt (netto)')}-")
-    assert f[f"B{row_of(f, 'Förderfähig, eigene Stellen')}"].value == 70000.0  # not the month sum: a value
+    assert lab["Saldo"] == -57000.0 and lab["Ergebnis"] == "Nachzahlung"
+    assert f[f"B{row_of(f, 'Saldo')}"].value.startswith("=ROUND(MAX(")
+    # 70.000 eligible differs from the month sum: a value, listed on the sheet
+    texts = [c.value for row in v.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Hinweis: Werte ohne Formel" in texts
+
+
+def test_half_year_bescheid_prints_its_period(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    r = build_result()
+    half = replace(r, kanten=tuple(replace(e, von=date(2023, 7, 1)) for e in r.kanten))
+    path = write_nachweis(half, 2023, "Stadt Kamen", tmp_path / "h.xlsx")
+    ws = openpyxl.load_workbook(path, data_only=True)["Verwendungsnachweis"]
+    assert labels(ws)["Bewilligungszeitraum"] == "01.07.2023 – 31.12.2023"
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Juli 2023" in texts and "Juni 2023" not in texts  # only months of the period
 
 
 def test_file_permissions_and_provisional_note(tmp_path: Path) -> None:
     import os
     from dataclasses import replace
-    from datetime import date
+
+    from kimrecon.month import Month
 
     mask = os.umask(0o022)
     try:
-        path = write_nachweis(replace(build_result(), stichtag=date(2023, 6, 30), monat="2023-06"), 2023,
-                              "Stadt Kamen", tmp_path / "k.xlsx")
+        r = build_result()
+        june = replace(r, monat=Month(2023, 6), kanten=tuple(replace(e, jahr_abgeschlossen=False) for e in r.kanten))
+        path = write_nachweis(june, 2023, "Stadt Kamen", tmp_path / "k.xlsx")
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
     ws = openpyxl.load_workbook(path)["Verwendungsnachweis"]
-    assert ws["A3"].value.startswith("Vorläufig: Zahlen kumuliert bis 30.06.2023")
+    assert ws["A3"].value.startswith("Vorläufig: Zahlen bis zum Stichtag 30.06.2023")

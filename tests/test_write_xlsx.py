@@ -60,3 +60,36 @@ def test_print_scale_fits_width() -> None:
     assert xlsx.fit_width_scale([10] * 5) == 100
     assert 40 <= xlsx.fit_width_scale([30] * 10) < 60
     assert xlsx.fit_width_scale([60] * 100) == 10
+
+
+def test_columns_are_found_by_header() -> None:
+    cols = xlsx.Columns([xlsx.Col("Geber"), xlsx.Col("Betrag", "money"), xlsx.Col("Saldo", "money")])
+    assert cols.letter("Saldo") == "C" and cols.index("Betrag") == 1 and "Geber" in cols
+    assert cols.row_formula("ROUND([Saldo]-[Betrag],2)") == "ROUND(C{r}-B{r},2)"
+    assert cols.rng("Kanten", "Betrag", 5, 9) == "'Kanten'!$B$5:$B$9"
+
+
+def test_derived_figure_is_a_formula_or_a_listed_value() -> None:
+    derived = xlsx.Derived()
+    assert derived("Kanten", "Saldo", "A1-B1", 950_000, check=950_000) == xlsx.F("A1-B1", 9500.0)
+    assert derived("Kanten", "Saldo X", "A1-B1", 950_001, check=950_000) == 950_001
+    assert derived("Kanten", "Saldo Y", None, 5, reason="Blatt geteilt") == 5
+    assert derived.unmatched == [("Kanten", "Saldo X", "Formel ergäbe 9.500,00 €, kimrecon: 9.500,01 €"),
+                                 ("Kanten", "Saldo Y", "Blatt geteilt")]
+
+
+def test_wide_tables_print_in_balanced_bands_at_a_readable_scale() -> None:
+    scale, breaks = xlsx.column_bands([10] * 10)
+    assert (scale, breaks) == (xlsx.fit_width_scale([10] * 10), [])  # fits: one band
+    # 30 columns of width 14 need 30 × (7,5 × 14 + 5) = 3.300 px; at 70 % a landscape page takes 1.411 px
+    # → three bands of ten columns each, the first two columns repeated in bands two and three
+    scale, breaks = xlsx.column_bands([14] * 30, repeat_cols=2)
+    assert scale == 70 and len(breaks) == 2
+    shown = [b - a + (2 if a else 0) for a, b in zip([0, *breaks], [*breaks, 30], strict=True)]
+    assert shown == [12, 12, 10]  # columns per printed band, the repeated ones included: no sliver band
+
+
+def test_rows_grow_to_their_wrapped_text() -> None:
+    assert xlsx.lines_needed(["kurz"], [20]) == 1
+    assert xlsx.lines_needed(["ein Satz mit mehreren Wörtern, der nicht in eine Zeile passt"], [20]) == 3
+    assert xlsx.lines_needed(["a" * 64], [20]) == 3  # a word longer than a line breaks inside

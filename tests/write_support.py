@@ -13,17 +13,24 @@ import pandas as pd
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import InputFile, Kind, SheetInfo
 from kimrecon.money import div_round, round_half_up
+from kimrecon.month import Month
 from kimrecon.result import (
     MONTH_COLUMNS,
     Allotment,
     ConservationCheck,
+    ContractTerms,
     Correction,
     Deadline,
+    DeadlineStatus,
     Edge,
+    Grant,
     InterestClaim,
     InterestPeriod,
     InterimInterestRisk,
     Parameter,
+    Payment,
+    PaymentKind,
+    ProposedClaim,
     Result,
 )
 
@@ -34,6 +41,17 @@ KAMEN = "Stadt Kamen"
 BOENEN = "Gemeinde Bönen"
 RATE = 5_700_000  # 57.000,00 € in cents
 YEAR = 2023
+VON, BIS = date(2023, 1, 1), date(2023, 12, 31)
+BESCHEID = Grant(YEAR, "ZB-2023-KIM-017", date(2023, 2, 15), "36.04.01-KIM-2023-UN", "Erstbescheid", LAND, KREIS,
+                 VON, BIS, 180_000, RATE, 102_600_000, date(2024, 6, 30),
+                 SourceRef("bescheid_2023.xlsx", "Bescheid", 5))
+VERTRAEGE = (
+    ContractTerms(KREIS, HUB, "Ursprungsvertrag", date(2021, 12, 1), date(2022, 1, 1), None, 30, 4, "quartalsweise",
+                  None),
+    ContractTerms(KREIS, HUB, "1. Änderung", date(2023, 1, 20), date(2023, 1, 1), RATE, 30, 4, "quartalsweise", None),
+    ContractTerms(HUB, KAMEN, "Ursprungsvertrag", date(2022, 3, 1), date(2022, 1, 1), RATE, 31, 3, "quartalsweise",
+                  None),
+)
 
 INJECT_LINK = '=HYPERLINK("http://x","y")'
 INJECT_DDE = "+cmd|' /C calc'!A0"
@@ -119,41 +137,53 @@ def build_result(**changes: object) -> Result:
         last = monate[(monate.empfaenger == name) & (monate.monat == 12)]
         return int(last["foerderfaehig_kumuliert_cent"].iloc[0])
 
-    allot = [Allotment(YEAR, KREIS, LAND, 0, KREIS_OWN, 180_000, RATE, 102_600_000)]
-    for name, e4 in DIRECT.items():
-        allot.append(Allotment(YEAR, name, KREIS, 1, e4, e4, RATE, div_round(e4 * RATE, 10_000), "fest",
-                               Decimal(e4) / 10_000))
-    allot.append(Allotment(YEAR, HUB, KREIS, 1, HUB_OWN, 25_000, RATE, 14_250_000, "fest", Decimal("2.5")))
-    allot.append(Allotment(YEAR, KAMEN, HUB, 2, 10_000, 10_000, RATE, 5_700_000, "fest", Decimal("0.85")))
-    allot.append(Allotment(YEAR, BOENEN, HUB, 2, 5_000, 5_000, RATE, 2_850_000, "fest", Decimal("0.38")))
+    def own(e4: int) -> int:
+        return div_round(e4 * RATE, 10_000)  # R3: own posts × rate, rounded once
 
-    def edge(geber: str, name: str, e4: int, weiter: int, eligible: int, own: int, frist: date) -> Edge:
-        return Edge(geber, name, YEAR, e4, weiter, eligible, weiter, weiter - eligible, gezahlt_brutto_cent=weiter,
-                    foerderfaehig_eigen_kumuliert_cent=own, nachweisfrist=frist)
+    allot = [Allotment(YEAR, KREIS, LAND, 0, KREIS_OWN, 180_000, RATE, 102_600_000, own(KREIS_OWN), VON, BIS)]
+    for name, e4 in DIRECT.items():
+        allot.append(Allotment(YEAR, name, KREIS, 1, e4, e4, RATE, own(e4), own(e4), VON, BIS, None, "fest",
+                               Decimal(e4) / 10_000))
+    allot.append(Allotment(YEAR, HUB, KREIS, 1, HUB_OWN, 25_000, RATE, 14_250_000, own(HUB_OWN), VON, BIS,
+                           "1. Änderung", "fest", Decimal("2.5")))
+    allot.append(Allotment(YEAR, KAMEN, HUB, 2, 10_000, 10_000, RATE, 5_700_000, own(10_000), VON, BIS,
+                           "Ursprungsvertrag", "fest", Decimal("0.85")))
+    allot.append(Allotment(YEAR, BOENEN, HUB, 2, 5_000, 5_000, RATE, 2_850_000, own(5_000), VON, BIS, None, "fest",
+                           Decimal("0.38")))
+
+    def edge(geber: str, name: str, e4: int, weiter: int, eligible: int, own: int, frist: date,
+             vertrag: str | None = None) -> Edge:
+        return Edge(geber, name, YEAR, VON, BIS, e4, weiter, eligible, weiter, weiter - eligible,
+                    gezahlt_brutto_cent=weiter, foerderfaehig_eigen_kumuliert_cent=own, nachweisfrist=frist,
+                    vertrag=vertrag, zahlungsplan_kumuliert_cent=weiter, prognose_foerderfaehig_cent=eligible,
+                    prognose_saldo_cent=weiter - eligible)
 
     kreis_total = own_total(KREIS) + kreis_sub[-1]
     kanten = [edge(LAND, KREIS, 180_000, 102_600_000, kreis_total, own_total(KREIS), date(2024, 6, 30))]
     for name, e4 in DIRECT.items():
         w = div_round(e4 * RATE, 10_000)
         kanten.append(edge(KREIS, name, e4, w, own_total(name), own_total(name), date(2024, 4, 30)))
-    kanten.append(edge(KREIS, HUB, 25_000, 14_250_000, hub_cum[-1], own_total(HUB), date(2024, 4, 30)))
-    kanten.append(edge(HUB, KAMEN, 10_000, 5_700_000, own_total(KAMEN), own_total(KAMEN), date(2024, 3, 31)))
+    kanten.append(edge(KREIS, HUB, 25_000, 14_250_000, hub_cum[-1], own_total(HUB), date(2024, 4, 30), "1. Änderung"))
+    kanten.append(edge(HUB, KAMEN, 10_000, 5_700_000, own_total(KAMEN), own_total(KAMEN), date(2024, 3, 31),
+                       "Ursprungsvertrag"))
     kanten.append(edge(HUB, BOENEN, 5_000, 2_850_000, own_total(BOENEN), own_total(BOENEN), date(2024, 3, 31)))
 
-    zahlungen = pd.DataFrame(
-        {
-            "datum": pd.to_datetime(["2023-01-10", "2023-04-10", "2023-07-10", "2023-10-10", "2023-01-20"]),
-            "zahler": [HUB, HUB, HUB, HUB, KREIS],
-            "empfaenger": [KAMEN, KAMEN, KAMEN, KAMEN, HUB],
-            "betrag_cent": pd.array([1_425_000] * 4 + [3_562_500], dtype="Int64"),
-            "art": ["Abschlag"] * 5,
-            "jahr": pd.array([YEAR] * 5, dtype="Int64"),
-            "kassenzeichen": ["KZ-1", INJECT_DDE, "-5", "@SUM(1)", None],
-            "verwendungszweck": ["KIM 2023 Q1", INJECT_LINK, "KIM 2023 Q3", "KIM 2023 Q4", "KIM Mittelkreis Q1"],
-            "_datei": ["zahlungen_bergkamen.xlsx"] * 4 + ["zahlungen_kreis.xlsx"],
-            "_blatt": ["Zahlungen"] * 5,
-            "_zeile": pd.array([5, 6, 7, 8, 4], dtype="Int64"),
-        }
+    def pay(datum: date, zahler: str, empfaenger: str, betrag: int, kz: str | None, zweck: str, datei: str,
+            zeile: int, kind: PaymentKind = PaymentKind.ZAHLUNG, art: str = "Abschlag") -> Payment:
+        geber, kante = (zahler, empfaenger) if kind is PaymentKind.ZAHLUNG else (empfaenger, zahler)
+        return Payment(datum, zahler, empfaenger, betrag, art, YEAR, kind, geber, kante, min(datum.month, 12)
+                       if datum.year == YEAR else 12, datum > BIS, kz, zweck,
+                       SourceRef(datei, "Zahlungen", zeile))
+
+    zahlungen = (
+        pay(date(2023, 1, 10), HUB, KAMEN, 1_425_000, "KZ-1", "KIM 2023 Q1", "zahlungen_bergkamen.xlsx", 5),
+        pay(date(2023, 4, 10), HUB, KAMEN, 1_425_000, INJECT_DDE, INJECT_LINK, "zahlungen_bergkamen.xlsx", 6),
+        pay(date(2023, 7, 10), HUB, KAMEN, 1_425_000, "-5", "KIM 2023 Q3", "zahlungen_bergkamen.xlsx", 7),
+        pay(date(2023, 10, 10), HUB, KAMEN, 1_425_000, "@SUM(1)", "KIM 2023 Q4", "zahlungen_bergkamen.xlsx", 8),
+        pay(date(2023, 1, 20), KREIS, HUB, 3_562_500, None, "KIM Mittelkreis Q1", "zahlungen_kreis.xlsx", 4),
+        # after the Stichtag: listed, not counted
+        pay(date(2024, 2, 15), KAMEN, HUB, 950_000, "KZ-R1", "Rückzahlung KIM 2023", "zahlungen_bergkamen.xlsx", 9,
+            PaymentKind.RUECKZAHLUNG, "Rückzahlung"),
     )
     besetzung = pd.DataFrame(
         {
@@ -217,26 +247,31 @@ def build_result(**changes: object) -> Result:
     result = Result(
         lauf_id="2023-12-20240105T080000-abc123",
         zeitpunkt=datetime(2024, 1, 5, 8, 0, 0),
-        monat="2023-12",
-        stichtag=date(2023, 12, 31),
+        monat=Month(2023, 12),
         version="0.1.0",
         fall="beispiel-kreis-unna-2023",
         modus="monatsprinzip",
         dateien=dateien,
         blaetter=blaetter,
         parameter=parameter,
+        bescheide=(BESCHEID,),
+        vertraege=VERTRAEGE,
         zuteilungen=tuple(allot),
         kanten=tuple(kanten),
         monate=monate,
         zahlungen=zahlungen,
         besetzung=besetzung,
+        rueckforderungsvorschlaege=(
+            ProposedClaim(LAND, KREIS, YEAR, 950_000), ProposedClaim(KREIS, HUB, YEAR, 950_000),
+            ProposedClaim(HUB, KAMEN, YEAR, 950_000),
+        ),
         zinsen=zinsen,
         zwischenzinsen=(InterimInterestRisk(HUB, KAMEN, YEAR, date(2023, 1, 10), 1_425_000, 950_000, 59, 0),),
         fristen=(
-            Deadline(HUB, KAMEN, YEAR, date(2024, 3, 31), "offen", 91, "Weiterleitungsvertrag § 8"),
-            Deadline(HUB, BOENEN, YEAR, date(2024, 3, 31), "offen", 91, "Weiterleitungsvertrag § 8"),
-            Deadline(KREIS, HUB, YEAR, date(2024, 4, 30), "offen", 121, "Weiterleitungsvertrag § 8"),
-            Deadline(LAND, KREIS, YEAR, date(2024, 6, 30), "offen", 182, "Zuwendungsbescheid"),
+            Deadline(HUB, KAMEN, YEAR, date(2024, 3, 31), DeadlineStatus.OFFEN, 91, "Weiterleitungsvertrag § 8"),
+            Deadline(HUB, BOENEN, YEAR, date(2024, 3, 31), DeadlineStatus.OFFEN, 91, "Weiterleitungsvertrag § 8"),
+            Deadline(KREIS, HUB, YEAR, date(2024, 4, 30), DeadlineStatus.OFFEN, 121, "Weiterleitungsvertrag § 8"),
+            Deadline(LAND, KREIS, YEAR, date(2024, 6, 30), DeadlineStatus.OFFEN, 182, "Zuwendungsbescheid"),
         ),
         erhaltung=(
             ConservationCheck(KREIS, YEAR, 102_600_000, 102_600_000 - div_round(KREIS_OWN * RATE, 10_000),
@@ -254,7 +289,7 @@ def empty_result() -> Result:
     r = build_result()
     return replace(
         r,
-        zahlungen=r.zahlungen.iloc[0:0],
+        zahlungen=(),
         besetzung=r.besetzung.iloc[0:0],
         zinsen=(),
         zwischenzinsen=(),
@@ -282,8 +317,9 @@ def two_year_result() -> Result:
     """The example plus the 2022 allotments (55.000 € per VzÄ) beside 2023: per-year totals."""
     r = build_result()
     earlier = tuple(
-        replace(a, jahr=2022, pauschale_cent=5_500_000, weiterleitung_cent=div_round(a.vzae_teilbaum_e4 * 5_500_000,
-                                                                                     10_000))
+        replace(a, jahr=2022, pauschale_cent=5_500_000, von=date(2022, 1, 1), bis=date(2022, 12, 31),
+                weiterleitung_cent=div_round(a.vzae_teilbaum_e4 * 5_500_000, 10_000),
+                eigen_cent=div_round(a.vzae_eigen_e4 * 5_500_000, 10_000))
         for a in r.zuteilungen
     )
     return replace(r, zuteilungen=earlier + r.zuteilungen)

@@ -9,7 +9,7 @@ import pandas as pd
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.money import div_round
-from kimrecon.names import normalize_name
+from kimrecon.names import name_advice, normalize_name
 from kimrecon.parameters import Params
 from kimrecon.validate.format import format_cents, format_e4, format_value
 
@@ -86,6 +86,14 @@ def _kreis_of_sheets(z: pd.DataFrame, recipients: set[str]) -> dict[int, str]:
         elif not hits and len(recipients) == 1:
             out[int(s)] = next(iter(recipients))
     return out
+
+
+def other_row(inputs: CaseInputs, here: int, there: int, zeile: int) -> str:
+    """A reference to another row: "5", or "5 in datei › blatt" when it lies in another sheet."""
+    if there == here:
+        return str(zeile)
+    s = inputs.sheets[there]
+    return f"{zeile} in {s.datei} › {s.blatt}"
 
 
 def _norm(series: pd.Series) -> pd.Series:
@@ -283,6 +291,7 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
         "b": d["beginn"].astype("datetime64[s]").astype("int64").to_numpy(),
         "e": d["ende"].fillna(_FAR).astype("datetime64[s]").astype("int64").to_numpy(),
         "z": d["_zeile"].to_numpy(),
+        "sh": d["_sheet"].to_numpy(),
         "h": d["wochenstunden_h100"].astype("Float64").fillna(-1).to_numpy(),
         "a": d["stellenanteil_e4"].astype("Float64").fillna(-1).to_numpy(),
     }, index=d.index)
@@ -292,6 +301,7 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
     running = grouped["e"].cummax()
     prev_end = running.groupby(work["g"], sort=False).shift()
     prev_row = grouped["z"].shift()
+    prev_sheet = grouped["sh"].shift()
     overl = prev_end.notna() & (work["b"] <= prev_end)
     for i in work.index[overl.to_numpy(dtype=bool)]:
         out.append(
@@ -299,7 +309,7 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
                 Code.BESCHAEFTIGUNG_UEBERLAPPT, inputs.row_ref(Kind.BESETZUNG, i, "beginn"),
                 value=format_value("date", f.at[i, "beginn"]), person=f.at[i, "personal_id"],
                 stelle=f.at[i, "stelle_id"] if not pd.isna(f.at[i, "stelle_id"]) else "–",
-                andere=int(prev_row.at[i]),
+                andere=other_row(inputs, int(work.at[i, "sh"]), int(prev_sheet.at[i]), int(prev_row.at[i])),
             )
         )
     return out
@@ -365,6 +375,7 @@ def check_names(inputs: CaseInputs) -> tuple[list[Finding], dict[Kind, set[objec
     if _frame(inputs, Kind.ZUWEISUNG).empty:
         return out, unknown_rows  # without the Kreis's allocation there is nothing to match against
     names, ags = known_names(inputs)
+    shown = _known_spellings(inputs)
     for kind, cols in _NAME_COLUMNS.items():
         f = _frame(inputs, kind)
         if f.empty:
@@ -378,8 +389,20 @@ def check_names(inputs: CaseInputs) -> tuple[list[Finding], dict[Kind, set[objec
             for i in f.index[bad.to_numpy(dtype=bool)]:
                 unknown_rows[kind].add(i)
                 where = inputs.row_ref(kind, i, col)
-                out.append(finding(Code.NAME_UNBEKANNT, where, value=f.at[i, col], name=f.at[i, col]))
+                out.append(finding(Code.NAME_UNBEKANNT, where, value=f.at[i, col], name=f.at[i, col],
+                                   **name_advice(str(f.at[i, col]), shown)))
     return out, unknown_rows
+
+
+def _known_spellings(inputs: CaseInputs) -> list[str]:
+    """The known names as the Bescheid and the Zuweisung write them (for "Meinten Sie …?")."""
+    out: list[str] = []
+    for kind, cols in ((Kind.BESCHEID, ("empfaenger", "behoerde")), (Kind.ZUWEISUNG, ("empfaenger", "ueber"))):
+        f = _frame(inputs, kind)
+        for col in cols:
+            if not f.empty:
+                out.extend(str(x) for x in pd.unique(f[col].dropna()))
+    return out
 
 
 def check_zahlungen(
@@ -399,12 +422,7 @@ def check_zahlungen(
         first = f.groupby([key[c] for c in key.columns], dropna=False, sort=False)["_zeile"].transform("first")
         first_sheet = f.groupby([key[c] for c in key.columns], dropna=False, sort=False)["_sheet"].transform("first")
         for i in f.index[dup.to_numpy(dtype=bool)]:
-            other = int(first[i])
-            if int(first_sheet[i]) != int(f.at[i, "_sheet"]):
-                s = inputs.sheets[int(first_sheet[i])]
-                andere = f"{other} in {s.datei} › {s.blatt}"
-            else:
-                andere = str(other)
+            andere = other_row(inputs, int(f.at[i, "_sheet"]), int(first_sheet[i]), int(first[i]))
             sev = Severity.FEHLER if f.at[i, "kassenzeichen"] is not pd.NA and not pd.isna(
                 f.at[i, "kassenzeichen"]) else Severity.HINWEIS
             out.append(
@@ -418,8 +436,7 @@ def check_zahlungen(
     sheet1, row1 = same["_sheet"].transform("first"), same["_zeile"].transform("first")
     cross = (f["_sheet"] != sheet1) & ~dup
     for i in f.index[cross.to_numpy(dtype=bool)]:
-        s = inputs.sheets[int(sheet1[i])]
-        andere = f"{int(row1[i])} in {s.datei} › {s.blatt}"
+        andere = other_row(inputs, int(f.at[i, "_sheet"]), int(sheet1[i]), int(row1[i]))
         out.append(finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"),
                            value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere))
     if not _frame(inputs, Kind.ZUWEISUNG).empty:

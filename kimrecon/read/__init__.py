@@ -31,6 +31,7 @@ from kimrecon.read.sheet import (
     parse_pending,
     read_sheet,
 )
+from kimrecon.read.versions import SheetFacts, settle_lists
 
 __all__ = ["read_case"]
 
@@ -46,6 +47,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     infos: list[InputFile] = []
     sheets: list[SheetInfo] = []
     parts: dict[Kind, list[pd.DataFrame]] = {k: [] for k in Kind}
+    facts: dict[int, SheetFacts] = {}  # sheet index -> Stand, title, layout
     findings: list[Finding] = list(found) + bad_limits
     screened = {path: screen_file(path, limits, name=name) for path, name in files}  # before any parser
     probed = probe_files([(p, n) for p, n in files if not screened[p] and needs_probe(p, limits)], limits)
@@ -67,9 +69,10 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
                 done.extend(one)
                 chunk_parts.extend(one_parts)
                 base += len(one[0][2])
-        for info, file_findings, file_sheets in done:
+        for info, file_findings, file_sheets, file_facts in done:
             infos.append(info)
             findings.extend(file_findings)
+            facts.update({len(sheets) + i: f for i, f in enumerate(file_facts) if f is not None})
             sheets.extend(file_sheets)
         for kind, frame in chunk_parts:
             parts[kind].append(frame)
@@ -88,6 +91,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     for kind in Kind:
         chunks = [f for f in parts[kind] if len(f)]
         frames[kind] = pd.concat(chunks, ignore_index=True) if chunks else empty_frame(kind)
+    findings.extend(settle_lists(frames, sheets, infos, facts, config))
     if any_folder:
         present = {s.kind for s in sheets}
         for kind in REQUIRED_KINDS:
@@ -173,10 +177,11 @@ def _findings_only(items: list[Finding | SheetResult]) -> list[Finding]:
 
 def _finish_files(
     recs: list[_FileRead],
-) -> tuple[list[tuple[InputFile, list[Finding], list[SheetInfo]]], list[tuple[Kind, pd.DataFrame]]]:
+) -> tuple[list[tuple[InputFile, list[Finding], list[SheetInfo], list[SheetFacts | None]]],
+           list[tuple[Kind, pd.DataFrame]]]:
     """Parse the pending sheets of these files together, then finish every file in order.
 
-    Returns per file its facts, findings and sheets, and the canonical frames of all these files
+    Returns per file its facts, findings, sheets and the sheets' facts, and the canonical frames of all these files
     (per kind, in sheet order: one frame per kind when every sheet was deferred).
     """
     pendings = [it.pending for rec in recs for it in rec.items if isinstance(it, SheetResult) and it.pending]
@@ -189,6 +194,7 @@ def _finish_files(
     for rec in recs:
         file_findings: list[Finding] = []
         file_sheets: list[SheetInfo] = []
+        file_facts: list[SheetFacts | None] = []
         for item in rec.items:
             if isinstance(item, Finding):
                 file_findings.append(item)
@@ -198,14 +204,16 @@ def _finish_files(
                 found, info, cols = finish_pending(p, parsed[id(p)])
                 file_findings.extend(found)
                 file_sheets.append(info)
+                file_facts.append(p.facts)
                 by_kind.setdefault(p.spec.kind, []).append((p.sheet_index, p.keep, cols))
                 continue
             result = finish_sheet(item.pending, parsed[id(item.pending)]) if item.pending else item
             file_findings.extend(result.findings)
             if result.info is not None and result.frame is not None and result.kind is not None:
                 file_sheets.append(result.info)
+                file_facts.append(result.facts)
                 chunk_parts.append((result.kind, result.frame))
-        out.append((rec.info, file_findings, file_sheets))
+        out.append((rec.info, file_findings, file_sheets, file_facts))
     for kind, many in by_kind.items():
         chunk_parts.append((kind, canonical_of_many(kind, many)))
     return out, chunk_parts

@@ -16,7 +16,9 @@ from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import COLUMNS, Kind, SheetInfo
 from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
+from kimrecon.read.grid import find_grid, read_grid
 from kimrecon.read.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold
+from kimrecon.read.versions import SheetFacts, list_year, stand_of, title_block
 
 HEADER_SCAN_ROWS = 30  # the header must start within the first rows of a sheet
 SKIP_SHEET_PREFIXES = ("beispiel", "anleitung", "ausfuellhilfe", "erlaeuterung", "hinweise", "muster")
@@ -33,6 +35,7 @@ class SheetResult:
     frame: pd.DataFrame | None
     findings: list[Finding] = field(default_factory=list)
     pending: Pending | None = None  # set only inside ``deferred_parsing``: values still to parse
+    facts: SheetFacts | None = None  # Stand, title and layout, for deciding between lists once all are read
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Pending:
     keep: pd.Index
     summen: pd.Index
     summen_texts: dict[int, list[str]]  # Excel row of a total row -> its text cells
+    facts: SheetFacts | None = None
 
 
 _DEFER = [False]
@@ -243,7 +247,7 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
                 sc2 = _score(m2)
                 if sc2 > best_score:
                     best, best_score = _Header(r + 1, r, joined, m2), sc2
-    if best is not None and best.row + 1 < len(rows) and _is_units_row(rows[best.row + 1]):
+    if best is not None and best.row + 1 < len(rows) and is_units_row(rows[best.row + 1]):
         best = _Header(best.row + 1, best.first, best.labels, best.matches, label_row=best.row)  # "(€)" under it
     return best
 
@@ -252,7 +256,7 @@ _UNITS = {"€", "eur", "euro", "in €", "in eur", "%", "h", "std", "std.", "st
           "ja/nein", "datum", "betrag"}
 
 
-def _is_units_row(values: list[object]) -> bool:
+def is_units_row(values: list[object]) -> bool:
     """A row of units or formats right under the header, not data."""
     cells = [v for v in values if not _is_blank(v)]
     if not cells or not all(isinstance(v, str) for v in cells):
@@ -318,15 +322,89 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
         if rest.empty or not rest.notna().to_numpy().any():
             return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
     header = find_header(head, sheet, specs)
-    if header is None:
-        return SheetResult(None, None, None, [finding(Code.BLATT_UNBEKANNT, where, severity=Severity.HINWEIS)])
-    ties, kind = classify(header, specs, sheet.name, datei)
-    if kind is None:
+    ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
+    rows = _head_rows(head)
+    grid = find_grid(rows[:HEADER_SCAN_ROWS], sheet.merged)
+    if grid is not None and _grid_layout(grid.row, header, kind, specs):
+        return _read_grid_sheet(sheet, datei, sheet_index, grid, rows)
+    if header is None or kind is None:
         if ties:
             arten = ", ".join(specs[k].label for k in ties)
             return SheetResult(None, None, None, [finding(Code.BLATT_MEHRDEUTIG, where, arten=arten)])
-        return SheetResult(None, None, None, [finding(Code.BLATT_UNBEKANNT, where, severity=Severity.HINWEIS)])
-    return _read_kind(sheet, datei, sheet_index, header, specs[kind])
+        return SheetResult(None, None, None, [_unplaced(rows, header, specs, sheet.name, datei, where)])
+    facts = _facts(rows, header.first, sheet.name, datei)
+    return _read_kind(sheet, datei, sheet_index, header, specs[kind], facts)
+
+
+def _grid_layout(grid_row: int, header: _Header | None, kind: Kind | None, specs: dict[Kind, KindSpec]) -> bool:
+    """A month grid unless the sheet is a complete list of another layout (months in its data rows are dates)."""
+    if header is None or kind is None or not _complete(header, specs[kind]):
+        return True
+    return kind is not Kind.BESETZUNG and grid_row <= header.row
+
+
+def _complete(header: _Header, spec: KindSpec) -> bool:
+    """Tell whether the header names every required column of the kind (a Soll/Haben pair counts as Betrag)."""
+    names = set(header.matches[spec.kind].values())
+    names |= {spec.parts[n].part_of for n in names if n in spec.parts and spec.parts[n].sign}
+    return all(n in names for n, c in spec.columns.items() if c.required)
+
+
+def _facts(rows: list[list[object]], first: int, sheet_name: str, datei: str, **layout: object) -> SheetFacts:
+    title = title_block(rows, first, sheet_name, datei)
+    stand, quelle = stand_of(title)
+    return SheetFacts(title, stand, quelle, year=list_year(title), **layout)  # type: ignore[arg-type]
+
+
+def _read_grid_sheet(sheet: RawSheet, datei: str, sheet_index: int, grid: object, rows: list[list[object]]) -> (
+        SheetResult):
+    """A month grid of staffing: canonical Besetzung rows, one per run of equal months."""
+    title = title_block(rows, grid.row, sheet.name, datei)  # type: ignore[attr-defined]
+    done = read_grid(sheet, datei, grid, title)  # type: ignore[arg-type]
+    frame = _canonical(Kind.BESETZUNG, done.frame)
+    frame["_sheet"] = sheet_index
+    frame["_zeile"] = done.frame["_zeile"].astype("int64") if len(done.frame) else pd.Series([], dtype="int64")
+    facts = _facts(rows, grid.row, sheet.name, datei, grid=True, open_town=done.open_town,  # type: ignore[attr-defined]
+                   town_cell=done.free_cell)
+    return SheetResult(Kind.BESETZUNG, done.info, frame.reset_index(drop=True), done.findings, facts=facts)
+
+
+def _unplaced(rows: list[list[object]], header: _Header | None, specs: dict[Kind, KindSpec], sheet_name: str,
+              datei: str, where: SourceRef) -> Finding:
+    """A sheet no kind takes: a Fehler when it looks like one (named so, or some of its columns), else a Hinweis."""
+    best: tuple[int, Kind, int, dict[int, str]] | None = None
+    for r, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
+        labels = {c: t for c, v in enumerate(cells) if (t := _label(v))}
+        for kind, matched in _match_all(labels, specs).items():
+            n = len(set(matched.values()))
+            hinted = _name_hint(specs[kind], sheet_name) or _name_hint(specs[kind], datei)
+            if (n >= 2 or (n >= 1 and hinted)) and (best is None or n > best[0]):
+                best = (n, kind, r, matched)
+    if best is None:
+        return finding(Code.BLATT_UNBEKANNT, where, severity=Severity.HINWEIS)
+    _, kind, r, matched = best
+    spec = specs[kind]
+    have = set(matched.values())
+    missing = [c.header for n, c in spec.columns.items() if c.required and n not in have]
+    fehlt = "die Spalte " if len(missing) == 1 else "die Spalten "
+    fehlt += ", ".join(f"„{m}“" for m in missing) if missing else "eine erkennbare Überschriftenzeile"
+    free = max(matched, default=-1) + 1
+    return finding(Code.BLATT_UNVOLLSTAENDIG, SourceRef(where.datei, where.blatt, r + 1, col_letter(free)),
+                   art=spec.label, fehlt=fehlt, formen=_layouts(spec), zelle=f"{col_letter(free)}{r + 1}")
+
+
+def _layouts(spec: KindSpec) -> str:
+    """The accepted layouts of a kind, in words."""
+    required = ", ".join(f"„{c.header}“" for c in spec.columns.values() if c.required)
+    rows = f"eine Zeile je Eintrag mit den Spalten {required}"
+    if spec.kind is Kind.BESETZUNG:
+        return (f"{rows} (dazu „Wochenstunden“ oder „Stellenanteil“), oder eine Monatstabelle: eine Zeile je "
+                "Person oder Stelle, eine Spalte je Monat (Jan … Dez) mit Stellenanteil oder Wochenstunden, "
+                "die Kommune als Spalte oder im Titel, das Jahr in den Überschriften, "
+                "einer Spalte „Jahr“ oder im Titel")
+    if spec.kind is Kind.ZAHLUNGEN:
+        return f"{rows}; statt „Betrag“ auch die Spalten „Soll“ und „Haben“ oder „Betrag“ mit „S/H“"
+    return rows
 
 
 TEMPLATE_MARK = "nicht ausgewertet"  # the example sheet of a kimrecon template says so in its first rows
@@ -344,7 +422,8 @@ def _skipped_sheet(sheet: RawSheet, specs: dict[Kind, KindSpec], where: SourceRe
     return SheetResult(None, None, None, [finding(Code.BLATT_UEBERSPRUNGEN, where, severity=Severity.HINWEIS)])
 
 
-def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, spec: KindSpec) -> SheetResult:
+def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, spec: KindSpec,
+               facts: SheetFacts | None = None) -> SheetResult:
     found: list[Finding] = []
     common = common_spec()
 
@@ -355,7 +434,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     found.extend(mapped_findings)
 
     # data rows: everything below the header, minus blank rows, total rows and footnotes
-    exact = {c for n, c in columns.items() if spec.columns[n].type not in ("text", "ags")}
+    exact = {c for n, c in columns.items() if spec.all_columns[n].type not in ("text", "ags")}
     data = sheet.region(header.row + 1, exact)
     missing = [c for c in columns.values() if c not in data.columns]
     if missing:  # a column with nothing below its header
@@ -363,11 +442,12 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
     data = _fill_merged_data(data, sheet, header, columns, spec)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
-    row_kind = _row_kinds(data, sorted(columns.values()), required, common)
+    row_kind = row_kinds(data, sorted(columns.values()), required, common)
     wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
     keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
+    found.extend(_formulas_without_value(sheet, data.loc[keep], _needed(spec, columns), ref))
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -384,10 +464,11 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         keep=keep,
         summen=summen,
         summen_texts={int(z): [v for v in data.loc[z].tolist() if isinstance(v, str)] for z in summen},
+        facts=facts,
     )
     if _DEFER[0] and len(wanted_pos) <= BATCH_MAX_ROWS:
         return SheetResult(None, None, None, [], pending=pending)
-    return finish_sheet(pending, {name: _parse(spec.columns[name], col) for name, col in pending.raw.items()})
+    return finish_sheet(pending, {name: _parse(spec.all_columns[name], col) for name, col in pending.raw.items()})
 
 
 def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series]]]:
@@ -402,7 +483,7 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         for name, col in p.raw.items():
             groups.setdefault((p.spec.kind, name, str(col.dtype)), []).append(i)
     for (_, name, _), members in groups.items():
-        cspec = pendings[members[0]].spec.columns[name]
+        cspec = pendings[members[0]].spec.all_columns[name]
         if len(members) == 1:
             i = members[0]
             out[i][name] = _parse(cspec, pendings[i].raw[name])
@@ -425,7 +506,7 @@ def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> Sh
     out["_sheet"] = p.sheet_index
     out["_zeile"] = pd.Series(out.index, index=out.index, dtype="int64")
     out = out.reset_index(drop=True)
-    return SheetResult(p.spec.kind, info, out, found)
+    return SheetResult(p.spec.kind, info, out, found, facts=p.facts)
 
 
 def finish_pending(
@@ -443,7 +524,7 @@ def finish_pending(
     cols: dict[str, pd.Series] = {}
     parsed_all: dict[str, pd.Series] = {}
     for name, c in columns.items():
-        cspec = spec.columns[name]
+        cspec = spec.all_columns[name]
         col = p.raw[name]
         parsed = parsed_cols[name]
         for target, series in parsed.items():
@@ -456,12 +537,14 @@ def finish_pending(
             z = int(keep[q])
             found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[q])]))
 
+    found.extend(_signed_amounts(p, cols, ref))
+
     # Excel error values (#DIV/0!, #NV …): the readers give NA, so report the cell itself
     keep_set = set(keep.tolist())
     by_col = {c: n for n, c in columns.items()}
     for (r0, c), shown in sorted(p.errors.items()):
         if r0 + 1 in keep_set and c in by_col:
-            found.append(_bad_value(spec.columns[by_col[c]], ref(r0 + 1, c), shown))
+            found.append(_bad_value(spec.all_columns[by_col[c]], ref(r0 + 1, c), shown))
 
     # total rows: checked against the rows above, never read as data
     for k, z in enumerate(summen):
@@ -473,8 +556,12 @@ def finish_pending(
 
     letters: dict[str, str] = {}
     for name, c in columns.items():
-        for target in spec.columns[name].canonical:
+        for target in spec.all_columns[name].canonical:
             letters[target] = col_letter(c)
+    for name, c in columns.items():
+        part = spec.all_columns[name]
+        if part.part_of and part.sign:
+            letters.setdefault(part.part_of, col_letter(c))
     info = SheetInfo(
         datei=datei,
         blatt=sheet_name,
@@ -517,7 +604,7 @@ def _fill_merged_data(
     data: pd.DataFrame, sheet: RawSheet, header: _Header, columns: dict[str, int], spec: KindSpec
 ) -> pd.DataFrame:
     """A value merged down several data rows (one town over its three posts) holds for each of them."""
-    fillable = {c for n, c in columns.items() if spec.columns[n].type in _FILL_TYPES}
+    fillable = {c for n, c in columns.items() if spec.all_columns[n].type in _FILL_TYPES}
     ranges = [(r1, c1, r2) for r1, c1, r2, _ in sheet.merged if r1 > header.row and r2 > r1 and c1 in fillable]
     if not ranges or data.empty:
         return data
@@ -535,7 +622,6 @@ def _map_columns(
 ) -> tuple[dict[str, int], list[str], list[str], list[Finding]]:
     """Map header columns to schema columns; drop personal data, note unknown, doubled and hidden ones."""
     found: list[Finding] = []
-    common = common_spec()
     hrow = header.excel_row
     matched = header.matches[spec.kind]
     columns: dict[str, int] = {}
@@ -545,12 +631,7 @@ def _map_columns(
         text = header.labels[c]
         name = matched.get(c)
         if name is None:
-            if common.is_personal(text):
-                dropped.append(text)
-                found.append(finding(Code.SPALTE_PERSONENBEZUG, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
-            else:
-                unknown.append(text)
-                found.append(finding(Code.SPALTE_UNBEKANNT, ref(hrow, c), severity=Severity.HINWEIS, spalte=text))
+            found.append(extra_column(text, ref(hrow, c), dropped, unknown))
             continue
         if name in columns:
             prev = columns[name]
@@ -571,13 +652,23 @@ def _map_columns(
                 finding(Code.SPALTE_AUSGEBLENDET, ref(hrow, c), severity=Severity.HINWEIS, spalte=header.labels[c])
             )
     free = max(header.labels, default=-1) + 1  # where a missing column would go: right of the header
+    covered = {spec.parts[n].part_of for n in columns if n in spec.parts and spec.parts[n].sign}
     for name, cspec in spec.columns.items():
-        if cspec.required and name not in columns:
+        if cspec.required and name not in columns and name not in covered:
             found.append(finding(Code.SPALTE_FEHLT, ref(hrow, free), spalte=cspec.header))
     return columns, dropped, unknown, found
 
 
-def _row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
+def extra_column(text: str, where: SourceRef, dropped: list[str], unknown: list[str]) -> Finding:
+    """A column no schema column takes: personal data is dropped (spec §8), anything else noted as unknown."""
+    if common_spec().is_personal(text):
+        dropped.append(text)
+        return finding(Code.SPALTE_PERSONENBEZUG, where, severity=Severity.HINWEIS, spalte=text)
+    unknown.append(text)
+    return finding(Code.SPALTE_UNBEKANNT, where, severity=Severity.HINWEIS, spalte=text)
+
+
+def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
     """Label each row below the header: data, blank, summe (a total row) or footnote.
 
     Rows with every required value present are data without a Python loop; only the few
@@ -684,7 +775,7 @@ def _parse(cspec: ColumnSpec, col: pd.Series) -> dict[str, pd.Series]:
 
 
 def _bad_value(cspec: ColumnSpec, where: SourceRef, value: object) -> Finding:
-    shown = V._text_of(value)
+    shown = V.text_of(value)
     if cspec.type in ("cent", "e4", "h100", "int"):
         return finding(Code.ZAHL_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header)
     if cspec.type == "date":
@@ -702,6 +793,144 @@ def _bad_value(cspec: ColumnSpec, where: SourceRef, value: object) -> Finding:
     return finding(
         Code.WERT_UNGUELTIG, where, value=shown, wert=shown, spalte=cspec.header, hinweis="Bitte den Wert prüfen."
     )
+
+
+FORMULA_SCAN_CELLS = 200  # blank required cells looked up for a formula without stored value
+
+
+def _needed(spec: KindSpec, columns: dict[str, int]) -> list[int]:
+    """Columns whose blank cell is a finding: required ones, and the staffing extent (hours or share)."""
+    names = [n for n, c in spec.columns.items() if c.required]
+    if spec.kind is Kind.BESETZUNG:
+        names += ["wochenstunden_h100", "stellenanteil_e4"]
+    return [columns[n] for n in names if n in columns]
+
+
+def _formulas_without_value(sheet: RawSheet, rows: pd.DataFrame, cols: list[int],
+                            ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
+    """A blank cell that holds a formula without stored result (a file saved by a program, never opened)."""
+    if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or rows.empty or not cols:
+        return []
+    blank = rows[cols].isna().to_numpy()
+    wanted = {(int(rows.index[i]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
+    if not wanted or len(wanted) > FORMULA_SCAN_CELLS:
+        return []
+    import openpyxl
+
+    lo, hi = min(z for z, _ in wanted), max(z for z, _ in wanted)
+    out: list[Finding] = []
+    wb = openpyxl.load_workbook(sheet.source, read_only=True, data_only=False)
+    try:
+        ws = wb[sheet.name]
+        for z, values in enumerate(ws.iter_rows(min_row=lo, max_row=hi, values_only=True), start=lo):  # type: ignore[union-attr]
+            for c, v in enumerate(values):
+                if (z, c) in wanted and isinstance(v, str) and v.startswith("="):
+                    out.append(finding(Code.FORMEL_OHNE_WERT, ref(z, c), value=v))
+    finally:
+        wb.close()
+    return out
+
+
+_MARKS = {"s": 1, "soll": 1, "h": -1, "haben": -1}
+
+
+def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int | None, int | None], SourceRef]) -> (
+        list[Finding]):
+    """Signed amounts as finance systems write them; a negative payment g → r is a repayment r → g.
+
+    Soll/Haben pairs and an S/H mark become one signed amount; a negative amount that must not be
+    negative is a finding quoting the cell as written. Changes ``cols`` in place.
+    """
+    spec, columns, keep = p.spec, p.columns, p.keep
+    found: list[Finding] = []
+
+    def written(name: str) -> pd.Series:
+        return p.raw[name].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
+
+    shown: dict[str, pd.Series] = {}
+    where: dict[str, pd.Series] = {}  # per row: the column that holds the amount
+    reasons: dict[str, pd.Series] = {}  # per row: why the amount counts the other way round
+    parts = [n for n in columns if n in spec.parts]
+    for target in dict.fromkeys(spec.parts[n].part_of for n in parts):
+        signed = [n for n in parts if spec.parts[n].part_of == target and spec.parts[n].sign]
+        marks = [n for n in parts if spec.parts[n].part_of == target and not spec.parts[n].sign]
+        value = cols.get(target)
+        text = written(target) if target in columns else pd.Series(None, index=keep, dtype=object)
+        at = pd.Series(columns.get(target, columns[(signed or marks)[0]]), index=keep, dtype="int64")
+        why = pd.Series("negativer Betrag", index=keep, dtype=object)
+        if signed:
+            filled = pd.concat([cols[n].notna() & cols[n].ne(0) for n in signed], axis=1).fillna(False)
+            for z in keep[filled.sum(axis=1).to_numpy() > 1]:
+                soll, haben = (written(n)[z] for n in signed[:2])
+                found.append(finding(Code.SOLL_UND_HABEN, ref(int(z), columns[signed[0]]), value=soll, soll=soll,
+                                     haben=haben))
+            present = pd.concat([cols[n].notna() for n in signed], axis=1).any(axis=1)
+            combined = sum(spec.parts[n].sign * cols[n].fillna(0).astype("int64") for n in signed)
+            combined = pd.Series(combined, index=keep).astype("Int64").where(present, pd.NA)
+            for n in signed:
+                label = p.header.labels.get(columns[n], spec.parts[n].header)
+                use = (cols[n].notna() & cols[n].ne(0) & text.isna()).fillna(False)
+                text = text.where(~use, written(n))
+                why = why.where(~use | (spec.parts[n].sign > 0), f"Spalte „{label}“")
+                at = at.where(~use, columns[n])
+            value = combined if value is None else value.fillna(combined)
+        for n in marks:
+            mark = cols[n].map(lambda v: _MARKS.get(fold(v)) if isinstance(v, str) else None)
+            for z in keep[(cols[n].notna() & mark.isna()).to_numpy(dtype=bool)]:
+                found.append(finding(Code.WERT_UNGUELTIG, ref(int(z), columns[n]), value=cols[n][z],
+                                     wert=cols[n][z], spalte=spec.parts[n].header,
+                                     hinweis="Bitte „S“ (Soll) oder „H“ (Haben) eintragen."))
+            if value is not None:
+                haben = mark.eq(-1).fillna(False)
+                value = value.where(~haben, -value)
+                why = why.where(~haben, "Kennzeichen „" + cols[n].astype(str) + "“")
+        if value is not None:
+            cols[target] = value.astype("Int64")
+            shown[target] = text
+            where[target] = at
+            reasons[target] = why
+    if spec.kind is Kind.ZAHLUNGEN and "betrag_cent" in cols:
+        found.extend(_repayments(p, cols, shown.get("betrag_cent"), where.get("betrag_cent"),
+                                 reasons.get("betrag_cent"), ref))
+    for name, c in columns.items():
+        cspec = spec.all_columns[name]
+        if cspec.part_of or cspec.type not in ("cent", "e4", "h100") or cspec.checks.get("ge") != 0:
+            continue
+        if name not in cols or (spec.kind is Kind.ZAHLUNGEN and name == "betrag_cent"):
+            continue
+        for z in keep[cols[name].lt(0).fillna(False).to_numpy(dtype=bool)]:
+            text = written(name)[z]
+            found.append(finding(Code.WERT_NEGATIV, ref(int(z), c), value=text, wert=text, spalte=cspec.header))
+    return found
+
+
+def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None, at: pd.Series | None,
+                why: pd.Series | None, ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
+    """A negative payment Zahler → Empfänger is a repayment Empfänger → Zahler of the positive amount."""
+    amount = cols["betrag_cent"]
+    neg = amount.lt(0).fillna(False).to_numpy(dtype=bool)
+    if not neg.any():
+        return []
+    keep = p.keep
+    if shown is None:
+        shown = p.raw["betrag_cent"].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
+    if at is None:
+        at = pd.Series(p.columns["betrag_cent"], index=keep, dtype="int64")
+    zahler = cols.get("zahler", pd.Series(pd.NA, index=keep, dtype=object))
+    empf = cols.get("empfaenger", pd.Series(pd.NA, index=keep, dtype=object))
+    cols["zahler"], cols["empfaenger"] = zahler.where(~neg, empf), empf.where(~neg, zahler)
+    cols["betrag_cent"] = amount.abs()
+    art = cols.get("art", pd.Series(pd.NA, index=keep, dtype=object))
+    interest = art.map(lambda v: isinstance(v, str) and fold(v) == "zinszahlung").to_numpy(dtype=bool)
+    cols["art"] = art.where(~neg | interest, "Rückzahlung")
+    found = []
+    for z in keep[neg]:
+        text = shown[z]
+        found.append(finding(Code.BETRAG_UMGEKEHRT, ref(int(z), int(at[z])), severity=Severity.HINWEIS, value=text,
+                             wert=text, grund="negativer Betrag" if why is None else why[z],
+                             zahler=cols["zahler"][z], empfaenger=cols["empfaenger"][z],
+                             betrag=_fmt(int(cols["betrag_cent"][z]), 100) + " €"))
+    return found
 
 
 def _check_total(
@@ -725,7 +954,7 @@ def _check_total(
     if len(above) == 0:
         segments = [rows[(rows > z) & (rows < (nxt if nxt is not None else np.iinfo(np.int64).max))]]
     for name, c in columns.items():
-        cspec = spec.columns[name]
+        cspec = spec.all_columns[name]
         if cspec.type not in ("cent", "e4", "h100") or name not in parsed:
             continue
         series = parsed[name]

@@ -60,10 +60,14 @@ class ColumnSpec:
     choices: tuple[str, ...] = ()
     example: str = ""
     targets: tuple[str, ...] = ()
+    part_of: str = ""  # a Soll, Haben or S/H column: one part of this canonical signed amount
+    sign: int = 1  # +1 Soll (as listed), -1 Haben (the other way round); 0 an S/H mark column
 
     @property
     def canonical(self) -> tuple[str, ...]:
-        """The canonical frame columns this sheet column fills."""
+        """The canonical frame columns this sheet column fills (none for a part of a signed amount)."""
+        if self.part_of:
+            return ()
         return self.targets or (self.name,)
 
 
@@ -76,6 +80,9 @@ class KindSpec:
     sheet_names: tuple[str, ...]
     columns: dict[str, ColumnSpec]
     lookup: dict[str, str]  # folded alias -> column name
+    month_grid: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words of the month-grid layout
+    parts: dict[str, ColumnSpec] = field(default_factory=dict)  # Soll, Haben, S/H: parts of a signed amount
+    all_columns: dict[str, ColumnSpec] = field(default_factory=dict)  # columns and parts by name
     _matched: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def match(self, header: object) -> str | None:
@@ -102,6 +109,7 @@ class CommonSpec:
     """Sheet-independent rules: personal-data headers, total-row words, footnotes, empty markers."""
 
     personal: frozenset[str]
+    personal_patterns: tuple[re.Pattern[str], ...]  # searched in the folded header
     summe: frozenset[str]
     summe_words: tuple[str, ...]  # as written, lower case, longest first
     footnote_prefixes: tuple[str, ...]
@@ -111,7 +119,8 @@ class CommonSpec:
 
     def is_personal(self, header: object) -> bool:
         """Tell whether a header names personal data (spec §8)."""
-        return any(v in self.personal for v in fold_variants(header))
+        variants = fold_variants(header)
+        return any(v in self.personal or any(p.search(v) for p in self.personal_patterns) for v in variants)
 
 
 def _load_yaml(name: str) -> dict[str, Any]:
@@ -131,8 +140,11 @@ def kind_spec(kind: Kind) -> KindSpec:
     """The parsed schema of one sheet kind."""
     raw = _load_yaml(kind.value)
     cols: dict[str, ColumnSpec] = {}
+    parts: dict[str, ColumnSpec] = {}
     lookup: dict[str, str] = {}
-    for name, c in (raw.get("columns") or {}).items():
+    entries = [(name, c, cols) for name, c in (raw.get("columns") or {}).items()]
+    entries += [(name, c, parts) for name, c in (raw.get("signed_parts") or {}).items()]
+    for name, c, into in entries:
         spec = ColumnSpec(
             name=name,
             header=str(c["header"]),
@@ -144,13 +156,15 @@ def kind_spec(kind: Kind) -> KindSpec:
             choices=tuple(str(x) for x in c.get("choices") or ()),
             example=_text(c.get("example")),
             targets=tuple(c.get("targets") or ()),
+            part_of=str(c.get("part_of") or ""),
+            sign=int(c.get("sign", 1)),
         )
         if spec.type not in TYPES:
             raise ValueError(f"schemas/{kind.value}.yaml: unknown type {spec.type!r} for {name}")
-        for target in spec.canonical:
+        for target in (*spec.canonical, *((spec.part_of,) if spec.part_of else ())):
             if target not in COLUMNS[kind]:
                 raise ValueError(f"schemas/{kind.value}.yaml: {target} is not a canonical column")
-        cols[name] = spec
+        into[name] = spec
         for alias in (spec.header, *spec.aliases, name):
             lookup.setdefault(fold(alias), name)
     return KindSpec(
@@ -159,6 +173,9 @@ def kind_spec(kind: Kind) -> KindSpec:
         sheet_names=tuple(str(s) for s in raw.get("sheet_names") or ()),
         columns=cols,
         lookup=lookup,
+        parts=parts,
+        all_columns={**cols, **parts},
+        month_grid={str(k): tuple(str(x) for x in v or ()) for k, v in (raw.get("month_grid") or {}).items()},
     )
 
 
@@ -172,6 +189,7 @@ def common_spec() -> CommonSpec:
 
     return CommonSpec(
         personal=folded("personal"),
+        personal_patterns=tuple(re.compile(str(p)) for p in raw.get("personal_patterns") or ()),
         summe=folded("summe"),
         summe_words=tuple(
             sorted({str(x).strip().casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")

@@ -345,7 +345,8 @@ def parse_date(s: pd.Series) -> Parsed:
     return out, pd.Series(bad, index=s.index)
 
 
-def _text_of(v: object) -> str | None:
+def text_of(v: object) -> str | None:
+    """A cell as the user sees it: text with white space folded, "2023", "0.5", "15.02.2023", "ja"."""
     if isinstance(v, str):
         t = " ".join(v.split())
         return t or None
@@ -385,7 +386,7 @@ def parse_text(s: pd.Series) -> Parsed:
     out = pd.Series(pd.NA, index=s.index, dtype=object)
     if keep.any():
         idx = np.flatnonzero(keep)
-        out.iloc[idx] = map_unique(s.iloc[idx], _text_of).to_numpy()
+        out.iloc[idx] = map_unique(s.iloc[idx], text_of).to_numpy()
     out = out.where(out.notna(), pd.NA)
     return out, pd.Series(False, index=s.index)
 
@@ -475,3 +476,55 @@ def parse_tagmonat(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
             month.iloc[idx[good]] = parsed[good].map(lambda t: t[1]).astype("int64").to_numpy()
         bad[idx[~good]] = True
     return day, month, pd.Series(bad, index=s.index)
+
+
+_MONTH_NAMED = re.compile(r"^([a-zäöü]{3,9})\.?(?:[\s\-/.']*(\d{4}|\d{2}))?$")
+_MONTH_NUM = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})$")
+_MONTH_ISO = re.compile(r"^(\d{4})\s*[/.\-]\s*(\d{1,2})$")
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{1,2}\.\s?\d{1,2}\.\s?\d{4}|\d{4}-\d{2}-\d{2})(?!\d)")
+_COMPACT_DATE = re.compile(r"(?<!\d)(20\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def month_of_label(value: object) -> tuple[int | None, int] | None:
+    """(year or None, month) of a month-column header: "Jan", "Januar 2023", "01/2023", "2023-01", a date."""
+    if isinstance(value, dt.datetime):
+        return value.year, value.month
+    if isinstance(value, dt.date):
+        return value.year, value.month
+    if not isinstance(value, str):
+        return None
+    s = " ".join(value.split()).casefold()
+    m = _MONTH_NAMED.match(s)
+    if m:
+        month = _MONTHS.get(m.group(1))
+        if month is None:
+            return None
+        return (_full_year(m.group(2)) if m.group(2) else None), month
+    m = _MONTH_NUM.match(s)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return _full_year(m.group(2)), int(m.group(1))
+    m = _MONTH_ISO.match(s)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def _full_year(text: str) -> int:
+    return int(text) + 2000 if len(text) == 2 else int(text)
+
+
+def years_in_text(text: str) -> set[int]:
+    """Years 2000–2099 a title or file name names, not counting those inside a date ("Stand: 01.12.2023")."""
+    return {int(y) for y in _YEAR.findall(_DATE_IN_TEXT.sub(" ", _COMPACT_DATE.sub(" ", text)))}
+
+
+def dates_in_text(text: str) -> list[dt.date]:
+    """Dates written in a title or file name: "01.12.2023", "2023-12-01", "20231201"."""
+    out = [d for d in (date_from_text(t) for t in _DATE_IN_TEXT.findall(text)) if d is not None]
+    for y, m, d in _COMPACT_DATE.findall(text):
+        try:
+            out.append(dt.date(int(y), int(m), int(d)))
+        except ValueError:
+            continue
+    return out

@@ -67,13 +67,95 @@ class F:
     value: Any
 
 
+class Derived:
+    """Derived figures: a live formula with the Result's value cached, or that value with the reason it stands alone.
+
+    The one helper every workbook writes a derived figure with. ``check`` is what the formula
+    computes from the cells it refers to (None: no formula could be built, ``reason`` says why).
+    The cached value is always the Result's figure; when the formula would give another number the
+    figure is written as a plain value and listed in ``unmatched`` (the workbook shows the list).
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing recorded."""
+        self.unmatched: list[tuple[str, str, str]] = []  # (sheet, what, why)
+
+    def __call__(self, sheet: str, what: str, formula: str | None, value: int, *, check: int | None = None,
+                 kind: str = "money", reason: str = "") -> object:
+        """The formula with ``value`` cached when it reproduces ``value``, else ``value`` (recorded)."""
+        if formula is not None and check == value:
+            return F(formula, shown(value, kind))
+        if formula is None:
+            why = reason or "keine Formel möglich"
+        elif kind == "money":
+            why = f"Formel ergäbe {_de_money(check or 0)}, kimrecon: {_de_money(value)}"
+        else:
+            why = f"Formel ergäbe {check}, kimrecon: {value}"
+        self.unmatched.append((sheet, what, why))
+        return value
+
+
+def _de_money(cents: int) -> str:
+    from kimrecon.money import format_cents_de
+
+    return format_cents_de(cents)
+
+
+def shown(value: int, kind: str) -> object:
+    """The number a spreadsheet shows for a Result figure of this kind (cents → euros, e4 → VzÄ)."""
+    if kind == "money":
+        return euro(value)
+    if kind == "vzae":
+        return vzae(value)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Col:
     """A column of a written table: German header, value kind and optional width."""
 
     header: str
-    kind: str = "text"  # text | money | date | datetime | int | vzae | hours | bool | pct | number | decimal
+    kind: str = "text"  # text | longtext (wrapped) | money | date | datetime | int | vzae | hours | bool | pct | …
     width: float | None = None
+
+
+_BRACKET = re.compile(r"\[([^\]]+)\]")
+
+
+class Columns:
+    """The columns of one table, found by header: formulas name their columns, never hard-code letters."""
+
+    def __init__(self, cols: Sequence[Col]) -> None:
+        """Index ``cols`` by header (headers are unique within a table)."""
+        self.cols = tuple(cols)
+        self._index = {c.header: i for i, c in enumerate(self.cols)}
+        if len(self._index) != len(self.cols):  # pragma: no cover - programmer error
+            raise ValueError("duplicate column header")
+
+    def __len__(self) -> int:
+        """Number of columns."""
+        return len(self.cols)
+
+    def __contains__(self, header: object) -> bool:
+        """True when a column has this header."""
+        return header in self._index
+
+    def index(self, header: str) -> int:
+        """Zero-based index of the column with this header (KeyError: a programmer error)."""
+        return self._index[header]
+
+    def letter(self, header: str) -> str:
+        """Column letter of the column with this header."""
+        return col_letter(self._index[header])
+
+    def row_formula(self, template: str) -> str:
+        """``[Header]`` in ``template`` becomes that column's cell in the row ``{r}`` (resolved when written)."""
+        return _BRACKET.sub(lambda m: f"{self.letter(m.group(1))}{{r}}", template)
+
+    def rng(self, sheet: str, header: str, first: int, last: int) -> str:
+        """Absolute range of one column between two 1-based rows on ``sheet``."""
+        c = self.letter(header)
+        return f"{quote_sheet(sheet)}!${c}${first}:${c}${last}"
 
 
 class Formats:
@@ -88,6 +170,8 @@ class Formats:
 
         self.text = add()
         self.wrap = add(text_wrap=True)
+        self.hash = add(font_name="Courier New", font_size=8, text_wrap=True)
+        self.wrap_note = add(italic=True, font_color="#595959", text_wrap=True)
         self.money = add(num_format=MONEY_FMT)
         self.date = add(num_format=DATE_FMT, align="left")
         self.datetime = add(num_format=DATETIME_FMT, align="left")
@@ -112,6 +196,8 @@ class Formats:
         self.input_line = add(locked=False, bottom=1)
         self.by_kind: dict[str, Format] = {
             "text": self.text,
+            "longtext": self.wrap,
+            "hash": self.hash,
             "money": self.money,
             "date": self.date,
             "datetime": self.datetime,
@@ -243,7 +329,7 @@ def write_value(ws: Worksheet, row: int, col: int, value: object, kind: str, fm:
         return
     if value is None or _is_missing(value):
         return
-    if kind == "text":
+    if kind in ("text", "longtext", "hash"):
         write_text(ws, row, col, value, fmt)
     elif kind == "money":
         ws.write_number(row, col, euro(int(value)), fmt)  # type: ignore[call-overload]
@@ -299,19 +385,36 @@ def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[ob
             width = c.width
         else:
             sample = data[i][:2000] if i < len(data) else []
-            longest = max((len(str(v)) for v in sample if v is not None and not isinstance(v, F)), default=0)
+            longest = _longest(sample)
             if c.kind == "money":
-                longest = max(longest + 4, 14)
+                longest = max(longest + 4, 13)  # "1.026.000,00 €" from 102600000 cents
             elif c.kind in ("date", "datetime"):
-                longest = 11 if c.kind == "date" else 19
+                longest = 10 if c.kind == "date" else 19
             header_len = max((len(w) for w in c.header.split()), default=0)
-            width = min(max(longest, header_len, 8) + 2, 60)
+            width = min(max(longest, header_len, 6) + 1.5, 60)
+            if c.kind == "longtext":
+                width = min(width, 40)
+            elif c.kind == "hash":
+                width = HASH_WIDTH
         ws.set_column(i, i, width)
         widths.append(width)
     return widths
 
 
+def _longest(sample: Sequence[object]) -> int:
+    """Length of the longest shown text in a sample of cells (a formula counts by its cached value)."""
+    return max((len(str(v.value if isinstance(v, F) else v)) for v in sample
+                if v is not None and not (isinstance(v, F) and v.value is None)), default=0)
+
+
+def wrap_long_text(columns: Sequence[Col], data: Sequence[Sequence[object]], limit: int = 50) -> list[Col]:
+    """Text columns whose values run longer than ``limit`` characters wrap instead of being cut."""
+    return [Col(c.header, "longtext", c.width) if c.kind == "text" and i < len(data)
+            and _longest(data[i][:2000]) > limit else c for i, c in enumerate(columns)]
+
+
 A4_INCHES = (8.27, 11.69)
+HASH_WIDTH = 60  # a SHA-256 (64 characters, Courier New 8 pt) on one line
 SIDE_MARGINS_IN = 1.4  # xlsxwriter's default left and right margins (0.7 in each)
 
 
@@ -332,18 +435,90 @@ def hf_text(text: str) -> str:
     return str(text).replace("&", "&&")
 
 
+MIN_PRINT_SCALE = 70  # percent: below this a printed table is hard to read
+
+
+def _px(width: float) -> float:
+    """Printed pixels of a column of ``width`` characters (with room for font substitution)."""
+    return 7.5 * width + 5
+
+
+def column_bands(widths: Sequence[float], *, landscape: bool = True, repeat_cols: int = 0) -> tuple[int, list[int]]:
+    """Print scale and the columns where a new band of pages starts (empty: the table fits the page width).
+
+    A table that fits the width at ``MIN_PRINT_SCALE`` or more is scaled to fit; a wider one prints at
+    that scale in bands of whole columns, as even as possible, each after the ``repeat_cols``
+    repeated columns.
+    """
+    scale = fit_width_scale(widths, landscape=landscape)
+    if scale >= MIN_PRINT_SCALE or len(widths) <= 1:
+        return scale, []
+    printable = (A4_INCHES[1 if landscape else 0] - SIDE_MARGINS_IN) * 96 * 100 / MIN_PRINT_SCALE
+    repeated = sum(_px(w) for w in widths[:repeat_cols])
+
+    def greedy(capacity: float) -> list[int]:
+        breaks: list[int] = []
+        used = 0.0
+        for i, w in enumerate(widths):
+            if used and used + _px(w) > capacity and i > repeat_cols:
+                breaks.append(i)
+                used = repeated
+            used += _px(w)
+        return breaks
+
+    breaks = greedy(printable)
+    lo, hi = max(_px(w) for w in widths) + repeated, printable  # balance: the narrowest capacity with as few bands
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if len(greedy(mid)) <= len(breaks):
+            hi = mid
+        else:
+            lo = mid
+    return MIN_PRINT_SCALE, greedy(hi)
+
+
 def print_setup(ws: Worksheet, footer: str, widths: Sequence[float], *, repeat_row: int | None = None,
-                landscape: bool = True) -> None:
-    """A4, scaled to the page width, header row repeated, footer with run id and "Seite x von y"."""
+                landscape: bool = True, repeat_cols: int = 0) -> int:
+    """A4, readable scale, header row repeated, footer with run id and "Seite x von y"; return the scale.
+
+    A table too wide for the page at 70 % is split into bands of whole columns (``column_bands``).
+    """
     ws.set_paper(9)
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.set_print_scale(fit_width_scale(widths, landscape=landscape))
+    scale, breaks = column_bands(widths, landscape=landscape, repeat_cols=repeat_cols)
+    if breaks:
+        ws.set_v_pagebreaks(breaks)
+        if repeat_cols:
+            ws.repeat_columns(0, repeat_cols - 1)
+    ws.set_print_scale(scale)
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
     ws.set_footer(f"&L&8{hf_text(footer)}&R&8Seite &P von &N")
+    return scale
+
+
+def wrapped_note(ws: Worksheet, row: int, text: str, widths: Sequence[float], fmt: Format,
+                 repeat_cols: int = 0) -> None:
+    """A note merged and wrapped so that it neither runs off the page nor is cut.
+
+    Across the whole table when it fits the page; across the repeated columns when the table
+    prints in bands and they are wide enough for a note (they stand on every page); else across
+    the first band.
+    """
+    _, breaks = column_bands(widths, repeat_cols=repeat_cols)
+    if breaks:
+        wide_enough = sum(widths[:repeat_cols]) >= 40
+        widths = widths[:repeat_cols] if wide_enough else widths[:breaks[0]]
+    chars_per_line = max(20.0, sum(widths) * 1.1)
+    lines = max(1, -(-len(text) // int(chars_per_line)))
+    if len(widths) > 1:
+        ws.merge_range(row, 0, row, len(widths) - 1, text, fmt)
+    else:
+        ws.write_string(row, 0, text, fmt)
+    ws.set_row(row, 13.5 * lines + 2)
 
 
 def safe_sheet_name(name: str) -> str:
@@ -434,6 +609,7 @@ def write_detail(
     A split is announced on every part (never a silent truncation).
     """
     header_row = HEADER_ROW
+    columns = wrap_long_text(columns, data)
     capacity = detail_capacity(bool(totals))
     n_parts = max(1, -(-n // capacity))
     parts: list[Part] = []
@@ -443,21 +619,26 @@ def write_detail(
         ws = wb.add_worksheet(names[k])
         part = Part(ws, names[k], header_row, first, last)
         parts.append(part)
+        widths = col_widths(ws, columns, [d[first:last] for d in data], fm)
         ws.write_string(0, 0, title, fm.title)
         if n_parts > 1:
-            ws.write_string(
-                1, 0,
+            wrapped_note(
+                ws, 1,
                 f"Teil {k + 1} von {n_parts}: Zeilen {first + 1}–{last} von {n}. Die Tabelle ist wegen der "
                 f"Zeilengrenze von Excel auf die Blätter {', '.join('„' + x + '“' for x in names)} verteilt.",
-                fm.note,
+                widths, fm.wrap_note, freeze_cols,
             )
         elif sheet_note:
-            ws.write_string(1, 0, sheet_note, fm.note)
+            wrapped_note(ws, 1, sheet_note, widths, fm.wrap_note, freeze_cols)
         for j, c in enumerate(columns):
             ws.write_string(header_row, j, c.header, fm.header)
+        fit_row(ws, header_row, [c.header for c in columns], widths, minimum=30)
         fast = [_fast_column(ws, c, data[j][first:last], fm) for j, c in enumerate(columns)]
+        wrapped = [j for j, c in enumerate(columns) if c.kind == "longtext"]
         for i in range(first, last):
             r = part.excel_row(i)
+            if wrapped:  # before the row's cells: constant_memory writes rows strictly in order
+                fit_row(ws, r, [data[j][i] if j in wrapped else None for j in range(len(columns))], widths)
             for j, c in enumerate(columns):
                 prepared = fast[j]
                 if prepared is not None:
@@ -496,11 +677,11 @@ def write_detail(
         else:
             ws.autofilter(header_row, 0, max(last_row, header_row), len(columns) - 1)
         ws.freeze_panes(header_row + 1, freeze_cols)
-        widths = col_widths(ws, columns, [d[first:last] for d in data], fm)
-        print_setup(ws, footer, widths, repeat_row=header_row)
-        ws.set_row(header_row, 30)
+        print_setup(ws, footer, widths, repeat_row=header_row, repeat_cols=freeze_cols)
         if on_part is not None:
             on_part(part)
+        bottom = last_row + (1 if totals and last > first else 0) + (1 if last == first else 0)
+        ws.print_area(0, 0, max(bottom, getattr(ws, "dim_rowmax", None) or 0), len(columns) - 1)
         if protect:
             protect_sheet(ws)
     return parts
@@ -527,7 +708,7 @@ def _fast_column(
     write_string = getattr(ws, "_write_string", ws.write_string)
     write_number = getattr(ws, "_write_number", ws.write_number)
     present = [None if v is None or _is_missing(v) else v for v in values]
-    if col.kind == "text":
+    if col.kind in ("text", "longtext", "hash"):
         def text(v: object) -> str:
             t = str(v)
             if len(t) > MAX_CELL_TEXT:
@@ -585,6 +766,35 @@ def protect_sheet(ws: Worksheet) -> None:
     )
 
 
+LINE_HEIGHT = 13.0  # points per line of Arial 10
+
+
+def lines_needed(values: Sequence[object], widths: Sequence[float]) -> int:
+    """Lines a row needs when its text cells wrap within their column widths (1 when nothing wraps)."""
+    n = 1
+    for v, w in zip(values, widths, strict=False):
+        text = str(v.value if isinstance(v, F) else v) if v is not None else ""
+        cap = max(1, int(w * 1.15))  # about 1.15 characters of Arial 10 per width unit
+        if len(text) > cap:
+            line, count = 0, 1
+            for word in text.split():  # greedy word wrap; a word longer than a line breaks inside
+                if line and line + 1 + len(word) > cap:
+                    count, line = count + 1, 0
+                while len(word) > cap:
+                    count, word = count + 1, word[cap:]
+                line += (1 if line else 0) + len(word)
+            n = max(n, count)
+    return n
+
+
+def fit_row(ws: Worksheet, row: int, values: Sequence[object], widths: Sequence[float],
+            minimum: float | None = None) -> None:
+    """Set the height of a row with wrapped text so nothing is cut (spreadsheets do not grow it on load)."""
+    lines = lines_needed(values, widths)
+    if lines > 1 or minimum:
+        ws.set_row(row, max(LINE_HEIGHT * lines + 2, minimum or 0))
+
+
 def write_rows(
     ws: Worksheet,
     fm: Formats,
@@ -593,13 +803,22 @@ def write_rows(
     rows: Sequence[Sequence[object]],
     *,
     header_fmt: Format | None = None,
+    widths: Sequence[float] = (),
 ) -> int:
-    """Write a small header + rows block at ``top``; return the next free row."""
+    """Write a small header + rows block at ``top``; return the next free row.
+
+    With ``widths`` (the sheet's column widths) rows and the header grow to fit wrapped text.
+    """
     for j, c in enumerate(columns):
         ws.write_string(top, j, c.header, header_fmt or fm.header)
+    if widths:
+        fit_row(ws, top, [c.header for c in columns], widths)
+    wrapped = [c.kind in ("longtext", "hash") for c in columns]
     for i, row in enumerate(rows):
         for j, c in enumerate(columns):
             write_value(ws, top + 1 + i, j, row[j], c.kind, fm)
+        if widths:
+            fit_row(ws, top + 1 + i, [v if w else None for v, w in zip(row, wrapped, strict=False)], widths)
     return top + 1 + len(rows)
 
 

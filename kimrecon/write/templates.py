@@ -19,6 +19,7 @@ TEMPLATE_KINDS: dict[str, Kind] = {
     "zahlungen": Kind.ZAHLUNGEN,
     "rueckforderungen": Kind.RUECKFORDERUNGEN,
     "vertrag": Kind.VERTRAG,
+    "nachweise": Kind.NACHWEISE,
 }
 
 EXAMPLE_SHEET = "Beispiel"  # the reader skips sheets whose name starts with "Beispiel"
@@ -53,7 +54,9 @@ def _example_value(col: ColumnSpec) -> object:
     text = col.example
     if text == "":
         return None
-    if col.type == "date":
+    if col.type == "date":  # ISO (2023-03-01) or German (28.03.2024), as the schema writes it
+        if "." in text:
+            return dt.datetime.strptime(text, "%d.%m.%Y")
         return dt.datetime.fromisoformat(text)
     if col.type in ("cent", "e4", "h100"):
         return float(Decimal(text))  # a short decimal: its float's repr is the same number
