@@ -514,9 +514,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20231231)
     ap.add_argument("--layout", choices=["single-root", "per-kreis"], default="single-root")
     ap.add_argument("--out", type=Path, default=CASES)
+    ap.add_argument("--name", default=None, help="folder name of the case under --out (default: the size)")
     args = ap.parse_args(argv)
     for name in args.size.split(","):
-        facts = generate(name, args.out / name, args.seed, args.layout)
+        facts = generate(name, args.out / (args.name or name), args.seed, args.layout)
         print(json.dumps(facts))
     return 0
 

@@ -1,12 +1,14 @@
 """Run the benchmark: kimrecon against the I/O floor, the naive pandas pipeline and the import floor.
 
 One command: ``python -m benchmarks.run --sizes kreis,nrw-year,nrw-decade`` (or ``make -C benchmarks
-run``). For each size it generates the case if missing (seeded), warms up, then runs every contender
-as its own process, alternating the order round by round, and records wall time, CPU time (user +
-system of the process and its children) and peak RSS from ``os.wait4``. Medians go to
-``benchmarks/results.json`` (merged by size, so sizes may be run one at a time) and
-``benchmarks/RESULTS.md`` (machine, date, tables, ratios against the targets of issue 7, stage
-times, and the profiling notes from ``benchmarks/profiling.md``).
+run``). A size name ending in ``-per-kreis`` (``nrw-year-per-kreis``) is the same size in the
+real layout of 53 Bescheide side by side. For each size it generates the case if missing (seeded),
+warms up, then runs every contender as its own process, alternating the order round by round, and
+records wall time, CPU time (user + system of the process and its children) and peak RSS from
+``os.wait4``. At the Kreis size kimrecon also runs with its SQLite run ledger (created by the
+warm-up). Medians go to ``benchmarks/results.json`` (merged by size, so sizes may be run one at a
+time) and ``benchmarks/RESULTS.md`` (machine, date, load average, tables, ratios against the
+targets of issues 7 and 18, stage times, and the profiling notes from ``benchmarks/profiling.md``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ MODES = ("monatsprinzip", "tagesprinzip")
 DEFAULT_REPEAT = {"kreis": 7, "nrw-year": 5, "nrw-decade": 3}
 STAGE_RUNS = {"kreis": 3, "nrw-year": 3, "nrw-decade": 1}  # in-process stage timings per mode
 WARM_MODES = {"kreis": MODES, "nrw-year": MODES, "nrw-decade": ("monatsprinzip",)}  # decade: minutes per run
+LEDGER_SIZES = ("kreis",)  # sizes where kimrecon also runs with the run ledger (issue 18)
+PER_KREIS = "-per-kreis"
+ORDER = ("kreis", "nrw-year", "nrw-year-per-kreis", "nrw-decade", "nrw-decade-per-kreis")
+LEDGER = "kimrecon with ledger"
+
+
+def size_of(name: str) -> tuple[str, str]:
+    """(generator size, layout) of a size name: ``nrw-year-per-kreis`` → (``nrw-year``, ``per-kreis``)."""
+    if name.endswith(PER_KREIS):
+        return name[: -len(PER_KREIS)], "per-kreis"
+    return name, "single-root"
 
 
 @dataclass(frozen=True)
@@ -69,10 +82,16 @@ def measure(cmd: list[str], stdout: Path, stderr: Path, env: dict[str, str] | No
     return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
 
 
-def kimrecon_cmd(case: Path, month: str, out: Path) -> list[str]:
-    """The clerk's command, as documented (spec §6a), without the run ledger."""
+def kimrecon_cmd(case: Path, month: str, out: Path, ledger: Path | None = None) -> list[str]:
+    """The clerk's command, as documented (spec §6a): without the run ledger, or with the SQLite file ``ledger``."""
     return [PY, "-m", "kimrecon.cli", "reconcile", str(case), "--month", month, "--out", str(out), "--json",
-            "--ohne-laufbuch"]
+            *(["--db", f"sqlite:///{ledger}"] if ledger else ["--ohne-laufbuch"])]
+
+
+def abgleich_in(folder: Path, month: str) -> Path | None:
+    """The Abgleich a run wrote into ``folder`` (``Abgleich_<Kreis or case>_<month>.xlsx``), or None."""
+    found = sorted(folder.glob(f"Abgleich_*{month}.xlsx"))
+    return found[0] if found else None
 
 
 def reference_cells(abgleich: Path, target: Path) -> int:
@@ -152,11 +171,13 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
     """All contenders on one size; returns the size's result record."""
     case = CASES / name
     facts_file = case / ".facts.json"
+    size, layout = size_of(name)
+    loadavg_before = os.getloadavg()
     t = time.perf_counter()
     if regenerate or not facts_file.exists():
         log(f"[{name}] generating case …")
-        subprocess.run([PY, "-m", "benchmarks.generate", "--size", name], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([PY, "-m", "benchmarks.generate", "--size", size, "--layout", layout, "--name", name],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         facts = json.loads(facts_file.read_text(encoding="utf-8"))
         facts["generate_seconds"] = round(time.perf_counter() - t, 1)
         facts_file.write_text(json.dumps(facts, indent=2), encoding="utf-8")
@@ -164,8 +185,7 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
     month = facts["month"]
     twins = {m: with_mode(case, m) for m in MODES}
     work = CASES / f".work-{name}"
-    kept = work / "warm-monatsprinzip" / f"Abgleich_{month}.xlsx"
-    reuse = reuse_warmup and kept.exists()
+    reuse = reuse_warmup and abgleich_in(work / "warm-monatsprinzip", month) is not None
     if not reuse:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
@@ -174,28 +194,38 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
     kimrecon_ok: dict[str, bool] = dict.fromkeys(MODES, True)
     notes: list[str] = []
     code_state = _code_state()
-    for m in WARM_MODES.get(name, MODES) if not reuse else ():
+    for m in WARM_MODES.get(size, MODES) if not reuse else ():
         out = work / f"warm-{m}"
         r = measure(kimrecon_cmd(twins[m], month, out), work / f"warm-{m}.json", work / f"warm-{m}.err")
-        ok = r.rc in (0, 1) and (out / f"Abgleich_{month}.xlsx").exists()
+        ok = r.rc in (0, 1) and abgleich_in(out, month) is not None
         kimrecon_ok[m] = ok
         log(f"[{name}] warm-up kimrecon {m}: rc={r.rc} {r.wall:.1f}s {'ok' if ok else 'FAILED'}")
         if not ok:
             tail = (work / f"warm-{m}.err").read_text(encoding="utf-8", errors="replace")[-600:]
             notes.append(f"kimrecon {m} failed (rc {r.rc}): {tail.strip()}")
     cells = work / "abgleich_cells.pkl"
-    ref = work / "warm-monatsprinzip" / f"Abgleich_{month}.xlsx"
+    ref = abgleich_in(work / "warm-monatsprinzip", month)
     n_cells = 0
-    if ref.exists():  # in a child process: openpyxl must not grow the harness (see measure())
+    if ref is not None:  # in a child process: openpyxl must not grow the harness (see measure())
         done = subprocess.run([PY, "-m", "benchmarks.run", "--reference-cells", str(ref), str(cells)], cwd=ROOT,
                               check=True, capture_output=True, text=True)
         n_cells = int(done.stdout.strip() or 0)
     floor_ref = cells if n_cells else None
+    ledger = work / "ledger" / "kimrecon.sqlite"
+    with_ledger = name in LEDGER_SIZES and kimrecon_ok["monatsprinzip"]
+    if with_ledger:  # the ledger exists before the rounds: created (migrated) by this warm-up run
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+        r = measure(kimrecon_cmd(case, month, work / "warm-ledger", ledger), work / "warm-ledger.json",
+                    work / "warm-ledger.err")
+        with_ledger = r.rc in (0, 1) and ledger.exists()
+        log(f"[{name}] warm-up kimrecon with ledger: rc={r.rc} {r.wall:.1f}s {'ok' if with_ledger else 'FAILED'}")
 
     contenders: dict[str, list[str]] = {}
     for m in MODES:
         if kimrecon_ok[m]:
             contenders[f"kimrecon {m}"] = kimrecon_cmd(twins[m], month, work / f"out-{m}")
+    if with_ledger:
+        contenders[LEDGER] = kimrecon_cmd(case, month, work / "out-ledger", ledger)
     contenders["io-floor"] = [PY, "-m", "benchmarks.contenders.io_floor", str(case), str(work / "floor.xlsx")] + (
         [str(floor_ref)] if floor_ref else [])
     contenders["naive pandas"] = [PY, "-m", "benchmarks.contenders.naive", str(case), str(work / "naive.xlsx")]
@@ -222,10 +252,11 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
         for m in MODES:
             if not kimrecon_ok[m]:
                 continue
-            for _ in range(STAGE_RUNS.get(name, 3) if m == "monatsprinzip" or name != "nrw-decade" else 0):
+            for _ in range(STAGE_RUNS.get(size, 3) if m == "monatsprinzip" or size != "nrw-decade" else 0):
                 out = work / f"stages-{m}.json"
                 r = measure([PY, "-m", "benchmarks.stages", str(twins[m]), "--month", month, "--out",
-                             str(work / f"stages-out-{m}")], out, work / f"stages-{m}.err")
+                             str(work / f"stages-out-{m}"), "--ledger", str(work / f"stages-ledger-{m}")],
+                            out, work / f"stages-{m}.err")
                 if r.rc == 0:
                     rec = json.loads(out.read_text(encoding="utf-8").strip().splitlines()[-1])
                     rec["mode"] = m
@@ -244,7 +275,7 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
             keys = [k for k in recs[0] if isinstance(recs[0][k], int | float)]
             stages[m] = {k: statistics.median(float(s.get(k, 0.0)) for s in recs) for k in keys}
             stages[m]["status"] = recs[0].get("status")  # type: ignore[assignment]
-    abgleich = work / "out-monatsprinzip" / f"Abgleich_{month}.xlsx"
+    abgleich = abgleich_in(work / "out-monatsprinzip", month)
     floor_split = None
     try:
         floor_split = json.loads((work / "io-floor.out").read_text(encoding="utf-8").strip().splitlines()[-1])
@@ -254,9 +285,9 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
         "floor_split": floor_split,
         "size": name, "facts": facts, "month": month, "repeat": repeat, "contenders": summary,
         "stages": stages, "notes": notes, "abgleich_cells": n_cells,
-        "abgleich_bytes": abgleich.stat().st_size if abgleich.exists() else None,
+        "abgleich_bytes": abgleich.stat().st_size if abgleich is not None else None,
         "measured_at": datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "loadavg_after": os.getloadavg(),
+        "loadavg_before": loadavg_before, "loadavg_after": os.getloadavg(),
         "harness_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "code_before": code_state, "code_after": _code_state(),
     }
@@ -326,16 +357,17 @@ def ratios(rec: dict[str, Any], key: str = "wall_median") -> dict[str, float | N
     def w(k: str) -> float | None:
         return c[k][key] if k in c else None
 
-    km, kt, fl, nv, imp = (w("kimrecon monatsprinzip"), w("kimrecon tagesprinzip"), w("io-floor"),
-                           w("naive pandas"), w("import pandas"))
+    km, kt, fl, nv, imp, kl = (w("kimrecon monatsprinzip"), w("kimrecon tagesprinzip"), w("io-floor"),
+                               w("naive pandas"), w("import pandas"), w(LEDGER))
     div = (lambda a, b: round(a / b, 2) if a is not None and b else None)  # noqa: E731
     return {"kimrecon_monat/io_floor": div(km, fl), "kimrecon_tages/io_floor": div(kt, fl),
             "naive/kimrecon_monat": div(nv, km), "kimrecon_monat/import": div(km, imp),
+            "kimrecon_ledger/import": div(kl, imp), "kimrecon_ledger/kimrecon_monat": div(kl, km),
             "tages/monat": div(kt, km)}
 
 
 def targets(name: str, rec: dict[str, Any]) -> list[tuple[str, str, bool | None, str]]:
-    """(target, measured wall ratio, met?, CPU ratio) per target of issue 7 for one size."""
+    """(target, measured wall ratio, met?, CPU ratio) per target of issues 7 and 18 for one size."""
     r = ratios(rec)
     rc = ratios(rec, "cpu_median")
     out: list[tuple[str, str, bool | None, str]] = []
@@ -349,15 +381,24 @@ def targets(name: str, rec: dict[str, Any]) -> list[tuple[str, str, bool | None,
             out.append((label, f"{value:.2f}", value >= limit if ge else value <= limit, cpu_text))
 
     if name == "kreis":
-        chk("reconcile ≤ 2.0 × import floor", "kimrecon_monat/import", 2.0)
+        chk("reconcile with the ledger ≤ 2.0 × import floor (issue 18)", "kimrecon_ledger/import", 2.0)
+        chk("reconcile --ohne-laufbuch ≤ 2.0 × import floor", "kimrecon_monat/import", 2.0)
     else:
-        chk("kimrecon ≤ 1.3 × I/O floor (monatsprinzip)", "kimrecon_monat/io_floor", 1.3)
-        chk("kimrecon ≤ 1.3 × I/O floor (tagesprinzip)", "kimrecon_tages/io_floor", 1.3)
-        chk("naive / kimrecon ≥ 10", "naive/kimrecon_monat", 10.0, ge=True)
-    if name == "nrw-decade":
+        limit = 1.5 if name.startswith("nrw-decade") else 1.3  # issue 18: year 1.3 ×, decade 1.5 ×
+        chk(f"kimrecon ≤ {limit} × I/O floor (monatsprinzip)", "kimrecon_monat/io_floor", limit)
+        chk(f"kimrecon ≤ {limit} × I/O floor (tagesprinzip)", "kimrecon_tages/io_floor", limit)
+        chk("naive / kimrecon ≥ 10 (issue 7)", "naive/kimrecon_monat", 10.0, ge=True)
+        stage = rec.get("stages", {}).get("monatsprinzip", {})
+        floor_read = (rec.get("floor_split") or {}).get("read_cpu_s")
+        read, read_cpu = stage.get("read"), stage.get("read_cpu")
+        if read and floor_read:  # in-process read stage against the floor's read (CPU, last round)
+            out.append(("read stage ≤ 1.5 × the floor's read (issue 18; wall of the stage ÷ CPU of the floor)",
+                        f"{read / floor_read:.2f}", read / floor_read <= 1.5,
+                        f"{read_cpu / floor_read:.2f}" if read_cpu else "n/a"))
+    if name.startswith("nrw-decade"):
         rss = max((rec["contenders"].get(f"kimrecon {m}", {}).get("rss_mib_max", 0.0) for m in MODES), default=0.0)
-        out.append(("peak RSS ≤ 1.5 GB (1430 MiB)", f"{rss:.0f} MiB" if rss else "n/a",
-                    (rss <= 1430) if rss else None, ""))
+        out.append(("peak RSS ≤ 1.2 GB (1144 MiB, issue 18)", f"{rss:.0f} MiB" if rss else "n/a",
+                    (rss <= 1144) if rss else None, ""))
     chk("tagesprinzip ≤ 1.5 × monatsprinzip", "tages/monat", 1.5)
     return out
 
@@ -372,7 +413,7 @@ def render(results: dict[str, Any]) -> str:
     """RESULTS.md from results.json plus the hand-written profiling notes."""
     m = results["machine"]
     lines = [
-        "# Benchmark results (issue 7)",
+        "# Benchmark results (issues 7 and 18)",
         "",
         "Generated by `python -m benchmarks.run` (see `benchmarks/README.md`); do not edit by hand — the "
         "profiling notes at the end come from `benchmarks/profiling.md`.",
@@ -392,10 +433,13 @@ def render(results: dict[str, Any]) -> str:
         "2. I/O floor: fastexcel reads every input sheet to pandas, xlsxwriter (row-wise, constant_memory) "
         "writes exactly the cells of kimrecon's Abgleich (values, formulas with cached values);",
         "3. naive pipeline: `pandas.read_excel` (openpyxl), float arithmetic, `DataFrame.to_excel` (openpyxl);",
-        "4. import floor: `python -c \"import pandas\"`.",
+        "4. import floor: `python -c \"import pandas\"`;",
+        "5. at the Kreis size, `kimrecon with ledger`: the same reconcile with the SQLite run ledger "
+        "(`--db sqlite:///…` in the benchmark's work folder instead of `--ohne-laufbuch`; the ledger was created "
+        "by a warm-up run, every round records one more run, a repeat of the first).",
         "",
     ]
-    for name in ("kreis", "nrw-year", "nrw-decade"):
+    for name in [*ORDER, *sorted(set(results["sizes"]) - set(ORDER))]:
         rec = results["sizes"].get(name)
         if not rec:
             lines += [f"## {name}", "", "Not measured yet.", ""]
@@ -404,8 +448,9 @@ def render(results: dict[str, Any]) -> str:
         lines += [
             f"## {name}",
             "",
-            f"Measured {rec['measured_at']}, {rec['repeat']} rounds, load average after "
-            f"{', '.join(f'{x:.2f}' for x in rec['loadavg_after'])}. Case: {f['kreise']} Kreis tree(s) "
+            f"Measured {rec['measured_at']}, {rec['repeat']} rounds, load average "
+            + (f"before {', '.join(f'{x:.2f}' for x in rec['loadavg_before'])}, " if rec.get("loadavg_before") else "")
+            + f"after {', '.join(f'{x:.2f}' for x in rec['loadavg_after'])}. Case: {f['kreise']} Kreis tree(s) "
             f"(layout {f['layout']}{_layout_note(f)}), {f['recipients']} recipients, {f['hubs']} hubs, "
             f"{f['people']} people, "
             f"{f['person_month_rows']} person-month rows, {f['files']} workbooks"
@@ -425,7 +470,8 @@ def render(results: dict[str, Any]) -> str:
             lines.append(f"| {k} | {s['wall_median']:.2f} | {s['wall_min']:.2f}–{s['wall_max']:.2f} | "
                          f"{s['cpu_median']:.2f} | {s['rss_mib_max']:.0f} | {', '.join(map(str, s['rc']))} | "
                          f"{s['runs']} |")
-        lines += ["", "| target (issue 7) | measured (wall) | met | same ratio on CPU time |", "|---|---:|---|---:|"]
+        lines += ["", "| target (issues 7, 18) | measured (wall) | met | same ratio on CPU time |",
+                  "|---|---:|---|---:|"]
         for label, val, ok, cpu in targets(name, rec):
             lines.append(f"| {label} | {val} | {'yes' if ok else ('no' if ok is False else 'n/a')} | {cpu} |")
         r = ratios(rec)
@@ -435,9 +481,11 @@ def render(results: dict[str, Any]) -> str:
             lines += [f"I/O floor, last round: read {fs['rows_read']} input rows in {fs['read_cpu_s']:.2f} s CPU, "
                       f"wrote {fs['cells_written']} cells in {fs['write_cpu_s']:.2f} s CPU.", ""]
         if rec["stages"]:
-            keys = ["import", "read", "validate", "allocate", "entitle", "settle", "engine_other", "write", "total"]
+            keys = ["import", "read", "validate", "allocate", "entitle", "settle", "engine_other", "ledger", "write",
+                    "total"]
             lines += ["Stages in one process (median seconds; `engine_other` = engine time outside the three "
-                      "named sub-stages):", "",
+                      "named sub-stages; `ledger` = open an existing SQLite ledger, look for a repeat, find the "
+                      "corrections, record the run):", "",
                       "| mode | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
             for mode, st in rec["stages"].items():
                 lines.append(f"| {mode} | " + " | ".join(f"{st.get(k, 0.0):.2f}" for k in keys) + " |")
@@ -479,7 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.render_only:
         results["machine"] = machine()
         for name in args.sizes.split(","):
-            rec = bench_size(name, args.repeat or DEFAULT_REPEAT[name], args.regenerate, log, args.reuse_warmup)
+            rec = bench_size(name, args.repeat or DEFAULT_REPEAT[size_of(name)[0]], args.regenerate, log,
+                             args.reuse_warmup)
             results["sizes"][name] = rec
             RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             RESULTS_MD.write_text(render(results), encoding="utf-8")

@@ -182,7 +182,12 @@ def reconcile_case(
             result = dataclasses.replace(result, korrekturen=ledger.corrections(result))
 
     _tell(progress, "Schreiben")
-    staged = _stage_outputs(result, out_dir, abgleich=abgleich, nachweis_for=nachweise)
+    try:
+        staged = _stage_outputs(result, out_dir, abgleich=abgleich, nachweis_for=nachweise)
+    except BaseException:
+        if ledger is not None:
+            ledger.close()
+        raise
     journal = _journal(out_dir, result.lauf_id, staged) if ledger is not None else None
 
     def publish() -> None:
@@ -201,6 +206,8 @@ def reconcile_case(
         for tmp, _ in staged:
             if tmp.exists():
                 tmp.unlink()
+        if ledger is not None:
+            ledger.close()  # a long-running web process must not keep a connection per run
     return RunOutcome(
         month, lauf_id, result, tuple(result.befunde), tuple(t for _, t in staged), repeat_of=repeat_of
     )

@@ -73,4 +73,7 @@ def test_kimrecon_reconciles_the_kreis_case(kreis_case: tuple[Path, dict[str, ob
     assert result["monat"] == "2023-12"
     kanten = {(k["geber"], k["empfaenger"]) for k in result["kanten"]}
     assert len(kanten) == 11  # the Bescheid edge and one edge per recipient below the Kreis
-    assert (tmp_path / "out" / "Abgleich_2023-12.xlsx").exists()
+    written = sorted(p.name for p in (tmp_path / "out").glob("Abgleich_*.xlsx"))
+    # named after the Kreis (the Bescheid's recipient) as a portable file name: "Kreis Lüdmar" → "Kreis_Luedmar"
+    assert result["kreis"] == "Kreis Lüdmar"
+    assert written == ["Abgleich_Kreis_Luedmar_2023-12.xlsx"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,8 @@ from ledger_support import BACKENDS, ledger_db, make_result, table_counts
 from sqlalchemy import create_engine, inspect
 
 from kimrecon.ledger import DEFAULT_FILE, ENV_DB, LedgerError, open_ledger, resolve_url
-from kimrecon.ledger.models import VERSION_TABLE, Base
+from kimrecon.ledger.models import Base
+from kimrecon.ledger.schema import SCHEMA_HEAD, VERSION_TABLE
 
 
 @pytest.fixture(params=BACKENDS)
@@ -42,6 +45,33 @@ def test_migrates_empty_database_to_head(url: str) -> None:
         assert diff == []
     finally:
         engine.dispose()
+
+
+def test_schema_head_names_the_newest_migration() -> None:
+    # opening compares the version table with SCHEMA_HEAD without Alembic: it must be Alembic's head
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from kimrecon.ledger.store import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD == "0001"
+
+
+def test_opening_a_current_sqlite_ledger_imports_no_sqlalchemy(tmp_path: Path) -> None:
+    # the fast path: one query reads the revision; SQLAlchemy and Alembic only for a migration
+    db = tmp_path / "k.sqlite"
+    open_ledger(str(db), None).close()  # creates the schema (Alembic) in this process
+    probe = (
+        "import sys; from pathlib import Path; from kimrecon.ledger import open_ledger\n"
+        f"with open_ledger({str(db)!r}, None, create=False) as led:\n"
+        "    runs = led.runs()\n"
+        "print(len(runs), sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic', 'pandas'}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "[]"]
 
 
 def test_reopen_is_a_no_op_and_keeps_runs(url: str) -> None:

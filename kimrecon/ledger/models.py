@@ -1,8 +1,10 @@
 """SQLAlchemy models of the run ledger: one row per run and its inputs, parameters, findings and figures.
 
 The schema is created and changed only by the Alembic migrations in ``kimrecon/ledger/migrations``;
-these models describe the head revision. Money is integer cents (BIGINT), VzÄ integer
-ten-thousandths, months ``jahr`` + ``monat`` (1..12).
+these models describe the head revision (``kimrecon.ledger.schema.SCHEMA_HEAD``). The ledger's
+queries do not use them (plain SQL, so that opening a ledger imports no ORM); Alembic and the
+tests do. Money is integer cents (BIGINT), VzÄ integer ten-thousandths, months ``jahr`` +
+``monat`` (1..12).
 """
 
 from __future__ import annotations
@@ -11,10 +13,6 @@ from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-# Alembic keeps its revision in a table of its own name, so that a PostgreSQL database shared with
-# other applications does not collide on ``alembic_version``.
-VERSION_TABLE = "kimrecon_alembic_version"
 
 
 class Base(DeclarativeBase):

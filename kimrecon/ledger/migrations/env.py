@@ -11,7 +11,8 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from kimrecon.ledger.models import VERSION_TABLE, Base
+from kimrecon.ledger.models import Base
+from kimrecon.ledger.schema import VERSION_TABLE
 
 config = context.config
 target_metadata = Base.metadata
