@@ -188,14 +188,17 @@ def reconcile_case(
         if ledger is not None:
             ledger.close()
         raise
-    journal = _journal(out_dir, result.lauf_id, staged) if ledger is not None else None
+    # the very same run again (same inputs, parameters, outputs and second, e.g. SOURCE_DATE_EPOCH): it is
+    # recorded already under this id, so only its files are published again
+    record = ledger is not None and not ledger.has_run(result.lauf_id)
+    journal = _journal(out_dir, result.lauf_id, staged) if record else None
 
     def publish() -> None:
         for tmp, target in staged:
             os.replace(tmp, target)
 
     try:
-        if ledger is not None:
+        if record and ledger is not None:
             ledger.record(result, publish=publish)
         else:
             publish()

@@ -73,3 +73,13 @@ def test_report_is_recorded_so_its_lauf_id_is_found_by_history(tmp_path: Path) -
                            capture_output=True, text=True, check=False)
     assert shown.returncode == 0, shown.stderr
     assert f"Lauf {lauf_id}" in shown.stdout
+
+
+def test_the_very_same_run_again_is_published_not_recorded_twice(tmp_path: Path, monkeypatch) -> None:
+    case, out = _case(tmp_path), tmp_path / "aus"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1704067200")  # same second: the same run id
+    first = reconcile_case(case, "2023-12", out_dir=out, ledger_dir=tmp_path)
+    again = reconcile_case(case, "2023-12", out_dir=out, ledger_dir=tmp_path)
+    assert again.lauf_id == first.lauf_id
+    assert again.exit_code == 1  # the example's Rückforderung 9.500,00 €, not a ledger error
+    assert [r.lauf_id for r in open_ledger(None, tmp_path).runs()] == [first.lauf_id]

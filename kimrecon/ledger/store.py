@@ -519,6 +519,11 @@ class Ledger:
 
     # -- queries used by the pipeline ------------------------------------------------------------
 
+    def has_run(self, lauf_id: str) -> bool:
+        """Whether a run with this id is recorded (the id digests inputs, parameters, month, outputs and second)."""
+        with self._errors(), self._read() as cur:
+            return bool(_fetch(cur, self._sql("SELECT 1 FROM lauf WHERE lauf_id = ?"), (lauf_id,)))
+
     def find_repeat(self, result: Result) -> str | None:
         """The lauf_id of the run this one repeats (same case and month, identical inputs and parameters)."""
         with self._errors(), self._read() as cur:
