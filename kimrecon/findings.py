@@ -28,6 +28,12 @@ class Code(str, Enum):
     DATEI_VERSCHLUESSELT = "datei_verschluesselt"
     DATEI_MAKRO = "datei_makro"
     DATEI_ZU_GROSS = "datei_zu_gross"
+    DATEI_BESCHAEDIGT = "datei_beschaedigt"
+    DATEI_TEIL_FEHLT = "datei_teil_fehlt"
+    DATEI_ZEICHENSATZ = "datei_zeichensatz"
+    DATEI_ALTES_FORMAT = "datei_altes_format"
+    DATEI_FORMAT = "datei_format"
+    KEINE_TABELLE = "keine_tabelle"
     BLATT_UNBEKANNT = "blatt_unbekannt"
     BLATT_MEHRDEUTIG = "blatt_mehrdeutig"
     BLATT_FEHLT = "blatt_fehlt"
@@ -94,10 +100,26 @@ MESSAGES: dict[Code, str] = {
     "Bitte als .xlsx, .xls, .ods oder ;-getrennte CSV-Datei neu speichern.",
     Code.DATEI_VERSCHLUESSELT: "Die Datei ist verschlüsselt oder kennwortgeschützt. "
     "Bitte ohne Kennwort speichern und erneut einreichen.",
-    Code.DATEI_MAKRO: "Dateien mit Makros (.xlsm) werden nicht geöffnet. "
-    "Bitte als .xlsx ohne Makros speichern.",
+    Code.DATEI_MAKRO: "Die Datei enthält Makros (VBA) und wird deshalb nicht geöffnet. "
+    "Bitte als Excel-Arbeitsmappe (.xlsx) ohne Makros speichern und erneut einreichen.",
     Code.DATEI_ZU_GROSS: "Die Datei überschreitet die Grenze ({grund}). "
     "Bitte prüfen, ob die Datei beschädigt ist, oder die Grenze in kimrecon.toml erhöhen.",
+    Code.DATEI_BESCHAEDIGT: "Die Datei ist beschädigt und kann nicht gelesen werden ({grund}). "
+    "Bitte im Tabellenprogramm öffnen und als .xlsx neu speichern; lässt sie sich nicht öffnen, "
+    "beim Absender eine neue Datei anfordern.",
+    Code.DATEI_TEIL_FEHLT: "In der Arbeitsmappe fehlt ein notwendiger Bestandteil ({teil}); "
+    "sie ist unvollständig gespeichert oder beschädigt. Bitte im Tabellenprogramm öffnen und als .xlsx neu "
+    "speichern oder beim Absender eine neue Datei anfordern.",
+    Code.DATEI_ZEICHENSATZ: "Die Datei verwendet einen unbekannten Zeichensatz ({zeichensatz}). "
+    "Bitte im Tabellenprogramm öffnen und als .xlsx speichern.",
+    Code.DATEI_ALTES_FORMAT: "Die Datei hat ein altes Format ({format}), das nicht gelesen werden kann. "
+    "Bitte im Tabellenprogramm öffnen und als .xlsx speichern.",
+    Code.DATEI_FORMAT: "Das Dateiformat {format} wird nicht unterstützt. "
+    "Bitte als .xlsx, .xls, .ods oder ;-getrennte CSV-Datei speichern.",
+    Code.KEINE_TABELLE: "In den Eingaben wurde keine Tabelle einer bekannten Art gefunden "
+    "(Bescheid, Zuweisung, Verteilungsschlüssel, Besetzung, Zahlungen, Rückforderungen, Weiterleitungsvertrag); "
+    "es gibt nichts zu prüfen. Bitte die richtigen Dateien angeben oder die Spaltenüberschriften mit der "
+    "Vorlage vergleichen (kimrecon template …).",
     Code.BLATT_UNBEKANNT: "Das Blatt passt zu keiner bekannten Tabellenart "
     "(Bescheid, Zuweisung, Verteilungsschlüssel, Besetzung, Zahlungen, Rückforderungen, "
     "Weiterleitungsvertrag). Bitte die Spaltenüberschriften mit der Vorlage vergleichen "
@@ -279,7 +301,18 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 # Findings that make an input unusable: the CLI exits 2 instead of 1 (spec §6a).
 UNUSABLE: frozenset[Code] = frozenset(
-    {Code.DATEI_UNLESBAR, Code.DATEI_VERSCHLUESSELT, Code.DATEI_MAKRO, Code.DATEI_ZU_GROSS}
+    {
+        Code.DATEI_UNLESBAR,
+        Code.DATEI_VERSCHLUESSELT,
+        Code.DATEI_MAKRO,
+        Code.DATEI_ZU_GROSS,
+        Code.DATEI_BESCHAEDIGT,
+        Code.DATEI_TEIL_FEHLT,
+        Code.DATEI_ZEICHENSATZ,
+        Code.DATEI_ALTES_FORMAT,
+        Code.DATEI_FORMAT,
+        Code.KEINE_TABELLE,
+    }
 )
 
 

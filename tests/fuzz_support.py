@@ -19,6 +19,8 @@ from typing import Any
 
 import openpyxl
 
+from kimrecon import findings
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "workbooks" / "beispiel-kreis-unna-2023"
 MONTH = "2023-12"
@@ -38,7 +40,7 @@ def fehlerbericht(case: Path) -> str:
     return fehlerbericht_filename(case.resolve().name, as_month(MONTH))
 HEADER_ROW = 4  # every sheet of the example case has its header in row 4
 STAGING = ".~kimrecon-"
-UNUSABLE = {"datei_unlesbar", "datei_verschluesselt", "datei_makro", "datei_zu_gross"}
+UNUSABLE = {code.value for code in findings.UNUSABLE}
 
 # the long fuzz run before a release: KIMRECON_FUZZ_EXAMPLES=500 pytest tests/test_hostile_fuzz.py
 FUZZ_EXAMPLES = int(os.environ.get("KIMRECON_FUZZ_EXAMPLES", "0") or 0)

@@ -44,9 +44,9 @@ def test_every_example_file_passes() -> None:
 
 
 CONTAINER: list[tuple[str, Callable[[Path], object], Code, str]] = [
-    ("halbiert", lambda p: fs.truncate(p, 0.5), Code.DATEI_UNLESBAR, "ZIP-Archiv"),
-    ("ein Byte", lambda p: fs.truncate(p, 0.0), Code.DATEI_UNLESBAR, "unvollständiges ZIP-Archiv"),
-    ("überschrieben", lambda p: fs.corrupt(p, 0.3, 64, 0), Code.DATEI_UNLESBAR, "beschädigt"),
+    ("halbiert", lambda p: fs.truncate(p, 0.5), Code.DATEI_BESCHAEDIGT, "ZIP-Archiv"),
+    ("ein Byte", lambda p: fs.truncate(p, 0.0), Code.DATEI_BESCHAEDIGT, "unvollständiges ZIP-Archiv"),
+    ("überschrieben", lambda p: fs.corrupt(p, 0.3, 64, 0), Code.DATEI_BESCHAEDIGT, "beschädigt"),
     ("leer", fs.empty, Code.DATEI_UNLESBAR, "leer (0 Byte)"),
     ("pdf", fs.pdf, Code.DATEI_UNLESBAR, "PDF-Dokument"),
     ("csv", fs.csv_as_xlsx, Code.DATEI_UNLESBAR, "Textdatei (CSV?)"),
@@ -57,7 +57,6 @@ CONTAINER: list[tuple[str, Callable[[Path], object], Code, str]] = [
     ("doctype", lambda p: fs.doctype(p, laughs=False), Code.DATEI_UNLESBAR, "DOCTYPE"),
     ("billion laughs", lambda p: fs.doctype(p, laughs=True), Code.DATEI_UNLESBAR, "DOCTYPE"),
     ("vba", fs.vba, Code.DATEI_MAKRO, ""),
-    ("dimension", fs.huge_dimension, Code.DATEI_ZU_GROSS, "Zellen"),
     ("zelle XFD1048576", fs.far_cell, Code.DATEI_ZU_GROSS, "Zellen"),
     ("zeile 99999999", lambda p: fs.odd_cell_ref(p, b"A99999999"), Code.DATEI_UNLESBAR, "außerhalb des Excel-Rasters"),
     ("spalte ZZZZ", lambda p: fs.odd_cell_ref(p, b"ZZZZ5"), Code.DATEI_UNLESBAR, "außerhalb des Excel-Rasters"),
@@ -93,7 +92,7 @@ def test_workbook_with_csv_or_xls_suffix(tmp_path: Path) -> None:
     )
     assert "Endung .xls" in _codes(fs.rename(_copy(tmp_path, "b.xlsx"), ".xls"))[0][1]
     assert _codes(fs.rename(_copy(tmp_path, "c.xlsx"), ".ods"))[0][0] is Code.DATEI_UNLESBAR
-    assert _codes(fs.rename(_copy(tmp_path, "d.xlsx"), ".xlsb"))[0][0] is Code.DATEI_UNLESBAR
+    assert _codes(fs.rename(_copy(tmp_path, "d.xlsx"), ".xlsb"))[0][0] is Code.DATEI_FORMAT
 
 
 def test_limits_are_configurable(tmp_path: Path) -> None:
@@ -295,9 +294,14 @@ def test_probe_keeps_parser_crashes_out_of_the_process(tmp_path: Path) -> None:
     (tmp_path / "kimrecon.toml").rename(case / "kimrecon.toml")
     inputs = read_case([case])
     by_file = {f.source.datei: (f.code, dict(f.details).get("grund", "")) for f in inputs.findings if f.source}
-    assert by_file["panik.xls"] == (Code.DATEI_UNLESBAR, "range start index 116 out of range for slice of length 95")
-    assert by_file["speicher.xls"][0] is Code.DATEI_UNLESBAR
-    assert "Lesemodul" in by_file["speicher.xls"][1]
+    # the second reader (xlrd) cannot read them either: refused as damaged, the readers' texts only in "technisch"
+    assert by_file["panik.xls"] == (Code.DATEI_BESCHAEDIGT, "beschädigte Excel-97-2003-Datei")
+    assert by_file["speicher.xls"] == (Code.DATEI_BESCHAEDIGT, "beschädigte Excel-97-2003-Datei")
+    tech = {f.source.datei: dict(f.details)["technisch"] for f in inputs.findings if f.source and f.code in UNUSABLE}
+    assert tech["panik.xls"].startswith("PanicException: range start index 116 out of range for slice of length 95")
+    assert tech["speicher.xls"].startswith("fast reader crashed")  # killed by the memory cap, then xlrd failed
+    for f in inputs.findings:
+        assert "range start" not in f.meldung and "Error" not in f.meldung
     assert "zahlungen.xls" not in by_file
     assert sum(len(f) for f in inputs.frames.values()) == 36  # the intact file is read: 36 payments
 
@@ -305,22 +309,43 @@ def test_probe_keeps_parser_crashes_out_of_the_process(tmp_path: Path) -> None:
 def test_probe_mechanics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import kimrecon.read.guard as guard
 
-    script = (
+    script = (  # the probe's protocol: argv[1] is the second reader's file, then "s:<path>" per file
         "import os, sys, time\n"
-        "for p in sys.argv[1:]:\n"
+        "for p in sys.argv[2:]:\n"
         "    if 'abbruch' in p: os.abort()\n"
         "    if 'haengt' in p: time.sleep(60)\n"
-        "    print('err password required' if 'kennwort' in p else 'ok', flush=True)\n"
+        "    if 'zweit' in p and p.startswith('s:'): print('fast XlsError: Cfb error', flush=True)\n"
+        "    if 'kippt' in p and p.startswith('s:'): os.abort()\n"
+        "    print('err password required' if 'kennwort' in p else 'fb' if p.startswith('f:') or 'zweit' in p "
+        "else 'ok', flush=True)\n"
     )
     monkeypatch.setattr(guard, "_PROBE", script)
-    names = ["a.xls", "abbruch.xls", "b.xls", "haengt.xls", "kennwort.xls", "c.xls"]
+    names = ["a.xls", "abbruch.xls", "b.xls", "haengt.xls", "kennwort.xls", "zweit.xls", "kippt.xls", "c.xls"]
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
     items = [(tmp_path / n, n) for n in names]
     found = guard.probe_files(items, Limits(time_budget_s=0.5))
     assert {p.name: [f.code for f in fs_] for p, fs_ in found.items()} == {
-        "abbruch.xls": [Code.DATEI_UNLESBAR],
+        "abbruch.xls": [Code.DATEI_ZU_GROSS],  # aborts in the fast reader, then again in the second
         "haengt.xls": [Code.DATEI_ZU_GROSS],
         "kennwort.xls": [Code.DATEI_VERSCHLUESSELT],
     }
+    assert "MB Arbeitsspeicher" in dict(found[tmp_path / "abbruch.xls"][0].details)["grund"]
+    # the second reader read these two: the in-process reader goes straight to it
+    assert guard.fast_reader_failed(tmp_path / "zweit.xls") == "XlsError: Cfb error"
+    assert guard.fast_reader_failed(tmp_path / "kippt.xls") == "fast reader crashed (aborted or out of memory)"
+    assert guard.fast_reader_failed(tmp_path / "a.xls") is None
+    guard.forget_probe(tmp_path / "zweit.xls")
+    assert guard.fast_reader_failed(tmp_path / "zweit.xls") is None
+
+
+def test_probe_memory_fits_the_file() -> None:
+    from kimrecon.read.guard import MB, probe_memory
+
+    assert probe_memory(1024, Limits()) == 384 * MB + 64 * 1024  # a 1 KB file: about 384 MB, not 4 GB
+    assert probe_memory(4 * MB, Limits()) == 384 * MB + 256 * MB  # 4 MB × 64 = 256 MB on top
+    assert probe_memory(100 * MB, Limits()) == 4096 * MB  # capped by max_speicher_mb
+    assert probe_memory(1024, Limits(max_memory_bytes=200 * MB)) == 200 * MB
 
 
 def _sheet_xml(path: Path, body: bytes) -> Path:

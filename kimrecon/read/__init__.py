@@ -10,6 +10,7 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
+from kimrecon.read.failure import nothing_to_check
 from kimrecon.read.files import discover, load_file, release
 from kimrecon.read.guard import (
     Limits,
@@ -98,6 +99,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
             if kind not in present:
                 where = SourceRef(Path(paths[0]).name) if paths else None
                 findings.append(finding(Code.BLATT_FEHLT, where, art=kind.label))
+    findings.extend(nothing_to_check(findings, sheets, paths))
     return CaseInputs(
         files=tuple(infos),
         sheets=tuple(sheets),

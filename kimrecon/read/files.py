@@ -17,6 +17,9 @@ import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import InputFile
+from kimrecon.read.failure import failure_finding, is_old_biff, os_reason, technical
+from kimrecon.read.fallback import read_rows
+from kimrecon.read.guard import TimeBudgetExceeded, decode_text, fast_reader_failed, forget_probe
 
 SUFFIXES = {".xlsx", ".xls", ".ods", ".csv", ".xlsm", ".xltx", ".xltm", ".xlsb"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -43,14 +46,44 @@ class RawSheet:
     def head(self, n: int) -> pd.DataFrame:
         """The first ``n`` rows as raw values."""
         if self.cells is None:
-            return _lazy_head(self, n)
+            try:
+                return _lazy_head(self, n)
+            except _PASS_THROUGH:
+                raise
+            except BaseException:  # noqa: BLE001 - the fast reader failed on this sheet: the second reader reads it
+                self._read_whole()
+        assert self.cells is not None
         return self.cells.iloc[:n]
 
     def region(self, first: int, exact: set[int]) -> pd.DataFrame:
         """Rows from ``first`` on, typed per column; ``exact`` columns keep each cell's own type."""
-        if self.cells is not None:
-            return self.cells.iloc[first:]
-        return _fastexcel_region(self, first, exact)
+        if self.cells is None:
+            try:
+                return _fastexcel_region(self, first, exact)
+            except _PASS_THROUGH:
+                raise
+            except BaseException:  # noqa: BLE001 - as in ``head``
+                self._read_whole()
+        assert self.cells is not None
+        return self.cells.iloc[first:]
+
+    def _read_whole(self) -> None:
+        """Load the whole sheet with the second reader (after the lazy fast reader failed on it)."""
+        assert self.source is not None
+        try:
+            found = read_rows(self.source, only=self.name)
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - reported in German; the reader's text stays out
+            raise SheetUnreadable(f"kein Lesemodul konnte das Blatt „{self.name}“ lesen") from exc
+        self.cells = grid(found[0].rows if found else [])
+
+
+class SheetUnreadable(Exception):
+    """No reader could read a sheet of a large workbook; the message is German (it becomes the finding's reason)."""
+
+
+_PASS_THROUGH = (KeyboardInterrupt, SystemExit, GeneratorExit, TimeBudgetExceeded)
 
 
 @dataclass
@@ -135,7 +168,8 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
         size, sha, head = _hash(path)
     except OSError as exc:
         info = InputFile(name=name, path=path, size=0, sha256="", sheets=())
-        return LoadedFile(info, findings=[_unusable(Code.DATEI_UNLESBAR, name, str(exc.strerror or exc))])
+        found = finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=os_reason(exc), technisch=technical(exc))
+        return LoadedFile(info, findings=[found])
     info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=())
     suffix = path.suffix.lower()
     loaded = LoadedFile(info)
@@ -152,7 +186,7 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
         loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
         return loaded
     if suffix == ".xlsb":
-        loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "Format .xlsb wird nicht unterstützt"))
+        loaded.findings.append(finding(Code.DATEI_FORMAT, SourceRef(name), format=".xlsb (Excel-Binärarbeitsmappe)"))
         return loaded
     if head.startswith(_OLE_MAGIC) and suffix in (".xlsx", ".xltx", ".ods"):
         loaded.findings.append(_unusable(Code.DATEI_VERSCHLUESSELT, name))
@@ -167,29 +201,52 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
             if suffix != ".ods" and _has_macros(path):
                 loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
                 return loaded
-            sheets = _load_calamine(path)
+            sheets = _read_workbook(path, name, head)
             if suffix != ".ods":
                 _add_structure(path, sheets)
         else:  # .xls
-            if not head.startswith(_OLE_MAGIC):
+            if not head.startswith(_OLE_MAGIC) and not is_old_biff(head):
                 loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
                 return loaded
-            sheets = _load_calamine(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure makes the file unusable, as a finding
-        text = str(exc)
-        if re.search(r"password|encrypt|passwort|verschl", text, re.IGNORECASE):
-            loaded.findings.append(_unusable(Code.DATEI_VERSCHLUESSELT, name))
-        else:
-            loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, _short(text)))
+            sheets = _read_workbook(path, name, head)
+    except _Unreadable as exc:
+        loaded.findings.append(exc.finding)
         return loaded
     loaded.sheets = sheets
     loaded.info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=tuple(s.name for s in sheets))
     return loaded
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text[:160] or "unbekannter Fehler"
+class _Unreadable(Exception):
+    """No reader could read a workbook; carries the finding that says why in German."""
+
+    def __init__(self, found: Finding) -> None:
+        super().__init__(found.code.value)
+        self.finding = found
+
+
+def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
+    """Every worksheet of a workbook: the fast reader (calamine), else the second reader of its format.
+
+    The fast reader is skipped when it already failed on this file in the probe. Raises
+    :class:`_Unreadable` when every reader fails; the readers' texts go only to ``technisch``.
+    """
+    fast_error = fast_reader_failed(path)
+    if fast_error is None:
+        try:
+            return _load_calamine(path)
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a Rust panic included: try the second reader
+            fast_error = technical(exc)
+            release(path)
+    try:
+        found = read_rows(path)
+    except _PASS_THROUGH:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - no reader can read it: a finding in German
+        raise _Unreadable(failure_finding(name, [fast_error, technical(exc)], head)) from exc
+    return [RawSheet(name=s.name, cells=grid(s.rows), source=path, hidden=s.hidden) for s in found]
 
 
 def _unusable(code: Code, name: str, grund: str = "") -> Finding:
@@ -249,6 +306,7 @@ _READERS: dict[Path, object] = {}
 def release(path: Path) -> None:
     """Forget the open reader of a workbook once its sheets are read."""
     _READERS.pop(path, None)
+    forget_probe(path)
 
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype guesses are ours to judge, not log noise
@@ -346,9 +404,7 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
 
 
 def _decode(data: bytes) -> str:
-    from kimrecon.read.guard import decode_text  # BOM (UTF-8/16/32), else UTF-8, cp1252, Latin-1
-
-    return decode_text(data)
+    return decode_text(data)  # BOM (UTF-8/16/32), else UTF-8, cp1252, Latin-1
 
 
 def _load_csv(path: Path) -> RawSheet:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
@@ -29,12 +29,17 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import InputFile
+from kimrecon.read import fallback
+from kimrecon.read.failure import failure_finding, is_old_biff, os_reason, technical
 
 __all__ = [
     "GRENZEN_KEYS",
     "PROBED_SUFFIXES",
     "needs_probe",
     "probe_files",
+    "probe_memory",
+    "fast_reader_failed",
+    "forget_probe",
     "Limits",
     "TimeBudgetExceeded",
     "csv_encoding",
@@ -57,6 +62,7 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _SMALL_XML_LIMIT = 8 * MB  # structural parts ([Content_Types].xml, workbook.xml, rels) parsed whole
 _RATIO_MIN_BYTES = 1 * MB  # members smaller than this are never judged by their compression ratio
 _CHUNK = 1 * MB
+_XLSB = ".xlsb (Excel-Binärarbeitsmappe)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +146,18 @@ def _bad_param(key: str, grund: str) -> Finding:
 
 
 class _Refused(Exception):
-    """One reason to refuse a file; carries its finding."""
+    """One reason to refuse a file; carries its finding (``technisch``: a library's own text, never in the message)."""
 
-    def __init__(self, code: Code, grund: str = "") -> None:
+    def __init__(self, code: Code, grund: str = "", technisch: str = "", **details: Any) -> None:
         super().__init__(grund)
         self.code = code
         self.grund = grund
+        self.technisch = technisch
+        self.details = details
+
+    def finding(self, where: SourceRef) -> Finding:
+        extra: dict[str, Any] = {"technisch": self.technisch} if self.technisch else {}
+        return finding(self.code, where, grund=self.grund, **self.details, **extra)
 
 
 class _Clock:
@@ -170,11 +182,11 @@ def screen_file(path: Path, limits: Limits | None = None, *, name: str | None = 
     try:
         _screen(Path(path), limits)
     except _Refused as r:
-        return [finding(r.code, where, grund=r.grund)]
+        return [r.finding(where)]
     except OSError as exc:
-        return [finding(Code.DATEI_UNLESBAR, where, grund=_os_reason(exc))]
+        return [finding(Code.DATEI_UNLESBAR, where, grund=os_reason(exc), technisch=technical(exc))]
     except Exception as exc:  # noqa: BLE001 - screening must never crash the run
-        return [finding(Code.DATEI_UNLESBAR, where, grund=f"Prüfung fehlgeschlagen: {_short(str(exc))}")]
+        return [finding(Code.DATEI_BESCHAEDIGT, where, grund="unerwarteter Aufbau", technisch=technical(exc))]
     return []
 
 
@@ -193,7 +205,7 @@ def _screen(path: Path, limits: Limits) -> None:
     if suffix in _MACRO_SUFFIXES:
         raise _Refused(Code.DATEI_MAKRO)
     if suffix == ".xlsb":
-        raise _Refused(Code.DATEI_UNLESBAR, "das Format .xlsb wird nicht unterstützt")
+        raise _Refused(Code.DATEI_FORMAT, format=_XLSB)
     if suffix == ".csv":
         _screen_csv(path, head, limits, clock)
         return
@@ -203,7 +215,7 @@ def _screen(path: Path, limits: Limits) -> None:
                 raise _Refused(Code.DATEI_VERSCHLUESSELT)
             raise _Refused(Code.DATEI_UNLESBAR, f"alte Excel-Datei (.xls) mit der Endung {suffix}")
         if not head.startswith(ZIP_MAGICS):
-            raise _Refused(Code.DATEI_UNLESBAR, _disguise(head, suffix))
+            raise _disguise(head, suffix)
         _screen_zip(path, suffix, limits, clock)
         return
     if suffix == ".xls":
@@ -211,16 +223,24 @@ def _screen(path: Path, limits: Limits) -> None:
             if _ole_encrypted(path, clock):
                 raise _Refused(Code.DATEI_VERSCHLUESSELT)
             return
+        if is_old_biff(head):  # Excel 2.x–4.0: the probe and the second reader (xlrd) read it
+            return
         if head.startswith(ZIP_MAGICS):
             raise _Refused(Code.DATEI_UNLESBAR, "eine .xlsx-Arbeitsmappe mit der Endung .xls; bitte Endung .xlsx")
-        raise _Refused(Code.DATEI_UNLESBAR, _disguise(head, suffix))
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+            raise _Refused(Code.DATEI_FORMAT, format="XML-Tabelle (Excel 2003 XML) mit der Endung .xls")
+        raise _disguise(head, suffix)
     raise _Refused(Code.DATEI_UNLESBAR, f"Dateiendung {suffix or '(keine)'} wird nicht unterstützt")
 
 
-def _disguise(head: bytes, suffix: str) -> str:
-    """Say what a file that is not a workbook really is, from its first bytes."""
+def _disguise(head: bytes, suffix: str) -> _Refused:
+    """The refusal of a file that is not a workbook of its suffix: say what it really is, from its first bytes."""
     if head.startswith(b"PK") or b"PK\x03\x04".startswith(head[:4]):
-        return "beschädigtes oder unvollständiges ZIP-Archiv"
+        return _Refused(Code.DATEI_BESCHAEDIGT, "unvollständiges ZIP-Archiv")
+    return _Refused(Code.DATEI_UNLESBAR, _what_it_is(head, suffix))
+
+
+def _what_it_is(head: bytes, suffix: str) -> str:
     if head.startswith(PDF_MAGIC):
         return f"ein PDF-Dokument mit der Endung {suffix}, keine Arbeitsmappe"
     text = head[:2048].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower().replace(b"\x00", b"")
@@ -273,9 +293,7 @@ def _screen_zip(path: Path, suffix: str, limits: Limits, clock: _Clock) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise _Refused(
-            Code.DATEI_UNLESBAR, f"beschädigtes oder unvollständiges ZIP-Archiv ({_short(str(exc), 80)})"
-        ) from None
+        raise _Refused(Code.DATEI_BESCHAEDIGT, "unvollständiges ZIP-Archiv", technical(exc)) from None
     with zf:
         infos = zf.infolist()
         if not infos:
@@ -313,45 +331,59 @@ def _screen_zip(path: Path, suffix: str, limits: Limits, clock: _Clock) -> None:
         _scan_members(zf, infos, sheets, limits, clock)
 
 
-_CT_MAIN = {
-    "spreadsheetml.sheet.main+xml": "ok",
-    "spreadsheetml.template.main+xml": "ok",
-    "ms-excel.sheet.macroenabled.main+xml": "makro",
-    "ms-excel.template.macroenabled.main+xml": "makro",
-    "ms-excel.addin.macroenabled.main+xml": "makro",
-    "ms-excel.sheet.binary.macroenabled.main": "xlsb",
-    "wordprocessingml": "ein Word-Dokument",
-    "presentationml": "eine PowerPoint-Präsentation",
-}
+_CT_OTHER = {"wordprocessingml": "ein Word-Dokument", "presentationml": "eine PowerPoint-Präsentation"}
 
 
 def _check_ooxml(zf: zipfile.ZipFile, ct_name: str, suffix: str, limits: Limits) -> set[str]:
-    """Check the content types of an OOXML package; return the names of its worksheet parts."""
+    """Check the content types of an OOXML package; return the names of its worksheet parts.
+
+    A workbook is a macro file by what is there: a macro-enabled main part, an Override for a VBA
+    or macro part, or a relationship to a VBA project. A ``<Default>`` entry only names the type
+    of an extension (SheetJS declares ``bin`` as a macro-enabled type in every .xlsx), so it counts
+    only for the main part itself.
+    """
     root = _small_xml(zf, ct_name)
-    kinds: set[str] = set()
-    sheets: set[str] = set()
+    defaults: dict[str, str] = {}
+    overrides: dict[str, str] = {}
     for el in root.iter():
-        ctype = (el.get("ContentType") or "").lower()
-        if "vbaproject" in ctype or "macroenabled" in ctype:
-            kinds.add("makro")
-        for key, kind in _CT_MAIN.items():
-            if key in ctype:
-                kinds.add(kind)
-        part = el.get("PartName")
-        if part and ("worksheet+xml" in ctype or "spreadsheetml.sheet+xml" in ctype):
-            sheets.add(part.lstrip("/"))
-    if "makro" in kinds:
-        raise _Refused(Code.DATEI_MAKRO)
-    if "xlsb" in kinds:
-        raise _Refused(Code.DATEI_UNLESBAR, "das Format .xlsb wird nicht unterstützt")
-    if "ok" not in kinds:
-        other = next((k for k in kinds if k.startswith("ein")), None)
-        raise _Refused(Code.DATEI_UNLESBAR, f"{other or 'ein Office-Dokument'}, keine Excel-Arbeitsmappe")
-    for part in ("xl/workbook.xml", "_rels/.rels", "xl/_rels/workbook.xml.rels"):
-        if part in zf.NameToInfo:
-            _small_xml(zf, part)
+        tag = el.tag.rsplit("}", 1)[-1]
+        ctype = (el.get("ContentType") or "").strip().lower()
+        if tag == "Default":
+            defaults[(el.get("Extension") or "").lower()] = ctype
+        elif tag == "Override":
+            overrides[(el.get("PartName") or "").lstrip("/").lower()] = ctype
     names = set(zf.NameToInfo)
-    return {s for s in sheets if s in names} or {n for n in names if re.search(r"worksheets/[^/]+\.xml$", n)}
+    lower = {n.lower(): n for n in names}
+    main = _main_part(zf, lower)
+    main_type = overrides.get(main.lower()) or defaults.get(main.rsplit(".", 1)[-1].lower(), "")
+    if "binary.macroenabled.main" in main_type:
+        raise _Refused(Code.DATEI_FORMAT, format=_XLSB)
+    if "macroenabled" in main_type or any("vbaproject" in c or "macroenabled" in c for c in overrides.values()):
+        raise _Refused(Code.DATEI_MAKRO)
+    if "spreadsheetml.sheet.main+xml" not in main_type and "spreadsheetml.template.main+xml" not in main_type:
+        types = [main_type, *overrides.values()]
+        other = next((what for key, what in _CT_OTHER.items() if any(key in t for t in types)), None)
+        if other or main.lower() not in lower:
+            raise _Refused(Code.DATEI_UNLESBAR, f"{other or 'ein Office-Dokument'}, keine Excel-Arbeitsmappe")
+    rels = main.rsplit("/", 1)[0] + "/_rels/" + main.rsplit("/", 1)[-1] + ".rels" if "/" in main else ""
+    for part in ("_rels/.rels", rels):
+        if part.lower() in lower:
+            for el in _small_xml(zf, lower[part.lower()]).iter():
+                if (el.get("Type") or "").lower().endswith("/vbaproject"):
+                    raise _Refused(Code.DATEI_MAKRO)
+    if main.lower() in lower:
+        _small_xml(zf, lower[main.lower()])
+    sheets = {n for n in names if overrides.get(n.lower(), "").endswith(("worksheet+xml", "spreadsheetml.sheet+xml"))}
+    return sheets or {n for n in names if re.search(r"worksheets/[^/]+\.xml$", n)}
+
+
+def _main_part(zf: zipfile.ZipFile, lower: dict[str, str]) -> str:
+    """The package's main part (the workbook), from the officeDocument relationship of ``_rels/.rels``."""
+    if "_rels/.rels" in lower:
+        for el in _small_xml(zf, lower["_rels/.rels"]).iter():
+            if (el.get("Type") or "").endswith("/officeDocument") and el.get("Target"):
+                return (el.get("Target") or "").lstrip("/")
+    return "xl/workbook.xml"
 
 
 def _check_odf(zf: zipfile.ZipFile, lower: dict[str, str], suffix: str) -> set[str]:
@@ -372,7 +404,7 @@ def _check_odf(zf: zipfile.ZipFile, lower: dict[str, str], suffix: str) -> set[s
     if suffix != ".ods":
         raise _Refused(Code.DATEI_UNLESBAR, f"eine OpenDocument-Tabelle mit der Endung {suffix}; bitte Endung .ods")
     if "content.xml" not in lower:
-        raise _Refused(Code.DATEI_UNLESBAR, "content.xml fehlt")
+        raise _Refused(Code.DATEI_TEIL_FEHLT, teil="content.xml")
     return {lower["content.xml"]}
 
 
@@ -388,18 +420,15 @@ def _small_xml(zf: zipfile.ZipFile, part: str) -> Element:
     except DefusedXmlException:
         raise _entities(part) from None
     except ParseError as exc:
-        raise _Refused(Code.DATEI_UNLESBAR, f"beschädigtes XML in {part} ({_short(str(exc), 80)})") from None
+        raise _Refused(Code.DATEI_BESCHAEDIGT, f"fehlerhaftes XML in {part}", technical(exc)) from None
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise _Refused(Code.DATEI_UNLESBAR, f"beschädigter Eintrag {part} ({_short(str(exc), 80)})") from None
+        raise _Refused(Code.DATEI_BESCHAEDIGT, f"beschädigter Eintrag {part}", technical(exc)) from None
 
 
 # --- streaming scan of every XML member --------------------------------------------------------------
 
 _DECL = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DECL_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DIMENSION = re.compile(
-    rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?\""
-)
 _ROW_REF = re.compile(rb"row\b[^>]*?\br=\"(\d+)\"")  # <row r="…"> with or without a namespace prefix
 EXCEL_ROWS = 1_048_576
 EXCEL_COLS = 16_384
@@ -411,8 +440,11 @@ _ODS_COLS = re.compile(rb"table:number-columns-repeated=\"(\d{1,12})\"")
 
 
 class _SheetCount:
-    """Cells of one worksheet: stored cell tags, the used range and the declared ``<dimension>``.
+    """Cells of one worksheet that hold something: stored cells and the used range.
 
+    Empty cells (a style only, as gnumeric and Excel for Mac write for formatted columns) and rows
+    without cells are left out: the readers skip them too. ``<dimension>`` is never counted: it is
+    a hint (LibreOffice writes ``A1:AMJ1048576`` for a few dozen values).
     The used range (what calamine allocates) comes from the largest row and column of any cell
     reference. Finding them must not cost a Python object per cell (a 10⁶-row sheet has 10⁷ cells):
     rows are the ``<row r>`` numbers plus only those cell references whose row is larger (a regex
@@ -427,17 +459,15 @@ class _SheetCount:
         self.max_col = 0
         self.widest = 0  # most cells without a reference in one row
         self.rows_unnumbered = 0  # rows without r="…"
-        self.dimension = 0
+        self.empty: re.Pattern[bytes] | None = None
 
     def feed(self, buf: bytes) -> None:
         if self.prefix is None:
             m = _ROOT.search(buf)
             self.prefix = (m.group(1) or b"") if m else b""
-            d = _DIMENSION.search(buf)
-            if d:
-                c1, r1, c2, r2 = d.groups()
-                if c2 and r2:
-                    self.dimension = _span(_col(c1), _col(c2)) * _span(int(r1), int(r2))
+            self.empty = _empty_elements(self.prefix)
+        assert self.empty is not None
+        buf = self.empty.sub(b"", self.empty.sub(b"", buf))  # empty cells, then rows left without cells
         tag = b"<" + self.prefix + b"c"
         cells = _tags(buf, tag)
         self.cells += cells
@@ -458,7 +488,17 @@ class _SheetCount:
     def size(self) -> int:
         # from row 1 and column A: a conservative used range, rows and cells without a reference added
         used = (self.max_row + self.rows_unnumbered) * (self.max_col + self.widest)
-        return max(self.cells, used, self.dimension)
+        return max(self.cells, used)
+
+
+def _empty_elements(prefix: bytes) -> re.Pattern[bytes]:
+    """Cells and rows without content: ``<c r="B2" s="3"/>``, ``<c …></c>``, ``<row r="9" …/>``, ``<row …></row>``.
+
+    Only those with a reference (``r="…"``): one without takes the next position, so it still counts.
+    """
+    p = re.escape(prefix)
+    tag = rb"<%s(?:c|row)\b[^>]*?\sr=\"[^\"]*\"[^>]*" % p
+    return re.compile(rb"%s/>|%s>\s*</%s(?:c|row)>" % (tag, tag, p))
 
 
 def _tags(buf: bytes, tag: bytes) -> int:
@@ -542,9 +582,7 @@ def _scan_members(
             with zf.open(info) as fh:
                 _scan_stream(fh, info.filename, counter, limits, clock)
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
-            raise _Refused(
-                Code.DATEI_UNLESBAR, f"beschädigter Eintrag {info.filename} ({_short(str(exc), 80)})"
-            ) from None
+            raise _Refused(Code.DATEI_BESCHAEDIGT, f"beschädigter Eintrag {info.filename}", technical(exc)) from None
 
 
 def _scan_stream(
@@ -649,18 +687,54 @@ def _screen_csv(path: Path, head: bytes, limits: Limits, clock: _Clock) -> None:
 PROBED_SUFFIXES = (".xls", ".ods")  # formats whose binary or XML structure the screening cannot bound
 _PROBE_SUFFIXES_SMALL = (".xlsx", ".xltx")  # probed only up to ``Limits.probe_max_bytes``
 
+# The child reads each file with the fast reader ("s"), and with the second reader when that fails or
+# when the fast reader already killed a child on it ("f"). Per file it prints "ok" (fast reader),
+# "fast <error>" then "fb" (second reader) or "err <error>" (no reader). The second reader is loaded
+# from its file: importing kimrecon (pandas) would cost time and memory in every probe.
 _PROBE = """
 import sys
-from python_calamine import CalamineWorkbook
-for path in sys.argv[1:]:
+
+
+def fast(path):
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(path)
+    for name in wb.sheet_names:
+        wb.get_sheet_by_name(name).to_python()
+
+
+def second(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("kimrecon_probe_fallback", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.read_rows(path)
+
+
+def text(exc):
+    return " ".join((type(exc).__name__ + ": " + str(exc)).split())[:300]
+
+
+for arg in sys.argv[2:]:
+    mode, path = arg[0], arg[2:]
+    if mode == "s":
+        try:
+            fast(path)
+            print("ok", flush=True)
+            continue
+        except BaseException as exc:
+            print("fast " + text(exc), flush=True)
     try:
-        wb = CalamineWorkbook.from_path(path)
-        for name in wb.sheet_names:
-            wb.get_sheet_by_name(name).to_python()
-        print("ok", flush=True)
+        second(path)
+        print("fb", flush=True)
     except BaseException as exc:
-        print("err " + " ".join(str(exc).split())[:160], flush=True)
+        print("err " + text(exc), flush=True)
 """
+
+_PROBE_BASE_MEMORY = 384 * MB  # address space of the probe process for the smallest file …
+_PROBE_MEMORY_PER_BYTE = 64  # … plus this many bytes per byte of the largest file probed, up to max_speicher_mb
 
 
 def needs_probe(path: Path, limits: Limits) -> bool:
@@ -671,63 +745,137 @@ def needs_probe(path: Path, limits: Limits) -> bool:
     return suffix in _PROBE_SUFFIXES_SMALL and path.stat().st_size <= limits.probe_max_bytes
 
 
+def probe_memory(size: int, limits: Limits) -> int:
+    """The memory cap of the probe for a file of ``size`` bytes: a few hundred MB for a small file."""
+    return min(limits.max_memory_bytes, _PROBE_BASE_MEMORY + _PROBE_MEMORY_PER_BYTE * size)
+
+
+# files on which the fast reader failed in the probe (key: path, size, mtime) -> its error text:
+# the in-process reader goes straight to the second reader (the fast one might take the process down)
+_FAST_FAILED: dict[tuple[str, int, int], str] = {}
+
+
+def _identity(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns
+
+
+def fast_reader_failed(path: Path) -> str | None:
+    """The fast reader's error on ``path`` if it failed in the probe (then read it with the second reader)."""
+    try:
+        return _FAST_FAILED.get(_identity(path))
+    except OSError:
+        return None
+
+
+def forget_probe(path: Path) -> None:
+    """Drop what the probe learnt about ``path`` once it is read."""
+    try:
+        _FAST_FAILED.pop(_identity(path), None)
+    except OSError:
+        return
+
+
+@dataclass
+class _Probe:
+    path: Path
+    name: str
+    mode: str = "s"  # "s": fast reader, then the second; "f": the second reader only
+    fast_error: str = ""
+
+
 def probe_files(items: Sequence[tuple[Path, str]], limits: Limits) -> dict[Path, list[Finding]]:
     """Open each workbook in a child process under a memory cap and the time budget; findings per file.
 
-    A parser that aborts, is killed by the memory cap, or runs past the time budget takes only the
-    child down: the file in hand gets a finding and the remaining files are probed in a new child.
-    An error the parser reports (a Rust panic included) becomes the finding the reader would make.
+    The fast reader reads each file; where it fails, the second reader (``fallback``) tries, and a
+    file is refused only when both fail. A reader that aborts, is killed by the memory cap or runs
+    past the time budget takes only the child down: a crash of the fast reader sends the file to the
+    second reader in a new child, a crash of the second reader refuses it. Files the second reader
+    read are remembered (``fast_reader_failed``) so that the in-process reader uses it too.
     """
     found: dict[Path, list[Finding]] = {}
-    rest = list(items)
-    while rest:
-        done, outcome = _probe_batch([p for p, _ in rest], limits)
-        if outcome is None:
+    queue = [_Probe(Path(p), n) for p, n in items]
+    while queue:
+        done, stop = _probe_batch(queue, limits)
+        for probe, outcome in zip(queue, done, strict=False):
+            if outcome == "fb":
+                _FAST_FAILED[_identity(probe.path)] = probe.fast_error
+            elif outcome != "ok":
+                found[probe.path] = [failure_finding(probe.name, [probe.fast_error, outcome], _head(probe.path))]
+        queue = queue[len(done) :]
+        if stop is None or not queue:
             break
-        path, name = rest[done]
-        code, grund = outcome
-        found[path] = [finding(code, SourceRef(name), grund=grund)]
-        rest = rest[done + 1 :]
+        probe = queue[0]
+        if stop == "died" and probe.mode == "s" and not probe.fast_error:  # the fast reader crashed: try the second
+            probe.mode, probe.fast_error = "f", "fast reader crashed (aborted or out of memory)"
+            continue
+        cap = probe_memory(_size(probe.path), limits) // MB
+        grund = (
+            f"Lesen dauert länger als das Zeitbudget von {limits.time_budget_s:g} s"
+            if stop == "timeout"
+            else f"Lesen braucht mehr als {cap} MB Arbeitsspeicher (Grenze für eine Datei dieser Größe) oder bricht ab"
+        )
+        technisch = " | ".join(t for t in (probe.fast_error, f"probe {stop}") if t)
+        found[probe.path] = [finding(Code.DATEI_ZU_GROSS, SourceRef(probe.name), grund=grund, technisch=technisch)]
+        queue = queue[1:]
     return found
 
 
-def _probe_batch(paths: list[Path], limits: Limits) -> tuple[int, tuple[Code, str] | None]:
-    """Probe ``paths`` in one child; return how many passed before a failure, and the failure (or None)."""
+def _probe_batch(queue: list[_Probe], limits: Limits) -> tuple[list[str], str | None]:
+    """Probe the files of ``queue`` in one child: the outcome of each file done, and why the child stopped early.
+
+    An outcome is "ok", "fb" or the second reader's error text; the stop reason is "died" or
+    "timeout" for the file after the last one done (whose ``fast_error`` is set when the fast reader
+    had already failed on it), or None when every file is done.
+    """
+    cap = probe_memory(max(_size(p.path) for p in queue), limits)
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
-        [sys.executable, "-c", _PROBE, *map(str, paths)],
+        [sys.executable, "-c", _PROBE, fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        preexec_fn=_memory_cap(limits.max_memory_bytes),  # noqa: PLW1509 - no threads hold locks here
+        preexec_fn=_memory_cap(cap),  # noqa: PLW1509 - no threads hold locks here
         env={**os.environ, "RUST_BACKTRACE": "0"},
     )
     assert proc.stdout is not None
-    done = 0
+    done: list[str] = []
     try:
-        while done < len(paths):
+        while len(done) < len(queue):
             ready, _, _ = select.select([proc.stdout], [], [], limits.time_budget_s)
             if not ready:
                 proc.kill()
-                budget = f"Lesen dauert länger als das Zeitbudget von {limits.time_budget_s:g} s"
-                return done, (Code.DATEI_ZU_GROSS, budget)
+                return done, "timeout"
             line = proc.stdout.readline()
-            if not line:  # the child died inside the parser: out of memory, abort or crash
+            if not line:  # the child died inside a reader: out of memory, abort or crash
                 proc.wait()
-                grund = "das Lesemodul ist an der Datei abgebrochen (beschädigt oder zu groß für den Speicher)"
-                return done, (Code.DATEI_UNLESBAR, grund)
+                return done, "died"
             text = line.decode("utf-8", "replace").strip()
-            if text.startswith("err"):  # the parser refused it: the in-process reader would fail the same way
-                grund = _short(text[3:], 160)
-                if re.search(r"password|encrypt|passwort|verschl", grund, re.IGNORECASE):
-                    return done, (Code.DATEI_VERSCHLUESSELT, "")
-                return done, (Code.DATEI_UNLESBAR, grund)
-            done += 1
+            word, _, rest = text.partition(" ")
+            if word == "fast":
+                queue[len(done)].fast_error = rest
+                continue
+            done.append(word if word in ("ok", "fb") else rest or "unbekannter Fehler")
         return done, None
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
         proc.stdout.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8)
+    except OSError:
+        return b""
 
 
 def _memory_cap(limit: int) -> Callable[[], None] | None:
@@ -813,10 +961,6 @@ def _num(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def _span(a: int, b: int) -> int:
-    return abs(b - a) + 1
-
-
 def _mb(size: int) -> str:
     return f"{size / MB:.1f} MB".replace(".", ",")
 
@@ -824,7 +968,3 @@ def _mb(size: int) -> str:
 def _short(text: str, n: int = 160) -> str:
     text = " ".join(text.split())
     return text[:n] or "unbekannter Fehler"
-
-
-def _os_reason(exc: OSError) -> str:
-    return _short(str(exc.strerror or exc), 120)
