@@ -27,7 +27,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "code": f.code.value,
         "schwere": f.severity.value,
         "meldung": f.meldung,
-    }
+    } | ({"technisch": tech} if (tech := dict(f.details).get("technisch")) else {})
 
 
 def _day(value: date | None) -> str | None:
