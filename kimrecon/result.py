@@ -43,6 +43,10 @@ MONTH_COLUMNS: tuple[str, ...] = (
 # month as a reduced fraction (monatsprinzip: v_m; tagesprinzip: Σ v_d / days in month).
 EXACT_VZAE_COLUMNS: tuple[str, ...] = ("vzae_besetzt_zaehler", "vzae_besetzt_nenner")
 
+# Further columns of Result.monate for the renderers (not stored in the ledger): the eligible amount of
+# the recipient's whole subtree, cumulative and capped at the forwarded amount (R5), which the Saldo uses.
+SUBTREE_COLUMNS: tuple[str, ...] = ("foerderfaehig_teilbaum_kumuliert_cent",)
+
 
 class Balance(str, Enum):
     """What an edge's figures mean to the Kämmerei (R5, R11).
@@ -376,7 +380,7 @@ class Result:
     vertraege: tuple[ContractTerms, ...]
     zuteilungen: tuple[Allotment, ...]
     kanten: tuple[Edge, ...]
-    monate: pd.DataFrame  # MONTH_COLUMNS + EXACT_VZAE_COLUMNS
+    monate: pd.DataFrame  # MONTH_COLUMNS + EXACT_VZAE_COLUMNS + SUBTREE_COLUMNS
     zahlungen: tuple[Payment, ...]
     besetzung: pd.DataFrame  # canonical Besetzung frame (pseudonymous) + _datei, _blatt, _zeile
     verrechnung: tuple[Netting, ...] = ()  # only when the case nets refunds (parameter ``verrechnung``)

@@ -6,7 +6,7 @@ from engine_support import KREIS, LAND, deadlines, edge, make_inputs, reconcile,
 from kimrecon.engine import deadline_findings
 from kimrecon.findings import Code, Severity
 from kimrecon.inputs import Kind
-from kimrecon.result import EXACT_VZAE_COLUMNS, MONTH_COLUMNS, ProposedClaim
+from kimrecon.result import EXACT_VZAE_COLUMNS, MONTH_COLUMNS, SUBTREE_COLUMNS, ProposedClaim
 
 BESCHEID = {"bescheid_id": "B1", "bescheiddatum": "15.02.2023", "behoerde": LAND, "empfaenger": KREIS,
             "von": "01.01.2023", "bis": "31.12.2023", "vzae": "3", "pauschale": "57000.00"}
@@ -37,7 +37,7 @@ def test_tree_of_depth_three_settles_every_level():
 def test_result_fields_are_filled():
     res = run(unna_tables())
     assert str(res.monat) == "2023-12" and res.stichtag == date(2023, 12, 31) and res.modus == "monatsprinzip"
-    assert tuple(res.monate.columns) == MONTH_COLUMNS + EXACT_VZAE_COLUMNS
+    assert tuple(res.monate.columns) == MONTH_COLUMNS + EXACT_VZAE_COLUMNS + SUBTREE_COLUMNS
     assert len(res.monate) == 12 * 11
     first = res.zahlungen[0]
     assert (first.quelle.datei, first.quelle.blatt, first.quelle.zeile) == ("zahlungen.xlsx", "Zahlungen", 2)

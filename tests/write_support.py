@@ -16,6 +16,7 @@ from kimrecon.money import div_round, round_half_up
 from kimrecon.month import Month
 from kimrecon.result import (
     MONTH_COLUMNS,
+    SUBTREE_COLUMNS,
     Allotment,
     ConservationCheck,
     ContractTerms,
@@ -98,6 +99,7 @@ def _matrix_rows(name: str, own_e4: int, staffed: list[int], paid: list[int], su
                 "ausgezahlt_cent": paid[m],
                 "ausgezahlt_kumuliert_cent": paid_cum,
                 "saldo_kumuliert_cent": paid_cum - (cum[m] + subtree_cum[m]),
+                "foerderfaehig_teilbaum_kumuliert_cent": cum[m] + subtree_cum[m],
             }
         )
         prev = cum[m]
@@ -131,7 +133,7 @@ def build_result(**changes: object) -> Result:
         direct_cum = [a + b for a, b in zip(direct_cum, _monthly(e4, staffed), strict=True)]
     kreis_sub = [a + b for a, b in zip(direct_cum, hub_cum, strict=True)]
     rows = _matrix_rows(KREIS, KREIS_OWN, [KREIS_OWN] * 12, _quarterly(102_600_000), kreis_sub) + rows
-    monate = pd.DataFrame(rows, columns=list(MONTH_COLUMNS))
+    monate = pd.DataFrame(rows, columns=list(MONTH_COLUMNS) + list(SUBTREE_COLUMNS))
 
     def own_total(name: str) -> int:
         last = monate[(monate.empfaenger == name) & (monate.monat == 12)]

@@ -20,6 +20,7 @@ from kimrecon.parameters import Params
 from kimrecon.result import (
     EXACT_VZAE_COLUMNS,
     MONTH_COLUMNS,
+    SUBTREE_COLUMNS,
     Edge,
     InterimInterestRisk,
     Netting,
@@ -141,7 +142,7 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     last = np.where(months["jahr"] == run_year, run_month, 12)
     months = months[months["monat"] <= last]
     if len(nodes) == 0:
-        empty = pd.DataFrame(columns=list(MONTH_COLUMNS))
+        empty = pd.DataFrame(columns=list(MONTH_COLUMNS) + list(EXACT_VZAE_COLUMNS) + list(SUBTREE_COLUMNS))
         return Settlement((), empty, payments, (), (), findings)
 
     # R5: Förderfähig_Teilbaum(r) = own F + Σ Förderfähig_Teilbaum of the children
@@ -185,7 +186,8 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
         "ausgezahlt_cent": m["netto"], "ausgezahlt_kumuliert_cent": m["netto_kum"],
         "saldo_kumuliert_cent": m["netto_kum"] - m["sub_kum"],
         "vzae_besetzt_zaehler": m["vzae_besetzt_zaehler"], "vzae_besetzt_nenner": m["vzae_besetzt_nenner"],
-    })[list(MONTH_COLUMNS) + list(EXACT_VZAE_COLUMNS)]
+        "foerderfaehig_teilbaum_kumuliert_cent": m["sub_kum"],
+    })[list(MONTH_COLUMNS) + list(EXACT_VZAE_COLUMNS) + list(SUBTREE_COLUMNS)]
 
     end = m.groupby(["jahr", "key"], sort=False).tail(1)[
         ["jahr", "key", "sub_raw", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"]]

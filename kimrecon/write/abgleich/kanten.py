@@ -149,9 +149,9 @@ def _last_months(book: Book) -> dict[tuple[str, int], tuple[int, int, int]]:
     if len(m) == 0:
         return {}
     last = m.sort_values(["empfaenger", "jahr", "monat"]).groupby(["empfaenger", "jahr"], sort=False).tail(1)
-    teil = last["ausgezahlt_kumuliert_cent"] - last["saldo_kumuliert_cent"]
     return {
         (e, int(j)): (int(mm), int(fk), int(t))
         for e, j, mm, fk, t in zip(last["empfaenger"], last["jahr"], last["monat"],
-                                   last["foerderfaehig_kumuliert_cent"], teil, strict=True)
+                                   last["foerderfaehig_kumuliert_cent"], last["foerderfaehig_teilbaum_kumuliert_cent"],
+                                   strict=True)
     }
