@@ -161,6 +161,8 @@ class Allotment:
     schluessel_groesse: str | None = None  # fest | einwohner | fluechtlinge (R3a)
     schluessel_wert: Decimal | None = None
     verzicht_vzae_e4: int = 0
+    stellen: tuple[int, ...] = ()  # positions in Result.besetzung of the recipient's rows in the period
+    personalkosten_cent: int | None = None  # Σ Personalkosten of those rows (None: the list gives none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -322,3 +322,25 @@ def test_nachzahlung_is_capped_at_the_forwarded_amount():
     assert edge(res, "H", "C", 2023).foerderfaehig_kumuliert_cent == 6_000_000
     m = res.monate
     assert int(m[(m["empfaenger"] == "H") & (m["monat"] == 12)]["saldo_kumuliert_cent"].iloc[0]) == h.saldo_cent
+
+
+def test_each_allotment_carries_its_staffing_rows_and_their_personnel_cost():
+    # Kamen's rows are matched as entitle matches them (AGS first, then the name); a row that ended
+    # before the Bewilligungszeitraum is not Kamen's 2023 row. Personalkosten 40.000 + 12.300 = 52.300,00 €.
+    tables = {
+        Kind.BESCHEID: [BESCHEID],
+        Kind.ZUWEISUNG: [{"jahr": 2023, "empfaenger": "Stadt Kamen", "vzae": "1", "ags": "05978020"}],
+        Kind.BESETZUNG: [
+            {"kommune": "Stadt Kamen", "personal_id": "P1", "beginn": "01.01.2023", "ende": "30.06.2023",
+             "wochenstunden": "39", "personalkosten": "40000.00"},
+            {"kommune": "Kamen (Westf.)", "ags": "05978020", "personal_id": "P2", "beginn": "01.07.2023",
+             "wochenstunden": "39", "personalkosten": "12300.00"},
+            {"kommune": "Stadt Kamen", "personal_id": "P0", "beginn": "01.01.2021", "ende": "31.12.2022",
+             "wochenstunden": "39", "personalkosten": "99999.00"},
+        ],
+    }
+    res = run(tables)
+    kamen = next(a for a in res.zuteilungen if a.empfaenger == "Stadt Kamen")
+    assert kamen.stellen == (0, 1)
+    assert list(res.besetzung.iloc[list(kamen.stellen)]["personal_id"]) == ["P1", "P2"]
+    assert kamen.personalkosten_cent == 5_230_000

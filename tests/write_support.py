@@ -146,12 +146,13 @@ def build_result(**changes: object) -> Result:
     for name, e4 in DIRECT.items():
         allot.append(Allotment(YEAR, name, KREIS, 1, e4, e4, RATE, own(e4), own(e4), VON, BIS, None, "fest",
                                Decimal(e4) / 10_000))
+    # the staffing rows below (Result.besetzung positions): Kamen 0 (with Personalkosten), Bönen 1, Bergkamen 2
     allot.append(Allotment(YEAR, HUB, KREIS, 1, HUB_OWN, 25_000, RATE, 14_250_000, own(HUB_OWN), VON, BIS,
-                           "1. Änderung", "fest", Decimal("2.5")))
+                           "1. Änderung", "fest", Decimal("2.5"), stellen=(2,)))
     allot.append(Allotment(YEAR, KAMEN, HUB, 2, 10_000, 10_000, RATE, 5_700_000, own(10_000), VON, BIS,
-                           "Ursprungsvertrag", "fest", Decimal("0.85")))
+                           "Ursprungsvertrag", "fest", Decimal("0.85"), stellen=(0,), personalkosten_cent=5_230_000))
     allot.append(Allotment(YEAR, BOENEN, HUB, 2, 5_000, 5_000, RATE, 2_850_000, own(5_000), VON, BIS, None, "fest",
-                           Decimal("0.38")))
+                           Decimal("0.38"), stellen=(1,)))
 
     def edge(geber: str, name: str, e4: int, weiter: int, eligible: int, own: int, frist: date,
              vertrag: str | None = None) -> Edge:

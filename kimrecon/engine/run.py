@@ -20,7 +20,16 @@ from kimrecon.inputs import COLUMNS, REQUIRED_KINDS, CaseInputs, Kind
 from kimrecon.money import format_cents
 from kimrecon.month import Month, as_month
 from kimrecon.parameters import Params
-from kimrecon.result import ContractTerms, Deadline, DeadlineStatus, Grant, Parameter, ProposedClaim, Result
+from kimrecon.result import (
+    Allotment,
+    ContractTerms,
+    Deadline,
+    DeadlineStatus,
+    Grant,
+    Parameter,
+    ProposedClaim,
+    Result,
+)
 
 
 def _with_source(inputs: CaseInputs, kind: Kind) -> pd.DataFrame:
@@ -67,7 +76,7 @@ def reconcile(inputs: CaseInputs, month: Month | str, *, params: Params, lauf_id
     claims, ifind = erstattungszinsen(inputs, alloc.names, params, stichtag)
     findings += ifind
     fristen = tuple(d for d in edge_deadlines(alloc, params, stichtag, receipts(inputs, alloc)) if d.jahr <= year)
-    allotments = tuple(a for a in alloc.allotments if a.jahr <= year)
+    allotments = _with_posts(inputs, alloc, tuple(a for a in alloc.allotments if a.jahr <= year))
     checks = tuple(c for c in alloc.checks if c.jahr <= year)
     # §5: kimrecon proposes claims from a closed year's settlement (R5) but never invents the Zinsbeginn
     proposals = tuple(ProposedClaim(glaeubiger=e.geber, schuldner=e.empfaenger, jahr=e.jahr, betrag_cent=e.saldo_cent)
@@ -102,6 +111,32 @@ def _domain_findings(inputs: CaseInputs, alloc: Allocation, ent: Entitlement,
                      cross: list[Finding]) -> tuple[Finding, ...]:
     """Cross-sheet rules, allocation and staffing findings, without cells whose value could not be read."""
     return without_read_cells([*cross, *alloc.findings, *ent.findings], read_cells(inputs.findings))
+
+
+def _with_posts(inputs: CaseInputs, alloc: Allocation, allotments: tuple[Allotment, ...]) -> tuple[Allotment, ...]:
+    """Each recipient's staffing rows in its Bewilligungszeitraum, matched by AGS or name as entitle matches.
+
+    Carried as row positions in ``Result.besetzung`` (no copy per year) plus the sum of their Personalkosten.
+    """
+    staff = inputs.frames.get(Kind.BESETZUNG)
+    if staff is None or len(staff) == 0:
+        return allotments
+    keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None).to_numpy()
+    begin = pd.to_datetime(staff["beginn"]).to_numpy()
+    end = pd.to_datetime(staff["ende"]).to_numpy()
+    costs = staff["personalkosten_cent"].astype("Int64")
+    rows_of: dict[object, list[int]] = {}
+    for i, key in enumerate(keys):  # group row positions by recipient (one pass)
+        rows_of.setdefault(key, []).append(i)
+    out = []
+    for a in allotments:  # one per recipient and year (small)
+        pos = np.asarray(rows_of.get(alloc.names.key(a.empfaenger), []), dtype="int64")
+        b, e = begin[pos], end[pos]
+        pos = pos[(np.isnat(b) | (b <= np.datetime64(a.bis))) & (np.isnat(e) | (e >= np.datetime64(a.von)))]
+        known = costs.iloc[pos].dropna()
+        out.append(dataclasses.replace(a, stellen=tuple(int(x) for x in pos),
+                                       personalkosten_cent=int(known.sum()) if len(known) else None))
+    return tuple(out)
 
 
 def _grants(alloc: Allocation, year: int) -> tuple[Grant, ...]:

@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from kimrecon.money import format_cents_de, round_half_up
 from kimrecon.names import normalize_name
-from kimrecon.result import Edge, PaymentKind, Result
+from kimrecon.result import Allotment, Edge, PaymentKind, Result
 from kimrecon.write import xlsx
 from kimrecon.write.atomic import atomic_path
 from kimrecon.write.xlsx import F, Formats
@@ -342,9 +342,9 @@ class _Sheet:
                         v, kind = "offen", "text"
                     xlsx.write_value(ws, self.row, j, v, kind, fm)
                 self.row += 1
-            costs = [v for v in values["personalkosten_cent"] if v is not None]
-            if costs:
-                self.pk_cents = sum(int(str(v)) for v in costs)  # the total of the listed cells
+            allot = self._allotment()
+            if allot is not None and allot.personalkosten_cent is not None:
+                self.pk_cents = allot.personalkosten_cent  # the engine's total of exactly these rows
                 ws.write_string(self.row, 0, "Summe Personalkosten (Besetzungsliste)", fm.total_label)
                 ws.write_formula(self.row, 6, f"=ROUND(SUM(G{first + 1}:G{self.row}),2)", fm.total_money,
                                  xlsx.euro(self.pk_cents))
@@ -357,18 +357,16 @@ class _Sheet:
         self.row += 6
         del e
 
-    def _posts(self) -> Any:
-        """The recipient's staffing rows that overlap the Bewilligungszeitraum (as read, pseudonymous)."""
-        b, e = self.r.besetzung, self.e
-        if b is None or len(b) == 0 or "kommune" not in b.columns:
-            return None
-        import pandas as pd
+    def _allotment(self) -> Allotment | None:
+        e = self.e
+        return next((x for x in self.r.zuteilungen if x.jahr == e.jahr and x.empfaenger == e.empfaenger), None)
 
-        mine = b["kommune"].astype(str).map(normalize_name) == normalize_name(e.empfaenger)
-        beginn = pd.to_datetime(b["beginn"]) if "beginn" in b.columns else pd.Series(pd.NaT, index=b.index)
-        ende = pd.to_datetime(b["ende"]) if "ende" in b.columns else pd.Series(pd.NaT, index=b.index)
-        overlap = (beginn.isna() | (beginn <= pd.Timestamp(e.bis))) & (ende.isna() | (ende >= pd.Timestamp(e.von)))
-        return b.loc[mine & overlap]
+    def _posts(self) -> Any:
+        """The recipient's staffing rows in the Bewilligungszeitraum, as the engine chose them (pseudonymous)."""
+        b, a = self.r.besetzung, self._allotment()
+        if b is None or len(b) == 0 or a is None:
+            return None
+        return b.iloc[list(a.stellen)]
 
     def _numbers(self) -> None:
         e, ws, fm = self.e, self.ws, self.fm
