@@ -330,7 +330,7 @@ class _Sheet:
             self.paragraph("Keine Stellen in der Besetzungsliste für diesen Zeitraum.", fmt=fm.note)
         else:
             self.header(["Stelle", "Personal-ID", "von", "bis", "Wochenstunden", "Stellenanteil (VzÄ)",
-                         "Personalkosten"])
+                         "Personal-\nkosten"])
             cols = (("stelle_id", "text"), ("personal_id", "text"), ("beginn", "date"), ("ende", "date"),
                     ("wochenstunden_h100", "hours"), ("stellenanteil_e4", "vzae"), ("personalkosten_cent", "money"))
             values = {c: xlsx.frame_column(posts, c) for c, _ in cols}
