@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from kimrecon.money import round_half_up
 from kimrecon.write import xlsx
@@ -60,11 +61,7 @@ def write(book: Book) -> None:
                      c.offen))
     if rows:
         end = xlsx.write_rows(ws, fm, row, CLAIMS.cols, rows, widths=WIDTHS)
-        ws.write_string(end, 0, "Summe", fm.total_label)
-        zl = CLAIMS.letter("Zinsen")
-        xlsx.write_formula(ws, end, CLAIMS.index("Zinsen"),
-                           F(f"ROUND(SUM({zl}{claim_top + 1}:{zl}{end}),2)",
-                             xlsx.euro(sum(c.zinsbetrag_cent for c in claims))), fm.total_money)
+        _sum_row(ws, fm, end, CLAIMS, "Zinsen", claim_top, sum(c.zinsbetrag_cent for c in claims))
     else:
         ws.write_string(row, 0, "Keine Zinsforderungen.", fm.note)
     ws.write_string(period_header - 1, 0, "Zinsperioden", fm.subtitle)
@@ -97,11 +94,7 @@ def write(book: Book) -> None:
               z.zinsbetrag_cent) for z in r.zwischenzinsen]
     if zrows:
         end = xlsx.write_rows(ws, fm, row, INTERIM.cols, zrows, widths=WIDTHS)
-        ws.write_string(end, 0, "Summe", fm.total_label)
-        zl = INTERIM.letter("Zinsen (Risiko)")
-        xlsx.write_formula(ws, end, INTERIM.index("Zinsen (Risiko)"),
-                           F(f"ROUND(SUM({zl}{row + 2}:{zl}{end}),2)",
-                             xlsx.euro(sum(z.zinsbetrag_cent for z in r.zwischenzinsen))), fm.total_money)
+        _sum_row(ws, fm, end, INTERIM, "Zinsen (Risiko)", row + 1, sum(z.zinsbetrag_cent for z in r.zwischenzinsen))
         row = end
     else:
         ws.write_string(row, 0, "Keine potenziellen Zwischenzinsen.", fm.note)
@@ -120,3 +113,11 @@ def _rate_ref(book: Book, key: str, on: date, value: Decimal) -> object:
         if current == value:
             return F(name, float(value))
     return value
+
+
+def _sum_row(ws: Any, fm: Any, end: int, table: Columns, column: str, first: int, cents: int) -> None:
+    """The "Summe" row under a table: a live SUM over its data rows (0-based ``first``..``end``-1), cached."""
+    ws.write_string(end, 0, "Summe", fm.total_label)
+    col = table.letter(column)
+    xlsx.write_formula(ws, end, table.index(column), F(f"ROUND(SUM({col}{first + 1}:{col}{end}),2)", xlsx.euro(cents)),
+                       fm.total_money)
