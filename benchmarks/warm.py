@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                 times[name].append((wall, cpu))
     out: dict[str, object] = {"rounds": args.rounds, "status": status}
     for name, rs in times.items():
-        out[name] = {"wall_median": statistics.median(w for w, _ in rs), "cpu_median": statistics.median(c for _, c in rs),
+        out[name] = {"wall_median": statistics.median(w for w, _ in rs),
+                     "cpu_median": statistics.median(c for _, c in rs),
                      "wall_min": min(w for w, _ in rs), "wall_max": max(w for w, _ in rs)}
     print(json.dumps(out))
     return 0

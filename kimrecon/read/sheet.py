@@ -18,7 +18,7 @@ from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
 from kimrecon.read.grid import find_grid, read_grid
 from kimrecon.read.versions import SheetFacts, list_year, stand_of, title_block
-from kimrecon.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold
+from kimrecon.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold, fold_variants
 
 HEADER_SCAN_ROWS = 30  # the header must start within the first rows of a sheet
 SKIP_SHEET_PREFIXES = ("beispiel", "anleitung", "ausfuellhilfe", "erlaeuterung", "hinweise", "muster")
@@ -132,12 +132,25 @@ def _hits(text: str, specs: dict[Kind, KindSpec]) -> tuple[tuple[Kind, str], ...
         hit = _HITS.get(text)
         if hit is not None:
             return hit
-    found = tuple((kind, name) for kind, spec in specs.items() if (name := spec.match(text)) is not None)
+    if standard and not any(v in _known_keys(specs) for v in fold_variants(text)):
+        found: tuple[tuple[Kind, str], ...] = ()  # no kind knows this text (a data value): no per-kind lookups
+    else:
+        found = tuple((kind, name) for kind, spec in specs.items() if (name := spec.match(text)) is not None)
     if standard:
         if len(_HITS) >= 50_000:  # data values in the scanned rows vary: stay bounded
             _HITS.clear()
         _HITS[text] = found
     return found
+
+
+_KEYS: list[tuple[dict[Kind, KindSpec], frozenset[str]]] = []
+
+
+def _known_keys(specs: dict[Kind, KindSpec]) -> frozenset[str]:
+    """Every folded alias of every kind: a text none of whose fold variants is here matches no column."""
+    if not _KEYS or _KEYS[0][0] is not specs:
+        _KEYS[:] = [(specs, frozenset(k for spec in specs.values() for k in spec.lookup))]
+    return _KEYS[0][1]
 
 
 def _score(matches: dict[Kind, dict[int, str]]) -> int:
@@ -493,9 +506,14 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: series.iloc[start:stop].set_axis(col.index) for t, series in parsed.items()}
+            out[i][name] = {t: _part(series, start, stop, col.index) for t, series in parsed.items()}
             start = stop
     return out
+
+
+def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Series:
+    """Rows ``start:stop`` of a parsed column under the sheet's own index: a view, not a copy (``set_axis`` copies)."""
+    return pd.Series(series.array[start:stop], index=index, dtype=series.dtype, name=series.name, copy=False)
 
 
 def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> SheetResult:
