@@ -2,15 +2,15 @@
 
 Usage (from the repository root)::
 
-    python -m benchmarks.same_figures --base main [--cases DIR] [--only example,acceptance,golden,layouts,kreis]
+    python -m benchmarks.same_figures --base main [--cases DIR] [--only example,acceptance,golden,layouts,kreis,nrw]
 
 Builds the case folders once (the bundled example, the example layouts, the acceptance cases of
 ``tests/acceptance_cases.py``, every golden case of ``tests/golden/*.yaml`` as workbooks, the
-benchmark's Kreis case), then runs ``kimrecon reconcile CASE --month M --json --ohne-laufbuch``
-for each (case, month) with the code of ``--base`` (its ``kimrecon/``, ``schemas/`` and
-``workbooks/`` exported by ``git archive`` and put first on ``PYTHONPATH``) and with the working
-tree, with the same ``SOURCE_DATE_EPOCH``, and compares stdout and the exit code byte for byte.
-Prints one line per difference and exits 1 if there is any.
+benchmark's Kreis case; ``nrw``, not in the default set, the NRW year with 53 Bescheide), then runs
+``kimrecon reconcile CASE --month M --json --ohne-laufbuch`` for each (case, month) with the code of
+``--base`` (its ``kimrecon/``, ``schemas/`` and ``workbooks/`` exported by ``git archive`` and put
+first on ``PYTHONPATH``) and with the working tree, with the same ``SOURCE_DATE_EPOCH``, and compares
+stdout and the exit code byte for byte. Prints one line per difference and exits 1 if there is any.
 """
 
 from __future__ import annotations
@@ -72,6 +72,12 @@ def build_cases(root: Path, only: set[str]) -> list[tuple[str, Path, str]]:
             subprocess.run([PY, "-m", "benchmarks.generate", "--size", "kreis", "--layout", "per-kreis", "--out",
                             str(root)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         runs.append(("benchmark kreis", folder, "2023-12"))
+    if "nrw" in only:  # slow (about a minute per run): the NRW year in its real layout, 53 Bescheide
+        folder = root / "nrw-year-per-kreis"
+        if not folder.exists():
+            subprocess.run([PY, "-m", "benchmarks.generate", "--size", "nrw-year", "--layout", "per-kreis", "--out",
+                            str(root), "--name", folder.name], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        runs.append(("benchmark nrw-year-per-kreis", folder, "2023-12"))
     return runs
 
 
