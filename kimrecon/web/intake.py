@@ -424,6 +424,7 @@ async def missing_csv(request: Request) -> Response:
     jahr = _year(request, view.baum)
     rows = await run_in_threadpool(matrix, web.store, case, view, jahr)
     name = f"Fehlende_Meldungen_{jahr}.csv"
+    identity.protokolliere(request, "heruntergeladen", name, fall=case.id)
     return Response(fehlende_csv(rows, jahr, date.today()), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
