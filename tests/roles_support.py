@@ -1,4 +1,4 @@
-"""Accounts of the bundled example "Kreis Unna 2023" for the role tests, and their new monthly lists.
+"""Real accounts on the bundled example "Kreis Unna 2023" for the role tests, and the towns' new lists.
 
 Who is who (workbooks/beispiel-kreis-unna-2023/README.md): the Bezirksregierung Arnsberg grants to
 the Kreis Unna; the Kreis forwards to ten towns, among them Lünen and the hub Bergkamen, which
@@ -9,79 +9,59 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from web_support import call, running_server
+from web_support import Sitzung, bearer, call, login, make_account, running_server
 
-from kimrecon.web.identity import SCOPE_KEY, Benutzer, Rolle
-
-ACCOUNTS: dict[str, Benutzer] = {
-    "kreis": Benutzer("kreis.unna", Rolle.KREIS, "Kreis Unna"),
-    "kamen": Benutzer("kamen", Rolle.KOMMUNE, "Stadt Kamen"),
-    "luenen": Benutzer("luenen", Rolle.KOMMUNE, "Stadt Lünen"),
-    "bergkamen": Benutzer("bergkamen", Rolle.KOMMUNE, "Stadt Bergkamen"),
-    "pruefer": Benutzer("rpa.unna", Rolle.PRUEFER, "Kreis Unna"),
-    "soest": Benutzer("kreis.soest", Rolle.KREIS, "Kreis Soest"),
-    "dortmund": Benutzer("dortmund", Rolle.KOMMUNE, "Stadt Dortmund"),
+PASSWORT = "Gemeinsames-Test-Passwort-2024"
+# who: (user name, role, organisation as the sheets name it)
+ACCOUNTS: dict[str, tuple[str, str, str]] = {
+    "kreis": ("kreis.unna", "kreis", "Kreis Unna"),
+    "kamen": ("kamen", "kommune", "Stadt Kamen"),
+    "luenen": ("luenen", "kommune", "Stadt Lünen"),
+    "bergkamen": ("bergkamen", "kommune", "Stadt Bergkamen"),
+    "pruefer": ("rpa.unna", "pruefer", "Kreis Unna"),
+    "soest": ("kreis.soest", "kreis", "Kreis Soest"),
+    "dortmund": ("dortmund", "kommune", "Stadt Dortmund"),
 }
-TEST_HEADER = "X-Test-Benutzer"
-
-
-class AsUser:
-    """Test-only ASGI wrapper: the account named in the request's test header becomes the scope's user.
-
-    It stands in for the sign-in layer (which sets the same scope key after a real login).
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            who = dict(scope["headers"]).get(TEST_HEADER.lower().encode())
-            if who:
-                scope[SCOPE_KEY] = ACCOUNTS[who.decode()]
-        await self.app(scope, receive, send)
+_TOKENS: dict[str, dict[str, str]] = {}  # server URL → who → personal API token
 
 
 @contextlib.contextmanager
-def server_as_users(daten: Path, log: list[tuple[Any, ...]]) -> Iterator[str]:
-    """The web server with the bundled example, users chosen per request; audit entries go to ``log``."""
-    import pytest
-
-    from kimrecon.web import server
-    from kimrecon.web.app import create_app as real
-
-    def wrapped(**kwargs: Any) -> Any:
-        guard = real(**kwargs)
-        inner = getattr(guard, "app", guard)
-        inner.state.protokoll = lambda user, aktion, gegenstand, fall: log.append(
-            (user.name if user else None, aktion, gegenstand, fall))
-        return AsUser(guard)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(server, "create_app", wrapped)
-        with running_server(daten, beispiel=True) as base:
+def server_with_accounts(daten: Path, *, accounts: bool = True) -> Iterator[str]:
+    """The web server with the bundled example and (unless ``accounts`` is False) the accounts above."""
+    tokens = {who: make_account(daten, *acc, PASSWORT) for who, acc in ACCOUNTS.items()} if accounts else {}
+    with running_server(daten, beispiel=True) as base:
+        _TOKENS[base] = tokens
+        try:
             yield base
+        finally:
+            del _TOKENS[base]
+
+
+def audit(daten: Path) -> list[tuple[str | None, str, str, str | None]]:
+    """The audit log of the server's data folder, oldest first: (user, action, object, case)."""
+    from kimrecon.accounts import Konten
+
+    with Konten.open(daten, None) as konten:
+        entries, _ = konten.protokoll(1, 10_000)
+    return [(e.benutzer, e.aktion, e.gegenstand, e.fall) for e in reversed(entries)]
 
 
 def as_user(base: str, who: str | None, method: str, path: str, **kwargs: Any) -> Any:
-    """One request as the account ``who`` (None: no account)."""
+    """One request as the account ``who`` with its personal token (None: no account)."""
     headers = dict(kwargs.pop("headers", {}) or {})
     if who:
-        headers[TEST_HEADER] = who
+        headers.update(bearer(_TOKENS[base][who]))
     return call(base, method, path, headers=headers, **kwargs)
 
 
-def page_token(base: str, who: str | None, path: str) -> str:
-    """The form token of a page."""
-    found = re.search(r'name="csrf" value="([^"]+)"', as_user(base, who, "GET", path).text)
-    assert found is not None
-    return found.group(1)
+def session(base: str, who: str) -> Sitzung:
+    """Sign ``who`` in through the form (for page forms with their per-session token)."""
+    return login(base, ACCOUNTS[who][0], PASSWORT)
 
 
 def new_list(name: str, stand: str, cells: dict[str, Any] | None = None, extra: list[Any] | None = None) -> bytes:

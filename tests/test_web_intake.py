@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from roles_support import as_user, kamen_list, new_list, page_token, server_as_users
+from roles_support import as_user, audit, kamen_list, new_list, server_with_accounts, session
 
 FALL = "beispiel-kreis-unna-2023"
 MELDUNGEN = f"/api/faelle/{FALL}/meldungen"
@@ -16,9 +16,8 @@ MELDUNGEN = f"/api/faelle/{FALL}/meldungen"
 
 @pytest.fixture
 def server(tmp_path: Path):
-    log: list[tuple] = []
-    with server_as_users(tmp_path / "daten", log) as base:
-        yield base, log, tmp_path / "daten"
+    with server_with_accounts(tmp_path / "daten") as base:
+        yield base, tmp_path / "daten"
 
 
 def _kamen_edge(base: str) -> dict:
@@ -28,7 +27,7 @@ def _kamen_edge(base: str) -> dict:
 
 
 def test_a_submitted_list_becomes_the_newest_stand_and_the_run_uses_it(server) -> None:
-    base, log, daten = server
+    base, daten = server
     before = _kamen_edge(base)
     assert before["saldo"] == "9500.00"  # 57.000,00 paid − 10 staffed months × 4.750,00
     sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12", "einreichen": "1"},
@@ -47,7 +46,7 @@ def test_a_submitted_list_becomes_the_newest_stand_and_the_run_uses_it(server) -
     assert (after["foerderfaehig_kumuliert"], after["saldo"]) == ("52250.00", "4750.00")
     case = as_user(base, "kreis", "GET", f"/api/faelle/{FALL}").json()
     assert "liste_ersetzt" in [b["code"] for b in case["befunde"]]  # the old list (Stand 31.12.2023) is replaced
-    assert [e[:2] for e in log if e[0] == "kamen"] == [
+    assert [e[:2] for e in audit(daten) if e[0] == "kamen" and e[1] != "angemeldet"] == [
         ("kamen", "hochgeladen"), ("kamen", "als Entwurf gespeichert"), ("kamen", "eingereicht")]
     # the town now sees its own file and its findings, still nobody else's
     own = as_user(base, "kamen", "GET", f"/api/faelle/{FALL}").json()
@@ -55,7 +54,7 @@ def test_a_submitted_list_becomes_the_newest_stand_and_the_run_uses_it(server) -
 
 
 def test_a_list_with_another_towns_rows_stays_a_draft(server) -> None:
-    base, _, daten = server
+    base, daten = server
     extra = ["Stadt Lünen", "LU-9", "LU-P99", "Muster, Max", datetime(2023, 1, 1), None, 39, 39]
     sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-11", "einreichen": "1"},
                    files=[("dateien", "Besetzung.xlsx", kamen_list(extra=extra))])
@@ -75,7 +74,7 @@ def test_a_list_with_another_towns_rows_stays_a_draft(server) -> None:
 
 
 def test_an_older_stand_is_refused(server) -> None:
-    base, _, _ = server
+    base, _ = server
     sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12", "einreichen": "1"},
                    files=[("dateien", "Besetzung.xlsx", kamen_list(stand="01.12.2023"))])
     assert sent.status == 422
@@ -85,7 +84,7 @@ def test_an_older_stand_is_refused(server) -> None:
 def test_other_sheet_kinds_and_foreign_lists_are_refused(server) -> None:
     from kimrecon.resources import example_case
 
-    base, _, _ = server
+    base, _ = server
     bescheid = (example_case() / "Bescheid_KIM_2023.xlsx").read_bytes()
     sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12"},
                    files=[("dateien", "Bescheid.xlsx", bescheid)])
@@ -106,7 +105,7 @@ def test_other_sheet_kinds_and_foreign_lists_are_refused(server) -> None:
 
 
 def test_intake_by_role(server) -> None:
-    base, _, _ = server
+    base, _ = server
     files = [("dateien", "Besetzung.xlsx", kamen_list())]
     assert as_user(base, "pruefer", "POST", MELDUNGEN, fields={"monat": "2023-12"}, files=files).status == 403
     assert as_user(base, "soest", "POST", MELDUNGEN, fields={"monat": "2023-12"}, files=files).status == 404
@@ -131,7 +130,7 @@ def test_intake_by_role(server) -> None:
 
 
 def test_the_matrix_and_the_export_of_the_missing_lists(server) -> None:
-    base, _, _ = server
+    base, _ = server
     sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12", "einreichen": "1"},
                    files=[("dateien", "Besetzung.xlsx", kamen_list())])
     assert sent.status == 201
@@ -159,25 +158,27 @@ def test_the_matrix_and_the_export_of_the_missing_lists(server) -> None:
 
 
 def test_the_page_forms_upload_and_submit(server) -> None:
-    base, log, _ = server
-    token = page_token(base, "kamen", f"/faelle/{FALL}/meldungen")
-    up = as_user(base, "kamen", "POST", f"/faelle/{FALL}/meldungen", api=False,
-                 fields={"csrf": token, "monat": "2023-12"}, files=[("dateien", "Besetzung.xlsx", kamen_list())])
+    base, daten = server
+    kamen = session(base, "kamen")
+    up = as_user(base, None, "POST", f"/faelle/{FALL}/meldungen", api=False, headers=kamen.headers,
+                 fields={"csrf": kamen.csrf, "monat": "2023-12"}, files=[("dateien", "Besetzung.xlsx", kamen_list())])
     assert up.status == 303
     assert up.headers["location"] == f"/faelle/{FALL}/meldungen/stadt-kamen/2023-12"
-    draft = as_user(base, "kamen", "GET", up.headers["location"])
+    draft = as_user(base, None, "GET", up.headers["location"], headers=kamen.headers)
     assert "Liste einreichen" in draft.text and "0 Fehler" in draft.text
-    sub = as_user(base, "kamen", "POST", up.headers["location"] + "/einreichen", api=False, fields={"csrf": token})
+    sub = as_user(base, None, "POST", up.headers["location"] + "/einreichen", api=False, headers=kamen.headers,
+                  fields={"csrf": kamen.csrf})
     assert sub.status == 303
-    assert "Eingereicht am" in as_user(base, "kamen", "GET", up.headers["location"]).text
-    no_token = as_user(base, "kamen", "POST", f"/faelle/{FALL}/meldungen", api=False,
+    assert "Eingereicht am" in as_user(base, None, "GET", up.headers["location"], headers=kamen.headers).text
+    no_token = as_user(base, None, "POST", f"/faelle/{FALL}/meldungen", api=False, headers=kamen.headers,
                        fields={"monat": "2023-12"}, files=[("dateien", "Besetzung.xlsx", kamen_list())])
     assert no_token.status == 403
-    assert [e[1] for e in log] == ["hochgeladen", "als Entwurf gespeichert", "eingereicht"]
+    assert [e[1] for e in audit(daten) if e[0] == "kamen" and e[1] != "angemeldet"] == [
+        "hochgeladen", "als Entwurf gespeichert", "eingereicht"]
 
 
 def test_web_markings_are_a_nachweise_sheet_the_engine_reads(server) -> None:
-    base, _, daten = server
+    base, daten = server
     mark = as_user(base, "kreis", "POST", f"/api/faelle/{FALL}/nachweise",
                    fields={"geber": "Kreis Unna", "empfaenger": "Stadt Lünen", "jahr": "2023", "aktion": "eingegangen",
                            "datum": "2024-02-20"})

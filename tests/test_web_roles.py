@@ -1,8 +1,8 @@
 """Who sees what, per route and role, on the bundled example "Kreis Unna 2023" (real server on 127.0.0.1).
 
 Accounts: the Kreis Unna, the towns Kamen and Lünen, the hub Bergkamen, the Rechnungsprüfungsamt
-(pruefer), and two strangers (another Kreis, a town outside the tree). The sign-in layer is stood
-in for by a test-only wrapper that puts the account into the request scope (roles_support.AsUser).
+(pruefer), and two strangers (another Kreis, a town outside the tree); each calls with its personal
+API token, page forms through a signed-in session.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from roles_support import as_user, page_token, server_as_users
+from roles_support import as_user, audit, server_with_accounts, session
 
 from kimrecon.write.nachweis import nachweis_filename
 
@@ -24,12 +24,12 @@ BOENEN = "2023--stadt-bergkamen--gemeinde-boenen"
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     """The example case, reconciled for December 2023 with every Verwendungsnachweis, by the Kreis."""
-    log: list[tuple] = []
-    with server_as_users(tmp_path_factory.mktemp("roles") / "daten", log) as base:
+    daten = tmp_path_factory.mktemp("roles") / "daten"
+    with server_with_accounts(daten) as base:
         run = as_user(base, "kreis", "POST", f"/api/faelle/{FALL}/abgleich", json_body={"monat": "2023-12",
                                                                                          "nachweise": "1"})
         assert run.status == 200, run.text
-        yield base, log, run.json()
+        yield base, daten, run.json()
 
 
 def _edges(reply) -> list[tuple[str, str]]:
@@ -123,7 +123,7 @@ def test_a_town_opens_its_own_edge_and_no_other(ran) -> None:
 
 
 def test_downloads_by_role(ran) -> None:
-    base, log, full = ran
+    base, daten, full = ran
     out = f"/api/faelle/{FALL}/ausgaben/2023-12/"
     abgleich = out + "Abgleich_Kreis_Unna_2023-12.xlsx"
     kamen = out + quote(nachweis_filename(2023, "Stadt Kamen"))
@@ -139,7 +139,7 @@ def test_downloads_by_role(ran) -> None:
     for bad in ("..%2F..%2Ffaelle%2F" + FALL + "%2F.fall.json", "%2Fetc%2Fpasswd", ".fall.json"):
         assert as_user(base, "kreis", "GET", out + bad).status == 404
     assert as_user(base, "kreis", "GET", f"/api/faelle/{FALL}/ausgaben/..%2F..%2F/x.xlsx").status == 404
-    assert ("kamen", "heruntergeladen", nachweis_filename(2023, "Stadt Kamen"), FALL) in log
+    assert ("kamen", "heruntergeladen", nachweis_filename(2023, "Stadt Kamen"), FALL) in audit(daten)
 
 
 @pytest.mark.parametrize("who", ["kamen", "pruefer", "bergkamen"])
@@ -154,9 +154,9 @@ def test_only_the_kreis_changes_the_case(ran, who: str) -> None:
         reply = as_user(base, who, "POST", path, **kwargs)
         assert reply.status == 403, (who, path)
         assert ("Prüfkonto" if who == "pruefer" else "Kreis") in reply.json()["fehler"]
-    token = page_token(base, who, f"/faelle/{FALL}/{'fristen' if who == 'pruefer' else 'meldungen'}")
-    page = as_user(base, who, "POST", f"/faelle/{FALL}/abgleich", fields={"monat": "2023-12", "csrf": token},
-                   api=False)
+    signed_in = session(base, who)
+    page = as_user(base, None, "POST", f"/faelle/{FALL}/abgleich", fields={"monat": "2023-12", "csrf": signed_in.csrf},
+                   headers=signed_in.headers, api=False)
     assert page.status == 403
     assert "Abgleich" in page.text
 
@@ -175,7 +175,7 @@ def test_run_history_is_filtered(ran) -> None:
 
 
 def test_deadlines_and_nachweis_markings_by_role(ran) -> None:
-    base, log, _ = ran
+    base, daten, _ = ran
     fristen = f"/api/faelle/{FALL}/fristen?am=2024-03-15"
     mark = f"/api/faelle/{FALL}/nachweise"
     kamen = as_user(base, "kamen", "GET", fristen).json()["fristen"]
@@ -196,6 +196,7 @@ def test_deadlines_and_nachweis_markings_by_role(ran) -> None:
     assert (after["status"], after["eingegangen"], after["geprueft"]) == ("geprüft", "2024-03-01", "2024-03-10")
     before = as_user(base, "kamen", "GET", f"/api/faelle/{FALL}/fristen?am=2024-03-05").json()["fristen"][0]
     assert (before["status"], before["geprueft"]) == ("eingegangen", None)  # checked only on 10.03.
+    log = audit(daten)
     assert ("bergkamen", "als eingegangen markiert", "Verwendungsnachweis Stadt Bergkamen → Stadt Kamen 2023",
             FALL) in log
     assert ("rpa.unna", "als geprüft markiert", "Verwendungsnachweis Stadt Bergkamen → Stadt Kamen 2023",
@@ -213,10 +214,14 @@ def test_path_traversal_in_case_ids_fails(ran) -> None:
 
 
 def test_without_accounts_everything_is_visible(tmp_path: Path) -> None:
-    log: list[tuple] = []
-    with server_as_users(tmp_path / "daten", log) as base:
+    with server_with_accounts(tmp_path / "daten", accounts=False) as base:
         assert [c["fall"] for c in as_user(base, None, "GET", "/api/faelle").json()["faelle"]] == [FALL]
         page = as_user(base, None, "GET", f"/faelle/{FALL}")
         assert "Abgleich ausführen" in page.text and "Besetzung_Lünen_2023.xlsx" in page.text
         assert as_user(base, None, "GET", f"/faelle/{FALL}/meldungen").status == 200
-    assert log == []  # reading writes nothing to the audit log
+
+
+def test_with_accounts_nothing_is_shown_without_signing_in(ran) -> None:
+    base, _, _ = ran
+    assert as_user(base, None, "GET", f"/api/faelle/{FALL}/abgleich/2023-12").status == 401
+    assert as_user(base, None, "GET", f"/faelle/{FALL}/meldungen").status == 303
