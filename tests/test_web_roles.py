@@ -225,3 +225,21 @@ def test_with_accounts_nothing_is_shown_without_signing_in(ran) -> None:
     base, _, _ = ran
     assert as_user(base, None, "GET", f"/api/faelle/{FALL}/abgleich/2023-12").status == 401
     assert as_user(base, None, "GET", f"/faelle/{FALL}/meldungen").status == 303
+
+
+def test_a_case_belongs_to_the_kreis_of_the_account_that_created_it(tmp_path: Path) -> None:
+    from web_support import example_files
+
+    with server_with_accounts(tmp_path / "daten") as base:
+        bescheid = [f for f in example_files() if f[1] == "Bescheid_KIM_2023.xlsx"]
+        zuweisung = [f for f in example_files() if f[1] == "Zuweisung_Kreis_Unna_2023.xlsx"]
+        made = as_user(base, "soest", "POST", "/api/faelle", fields={"name": "Soest 2024"}, files=zuweisung)
+        assert made.status == 201
+        fall = made.json()["fall"]
+        assert fall in [c["fall"] for c in as_user(base, "soest", "GET", "/api/faelle").json()["faelle"]]
+        assert as_user(base, "dortmund", "GET", f"/api/faelle/{fall}").status == 404
+        # the case has no Bescheid yet: only the Kreis that created it sees it
+        assert as_user(base, "kreis", "GET", f"/api/faelle/{fall}").status == 404
+        assert as_user(base, "soest", "POST", f"/api/faelle/{fall}/dateien", files=bescheid).status == 200
+        assert ("kreis.soest", "Fall angelegt", "Soest 2024", fall) in audit(tmp_path / "daten")
+        assert ("kreis.soest", "hochgeladen", "Bescheid_KIM_2023.xlsx", fall) in audit(tmp_path / "daten")
