@@ -451,14 +451,20 @@ async def upload_page(request: Request) -> Response:
                             status_code=303)
 
 
+async def _meldung(request: Request) -> tuple[Case, Sicht, str, str, dict[str, Any]]:
+    """The case, view, town, month and stored list of a list's address; 404 for one not there or not visible."""
+    case, view = await _fall(request)
+    stelle, month = _slot(request, view)
+    slot = meldungen(_web(request).store, case).get(f"{stelle_id(stelle)}/{month}")
+    if not slot:
+        raise WebError(404, "Diese Meldung gibt es nicht.")
+    return case, view, stelle, month, slot
+
+
 async def detail_page(request: Request) -> Response:
     """GET /faelle/{fall}/meldungen/{stelle}/{monat}: a town's list of a month with its findings."""
     web = _web(request)
-    case, view = await _fall(request)
-    stelle, month = _slot(request, view)
-    slot = meldungen(web.store, case).get(f"{stelle_id(stelle)}/{month}")
-    if not slot:
-        raise WebError(404, "Diese Meldung gibt es nicht.")
+    case, view, stelle, month, slot = await _meldung(request)
     may_submit = bool(slot.get("entwurf")) and view.baum.key(stelle) in view.meldet_fuer()
     return web.page(request, "meldung.html", fall=case, sicht=view, stelle=stelle, monat=month, slot=slot,
                     befunde=[_befund(d) for d in slot.get("befunde", [])], einreichen=may_submit,
@@ -525,12 +531,7 @@ async def api_upload(request: Request) -> Response:
 
 async def api_detail(request: Request) -> Response:
     """GET /api/faelle/{fall}/meldungen/{stelle}/{monat}."""
-    web = _web(request)
-    case, view = await _fall(request)
-    stelle, month = _slot(request, view)
-    slot = meldungen(web.store, case).get(f"{stelle_id(stelle)}/{month}")
-    if not slot:
-        raise WebError(404, "Diese Meldung gibt es nicht.")
+    _, _, stelle, month, slot = await _meldung(request)
     return _json(_slot_json(stelle, month, slot))
 
 
