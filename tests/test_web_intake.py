@@ -192,3 +192,30 @@ def test_web_markings_are_a_nachweise_sheet_the_engine_reads(server) -> None:
     fristen = as_user(base, "kreis", "GET", f"/api/faelle/{FALL}/fristen?am=2024-03-15").json()["fristen"]
     luenen = next(d for d in fristen if d["empfaenger"] == "Stadt Lünen")
     assert (luenen["status"], luenen["eingegangen"]) == ("eingegangen", "2024-02-20")
+
+
+def test_the_export_never_writes_a_formula_and_lists_only_due_months() -> None:
+    from kimrecon.web.intake import EINGEGANGEN, FEHLT, Zeile, Zelle, faellig_bis, fehlende_csv
+
+    cells = (Zelle("2024-01", EINGEGANGEN), Zelle("2024-02", FEHLT), Zelle("2024-03", FEHLT))
+    rows = [Zeile("=HYPERLINK(\"http://x\")", "x", cells)]
+    text = fehlende_csv(rows, 2024, date(2024, 2, 15)).decode("utf-8-sig")
+    # due by 15.02.2024: January and February; January is in, March not yet due
+    assert list(csv.reader(io.StringIO(text), delimiter=";"))[1:] == [
+        ["'=HYPERLINK(\"http://x\")", "Februar 2024", "fehlt", "", ""]]
+    assert (faellig_bis(2023, date(2024, 2, 15)), faellig_bis(2024, date(2024, 2, 15)),
+            faellig_bis(2025, date(2024, 2, 15))) == (12, 2, 0)
+
+
+def test_the_tree_of_the_example() -> None:
+    from kimrecon.pipeline import read_and_validate
+    from kimrecon.resources import example_case
+    from kimrecon.web.access import baum
+
+    tree = baum(read_and_validate([example_case()]))
+    assert [tree.name(k) for k in tree.kreise] == ["Kreis Unna"]
+    assert tree.name(tree.eltern[tree.key("Kamen")]) == "Stadt Bergkamen"
+    assert tree.name(tree.eltern[tree.key("Stadt Lünen")]) == "Kreis Unna"
+    assert sorted(tree.name(k) for k in tree.teilbaum(tree.key("Stadt Bergkamen"))) == [
+        "Gemeinde Bönen", "Stadt Bergkamen", "Stadt Kamen"]
+    assert len(tree.kanten()) == 10  # Kreis → 8 towns and the hub, hub → 2 towns (the Kreis's own row is no edge)

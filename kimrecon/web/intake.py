@@ -304,9 +304,14 @@ def fehlende_csv(rows: list[Zeile], jahr: int, heute: date) -> bytes:
     for row in rows:
         for z in row.zellen:
             if z.status != EINGEGANGEN and int(z.monat[5:]) <= bis:
-                out.writerow([row.stelle, f"{views.MONTHS_DE[int(z.monat[5:]) - 1]} {jahr}", z.status,
-                              views.cell("", z.am).text if z.am else "", z.von or ""])
+                out.writerow([_text(row.stelle), f"{views.MONTHS_DE[int(z.monat[5:]) - 1]} {jahr}", z.status,
+                              views.cell("", z.am).text if z.am else "", _text(z.von or "")])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _text(value: str) -> str:
+    """A CSV cell Excel shows as text, never as a formula (a name starting with = + - @ gets a leading ')."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # --------------------------------------------------------------------------------------------------
