@@ -158,6 +158,9 @@ def test_proxy_header_is_honoured_only_from_a_trusted_peer(tmp_path: Path) -> No
             refused = call(base, "GET", "/api/faelle", headers={"X-Remote-User": name})
             assert refused.status == 403, name
             assert "kein freigeschaltetes Benutzerkonto" in refused.json()["fehler"]
+            page = call(base, "GET", "/", headers={"X-Remote-User": name})
+            assert (page.status, page.headers["content-type"]) == (403, "text/html; charset=utf-8")
+            assert "kein freigeschaltetes Benutzerkonto" in page.text
         # a page form signed in by the proxy carries a CSRF token bound to the user
         page = call(base, "GET", "/", headers={"X-Remote-User": "Kreis Unna"}).text
         token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -269,3 +272,11 @@ def test_configured_host_names_pass_the_host_check(tmp_path: Path) -> None:
         posted = call(base, "POST", "/api/faelle", fields={"name": "Fall"}, files=example_files()[:1],
                       headers={**bearer(token), "Host": "kim.kreis-unna.de", "Origin": "https://kim.kreis-unna.de"})
         assert posted.status == 201
+
+
+def test_an_unreachable_accounts_database_lets_nobody_in(tmp_path: Path) -> None:
+    with running_server(tmp_path / "daten", db="postgresql://kimrecon@127.0.0.1:1/kimrecon") as base:
+        page = call(base, "GET", "/")
+        assert page.status == 503
+        assert "Benutzerdatenbank ist nicht erreichbar" in page.text
+        assert call(base, "GET", "/api/faelle").json()["fehler"].startswith("Die Benutzerdatenbank")
