@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 from kimrecon.findings import Finding, has_errors
 from kimrecon.web import identity, views
 from kimrecon.web.access import Sicht, kante_id
-from kimrecon.web.auth import AuthConfig, csrf_for
+from kimrecon.web.auth import SESSION_KEY, AuthConfig, csrf_for
 from kimrecon.web.identity import Benutzer, Rolle, benutzer
 from kimrecon.web.storage import Case, Store
 from kimrecon.web.uploads import MAX_FILES, MAX_REQUEST_BYTES, StagedFile, UploadError, stage_uploads
@@ -198,7 +198,7 @@ class Web:
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a page template to an HTML response."""
         context = {"csrf": csrf_for(request), "angemeldet": benutzer(request),
-                   "sitzung": request.scope.get("kimrecon.sitzung") is not None, **context}
+                   "sitzung": request.scope.get(SESSION_KEY) is not None, **context}
         html = self.env.get_template(template).render(request=request, **context)
         response = HTMLResponse(html, status_code=status)
         if request.headers.get("hx-request"):  # a boosted link or form: show the page's own address
@@ -786,8 +786,10 @@ class Guard:
         host = headers.get("host", "")
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if name.lower() not in self.hosts:
-            return 400, ("Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter 127.0.0.1 oder "
-                         "localhost.")
+            if self.hosts == LOOPBACK_HOSTS:
+                return 400, ("Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter 127.0.0.1 oder "
+                             "localhost.")
+            return 400, "Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter den eingerichteten Namen."
         if scope["method"] in ("GET", "HEAD"):
             return None
         origin = headers.get("origin")

@@ -22,6 +22,7 @@ import ipaddress
 import json
 import math
 import secrets
+import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,6 +107,7 @@ class AccountSource:
         self._file = self.daten / ACCOUNTS_FILE
         self._konten: Konten | None = None
         self._has_accounts = False
+        self._lock = threading.Lock()
 
     def active(self) -> Konten | None:
         """The accounts store once an account exists, else None (the server is open on loopback)."""
@@ -113,11 +115,12 @@ class AccountSource:
             return self._konten
         if self.db is None and not self._file.is_file():
             return None
-        if self._konten is None:
-            from kimrecon.accounts import Konten
+        with self._lock:
+            if self._konten is None:
+                from kimrecon.accounts import Konten
 
-            self._konten = Konten.open(self.daten, self.db, clock=self.config.clock, policy=self.config.policy)
-        self._has_accounts = self._konten.anzahl() > 0
+                self._konten = Konten.open(self.daten, self.db, clock=self.config.clock, policy=self.config.policy)
+            self._has_accounts = self._konten.anzahl() > 0  # accounts are never deleted: once True, always
         return self._konten if self._has_accounts else None
 
     def close(self) -> None:
@@ -175,7 +178,7 @@ class SignIn:
             konten = await run_in_threadpool(self.source.active)
         except Exception:  # noqa: BLE001 - the accounts database is unreachable: fail closed
             await _refuse(scope, send, 503, "Die Benutzerdatenbank ist nicht erreichbar. Bitte später erneut "
-                                            "versuchen oder die Verwaltung benachrichtigen.")
+                                            "versuchen oder die Verwaltung benachrichtigen.", self.app)
             return
         if konten is None:
             await self.app(scope, receive, send)
@@ -184,7 +187,7 @@ class SignIn:
         scope[ADDRESS_KEY] = client_address(scope, headers, self.config)
         refusal = await run_in_threadpool(self._identify, konten, scope, headers)
         if refusal is not None:
-            await _refuse(scope, send, *refusal)
+            await _refuse(scope, send, *refusal, self.app)
             return
         if scope.get(SCOPE_KEY) is None and scope["path"] != "/anmelden":
             if scope["path"].startswith("/api/"):
@@ -235,13 +238,22 @@ async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], bod
     await send({"type": "http.response.body", "body": body})
 
 
-async def _refuse(scope: Scope, send: Send, status: int, text: str) -> None:
-    """A refusal as JSON ``{"fehler", "befunde"}`` (API and pages alike: nothing was done)."""
+async def _refuse(scope: Scope, send: Send, status: int, text: str, app: Any = None) -> None:
+    """A refusal: JSON ``{"fehler", "befunde"}`` for the API, the German error page for pages."""
+    if app is not None and not scope["path"].startswith("/api/"):
+        request = Request({**scope, "app": app})
+        response = app.state.web.page(request, "fehler.html", status=status, meldung=text, befunde=[], zurueck="/")
+        await response(scope, _no_receive, send)
+        return
     body = json.dumps({"fehler": text, "befunde": []}, ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/json; charset=utf-8")]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="kimrecon"'))
     await _send(send, status, headers, body)
+
+
+async def _no_receive() -> MutableMapping[str, Any]:
+    return {"type": "http.disconnect"}
 
 
 # --------------------------------------------------------------------------------------------------
