@@ -479,8 +479,8 @@ async def detail_page(request: Request) -> Response:
 async def _submit(request: Request, *, check_csrf: bool) -> tuple[Case, str, str, dict[str, Any]]:
     web = _web(request)
     case, view = await _fall(request)
+    await _form(request, check_csrf=check_csrf)  # a forged form is refused before anything else is looked up
     stelle, month = _slot(request, view)
-    await _form(request, check_csrf=check_csrf)
     _stelle(view, stelle)  # a town submits its own list; auditors submit nothing
     if view.baum.key(stelle) not in view.meldet_fuer():
         raise WebError(403, "Ihr Konto kann diese Liste nicht einreichen.")
