@@ -123,6 +123,11 @@ def test_intake_by_role(server) -> None:
     assert as_user(base, "pruefer", "POST", detail + "/einreichen").status == 403
     for guess in ("..%2F..%2Fetc/2023-12", "stadt-kamen/..%2F..", "stadt-kamen/2023-13", "stadt-kamen/x"):
         assert as_user(base, "kreis", "GET", f"{MELDUNGEN}/{guess}").status == 404, guess
+    for name in ("../Besetzung.xlsx", "..\\x.xlsx", "/etc/passwd.xlsx"):
+        assert as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12"},
+                       files=[("dateien", name, kamen_list())]).status == 400, name
+    assert as_user(base, "kreis", "POST", MELDUNGEN, fields={"monat": "2023-12", "stelle": "Stadt Dortmund"},
+                   files=files).status == 400  # not a node of the case's tree
     rows = as_user(base, "kamen", "GET", MELDUNGEN).json()["stellen"]
     assert [r["stelle"] for r in rows] == ["Stadt Kamen"]
     hub = as_user(base, "bergkamen", "GET", MELDUNGEN).json()["stellen"]
