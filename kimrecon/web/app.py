@@ -8,11 +8,12 @@ cases run side by side.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +32,8 @@ from starlette.staticfiles import StaticFiles
 
 from kimrecon.findings import Finding, has_errors
 from kimrecon.web import views
+from kimrecon.web.auth import SESSION_KEY, AuthConfig, csrf_for
+from kimrecon.web.identity import benutzer
 from kimrecon.web.storage import Case, Store
 from kimrecon.web.uploads import MAX_FILES, MAX_REQUEST_BYTES, StagedFile, UploadError, stage_uploads
 
@@ -180,7 +183,9 @@ class Web:
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a page template to an HTML response."""
-        html = self.env.get_template(template).render(request=request, csrf=self.csrf, **context)
+        context = {"csrf": csrf_for(request), "angemeldet": benutzer(request),
+                   "sitzung": request.scope.get(SESSION_KEY) is not None, **context}
+        html = self.env.get_template(template).render(request=request, **context)
         response = HTMLResponse(html, status_code=status)
         if request.headers.get("hx-request"):  # a boosted link or form: show the page's own address
             query = f"?{request.url.query}" if request.url.query else ""
@@ -225,7 +230,7 @@ async def _form(request: Request, *, check_csrf: bool) -> FormData:
         form = await request.form(max_files=MAX_FILES, max_fields=50, max_part_size=1 << 20)
     except HTTPException as exc:
         raise WebError(400, "Das Formular konnte nicht gelesen werden. Bitte erneut senden.") from exc
-    if check_csrf and not hmac.compare_digest(str(form.get("csrf", "")), _web(request).csrf):
+    if check_csrf and not hmac.compare_digest(str(form.get("csrf", "")), csrf_for(request)):
         raise WebError(403, "Das Formular ist abgelaufen oder stammt nicht von dieser Seite. Bitte die Seite neu "
                             "laden und erneut senden.")
     return form
@@ -572,8 +577,10 @@ class Guard:
         host = headers.get("host", "")
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if name.lower() not in self.hosts:
-            return 400, ("Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter 127.0.0.1 oder "
-                         "localhost.")
+            if self.hosts == LOOPBACK_HOSTS:
+                return 400, ("Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter 127.0.0.1 oder "
+                             "localhost.")
+            return 400, "Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter den eingerichteten Namen."
         if scope["method"] in ("GET", "HEAD"):
             return None
         origin = headers.get("origin")
@@ -593,8 +600,16 @@ class Guard:
         return None
 
 
-def create_app(*, daten: Path, db: str | None = None, beispiel: bool = False) -> ASGIApp:
-    """The ASGI application over the data folder ``daten`` (created if missing)."""
+def create_app(*, daten: Path, db: str | None = None, beispiel: bool = False, auth: AuthConfig | None = None,
+               hostnames: Sequence[str] = ()) -> ASGIApp:
+    """The ASGI application over the data folder ``daten`` (created if missing).
+
+    ``auth`` configures sign-in (cookies behind TLS, trusted proxies, proxy header, lifetimes);
+    ``hostnames`` are the names besides loopback the Host header may carry.
+    """
+    from kimrecon.web.auth import AccountSource, SignIn
+    from kimrecon.web.auth import routes as auth_routes
+
     web = Web(store=Store(Path(daten)), db=db, env=_env())
     if beispiel:
         web.preload_example()
@@ -618,8 +633,20 @@ def create_app(*, daten: Path, db: str | None = None, beispiel: bool = False) ->
         Route(f"{api}/laeufe", api_runs),
         Route(f"{api}/fristen", api_deadlines),
         Route(f"{api}/ausgaben/{{monat}}/{{datei}}", download),
+        *auth_routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={WebError: _error, HTTPException: _error, Exception: _error})
+    source = AccountSource(Path(daten), db, auth or AuthConfig())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        source.close()
+
+    app = Starlette(routes=routes, exception_handlers={WebError: _error, HTTPException: _error, Exception: _error},
+                    lifespan=lifespan)
     app.state.web = web
-    return Guard(app)
+    app.state.konten = source
+    app.state.protokoll = source.write_log  # identity.protokolliere writes through it
+    extra = frozenset(h.strip().lower() for h in hostnames if h.strip())
+    return Guard(SignIn(app, source), LOOPBACK_HOSTS | extra)
