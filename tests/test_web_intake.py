@@ -136,6 +136,10 @@ def test_intake_by_role(server) -> None:
 
 def test_the_matrix_and_the_export_of_the_missing_lists(server) -> None:
     base, _ = server
+    # the Kreis puts an older list of Lünen into the case (Stand 30.06.2023): it covers January to June only
+    put = as_user(base, "kreis", "POST", f"/api/faelle/{FALL}/dateien",
+                  files=[("dateien", "Besetzung_Lünen_2023.xlsx", new_list("Besetzung_Lünen_2023.xlsx", "30.06.2023"))])
+    assert put.status == 200, put.text
     sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12", "einreichen": "1"},
                    files=[("dateien", "Besetzung.xlsx", kamen_list())])
     assert sent.status == 201
@@ -143,20 +147,27 @@ def test_the_matrix_and_the_export_of_the_missing_lists(server) -> None:
     assert matrix["jahr"] == 2023
     # the Zuweisung 2023 names 11 recipients: the Kreis itself, 8 towns, the hub Bergkamen and its 2 towns
     assert len(matrix["stellen"]) == 11
-    cells = {(s["stelle"], m["monat"]): (m["status"], m["von"]) for s in matrix["stellen"] for m in s["monate"]}
-    assert cells[("Stadt Kamen", "2023-12")] == ("eingegangen", "kamen")
-    assert cells[("Stadt Kamen", "2023-11")] == ("fehlt", None)
+    cells = {(s["stelle"], m["monat"]): (m["status"], m["von"], m["stand"])
+             for s in matrix["stellen"] for m in s["monate"]}
+    assert cells[("Stadt Kamen", "2023-12")] == ("eingegangen", "kamen", None)
+    # Kamen's submitted list (Stand 15.01.2024) reports its earlier months too; the example's own
+    # lists carry "Stand: 31.12.2023": every month of 2023 is reported
+    assert cells[("Stadt Kamen", "2023-11")] == ("liegt vor", None, "2024-01-15")
+    assert cells[("Gemeinde Bönen", "2023-12")] == ("liegt vor", None, "2023-12-31")
+    assert cells[("Stadt Lünen", "2023-06")] == ("liegt vor", None, "2023-06-30")
+    assert cells[("Stadt Lünen", "2023-07")] == ("fehlt", None, None)
     page = as_user(base, "kreis", "GET", f"/faelle/{FALL}/meldungen")
     assert "eingegangen" in page.text and "Fehlende Meldungen 2023" in page.text
+    assert 'value="2023-07"' in page.text  # the form proposes the first month still open: Lünen's July
     export = as_user(base, "kreis", "GET", f"/faelle/{FALL}/meldungen/fehlend.csv?jahr=2023")
     assert export.status == 200
     assert export.body.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     assert 'filename="Fehlende_Meldungen_2023.csv"' in export.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(export.body.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Stelle", "Berichtsmonat", "Status", "Entwurf hochgeladen am", "Entwurf von"]
-    assert len(rows) - 1 == 11 * 12 - 1  # 2023 is over: every month of every recipient but Kamen's December
-    assert ["Stadt Kamen", "Dezember 2023"] not in [r[:2] for r in rows]
-    assert ["Stadt Kamen", "November 2023", "fehlt", "", ""] in rows
+    # 2023 is over; only Lünen's July to December are missing (6 rows)
+    assert rows[1:] == [["Stadt Lünen", f"{m} 2023", "fehlt", "", ""]
+                        for m in ("Juli", "August", "September", "Oktober", "November", "Dezember")]
     # the auditor reads the matrix and exports, and sees no upload form
     assert as_user(base, "pruefer", "GET", f"/faelle/{FALL}/meldungen/fehlend.csv").status == 200
     assert "Hochladen und prüfen" not in as_user(base, "pruefer", "GET", f"/faelle/{FALL}/meldungen").text

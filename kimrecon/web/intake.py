@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +43,15 @@ from kimrecon.web.uploads import StagedFile
 from kimrecon.write.atomic import write_atomic, write_text_atomic
 
 if TYPE_CHECKING:
+    from kimrecon.inputs import CaseInputs
     from kimrecon.web.app import Web
     from kimrecon.web.storage import Case, Store
 
 NACHWEISE_DATEI = "Nachweise_kimrecon.xlsx"
 MELDUNG_ARTEN = (Kind.BESETZUNG, Kind.ZAHLUNGEN)
 EINGEGANGEN, ENTWURF, MIT_FEHLERN, FEHLT = "eingegangen", "Entwurf", "mit Fehlern", "fehlt"
+LIEGT_VOR = "liegt vor"  # no web submission, but a list in the case folder whose Stand covers the month
+ERLEDIGT = (EINGEGANGEN, LIEGT_VOR)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -242,9 +245,10 @@ class Zelle:
     """One town and month of the intake matrix."""
 
     monat: str
-    status: str  # eingegangen | Entwurf | mit Fehlern | fehlt
+    status: str  # eingegangen | liegt vor | Entwurf | mit Fehlern | fehlt
     am: datetime | None = None
     von: str | None = None
+    stand: date | None = None  # liegt vor: the Stand of the newest list of the town in the case folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +260,7 @@ class Zeile:
     zellen: tuple[Zelle, ...]
 
 
-def _zelle(slot: dict[str, Any] | None, monat: str) -> Zelle:
+def _zelle(slot: dict[str, Any] | None, monat: str, stand: date | None) -> Zelle:
     slot = slot or {}
     if slot.get("eingereicht"):
         e = slot["eingereicht"]
@@ -266,7 +270,32 @@ def _zelle(slot: dict[str, Any] | None, monat: str) -> Zelle:
         d = slot["entwurf"]
         return Zelle(monat, MIT_FEHLERN if d.get("fehler") else ENTWURF, datetime.fromisoformat(d["am"]).astimezone(),
                      d.get("von"))
+    if stand is not None and stand >= _month_end(monat):
+        return Zelle(monat, LIEGT_VOR, stand=stand)
     return Zelle(monat, FEHLT)
+
+
+def _month_end(monat: str) -> date:
+    year, month = int(monat[:4]), int(monat[5:7])
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def listen_stand(inputs: CaseInputs, tree: Baum) -> dict[str, date]:
+    """Per town key the newest Stand of a staffing list in the case folder that has rows of that town.
+
+    A list with Stand 31.12.2023 reports the staffing of every month up to December 2023, whether it
+    came through the monthly intake or was put into the case by the Kreis.
+    """
+    frame = inputs.frames.get(Kind.BESETZUNG)
+    out: dict[str, date] = {}
+    if frame is None or frame.empty:
+        return out
+    for sheet, kommune, ags in zip(frame["_sheet"], frame["kommune"], frame["ags"], strict=True):
+        stand = inputs.sheets[int(sheet)].stand
+        key = tree.key(kommune, ags)
+        if stand is not None and key is not None and (key not in out or stand > out[key]):
+            out[key] = stand
+    return out
 
 
 def jahre(tree: Baum) -> list[int]:
@@ -278,14 +307,24 @@ def matrix(store: Store, case: Case, view: Sicht, jahr: int) -> list[Zeile]:
     """The towns this user sees (recipients of the Zuweisung of the year) × the year's months."""
     state = meldungen(store, case)
     tree = view.baum
+    stands = listen_stand(store.inputs(case), tree)
     towns = [k for k in tree.jahre.get(jahr, ()) if view.alles or k in view.knoten]
     out = []
     for key in sorted(towns, key=tree.name):
         name = tree.name(key)
         sid = stelle_id(name)
         months = [f"{jahr}-{m:02d}" for m in range(1, 13)]
-        out.append(Zeile(name, sid, tuple(_zelle(state.get(f"{sid}/{m}"), m) for m in months)))
+        out.append(Zeile(name, sid, tuple(_zelle(state.get(f"{sid}/{m}"), m, stands.get(key)) for m in months)))
     return out
+
+
+def vorschlag(rows: list[Zeile], stellen: list[str], jahr: int) -> str:
+    """The Berichtsmonat the upload form proposes: the year's first month still open for the user's towns."""
+    mine = [r for r in rows if r.stelle in stellen] or rows
+    for i in range(12):
+        if any(r.zellen[i].status not in ERLEDIGT for r in mine):
+            return f"{jahr}-{i + 1:02d}"
+    return f"{jahr}-12"
 
 
 def faellig_bis(jahr: int, heute: date) -> int:
@@ -296,14 +335,14 @@ def faellig_bis(jahr: int, heute: date) -> int:
 
 
 def fehlende_csv(rows: list[Zeile], jahr: int, heute: date) -> bytes:
-    """The missing lists (every status but "eingegangen") of the due months as CSV for Excel (BOM, ";")."""
+    """The missing lists of the due months (not "eingegangen", not "liegt vor") as CSV for Excel (BOM, ";")."""
     buf = io.StringIO()
     out = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     out.writerow(["Stelle", "Berichtsmonat", "Status", "Entwurf hochgeladen am", "Entwurf von"])
     bis = faellig_bis(jahr, heute)
     for row in rows:
         for z in row.zellen:
-            if z.status != EINGEGANGEN and int(z.monat[5:]) <= bis:
+            if z.status not in ERLEDIGT and int(z.monat[5:]) <= bis:
                 out.writerow([_text(row.stelle), f"{views.MONTHS_DE[int(z.monat[5:]) - 1]} {jahr}", z.status,
                               views.cell("", z.am).text if z.am else "", _text(z.von or "")])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -418,7 +457,7 @@ async def matrix_page(request: Request) -> Response:
     rows = await run_in_threadpool(matrix, web.store, case, view, jahr)
     stellen = [view.baum.name(k) for k in view.meldet_fuer()]
     return web.page(request, "meldungen.html", fall=case, sicht=view, jahr=jahr, jahre=jahre(view.baum),
-                    zeilen=rows, stellen=stellen, vorschlag=f"{date.today():%Y-%m}",
+                    zeilen=rows, stellen=stellen, vorschlag=vorschlag(rows, stellen, jahr),
                     monate=[f"{jahr}-{m:02d}" for m in range(1, 13)])
 
 
@@ -510,7 +549,8 @@ async def api_matrix(request: Request) -> Response:
     rows = await run_in_threadpool(matrix, web.store, case, view, jahr)
     return _json({"fall": case.id, "jahr": jahr, "stellen": [
         {"stelle": r.stelle, "id": r.id, "monate": [
-            {"monat": z.monat, "status": z.status, "am": z.am.isoformat() if z.am else None, "von": z.von}
+            {"monat": z.monat, "status": z.status, "am": z.am.isoformat() if z.am else None, "von": z.von,
+             "stand": z.stand.isoformat() if z.stand else None}
             for z in r.zellen]}
         for r in rows]})
 
