@@ -146,6 +146,29 @@ class Web:
         self.outcomes[(case.id, month)] = outcome
         return outcome
 
+    def outcome(self, case: Case, month: str) -> RunOutcome | None:
+        """The month's outcome: kept since this process ran it, else the latest recorded run computed again.
+
+        After a restart the result pages stay available as long as the case's files and parameters
+        are those of the month's latest run (``pipeline.restore_outcome``); otherwise None.
+        """
+        from kimrecon.ledger import LedgerError
+        from kimrecon.pipeline import restore_outcome
+
+        key = (case.id, month)
+        if key not in self.outcomes:
+            with self.store.lock(case.id):
+                if key not in self.outcomes:
+                    try:
+                        restored = restore_outcome(case.ordner, month, out_dir=self.store.out_dir(case, month),
+                                                   db_url=self.db, ledger_dir=self.store.admin_dir(case))
+                    except LedgerError:
+                        restored = None
+                    if restored is None:
+                        return None
+                    self.outcomes[key] = restored
+        return self.outcomes[key]
+
     def runs(self, case: Case) -> list[Any]:
         """The case's runs from the ledger (none before the first run)."""
         from kimrecon.ledger import LedgerError, open_ledger
@@ -371,7 +394,8 @@ async def case_page(request: Request) -> Response:
     web = _web(request)
     case, view = await _fall(request)
     facts = await run_in_threadpool(_case_facts, web, case, view)
-    months = sorted({m for (fid, m) in web.outcomes if fid == case.id}, reverse=True)
+    months = sorted({m for (fid, m) in web.outcomes if fid == case.id}
+                    | {r.monat for r in await run_in_threadpool(web.runs, case)}, reverse=True)
     return web.page(request, "fall.html", fall=case, sicht=view, **facts, gelaufen=months,
                     vorschlag=f"{date.today():%Y-%m}")
 
@@ -424,7 +448,7 @@ async def result_page(request: Request) -> Response:
     web = _web(request)
     case, view = await _fall(request)
     month = _month(request.path_params["monat"])
-    outcome = web.outcomes.get((case.id, month))
+    outcome = await run_in_threadpool(web.outcome, case, month)
     result = view.ergebnis(outcome.result) if outcome and outcome.result is not None else None
     findings = view.befunde(outcome.findings) if outcome else ()
     return web.page(
@@ -435,17 +459,17 @@ async def result_page(request: Request) -> Response:
     )
 
 
-def _edge(request: Request, web: Web, case: Case, view: Sicht) -> tuple[str, Any, Any]:
-    """The month, the user's Result and the edge of the address; 404 for an edge the user does not see."""
+async def _edge(request: Request, web: Web, case: Case, view: Sicht) -> tuple[str, RunOutcome, Any, Any]:
+    """The month, its outcome, the user's Result and the edge of the address; 404 for an edge the user does not see."""
     month = _month(request.path_params["monat"])
-    outcome = web.outcomes.get((case.id, month))
+    outcome = await run_in_threadpool(web.outcome, case, month)
     result = view.ergebnis(outcome.result) if outcome and outcome.result is not None else None
     wanted = request.path_params["kante"]
     edge = next((e for e in (result.kanten if result else ()) if kante_id(e.jahr, e.geber, e.empfaenger) == wanted),
                 None)
-    if edge is None:
+    if outcome is None or edge is None:
         raise WebError(404, "Diese Weiterleitung gibt es in diesem Monat nicht.")
-    return month, result, edge
+    return month, outcome, result, edge
 
 
 def _edge_parts(result: Any, edge: Any) -> dict[str, Any]:
@@ -469,9 +493,8 @@ async def edge_page(request: Request) -> Response:
 
     web = _web(request)
     case, view = await _fall(request)
-    month, result, edge = _edge(request, web, case, view)
+    month, outcome, result, edge = await _edge(request, web, case, view)
     parts = _edge_parts(result, edge)
-    outcome = web.outcomes[(case.id, month)]
     nachweis = [(n, u) for n, u in _downloads(web, case, view, month, outcome)
                 if n == nachweis_filename(edge.jahr, edge.empfaenger)]
     return web.page(request, "weiterleitung.html", fall=case, sicht=view, monat=month, kante=edge, **parts,
@@ -595,9 +618,10 @@ async def api_result(request: Request) -> Response:
     web = _web(request)
     case, view = await _fall(request)
     month = _month(request.path_params["monat"])
-    outcome = web.outcomes.get((case.id, month))
+    outcome = await run_in_threadpool(web.outcome, case, month)
     if outcome is None or outcome.result is None:
-        raise WebError(404, "Für diesen Monat liegt seit dem Start des Servers kein Ergebnis vor.")
+        raise WebError(404, "Für diesen Monat liegt kein aktuelles Ergebnis vor: der Monat wurde noch nicht "
+                            "abgeglichen, oder Dateien haben sich seit dem letzten Abgleich geändert.")
     obj = result_json(view.ergebnis(outcome.result))
     obj["dateien"] = [{"name": n, "url": u} for n, u in _downloads(web, case, view, month, outcome)]
     return _json(obj)
@@ -609,7 +633,7 @@ async def api_edge(request: Request) -> Response:
 
     web = _web(request)
     case, view = await _fall(request)
-    month, result, edge = _edge(request, web, case, view)
+    month, _, result, edge = await _edge(request, web, case, view)
     parts = _edge_parts(result, edge)
     from dataclasses import replace
 
