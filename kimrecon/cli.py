@@ -1,4 +1,4 @@
-"""The thin command line (German): demo, validate, reconcile, report, history, deadlines, template, serve.
+"""The thin command line (German): demo, validate, reconcile, report, history, deadlines, template, serve, benutzer.
 
 Built on ``argparse`` (standard library, quick to import) with a German help frame and German argument
 errors. Exit codes: 0 reconciled without differences, 1 findings or differences, 2 the requested run
@@ -293,13 +293,72 @@ def _parser() -> _Parser:
 
     p = command("serve", "Die Weboberfläche starten (im Browser unter http://127.0.0.1:8000).", _cmd_serve)
     p.add_argument("--host", default="127.0.0.1", metavar="ADRESSE",
-                   help="Adresse, an die der Server bindet (Vorgabe: %(default)s).")
+                   help="Adresse des Servers (Vorgabe: %(default)s).")
     p.add_argument("--port", type=_typed(_port), default=8000, metavar="PORT", help="Port (Vorgabe: %(default)s).")
     p.add_argument("--daten", type=Path, metavar="ORDNER",
                    help="Ordner für Fälle und Laufbuch (Vorgabe: Datenordner des Benutzers).")
     db_option(p, "im Datenordner")
     p.add_argument("--beispiel", action="store_true", help="Das Beispiel „Kreis Unna 2023“ vorab laden.")
+    p.add_argument("--hostname", action="append", default=[], metavar="NAME",
+                   help="Host-Name, unter dem der Server erreichbar ist (z. B. kim.kreis-unna.de; mehrfach möglich).")
+    p.add_argument("--https", action="store_true",
+                   help="Der Server steht hinter einem TLS-Proxy: Sitzungs-Cookies nur über HTTPS senden.")
+    p.add_argument("--proxy", action="append", default=[], metavar="ADRESSE",
+                   help="Adresse oder Netz eines vertrauenswürdigen Reverse-Proxys (X-Forwarded-For, "
+                        "Anmeldekopfzeile; mehrfach möglich).")
+    p.add_argument("--sso-kopfzeile", metavar="NAME",
+                   help="Kopfzeile, in der ein vertrauenswürdiger Proxy den angemeldeten Benutzer nennt "
+                        "(z. B. X-Remote-User; nur zusammen mit --proxy).")
+    p.add_argument("--sitzung-minuten", type=_typed(_minutes), default=30, metavar="N",
+                   help="Abmeldung nach so vielen Minuten ohne Anfrage (Vorgabe: %(default)s).")
+
+    _benutzer_parser(command)
     return top
+
+
+def _minutes(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 24 * 60:
+        raise UsageError(f"„{text}“ ist keine gültige Minutenzahl (1 bis 1440).")
+    return int(text)
+
+
+def _benutzer_parser(command: Callable[..., _Parser]) -> None:
+    """`kimrecon benutzer …`: the accounts of the web server."""
+    top = command("benutzer", "Benutzerkonten der Weboberfläche verwalten.", _cmd_benutzer,
+                  "Sobald ein Konto besteht, verlangt der Server für jede Seite und jede API-Anfrage eine Anmeldung. "
+                  "Passwörter werden nie als Argument übergeben: sie werden abgefragt oder von der Standardeingabe "
+                  "gelesen.")
+    sub = top.add_subparsers(title="Aktionen", dest="aktion", metavar="AKTION", parser_class=_Parser)
+
+    def action(name: str, summary: str, with_name: bool = True) -> _Parser:
+        p: _Parser = sub.add_parser(name, help=summary, description=summary)
+        if with_name:
+            p.add_argument("name", metavar="NAME", help="Benutzername.")
+        p.add_argument("--daten", type=Path, metavar="ORDNER",
+                       help="Datenordner des Servers (wie bei „kimrecon serve“; Vorgabe: Datenordner des Benutzers).")
+        p.add_argument("--db", metavar="URL",
+                       help="Datenbank als SQLAlchemy-URL, wie bei „kimrecon serve“ (Vorgabe: Umgebungsvariable "
+                            "KIMRECON_DB, sonst kimrecon.sqlite im Datenordner).")
+        return p
+
+    p = action("anlegen", "Ein Konto anlegen; das Passwort wird abgefragt oder von der Standardeingabe gelesen.")
+    p.add_argument("--rolle", required=True, choices=["kreis", "kommune", "pruefer"],
+                   help="kreis, kommune oder pruefer.")
+    p.add_argument("--stelle", metavar="STELLE",
+                   help="Die Stelle, wie sie in den Tabellen heißt, z. B. „Stadt Kamen“ (für kommune erforderlich).")
+    action("liste", "Alle Konten mit Rolle, Stelle, Sperre und letzter Anmeldung.", with_name=False)
+    action("sperren", "Ein Konto sperren; seine Sitzungen enden sofort.")
+    action("entsperren", "Ein gesperrtes Konto wieder freigeben.")
+    action("passwort", "Ein neues Passwort setzen; die Sitzungen des Kontos enden.")
+    action("token", "Ein neues persönliches API-Token ausgeben (nur dieses eine Mal sichtbar; das alte wird ungültig).")
+    p = action("protokoll", "Das Protokoll anzeigen, neueste Einträge zuerst.", with_name=False)
+    p.add_argument("--seite", type=_typed(_page), default=1, metavar="N", help="Seite (je 50 Einträge).")
+
+
+def _page(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise UsageError(f"„{text}“ ist keine gültige Seitenzahl.")
+    return int(text)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -535,10 +594,95 @@ def _cmd_serve(a: argparse.Namespace) -> int:
         err_console.print("[red]Fehler:[/red] Die Weboberfläche ist unvollständig installiert. Bitte kimrecon "
                           "neu installieren: pip install --force-reinstall kimrecon.")
         return 2
+    if a.sso_kopfzeile and not a.proxy:
+        raise UsageError("--sso-kopfzeile braucht mindestens eine --proxy-Adresse.", hilfe="kimrecon serve")
     try:
-        return int(serve(host=a.host, port=a.port, daten=a.daten, db=_db(a.db), beispiel=a.beispiel))
+        return int(serve(host=a.host, port=a.port, daten=a.daten, db=_db(a.db), beispiel=a.beispiel,
+                         hostnames=a.hostname, https=a.https, proxies=a.proxy, sso_header=a.sso_kopfzeile,
+                         sitzung_minuten=a.sitzung_minuten))
     except ValueError as exc:  # serve's own argument checks (e.g. a non-loopback host), German text
         raise UsageError(str(exc), hilfe="kimrecon serve") from exc
+
+
+def _read_password(*, ask: str = "Passwort") -> str:
+    """A password from standard input (first line) or, on a terminal, asked twice without echo."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(f"{ask}: ")
+    if getpass.getpass(f"{ask} wiederholen: ") != first:
+        raise UsageError("Die beiden Eingaben stimmen nicht überein; es wurde nichts geändert.")
+    return first
+
+
+def _cmd_benutzer(a: argparse.Namespace) -> int:
+    from kimrecon.accounts import Konten, KontoFehler
+    from kimrecon.web.server import default_data_dir
+
+    if a.aktion is None:
+        _parser().parse_args(["benutzer", "--help"])
+    try:
+        with Konten.open(a.daten or default_data_dir(), _db(a.db)) as konten:
+            return _benutzer_action(a, konten)
+    except KontoFehler as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _benutzer_action(a: argparse.Namespace, konten: Any) -> int:
+    if a.aktion == "anlegen":
+        from kimrecon.accounts import check_account
+
+        name, _, _ = check_account(a.name, a.rolle, a.stelle)  # before asking for the password
+        if konten.konto(name) is not None:
+            raise UsageError(f"Das Benutzerkonto „{name}“ gibt es schon.")
+        konto = konten.anlegen(name, a.rolle, a.stelle, _read_password())
+        out_console.print(f"Konto „{escape(konto.name)}“ ({konto.rolle.value}) angelegt.")
+    elif a.aktion == "liste":
+        _print_accounts(konten.liste())
+    elif a.aktion in ("sperren", "entsperren"):
+        konten.sperren(a.name, a.aktion == "sperren")
+        out_console.print(f"Konto „{escape(a.name)}“ {'gesperrt' if a.aktion == 'sperren' else 'entsperrt'}.")
+    elif a.aktion == "passwort":
+        konten.vorhanden(a.name)  # before asking for the password
+        konten.passwort_setzen(a.name, _read_password(ask="Neues Passwort"))
+        out_console.print(f"Passwort von „{escape(a.name)}“ geändert; offene Sitzungen sind beendet.")
+    elif a.aktion == "token":
+        token = konten.token_erzeugen(a.name)
+        sys.stdout.write(token + "\n")
+        err_console.print("Das Token wird nur jetzt angezeigt; ein früheres Token dieses Kontos gilt nicht mehr. "
+                          "Senden als Kopfzeile „Authorization: Bearer TOKEN“.")
+    elif a.aktion == "protokoll":
+        eintraege, total = konten.protokoll(a.seite)
+        _print_log(eintraege, total, a.seite)
+    return 0
+
+
+def _print_accounts(konten: Sequence[Any]) -> None:
+    if not konten:
+        out_console.print("Noch kein Benutzerkonto. Anlegen mit: kimrecon benutzer anlegen NAME --rolle kreis")
+        return
+    from rich.table import Table
+
+    table = Table(title="Benutzerkonten")
+    for col in ("Name", "Rolle", "Stelle", "gesperrt", "letzte Anmeldung (UTC)"):
+        table.add_column(col)
+    for k in konten:
+        last = f"{k.letzte_anmeldung:%d.%m.%Y %H:%M}" if k.letzte_anmeldung else "–"
+        table.add_row(escape(k.name), k.rolle.value, escape(k.stelle or "–"), "ja" if k.gesperrt else "nein", last)
+    out_console.print(table)
+
+
+def _print_log(eintraege: Sequence[Any], total: int, seite: int) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Protokoll ({total} Einträge, Seite {seite}, neueste zuerst)")
+    for col in ("Zeitpunkt (UTC)", "Benutzer", "Aktion", "Gegenstand", "Fall"):
+        table.add_column(col)
+    for e in eintraege:
+        table.add_row(f"{e.zeitpunkt:%d.%m.%Y %H:%M:%S}", escape(e.benutzer or "Kommandozeile"), escape(e.aktion),
+                      escape(e.gegenstand), escape(e.fall or "–"))
+    out_console.print(table)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -91,6 +91,11 @@ class Code(str, Enum):
     EMPFAENGER_DOPPELT = "empfaenger_doppelt"
     PERSONALKOSTEN_FEHLEN = "personalkosten_fehlen"
     BESETZUNG_FEHLT = "besetzung_fehlt"
+    # a town's monthly list sent through the web (kimrecon/web/intake.py)
+    MELDUNG_FREMDE_STELLE = "meldung_fremde_stelle"
+    MELDUNG_ART = "meldung_art"
+    MELDUNG_LEER = "meldung_leer"
+    MELDUNG_STAND_AELTER = "meldung_stand_aelter"
     SONSTIGES = "sonstiges"
 
 
@@ -214,6 +219,14 @@ MESSAGES: dict[Code, str] = {
     Code.BESETZUNG_FEHLT: "Für „{empfaenger}“ liegen für {jahr} keine Besetzungsdaten vor, obwohl {vzae} VzÄ "
     "zugeteilt sind. Bitte die Besetzungsliste der Kommune einreichen; bis dahin weist kimrecon für diese Kante "
     "„Besetzung fehlt“ statt einer Rückforderung aus.",
+    Code.MELDUNG_FREMDE_STELLE: "Die Zeile nennt „{wert}“; eine Meldung von „{stelle}“ darf nur eigene Zeilen "
+    "enthalten. Bitte die Zeilen anderer Stellen entfernen (jede Stelle meldet ihre Liste selbst).",
+    Code.MELDUNG_ART: "Das Blatt ist eine Tabelle der Art „{art}“; eine monatliche Meldung enthält nur die "
+    "Besetzung und die eigenen Zahlungen. Bitte das Blatt aus der Datei entfernen.",
+    Code.MELDUNG_LEER: "Die Datei enthält keine Besetzung und keine Zahlungen. Bitte die Besetzungsliste (und, "
+    "wenn Ihre Stelle Mittel weiterleitet, die Zahlungsliste) hochladen.",
+    Code.MELDUNG_STAND_AELTER: "Die Liste hat einen älteren Stand als die Liste {neuer}, die bereits gilt; "
+    "eingereicht würde sie nicht ausgewertet. Bitte über der Tabelle „Stand:“ mit dem heutigen Datum eintragen.",
     Code.SONSTIGES: "{text}",
 }
 

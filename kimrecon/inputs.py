@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -175,6 +176,7 @@ class SheetInfo:
     dropped: tuple[str, ...] = ()  # personal-data columns dropped on import (header text)
     unknown: tuple[str, ...] = ()  # extra columns kept only as a Hinweis (header text)
     rows: int = 0  # data rows read
+    stand: date | None = None  # the list's "Stand" (title cell, sheet or file name), once every file is read
 
 
 @dataclass(frozen=True, slots=True)

@@ -416,3 +416,43 @@ def _tell(progress: Progress | None, stage: str) -> None:
     if progress is not None:
         progress(stage)
 
+
+
+def restore_outcome(
+    case_dir: Path, month: Month | str, *, out_dir: Path, db_url: str | None = None, ledger_dir: Path | None = None
+) -> RunOutcome | None:
+    """The outcome of the month's latest recorded run, computed again without writing or recording anything.
+
+    A long-running process (the web server) keeps outcomes in memory; after a restart its result
+    pages come from here. The engine is deterministic, so with the inputs and parameters the ledger's
+    fingerprint names, at the run's own time, it gives the recorded figures again. None when no run
+    of the month is recorded, the latest one was refused, or the inputs or parameters changed since
+    (then the month has to be run again). ``written`` lists the files the run published in ``out_dir``.
+    """
+    from kimrecon.engine import reconcile
+    from kimrecon.ledger import LedgerError, open_ledger
+
+    month = as_month(month)
+    fall = case_dir.resolve().name
+    try:
+        ledger = open_ledger(db_url, ledger_dir or case_dir, create=False)
+    except LedgerError:
+        return None  # no ledger yet: never run
+    with ledger:
+        runs = [r for r in ledger.runs(str(month)) if r.fall == fall]
+        latest = runs[-1] if runs else None
+        if latest is None or latest.status == RunStatus.FEHLER.value:
+            return None
+        inputs, params = prepare([case_dir], domain=False)
+        if params is None or has_errors(inputs.findings):
+            return None
+        when = latest.zeitpunkt.astimezone(UTC).replace(tzinfo=None)  # as run_time() gave it
+        result = reconcile(inputs, month, params=params, lauf_id="", zeitpunkt=when, fall=fall)
+        if ledger.find_repeat(result) != (latest.wiederholung_von or latest.lauf_id):
+            return None  # the inputs or parameters are no longer those of the latest run
+        detail = ledger.run(latest.lauf_id)
+    result = dataclasses.replace(result, lauf_id=latest.lauf_id, korrekturen=detail.korrekturen if detail else ())
+    published = latest.zeitpunkt.timestamp() - 1  # files of earlier runs of the month are older than this run
+    written = tuple(sorted(p for p in Path(out_dir).glob("*.xlsx")
+                           if not p.name.startswith(".") and p.stat().st_mtime >= published))
+    return RunOutcome(month, latest.lauf_id, result, tuple(result.befunde), written, repeat_of=latest.wiederholung_von)

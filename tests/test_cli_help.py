@@ -13,7 +13,7 @@ import pytest
 from kimrecon import __version__
 from kimrecon.cli import run
 
-COMMANDS = ("demo", "validate", "reconcile", "report", "history", "deadlines", "template", "serve")
+COMMANDS = ("demo", "validate", "reconcile", "report", "history", "deadlines", "template", "serve", "benutzer")
 ENGLISH = (
     "usage", "options", "optional", "arguments", "positional", "commands", "command", "show", "this", "message",
     "exit", "required", "default", "defaults", "case_dir", "env", "var", "path", "str", "int", "help", "the",
@@ -101,11 +101,17 @@ def test_serve_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     _fake_web(monkeypatch, serve)
     monkeypatch.delenv("KIMRECON_DB", raising=False)
     assert run(["serve"]) == 0
-    assert calls[-1] == {"host": "127.0.0.1", "port": 8000, "daten": None, "db": None, "beispiel": False}
+    signin = {"hostnames": [], "https": False, "proxies": [], "sso_header": None, "sitzung_minuten": 30}
+    assert calls[-1] == {"host": "127.0.0.1", "port": 8000, "daten": None, "db": None, "beispiel": False, **signin}
     assert run(["serve", "--host", "127.0.0.2", "--port", "8123", "--daten", str(tmp_path), "--db",
                 "sqlite:///x.sqlite", "--beispiel"]) == 0
     assert calls[-1] == {"host": "127.0.0.2", "port": 8123, "daten": tmp_path, "db": "sqlite:///x.sqlite",
-                         "beispiel": True}
+                         "beispiel": True, **signin}
+    assert run(["serve", "--host", "0.0.0.0", "--hostname", "kim.kreis-unna.de", "--https", "--proxy", "10.0.0.5",
+                "--sso-kopfzeile", "X-Remote-User", "--sitzung-minuten", "20"]) == 0
+    assert {k: calls[-1][k] for k in signin} == {"hostnames": ["kim.kreis-unna.de"], "https": True,
+                                                "proxies": ["10.0.0.5"], "sso_header": "X-Remote-User",
+                                                "sitzung_minuten": 20}
     monkeypatch.setenv("KIMRECON_DB", "postgresql+psycopg://k@h/db")
     assert run(["serve"]) == 0
     assert calls[-1]["db"] == "postgresql+psycopg://k@h/db"

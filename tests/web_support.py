@@ -7,8 +7,10 @@ client speaks plain ``http.client`` so that tests can send any Host, Origin or h
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.client
 import json
+import re
 import secrets
 import socket
 import threading
@@ -33,15 +35,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(daten: Path, *, db: str | None = None, beispiel: bool = False) -> Iterator[str]:
-    """Run the web application on 127.0.0.1 in a thread; yield its base URL; stop it afterwards."""
+def running_server(daten: Path, *, db: str | None = None, beispiel: bool = False, **options: Any) -> Iterator[str]:
+    """Run the web application on 127.0.0.1 in a thread; yield its base URL; stop it afterwards.
+
+    ``options`` go to ``create_app`` (``auth=AuthConfig(...)``, ``hostnames=[...]``).
+    """
     import uvicorn
 
     from kimrecon.web.server import create_app
 
-    app = create_app(daten=daten, db=db, beispiel=beispiel)
+    app = create_app(daten=daten, db=db, beispiel=beispiel, **options)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    # as `kimrecon serve`: uvicorn does not rewrite the client from X-Forwarded-For (the app decides whom to trust)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                                           proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):  # at most 10 s
@@ -61,6 +68,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    cookies: list[str] = dataclasses.field(default_factory=list)  # every Set-Cookie header
 
     @property
     def text(self) -> str:
@@ -116,9 +124,86 @@ def call(
     try:
         conn.request(method, path, body=body, headers=send_headers)
         resp = conn.getresponse()
-        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+        headers = resp.getheaders()
+        return Reply(resp.status, {k.lower(): v for k, v in headers}, resp.read(),
+                     [v for k, v in headers if k.lower() == "set-cookie"])
     finally:
         conn.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# accounts and signing in
+
+
+def make_account(daten: Path, name: str, rolle: str, stelle: str | None, passwort: str, db: str | None = None) -> str:
+    """Create an account as `kimrecon benutzer anlegen` does and return its new API token (`benutzer token`)."""
+    from kimrecon.accounts import Konten
+
+    with Konten.open(daten, db) as konten:
+        konten.anlegen(name, rolle, stelle, passwort)
+        return konten.token_erzeugen(name)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The header of an API call with a personal token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def cookie_value(reply: Reply, name: str) -> str | None:
+    """The value a reply sets for cookie ``name`` (None when it sets none)."""
+    for c in reply.cookies:
+        key, _, rest = c.partition("=")
+        if key.strip() == name:
+            return rest.split(";", 1)[0]
+    return None
+
+
+@dataclass
+class Sitzung:
+    """A signed-in http.client session: send ``headers`` with every call, ``csrf`` in every form."""
+
+    cookie: str  # "kimrecon_sitzung=…"
+    csrf: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": self.cookie}
+
+
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def login_reply(base: str, name: str, passwort: str, *, weiter: str | None = None,
+                cookie: str | None = None) -> Reply:
+    """Fill in and send the form at /anmelden (with its pre-session token); the reply of the POST."""
+    form = call(base, "GET", "/anmelden")
+    assert form.status == 200, form.status
+    token = CSRF_FIELD.search(form.text).group(1)  # type: ignore[union-attr]
+    pre = f"kimrecon_anmeldung={cookie_value(form, 'kimrecon_anmeldung')}"
+    fields = {"benutzer": name, "passwort": passwort, "csrf": token}
+    if weiter is not None:
+        fields["weiter"] = weiter
+    return call(base, "POST", "/anmelden", fields=fields, api=False,
+                headers={"Cookie": pre + (f"; {cookie}" if cookie else "")})
+
+
+def login(base: str, name: str, passwort: str, *, cookie_name: str = "kimrecon_sitzung") -> Sitzung:
+    """Sign in through the form like a browser; the session cookie and its CSRF token."""
+    reply = login_reply(base, name, passwort)
+    assert reply.status == 303, (reply.status, reply.text[:300])
+    cookie = f"{cookie_name}={cookie_value(reply, cookie_name)}"
+    page = call(base, "GET", "/", headers={"Cookie": cookie})
+    assert page.status == 200, page.status
+    return Sitzung(cookie, CSRF_FIELD.search(page.text).group(1))  # type: ignore[union-attr]
+
+
+def login_browser(page: Any, base: str, name: str, passwort: str) -> None:
+    """Sign in with the form in a Playwright page and wait until the form is left."""
+    page.goto(base + "/anmelden")
+    page.get_by_label("Benutzername").fill(name)
+    page.get_by_label("Passwort").fill(passwort)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(lambda url: "/anmelden" not in url)
 
 
 def example_files() -> list[tuple[str, str, bytes]]:

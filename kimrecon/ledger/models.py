@@ -1,5 +1,8 @@
 """SQLAlchemy models of the run ledger: one row per run and its inputs, parameters, findings and figures.
 
+Since revision 0002 the same database also holds the web server's accounts, API tokens, sessions,
+login attempts and the append-only audit log (``kimrecon.accounts``).
+
 The schema is created and changed only by the Alembic migrations in ``kimrecon/ledger/migrations``;
 these models describe the head revision (``kimrecon.ledger.schema.SCHEMA_HEAD``). The ledger's
 queries do not use them (plain SQL, so that opening a ledger imports no ORM); Alembic and the
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -146,3 +149,68 @@ class Korrektur(Base):
     alt_cent: Mapped[int] = mapped_column(BigInteger, nullable=False)
     neu_cent: Mapped[int] = mapped_column(BigInteger, nullable=False)
     frueherer_lauf: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+# ---- accounts of the web server (revision 0002)
+
+
+class Konto(Base):
+    """An account of the web server: name, role, organisation, argon2id password hash."""
+
+    __tablename__ = "konto"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    rolle: Mapped[str] = mapped_column(String(20), nullable=False)  # kreis | kommune | pruefer
+    stelle: Mapped[str | None] = mapped_column(Text, nullable=True)  # "Stadt Kamen"; None: every Kreis
+    passwort: Mapped[str] = mapped_column(Text, nullable=False)  # argon2id hash, never the password
+    gesperrt: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    angelegt: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)  # UTC
+    letzte_anmeldung: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ApiToken(Base):
+    """The personal API token of an account (SHA-256 of the token only; a new token replaces the old)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    konto_id: Mapped[int] = mapped_column(Integer, ForeignKey("konto.id"), unique=True, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    angelegt: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Sitzung(Base):
+    """A signed-in browser session (SHA-256 of the session id only) with its CSRF token."""
+
+    __tablename__ = "sitzung"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    konto_id: Mapped[int] = mapped_column(Integer, ForeignKey("konto.id"), nullable=False, index=True)
+    angelegt: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    zuletzt: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class Anmeldeversuch(Base):
+    """A failed login, kept for the throttling window: SHA-256 of the typed name and of the address."""
+
+    __tablename__ = "anmeldeversuch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    zeitpunkt: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    konto: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    adresse: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+
+
+class Protokolleintrag(Base):
+    """One entry of the append-only audit log: who did what to which object, when (no personal data)."""
+
+    __tablename__ = "protokoll"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    zeitpunkt: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)  # UTC
+    benutzer: Mapped[str | None] = mapped_column(String(120), nullable=True)  # None: the command line
+    aktion: Mapped[str] = mapped_column(Text, nullable=False)
+    gegenstand: Mapped[str] = mapped_column(Text, nullable=False)
+    fall: Mapped[str | None] = mapped_column(String(255), nullable=True)

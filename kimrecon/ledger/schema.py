@@ -10,4 +10,4 @@ A new migration must set ``SCHEMA_HEAD`` to its revision (a test compares it wit
 VERSION_TABLE = "kimrecon_alembic_version"
 
 # The newest revision in ``kimrecon/ledger/migrations/versions``.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"

@@ -480,6 +480,32 @@ class Ledger:
     def _sql(self, sql: str) -> str:
         return sql if self._db.placeholder == "?" else sql.replace("?", self._db.placeholder)
 
+    # -- for other stores in the same database (the web server's accounts) -------------------------
+
+    @contextmanager
+    def cursor(self, *, write: bool) -> Iterator[Any]:
+        """One transaction on the ledger's database; errors become LedgerError; ``write`` takes the writer lock."""
+        with self._errors(), self._transaction(write) as cur:
+            yield cur
+
+    def query(self, cur: Any, sql: str, args: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """Run one statement with ``?`` placeholders; the rows (if any) as dicts by column name."""
+        cur.execute(self._sql(sql), tuple(args))
+        if cur.description is None:
+            return []
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def db_time(self, moment: datetime) -> Any:
+        """A time as this database stores it (SQLite: naive UTC text as SQLAlchemy writes it)."""
+        moment = _utc(moment)
+        return moment.replace(tzinfo=None).strftime(_SQLITE_TIME) if self._db.backend == "sqlite" else moment
+
+    @staticmethod
+    def from_db_time(value: datetime | str) -> datetime:
+        """A stored time as aware UTC."""
+        return _from_db_time(value)
+
     @contextmanager
     def _errors(self) -> Iterator[None]:
         """Turn database errors into a LedgerError with a German message."""

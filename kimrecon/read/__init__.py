@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,8 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
         chunks = [f for f in parts[kind] if len(f)]
         frames[kind] = pd.concat(chunks, ignore_index=True) if chunks else empty_frame(kind)
     findings.extend(settle_lists(frames, sheets, infos, facts, config))
+    sheets = [dataclasses.replace(s, stand=facts[i].stand) if i in facts and facts[i].stand else s
+              for i, s in enumerate(sheets)]
     if any_folder:
         present = {s.kind for s in sheets}
         for kind in REQUIRED_KINDS:

@@ -8,11 +8,12 @@ cases run side by side.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +31,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kimrecon.findings import Finding, has_errors
-from kimrecon.web import views
+from kimrecon.web import identity, views
+from kimrecon.web.access import Sicht, kante_id
+from kimrecon.web.auth import SESSION_KEY, AuthConfig, csrf_for
+from kimrecon.web.identity import Benutzer, Rolle, benutzer
 from kimrecon.web.storage import Case, Store
 from kimrecon.web.uploads import MAX_FILES, MAX_REQUEST_BYTES, StagedFile, UploadError, stage_uploads
 
@@ -94,9 +98,22 @@ class Web:
 
     # ---- work in the thread pool
 
-    def create_case(self, name: str, uploads: list[tuple[str, Any]], fall: str | None = None) -> Case:
+    def create_case(self, name: str, uploads: list[tuple[str, Any]], fall: str | None = None,
+                    kreis: str | None = None) -> Case:
         """Stage uploads (guard, limits) and create a case from them in one rename."""
-        return self.store.create(name, self._stage(uploads), fall=fall)
+        return self.store.create(name, self._stage(uploads), fall=fall, kreis=kreis)
+
+    def sicht(self, case: Case, user: Benutzer | None) -> Sicht | None:
+        """The user's view of a case (None: the case belongs to another organisation)."""
+        from dataclasses import replace
+
+        from kimrecon.web import access, intake
+
+        tree = access.baum(self.store.inputs(case))
+        view = access.sicht(user, tree, case.kreis)
+        if view is not None and view.eigen is not None:
+            view = replace(view, dateien=frozenset(intake.eigene_dateien(self.store, case, tree.name(view.eigen))))
+        return view
 
     def add_files(self, case: Case, uploads: list[tuple[str, Any]]) -> None:
         """Stage uploads and add them to a case under its lock."""
@@ -128,6 +145,29 @@ class Web:
                 raise WebError(409, f"Laufbuch: {exc}") from exc
         self.outcomes[(case.id, month)] = outcome
         return outcome
+
+    def outcome(self, case: Case, month: str) -> RunOutcome | None:
+        """The month's outcome: kept since this process ran it, else the latest recorded run computed again.
+
+        After a restart the result pages stay available as long as the case's files and parameters
+        are those of the month's latest run (``pipeline.restore_outcome``); otherwise None.
+        """
+        from kimrecon.ledger import LedgerError
+        from kimrecon.pipeline import restore_outcome
+
+        key = (case.id, month)
+        if key not in self.outcomes:
+            with self.store.lock(case.id):
+                if key not in self.outcomes:
+                    try:
+                        restored = restore_outcome(case.ordner, month, out_dir=self.store.out_dir(case, month),
+                                                   db_url=self.db, ledger_dir=self.store.admin_dir(case))
+                    except LedgerError:
+                        restored = None
+                    if restored is None:
+                        return None
+                    self.outcomes[key] = restored
+        return self.outcomes[key]
 
     def runs(self, case: Case) -> list[Any]:
         """The case's runs from the ledger (none before the first run)."""
@@ -180,7 +220,9 @@ class Web:
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a page template to an HTML response."""
-        html = self.env.get_template(template).render(request=request, csrf=self.csrf, **context)
+        context = {"csrf": csrf_for(request), "angemeldet": benutzer(request),
+                   "sitzung": request.scope.get(SESSION_KEY) is not None, **context}
+        html = self.env.get_template(template).render(request=request, **context)
         response = HTMLResponse(html, status_code=status)
         if request.headers.get("hx-request"):  # a boosted link or form: show the page's own address
             query = f"?{request.url.query}" if request.url.query else ""
@@ -220,12 +262,37 @@ def _case(request: Request) -> Case:
     return case
 
 
+async def _fall(request: Request) -> tuple[Case, Sicht]:
+    """The case of the address and the user's view of it; 404 alike for a missing case and another's."""
+    web = _web(request)
+    case = _case(request)
+    view = await run_in_threadpool(web.sicht, case, identity.benutzer(request))
+    if view is None:
+        raise WebError(404, "Diesen Fall gibt es nicht.")
+    return case, view
+
+
+def _nur_kreis(rolle: Rolle | None, was: str) -> None:
+    """Refuse (403) a change of a case by anyone but the Kreis; ``was`` says what was tried."""
+    if rolle in (None, Rolle.KREIS):
+        return
+    if rolle is Rolle.PRUEFER:
+        raise WebError(403, f"{was} ist mit einem Prüfkonto nicht möglich: Prüferinnen und Prüfer lesen alles und "
+                            "markieren Verwendungsnachweise als geprüft, ändern aber nichts.")
+    raise WebError(403, f"{was} ist nur dem Kreis möglich. Ihre monatliche Liste melden Sie unter "
+                        "„Monatliche Meldungen“.")
+
+
+def _visible_cases(web: Web, user: Benutzer | None) -> list[Case]:
+    return [c for c in web.store.cases() if user is None or web.sicht(c, user) is not None]
+
+
 async def _form(request: Request, *, check_csrf: bool) -> FormData:
     try:
         form = await request.form(max_files=MAX_FILES, max_fields=50, max_part_size=1 << 20)
     except HTTPException as exc:
         raise WebError(400, "Das Formular konnte nicht gelesen werden. Bitte erneut senden.") from exc
-    if check_csrf and not hmac.compare_digest(str(form.get("csrf", "")), _web(request).csrf):
+    if check_csrf and not hmac.compare_digest(str(form.get("csrf", "")), csrf_for(request)):
         raise WebError(403, "Das Formular ist abgelaufen oder stammt nicht von dieser Seite. Bitte die Seite neu "
                             "laden und erneut senden.")
     return form
@@ -274,19 +341,21 @@ def _output_url(case: Case, month: str, path: Path) -> str:
     return f"/api/faelle/{case.id}/ausgaben/{month}/{quote(path.name)}"
 
 
-def _case_facts(web: Web, case: Case) -> dict[str, Any]:
-    """What the case page and the API show about a case: files with kinds, findings."""
+def _case_facts(web: Web, case: Case, view: Sicht) -> dict[str, Any]:
+    """What the case page and the API show about a case: files with kinds, findings (a town: its own files)."""
     inputs = web.store.inputs(case)
     kinds: dict[str, list[str]] = {}
     for s in inputs.sheets:
         kinds.setdefault(s.datei, []).append(f"{s.kind.label} ({s.blatt})")
     files = []
     for f in inputs.files:
+        if not view.sieht_datei(f.name):
+            continue
         p = case.ordner / f.name
         stand = datetime.fromtimestamp(p.stat().st_mtime) if p.exists() else None
         files.append({"name": f.name, "groesse": f.size, "sha256": f.sha256, "arten": kinds.get(f.name, []),
                       "stand": stand})
-    return {"dateien": files, "befunde": list(inputs.findings)}
+    return {"dateien": files, "befunde": list(view.befunde(inputs.findings))}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -294,89 +363,192 @@ def _case_facts(web: Web, case: Case) -> dict[str, Any]:
 
 
 async def index(request: Request) -> Response:
-    """GET /: the cases and the form for a new case."""
+    """GET /: the cases this user sees and (for the Kreis) the form for a new case."""
     web = _web(request)
-    return web.page(request, "index.html", faelle=web.store.cases())
+    user = identity.benutzer(request)
+    cases = await run_in_threadpool(_visible_cases, web, user)
+    return web.page(request, "index.html", faelle=cases, anlegen=user is None or user.rolle is Rolle.KREIS)
+
+
+def _creator(request: Request) -> str | None:
+    """The Kreis recorded on a new case; only the Kreis (or anyone without accounts) creates cases."""
+    user = identity.benutzer(request)
+    if user is None:
+        return None
+    _nur_kreis(user.rolle, "Einen Fall anzulegen")
+    return user.stelle
 
 
 async def create_case_page(request: Request) -> Response:
     """POST /faelle: create a case from the form."""
     web = _web(request)
+    kreis = _creator(request)
     form = await _form(request, check_csrf=True)
-    case = await run_in_threadpool(web.create_case, _case_name(form.get("name")), _uploads(form))
+    case = await run_in_threadpool(web.create_case, _case_name(form.get("name")), _uploads(form), None, kreis)
+    identity.protokolliere(request, "Fall angelegt", case.name, fall=case.id)
     return RedirectResponse(f"/faelle/{case.id}", status_code=303)
 
 
 async def case_page(request: Request) -> Response:
-    """GET /faelle/{fall}: files, findings, the month form."""
+    """GET /faelle/{fall}: files, findings, the month form (a town: its own files and its pages)."""
     web = _web(request)
-    case = _case(request)
-    facts = await run_in_threadpool(_case_facts, web, case)
-    months = sorted({m for (fid, m) in web.outcomes if fid == case.id}, reverse=True)
-    return web.page(request, "fall.html", fall=case, **facts, gelaufen=months,
+    case, view = await _fall(request)
+    facts = await run_in_threadpool(_case_facts, web, case, view)
+    months = sorted({m for (fid, m) in web.outcomes if fid == case.id}
+                    | {r.monat for r in await run_in_threadpool(web.runs, case)}, reverse=True)
+    return web.page(request, "fall.html", fall=case, sicht=view, **facts, gelaufen=months,
                     vorschlag=f"{date.today():%Y-%m}")
+
+
+def _log_files(request: Request, case: Case, uploads: list[tuple[str, Any]]) -> None:
+    for name, _ in uploads:
+        identity.protokolliere(request, "hochgeladen", name, fall=case.id)
 
 
 async def upload_page(request: Request) -> Response:
     """POST /faelle/{fall}/dateien: add or replace files."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
+    _nur_kreis(view.rolle, "Das Hochladen von Dateien des Falls")
     form = await _form(request, check_csrf=True)
-    await run_in_threadpool(web.add_files, case, _uploads(form))
+    uploads = _uploads(form)
+    await run_in_threadpool(web.add_files, case, uploads)
+    _log_files(request, case, uploads)
     return RedirectResponse(f"/faelle/{case.id}#befunde", status_code=303)
 
 
 async def run_page(request: Request) -> Response:
     """POST /faelle/{fall}/abgleich: run a month, then show its result."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
+    _nur_kreis(view.rolle, "Der Abgleich eines Monats")
     form = await _form(request, check_csrf=True)
     month = _month(form.get("monat"))
     await run_in_threadpool(web.run, case, month, form.get("nachweise") == "1")
+    identity.protokolliere(request, "abgeglichen", month, fall=case.id)
     return RedirectResponse(f"/faelle/{case.id}/abgleich/{month}", status_code=303)
 
 
+def _downloads(web: Web, case: Case, view: Sicht, month: str, outcome: RunOutcome | None) -> list[tuple[str, str]]:
+    return [(p.name, _output_url(case, month, p)) for p in (outcome.written if outcome else ())
+            if _may_download(view, p.name)]
+
+
+def _may_download(view: Sicht, name: str) -> bool:
+    """The Kreis and auditors get every workbook; a town only the Verwendungsnachweise of its subtree."""
+    from kimrecon.write.nachweis import nachweis_filename
+
+    if view.alles:
+        return True
+    return any(name == nachweis_filename(j, view.baum.name(k)) for j in view.baum.jahre for k in view.knoten)
+
+
 async def result_page(request: Request) -> Response:
-    """GET /faelle/{fall}/abgleich/{monat}: the result of a month's run."""
+    """GET /faelle/{fall}/abgleich/{monat}: the result of a month's run (a town: its own edges)."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
     month = _month(request.path_params["monat"])
-    outcome = web.outcomes.get((case.id, month))
-    downloads = [(p.name, _output_url(case, month, p)) for p in (outcome.written if outcome else ())]
-    result = outcome.result if outcome else None
+    outcome = await run_in_threadpool(web.outcome, case, month)
+    result = view.ergebnis(outcome.result) if outcome and outcome.result is not None else None
+    findings = view.befunde(outcome.findings) if outcome else ()
     return web.page(
-        request, "ergebnis.html", fall=case, monat=month, outcome=outcome, ergebnis=result, downloads=downloads,
+        request, "ergebnis.html", fall=case, sicht=view, monat=month, outcome=outcome, ergebnis=result,
+        befunde=list(findings), downloads=_downloads(web, case, view, month, outcome),
         matrizen=views.month_matrices(result.monate) if result is not None else [],
+        kante_id=kante_id,
     )
+
+
+async def _edge(request: Request, web: Web, case: Case, view: Sicht) -> tuple[str, RunOutcome, Any, Any]:
+    """The month, its outcome, the user's Result and the edge of the address; 404 for an edge the user does not see."""
+    month = _month(request.path_params["monat"])
+    outcome = await run_in_threadpool(web.outcome, case, month)
+    result = view.ergebnis(outcome.result) if outcome and outcome.result is not None else None
+    wanted = request.path_params["kante"]
+    edge = next((e for e in (result.kanten if result else ()) if kante_id(e.jahr, e.geber, e.empfaenger) == wanted),
+                None)
+    if outcome is None or edge is None:
+        raise WebError(404, "Diese Weiterleitung gibt es in diesem Monat nicht.")
+    return month, outcome, result, edge
+
+
+def _edge_parts(result: Any, edge: Any) -> dict[str, Any]:
+    """What belongs to one edge: its recipient's month rows, payments, deadline, corrections."""
+    monate = result.monate
+    if monate is not None and len(monate):
+        monate = monate[(monate["empfaenger"] == edge.empfaenger) & (monate["jahr"] == edge.jahr)]
+    pair = (edge.geber, edge.empfaenger)
+    return {
+        "monate": monate,
+        "zahlungen": tuple(z for z in result.zahlungen
+                           if (z.geber, z.kante_empfaenger) == pair and z.jahr == edge.jahr),
+        "fristen": tuple(d for d in result.fristen if (d.geber, d.empfaenger) == pair and d.jahr == edge.jahr),
+        "korrekturen": tuple(c for c in result.korrekturen if (c.geber, c.empfaenger) == pair and c.jahr == edge.jahr),
+    }
+
+
+async def edge_page(request: Request) -> Response:
+    """GET /faelle/{fall}/abgleich/{monat}/weiterleitung/{kante}: one edge with its months and payments."""
+    from kimrecon.write.nachweis import nachweis_filename
+
+    web = _web(request)
+    case, view = await _fall(request)
+    month, outcome, result, edge = await _edge(request, web, case, view)
+    parts = _edge_parts(result, edge)
+    nachweis = [(n, u) for n, u in _downloads(web, case, view, month, outcome)
+                if n == nachweis_filename(edge.jahr, edge.empfaenger)]
+    return web.page(request, "weiterleitung.html", fall=case, sicht=view, monat=month, kante=edge, **parts,
+                    matrizen=views.month_matrices(parts["monate"]), downloads=nachweis)
 
 
 async def runs_page(request: Request) -> Response:
     """GET /faelle/{fall}/laeufe: the run history."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
     runs = await run_in_threadpool(web.runs, case)
-    return web.page(request, "laeufe.html", fall=case, laeufe=runs)
+    return web.page(request, "laeufe.html", fall=case, sicht=view, laeufe=runs)
+
+
+def _run_view(view: Sicht, detail: Any) -> Any:
+    """A run from the ledger restricted to what the user sees (a town: its edges, files and findings)."""
+    from dataclasses import replace
+
+    if view.alles:
+        return detail
+    return replace(
+        detail,
+        dateien=tuple(f for f in detail.dateien if view.sieht_datei(f.name)),
+        befunde=tuple(b for b in detail.befunde if view.sieht_datei(b.datei)),
+        kanten=tuple(k for k in detail.kanten if view.sieht(k.empfaenger)),
+        monate=tuple(m for m in detail.monate if view.sieht(m.empfaenger)),
+        korrekturen=tuple(k for k in detail.korrekturen if view.sieht(k.empfaenger)),
+    )
 
 
 async def run_detail_page(request: Request) -> Response:
     """GET /faelle/{fall}/laeufe/{lauf}: one run with its corrections."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
     detail = await run_in_threadpool(web.run_detail, case, request.path_params["lauf"])
     if detail is None:
         raise WebError(404, "Diesen Lauf gibt es im Laufbuch des Falls nicht.")
-    return web.page(request, "lauf.html", fall=case, lauf=detail)
+    return web.page(request, "lauf.html", fall=case, sicht=view, lauf=_run_view(view, detail))
 
 
 async def deadlines_page(request: Request) -> Response:
-    """GET /faelle/{fall}/fristen?am=: the deadlines dashboard."""
+    """GET /faelle/{fall}/fristen?am=: the deadlines dashboard with the Nachweis markings."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
     on = _day(request.query_params.get("am"))
     inputs, items = await run_in_threadpool(web.deadlines, case, on)
-    ordered = sorted(items, key=lambda d: (d.frist, d.empfaenger))
-    return web.page(request, "fristen.html", fall=case, am=on, fristen=ordered,
-                    befunde=[f for f in inputs.findings if has_errors([f])])
+    ordered = sorted((d for d in items if view.sieht(d.empfaenger)), key=lambda d: (d.frist, d.empfaenger))
+    tree = view.baum
+    markierbar = [(kante_id(j, tree.name(g), tree.name(e)), f"{tree.name(g)} → {tree.name(e)} {j}")
+                  for j, g, e in tree.kanten() if view.sieht(tree.name(e)) and view.darf_pruefen(tree.name(g))]
+    return web.page(request, "fristen.html", fall=case, sicht=view, am=on, fristen=ordered,
+                    befunde=[f for f in view.befunde(inputs.findings) if has_errors([f])],
+                    fehlerhaft=has_errors(inputs.findings), markierbar=markierbar, heute=date.today(),
+                    eingang=any(view.darf_eingang(tree.name(g)) for _, g, _ in tree.kanten()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -388,10 +560,10 @@ def _json(obj: dict[str, Any], status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def _case_json(web: Web, case: Case) -> dict[str, Any]:
+def _case_json(web: Web, case: Case, view: Sicht) -> dict[str, Any]:
     from kimrecon.write.json_out import finding_json
 
-    facts = _case_facts(web, case)
+    facts = _case_facts(web, case, view)
     return {
         "fall": case.id,
         "name": case.name,
@@ -402,33 +574,93 @@ def _case_json(web: Web, case: Case) -> dict[str, Any]:
 
 
 async def api_cases(request: Request) -> Response:
-    """GET /api/faelle: the stored cases."""
+    """GET /api/faelle: the cases this user sees."""
     web = _web(request)
-    return _json({"faelle": [{"fall": c.id, "name": c.name, "angelegt": c.angelegt.isoformat()}
-                             for c in web.store.cases()]})
+    cases = await run_in_threadpool(_visible_cases, web, identity.benutzer(request))
+    return _json({"faelle": [{"fall": c.id, "name": c.name, "angelegt": c.angelegt.isoformat()} for c in cases]})
 
 
 async def api_create(request: Request) -> Response:
     """POST /api/faelle: create a case (multipart ``name``, ``dateien``)."""
     web = _web(request)
+    kreis = _creator(request)
     form = await _form(request, check_csrf=False)
     name = _case_name(form.get("name"))
-    case = await run_in_threadpool(web.create_case, name, _uploads(form))
-    return _json(await run_in_threadpool(_case_json, web, case), 201)
+    case = await run_in_threadpool(web.create_case, name, _uploads(form), None, kreis)
+    identity.protokolliere(request, "Fall angelegt", case.name, fall=case.id)
+    view = await run_in_threadpool(web.sicht, case, identity.benutzer(request))
+    assert view is not None  # the case records its creator's Kreis
+    return _json(await run_in_threadpool(_case_json, web, case, view), 201)
 
 
 async def api_case(request: Request) -> Response:
-    """GET /api/faelle/{fall}: files and findings of a case."""
-    return _json(await run_in_threadpool(_case_json, _web(request), _case(request)))
+    """GET /api/faelle/{fall}: files and findings of a case (a town: its own files)."""
+    case, view = await _fall(request)
+    return _json(await run_in_threadpool(_case_json, _web(request), case, view))
 
 
 async def api_upload(request: Request) -> Response:
     """POST /api/faelle/{fall}/dateien: add or replace files."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
+    _nur_kreis(view.rolle, "Das Hochladen von Dateien des Falls")
     form = await _form(request, check_csrf=False)
-    await run_in_threadpool(web.add_files, case, _uploads(form))
-    return _json(await run_in_threadpool(_case_json, web, case))
+    uploads = _uploads(form)
+    await run_in_threadpool(web.add_files, case, uploads)
+    _log_files(request, case, uploads)
+    return _json(await run_in_threadpool(_case_json, web, case, view))
+
+
+async def api_result(request: Request) -> Response:
+    """GET /api/faelle/{fall}/abgleich/{monat}: the month's result as JSON (a town: its own edges)."""
+    from kimrecon.write.json_out import result_json
+
+    web = _web(request)
+    case, view = await _fall(request)
+    month = _month(request.path_params["monat"])
+    outcome = await run_in_threadpool(web.outcome, case, month)
+    if outcome is None or outcome.result is None:
+        raise WebError(404, "Für diesen Monat liegt kein aktuelles Ergebnis vor: der Monat wurde noch nicht "
+                            "abgeglichen, oder Dateien haben sich seit dem letzten Abgleich geändert.")
+    obj = result_json(view.ergebnis(outcome.result))
+    obj["dateien"] = [{"name": n, "url": u} for n, u in _downloads(web, case, view, month, outcome)]
+    return _json(obj)
+
+
+async def api_edge(request: Request) -> Response:
+    """GET /api/faelle/{fall}/abgleich/{monat}/weiterleitung/{kante}: one edge of the user's Result."""
+    from kimrecon.write.json_out import result_json
+
+    web = _web(request)
+    case, view = await _fall(request)
+    month, _, result, edge = await _edge(request, web, case, view)
+    parts = _edge_parts(result, edge)
+    from dataclasses import replace
+
+    one = result_json(replace(result, kanten=(edge,), zahlungen=parts["zahlungen"], fristen=parts["fristen"],
+                              korrekturen=parts["korrekturen"]))
+    return _json({"fall": case.id, "monat": month, "id": request.path_params["kante"], "kante": one["kanten"][0],
+                  "monate": _month_rows(parts["monate"]),
+                  **{k: one[k] for k in ("zahlungen", "fristen", "korrekturen") if k in one}})
+
+
+def _month_rows(frame: Any) -> list[dict[str, Any]]:
+    """The ledger's month columns of ``Result.monate`` as JSON (amounts as text with two decimals)."""
+    from kimrecon.money import format_cents, format_vzae
+    from kimrecon.result import MONTH_COLUMNS
+
+    if frame is None or len(frame) == 0:
+        return []
+    out = []
+    for row in frame.sort_values(["jahr", "monat"]).to_dict("records"):
+        item: dict[str, Any] = {}
+        for c in MONTH_COLUMNS:
+            v = row.get(c)
+            key = c.removesuffix("_cent").removesuffix("_e4")
+            item[key] = (format_cents(int(v)) if c.endswith("_cent") else format_vzae(int(v)) if c.endswith("_e4")
+                         else v if isinstance(v, str) else int(v))
+        out.append(item)
+    return out
 
 
 async def api_run(request: Request) -> Response:
@@ -436,7 +668,8 @@ async def api_run(request: Request) -> Response:
     from kimrecon.write.json_out import failure_json, result_json
 
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
+    _nur_kreis(view.rolle, "Der Abgleich eines Monats")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = await request.json()
@@ -448,6 +681,7 @@ async def api_run(request: Request) -> Response:
     month = _month(fields.get("monat"))
     nachweise = str(fields.get("nachweise", "")).lower() in ("1", "true", "ja")
     outcome = await run_in_threadpool(web.run, case, month, nachweise)
+    identity.protokolliere(request, "abgeglichen", month, fall=case.id)
     if outcome.result is not None:
         obj = result_json(outcome.result)
         if outcome.repeat_of:
@@ -463,14 +697,15 @@ async def api_run(request: Request) -> Response:
 
 
 async def api_runs(request: Request) -> Response:
-    """GET /api/faelle/{fall}/laeufe: the run history."""
+    """GET /api/faelle/{fall}/laeufe: the run history (a town: without the counts of the whole case)."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
     runs = await run_in_threadpool(web.runs, case)
     return _json({"fall": case.id, "laeufe": [
         {"lauf_id": r.lauf_id, "zeitpunkt": r.zeitpunkt.isoformat(), "monat": r.monat, "status": r.status,
-         "wiederholung_von": r.wiederholung_von, "dateien": r.dateien, "fehler": r.fehler, "hinweise": r.hinweise,
-         "korrekturen": r.korrekturen}
+         "wiederholung_von": r.wiederholung_von,
+         **({"dateien": r.dateien, "fehler": r.fehler, "hinweise": r.hinweise, "korrekturen": r.korrekturen}
+            if view.alles else {})}
         for r in runs
     ]})
 
@@ -480,11 +715,12 @@ async def api_deadlines(request: Request) -> Response:
     from kimrecon.write.json_out import finding_json
 
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
     on = _day(request.query_params.get("am"))
     inputs, items = await run_in_threadpool(web.deadlines, case, on)
-    errors = tuple(f for f in inputs.findings if has_errors([f]))
-    if errors:
+    items = tuple(d for d in items if view.sieht(d.empfaenger))
+    if has_errors(inputs.findings):
+        errors = tuple(f for f in view.befunde(inputs.findings) if has_errors([f]))
         raise WebError(422, "Die Fristen können nicht bestimmt werden: die Eingaben enthalten Fehler.", errors)
     return _json({"fall": case.id, "am": on.isoformat(), "fristen": [
         {"geber": d.geber, "empfaenger": d.empfaenger, "jahr": d.jahr, "frist": d.frist.isoformat(),
@@ -492,16 +728,17 @@ async def api_deadlines(request: Request) -> Response:
          "eingegangen": d.eingegangen.isoformat() if d.eingegangen else None,
          "geprueft": d.geprueft.isoformat() if d.geprueft else None}
         for d in sorted(items, key=lambda d: (d.frist, d.empfaenger))
-    ], "befunde": [finding_json(f) for f in inputs.findings]})
+    ], "befunde": [finding_json(f) for f in view.befunde(inputs.findings)]})
 
 
 async def download(request: Request) -> Response:
     """GET /api/faelle/{fall}/ausgaben/{monat}/{datei}: an output workbook."""
     web = _web(request)
-    case = _case(request)
+    case, view = await _fall(request)
     path = web.store.output(case, request.path_params["monat"], request.path_params["datei"])
-    if path is None:
+    if path is None or not _may_download(view, path.name):
         raise WebError(404, "Diese Datei gibt es nicht.")
+    identity.protokolliere(request, "heruntergeladen", path.name, fall=case.id)
     return FileResponse(path, media_type=XLSX, filename=path.name)
 
 
@@ -526,7 +763,8 @@ async def _error(request: Request, exc: Exception) -> Response:
         return _json({"fehler": message, "befunde": [finding_json(f) for f in befunde]}, status)
     web = _web(request)
     fall = request.path_params.get("fall", "")
-    back = f"/faelle/{fall}" if fall and web.store.case(fall) is not None else "/"
+    # a missing or foreign case leads back to the start page alike (no hint that it exists)
+    back = f"/faelle/{fall}" if fall and status != 404 and web.store.case(fall) is not None else "/"
     return web.page(request, "fehler.html", status=status, meldung=message, befunde=list(befunde), zurueck=back)
 
 
@@ -572,8 +810,10 @@ class Guard:
         host = headers.get("host", "")
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if name.lower() not in self.hosts:
-            return 400, ("Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter 127.0.0.1 oder "
-                         "localhost.")
+            if self.hosts == LOOPBACK_HOSTS:
+                return 400, ("Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter 127.0.0.1 oder "
+                             "localhost.")
+            return 400, "Unbekannter Host-Name in der Anfrage. kimrecon antwortet nur unter den eingerichteten Namen."
         if scope["method"] in ("GET", "HEAD"):
             return None
         origin = headers.get("origin")
@@ -593,8 +833,17 @@ class Guard:
         return None
 
 
-def create_app(*, daten: Path, db: str | None = None, beispiel: bool = False) -> ASGIApp:
-    """The ASGI application over the data folder ``daten`` (created if missing)."""
+def create_app(*, daten: Path, db: str | None = None, beispiel: bool = False, auth: AuthConfig | None = None,
+               hostnames: Sequence[str] = ()) -> ASGIApp:
+    """The ASGI application over the data folder ``daten`` (created if missing).
+
+    ``auth`` configures sign-in (cookies behind TLS, trusted proxies, proxy header, lifetimes);
+    ``hostnames`` are the names besides loopback the Host header may carry.
+    """
+    from kimrecon.web import intake
+    from kimrecon.web.auth import AccountSource, SignIn
+    from kimrecon.web.auth import routes as auth_routes
+
     web = Web(store=Store(Path(daten)), db=db, env=_env())
     if beispiel:
         web.preload_example()
@@ -607,6 +856,7 @@ def create_app(*, daten: Path, db: str | None = None, beispiel: bool = False) ->
         Route(f"{fall}/dateien", upload_page, methods=["POST"]),
         Route(f"{fall}/abgleich", run_page, methods=["POST"]),
         Route(f"{fall}/abgleich/{{monat}}", result_page),
+        Route(f"{fall}/abgleich/{{monat}}/weiterleitung/{{kante}}", edge_page),
         Route(f"{fall}/laeufe", runs_page),
         Route(f"{fall}/laeufe/{{lauf}}", run_detail_page),
         Route(f"{fall}/fristen", deadlines_page),
@@ -615,11 +865,26 @@ def create_app(*, daten: Path, db: str | None = None, beispiel: bool = False) ->
         Route(api, api_case),
         Route(f"{api}/dateien", api_upload, methods=["POST"]),
         Route(f"{api}/abgleich", api_run, methods=["POST"]),
+        Route(f"{api}/abgleich/{{monat}}", api_result),
+        Route(f"{api}/abgleich/{{monat}}/weiterleitung/{{kante}}", api_edge),
         Route(f"{api}/laeufe", api_runs),
         Route(f"{api}/fristen", api_deadlines),
         Route(f"{api}/ausgaben/{{monat}}/{{datei}}", download),
+        *intake.routes(),
+        *auth_routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={WebError: _error, HTTPException: _error, Exception: _error})
+    source = AccountSource(Path(daten), db, auth or AuthConfig())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        source.close()
+
+    app = Starlette(routes=routes, exception_handlers={WebError: _error, HTTPException: _error, Exception: _error},
+                    lifespan=lifespan)
     app.state.web = web
-    return Guard(app)
+    app.state.konten = source
+    app.state.protokoll = source.write_log  # identity.protokolliere writes through it
+    extra = frozenset(h.strip().lower() for h in hostnames if h.strip())
+    return Guard(SignIn(app, source), LOOPBACK_HOSTS | extra)

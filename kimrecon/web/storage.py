@@ -5,7 +5,8 @@ Layout under the data folder (``--daten``)::
     faelle/<fall>/               the case folder: the uploaded workbooks, unchanged (what
                                  `kimrecon reconcile` would read), and ``.fall.json`` (name, date)
     verwaltung/<fall>/           outputs per month (ausgabe/JJJJ-MM/), replaced originals
-                                 (archiv/), the ledger kimrecon.sqlite (unless --db)
+                                 (archiv/), the ledger kimrecon.sqlite (unless --db), the towns'
+                                 monthly lists and Nachweis markings (eingang/, see intake.py)
     tmp/                         staging of uploads; emptied at start
 
 A case appears only by renaming its complete staging folder into ``faelle/``; a file is added by
@@ -47,6 +48,7 @@ class Case:
     name: str
     angelegt: datetime
     ordner: Path  # the case folder with the workbooks
+    kreis: str | None = None  # the Kreis of the account that created it (None: created without accounts)
 
 
 def slug(name: str) -> str:
@@ -94,7 +96,8 @@ class Store:
             meta = json.loads((folder / META).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return Case(fall, str(meta.get("name") or fall), datetime.fromisoformat(meta["angelegt"]), folder)
+        return Case(fall, str(meta.get("name") or fall), datetime.fromisoformat(meta["angelegt"]), folder,
+                    meta.get("kreis") or None)
 
     def lock(self, fall: str) -> threading.Lock:
         """The lock of one case."""
@@ -107,14 +110,21 @@ class Store:
 
     # ---- changing cases
 
-    def create(self, name: str, files: Sequence[StagedFile], fall: str | None = None) -> Case:
-        """Create a case from staged files in one rename; ``fall`` fixes the id (the bundled example)."""
+    def create(self, name: str, files: Sequence[StagedFile], fall: str | None = None, kreis: str | None = None
+               ) -> Case:
+        """Create a case from staged files in one rename; ``fall`` fixes the id (the bundled example).
+
+        ``kreis`` records the Kreis of the account that created it (who may see the case before its
+        Bescheid names the Kreis).
+        """
         fall = fall or f"{slug(name)}-{secrets.token_hex(3)}"
         folder = self.tmp / f"neu-{fall}"
         folder.mkdir()
         for f in files:
             os.replace(f.path, folder / f.name)
-        meta = {"name": name, "angelegt": datetime.now(UTC).replace(microsecond=0).isoformat()}
+        meta: dict[str, str] = {"name": name, "angelegt": datetime.now(UTC).replace(microsecond=0).isoformat()}
+        if kreis:
+            meta["kreis"] = kreis
         (folder / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         os.replace(folder, self.faelle / fall)
         created = self.case(fall)
@@ -123,14 +133,19 @@ class Store:
 
     def add(self, case: Case, files: Sequence[StagedFile]) -> None:
         """Add or replace files of a case; a replaced original is kept in the case's archive."""
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         for f in files:
-            target = case.ordner / f.name
-            if target.exists():
-                archive = self.admin_dir(case) / "archiv"
-                archive.mkdir(parents=True, exist_ok=True)
-                os.replace(target, archive / f"{stamp}-{secrets.token_hex(2)}-{f.name}")
-            os.replace(f.path, target)
+            self.retire(case, f.name)
+            os.replace(f.path, case.ordner / f.name)
+
+    def retire(self, case: Case, name: str) -> None:
+        """Move a file of the case (if there) into the case's archive; the name is never a path."""
+        target = case.ordner / name
+        if "/" in name or name.startswith(".") or not target.is_file():
+            return
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        archive = self.admin_dir(case) / "archiv"
+        archive.mkdir(parents=True, exist_ok=True)
+        os.replace(target, archive / f"{stamp}-{secrets.token_hex(2)}-{name}")
 
     # ---- reading
 

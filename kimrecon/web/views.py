@@ -296,6 +296,11 @@ def findings_counts(findings: Iterable[Finding]) -> str:
     return count_text(findings)
 
 
+def zeitpunkt(iso: str) -> str:
+    """A stored ISO time stamp (UTC) as the server's local "29.11.2026 14:05"."""
+    return cell("", datetime.fromisoformat(iso).astimezone()).text
+
+
 def place(f: Finding) -> str:
     """Where a finding points: ``datei › blatt › zelle``."""
     return str(f.source) if f.source else ""
