@@ -46,6 +46,9 @@ LEDGER_SIZES = ("kreis",)  # sizes where kimrecon also runs with the run ledger 
 PER_KREIS = "-per-kreis"
 ORDER = ("kreis", "nrw-year", "nrw-year-per-kreis", "nrw-decade", "nrw-decade-per-kreis")
 LEDGER = "kimrecon with ledger"
+WARM = "kimrecon warm in-process"  # issue 18: a Kreis reconcile in a process that has run one before
+WARM_ROUNDS = 5  # in-process runs per round of the warm contender (their median is the round's figure)
+WARM_TARGETS = {"no_write": 0.15, "with_abgleich": 0.3}  # seconds, issue 18
 
 
 def size_of(name: str) -> tuple[str, str]:
@@ -190,7 +193,10 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
 
-    # warm-up: one kimrecon run per mode (file cache, .pyc), and the Abgleich for the floor's cells
+    # kimrecon's modules byte-compiled as an installed wheel has them (pandas' are, by pip); with
+    # PYTHONDONTWRITEBYTECODE set in the environment every run would otherwise compile kimrecon's sources
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "kimrecon")], cwd=ROOT, check=True)
+    # warm-up: one kimrecon run per mode (file cache), and the Abgleich for the floor's cells
     kimrecon_ok: dict[str, bool] = dict.fromkeys(MODES, True)
     notes: list[str] = []
     code_state = _code_state()
@@ -226,18 +232,31 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
             contenders[f"kimrecon {m}"] = kimrecon_cmd(twins[m], month, work / f"out-{m}")
     if with_ledger:
         contenders[LEDGER] = kimrecon_cmd(case, month, work / "out-ledger", ledger)
+    if with_ledger:  # the Kreis size: a reconcile in a warm process, without and with the Abgleich written
+        contenders[WARM] = [PY, "-m", "benchmarks.warm", str(case), "--month", month, "--out", str(work / "out-warm"),
+                            "--rounds", str(WARM_ROUNDS)]
     contenders["io-floor"] = [PY, "-m", "benchmarks.contenders.io_floor", str(case), str(work / "floor.xlsx")] + (
         [str(floor_ref)] if floor_ref else [])
     contenders["naive pandas"] = [PY, "-m", "benchmarks.contenders.naive", str(case), str(work / "naive.xlsx")]
     contenders["import pandas"] = [PY, "-c", "import pandas"]
 
     runs: dict[str, list[Measure]] = {k: [] for k in contenders}
+    warm: list[dict[str, Any]] = []  # the warm contender's in-process medians, one record per round
     names = list(contenders)
     for i in range(repeat):
         order = names[i % len(names):] + names[: i % len(names)]  # alternate who goes first
         for k in order:
             slug = k.replace(" ", "-")
             r = measure(contenders[k], work / f"{slug}.out", work / f"{slug}.err")
+            if k == WARM:
+                if r.rc == 0:
+                    warm.append(json.loads((work / f"{slug}.out").read_text(encoding="utf-8").strip().splitlines()[-1]))
+                    log(f"[{name}] round {i + 1}/{repeat} {k}: in-process median no write "
+                        f"{warm[-1]['no_write']['wall_median']:.3f}s, with Abgleich "
+                        f"{warm[-1]['with_abgleich']['wall_median']:.3f}s")
+                else:
+                    notes.append(f"round {i + 1}, {k}: exit code {r.rc} (not counted)")
+                continue
             runs[k].append(r)
             if r.rc not in (0, 1):  # keep the evidence of a failed run; it does not enter the medians
                 shutil.copy(work / f"{slug}.err", work / f"{slug}.round{i + 1}.err")
@@ -267,7 +286,7 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
                     break
             log(f"[{name}] stage times {m}: {len([s for s in stage_runs if s['mode'] == m])} runs")
 
-    summary = summarize(runs)
+    summary = summarize({k: v for k, v in runs.items() if v})
     stages: dict[str, dict[str, float]] = {}
     for m in MODES:
         recs = [s for s in stage_runs if s["mode"] == m]
@@ -282,7 +301,7 @@ def bench_size(name: str, repeat: int, regenerate: bool, log: Any, reuse_warmup:
     except (OSError, ValueError, IndexError):
         pass
     return {
-        "floor_split": floor_split,
+        "floor_split": floor_split, "warm": summarize_warm(warm),
         "size": name, "facts": facts, "month": month, "repeat": repeat, "contenders": summary,
         "stages": stages, "notes": notes, "abgleich_cells": n_cells,
         "abgleich_bytes": abgleich.stat().st_size if abgleich is not None else None,
@@ -311,6 +330,19 @@ def summarize(runs: dict[str, list[Measure]]) -> dict[str, Any]:
                          for r in all_rs],
         }
     return summary
+
+
+def summarize_warm(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Medians over the rounds of the warm contender's per-round medians (wall and CPU, per variant)."""
+    if not records:
+        return None
+    out: dict[str, Any] = {"rounds": len(records), "runs_per_round": records[0].get("rounds")}
+    for variant in WARM_TARGETS:
+        out[variant] = {key: statistics.median(r[variant][key] for r in records)
+                        for key in ("wall_median", "cpu_median")}
+        out[variant]["wall_min"] = min(r[variant]["wall_min"] for r in records)
+        out[variant]["wall_max"] = max(r[variant]["wall_max"] for r in records)
+    return out
 
 
 _LOG_LINE = re.compile(r"^(\d\d:\d\d:\d\d) \[(?P<size>[\w-]+)\] round (?P<i>\d+)/(?P<n>\d+) (?P<k>.+?)\s+wall\s+"
@@ -383,6 +415,12 @@ def targets(name: str, rec: dict[str, Any]) -> list[tuple[str, str, bool | None,
     if name == "kreis":
         chk("reconcile with the ledger ≤ 2.0 × import floor (issue 18)", "kimrecon_ledger/import", 2.0)
         chk("reconcile --ohne-laufbuch ≤ 2.0 × import floor", "kimrecon_monat/import", 2.0)
+        w = rec.get("warm")
+        for variant, label in (("no_write", "warm in-process reconcile, no workbook ≤ 0.15 s (issue 18)"),
+                               ("with_abgleich", "warm in-process reconcile, Abgleich written ≤ 0.3 s (issue 18)")):
+            if w:
+                wall, cpu = w[variant]["wall_median"], w[variant]["cpu_median"]
+                out.append((label, f"{wall:.3f} s", wall <= WARM_TARGETS[variant], f"{cpu:.3f} s"))
     else:
         limit = 1.5 if name.startswith("nrw-decade") else 1.3  # issue 18: year 1.3 ×, decade 1.5 ×
         chk(f"kimrecon ≤ {limit} × I/O floor (monatsprinzip)", "kimrecon_monat/io_floor", limit)
@@ -476,6 +514,20 @@ def render(results: dict[str, Any]) -> str:
             lines.append(f"| {label} | {val} | {'yes' if ok else ('no' if ok is False else 'n/a')} | {cpu} |")
         r = ratios(rec)
         lines += ["", "Wall ratios: " + ", ".join(f"{k} = {v}" for k, v in r.items() if v is not None), ""]
+        if rec.get("warm"):
+            w = rec["warm"]
+            imp = rec["contenders"].get("import pandas", {}).get("wall_median")
+            lines += [f"Warm in-process Kreis reconcile (`benchmarks/warm.py`: `pipeline.reconcile_case` without the "
+                      f"ledger in a process that has run it once; {w['runs_per_round']} runs per round, median per "
+                      f"round, median over {w['rounds']} rounds, measured in the same alternating rounds):", "",
+                      "| variant | wall median (s) | min–max (s) | CPU median (s) | ÷ `import pandas` (wall) |",
+                      "|---|---:|---:|---:|---:|"]
+            for variant, label in (("no_write", "read, validate, engine (no workbook)"),
+                                   ("with_abgleich", "… and the Abgleich written")):
+                v = w[variant]
+                lines.append(f"| {label} | {v['wall_median']:.3f} | {v['wall_min']:.3f}–{v['wall_max']:.3f} | "
+                             f"{v['cpu_median']:.3f} | {v['wall_median'] / imp:.2f} |" if imp else "")
+            lines.append("")
         if rec.get("floor_split"):
             fs = rec["floor_split"]
             lines += [f"I/O floor, last round: read {fs['rows_read']} input rows in {fs['read_cpu_s']:.2f} s CPU, "

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -106,10 +106,9 @@ def check_inputs(inputs: CaseInputs, *, domain: bool = True) -> tuple[CaseInputs
 
     The findings are added to the inputs' findings.
     """
-    from kimrecon.parameters import load_parameters
     from kimrecon.validate import validate_case
 
-    params, param_findings = load_parameters(inputs.config)
+    params, param_findings = _parameters(inputs.config)
     found = (*inputs.findings, *param_findings, *validate_case(inputs))
     inputs = dataclasses.replace(inputs, findings=found)
     if domain:
@@ -117,6 +116,33 @@ def check_inputs(inputs: CaseInputs, *, domain: bool = True) -> tuple[CaseInputs
 
         inputs = dataclasses.replace(inputs, findings=found + check(inputs, params))
     return inputs, params
+
+
+_PARAMS: dict[object, tuple[Params, tuple[Finding, ...]]] = {}  # per process: the shipped files are read once
+
+
+def _parameters(config: Mapping[str, object]) -> tuple[Params, tuple[Finding, ...]]:
+    """``load_parameters`` once per process and case configuration (a warm web process reconciles many runs).
+
+    Params and findings are frozen, so runs with an equal ``kimrecon.toml`` share them.
+    """
+    from kimrecon.parameters import load_parameters
+
+    key = _frozen(config)
+    if key not in _PARAMS:
+        if len(_PARAMS) >= 64:  # many different configurations: stay bounded
+            _PARAMS.clear()
+        _PARAMS[key] = load_parameters(config)
+    return _PARAMS[key]
+
+
+def _frozen(value: object) -> object:
+    """A hashable key for a parsed TOML value that tells types apart (1 vs 1.0 vs "1", a date vs its text)."""
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(v) for v in value))
+    return (type(value).__name__, repr(value))
 
 
 def read_and_validate(paths: Sequence[Path], progress: Progress | None = None) -> CaseInputs:
@@ -224,11 +250,13 @@ def _resolve_nachweise(
     (year, None) means every recipient with a settled edge in that year; a name matches after
     ``normalize_name`` ("kamen" → "Stadt Kamen").
     """
+    resolved: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    if not wanted:  # the usual run: no Verwendungsnachweis, so its writer is not imported
+        return resolved, unknown
     from kimrecon.names import normalize_name
     from kimrecon.write.nachweis import nachweis_empfaenger
 
-    resolved: list[tuple[int, str]] = []
-    unknown: list[str] = []
     for year, name in wanted:
         candidates = nachweis_empfaenger(result, year)
         if name is None:
@@ -263,19 +291,20 @@ def _stage_outputs(
     result: Result, out_dir: Path, *, abgleich: bool, nachweis_for: Sequence[tuple[int, str]]
 ) -> list[tuple[Path, Path]]:
     """Write every output to a hidden temporary file in ``out_dir``; return (temp, target) pairs."""
-    from kimrecon.write.abgleich import write_abgleich
-    from kimrecon.write.nachweis import nachweis_filename, write_nachweis
-
     out_dir.mkdir(parents=True, exist_ok=True)
     _clean_stale(out_dir)
     staged: list[tuple[Path, Path]] = []
     try:
         if abgleich:
+            from kimrecon.write.abgleich import write_abgleich
+
             target = out_dir / abgleich_filename(result)
             tmp = _staging_name(target)
             write_abgleich(result, tmp)
             staged.append((tmp, target))
         for year, name in nachweis_for:
+            from kimrecon.write.nachweis import nachweis_filename, write_nachweis
+
             target = out_dir / nachweis_filename(year, name)
             tmp = _staging_name(target)
             write_nachweis(result, year, name, tmp)

@@ -541,8 +541,8 @@ def _check_betrag(inputs: CaseInputs, yrows: pd.DataFrame, names: Names, rate: d
     """
     if "betrag_cent" not in yrows:
         return
-    for idx in yrows.index[yrows["betrag_cent"].notna()]:  # only rows that state a Betrag
-        row = yrows.loc[idx]
+    stated = yrows[yrows["betrag_cent"].notna()]  # only rows that state a Betrag; as records, not a .loc per row
+    for idx, row in zip(stated.index, stated.to_dict("records"), strict=True):
         key = names.key(row["empfaenger"], row.get("ags"))
         if key is None or key not in rate or not present(row.get("vzae_e4")):
             continue

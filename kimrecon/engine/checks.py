@@ -223,7 +223,8 @@ def _check_betrag(
     if not stated.any():
         return out
     contract = _contract_rates(inputs)
-    emp, hub = _norm(z["empfaenger"]), _norm(z["ueber"])
+    emp, hub = _norm(z["empfaenger"]).to_dict(), _norm(z["ueber"]).to_dict()  # per row by label, no .at per cell
+    vz, bt = z["vzae_e4"].to_dict(), z["betrag_cent"].to_dict()
     for (year, name), grp in z.assign(_k=kreis.fillna("")).groupby(["jahr", "_k"], sort=False):
         grant = by_recipient.get((int(year), str(name))) if name else by_year.get(int(year))
         if grant is None or grant.pauschale_cent is None:
@@ -232,8 +233,8 @@ def _check_betrag(
         own: dict[str, int] = {}
         parent: dict[str, str] = {}
         for i in grp.index:
-            if isinstance(emp[i], str) and not pd.isna(z.at[i, "vzae_e4"]):
-                own[emp[i]] = own.get(emp[i], 0) + int(z.at[i, "vzae_e4"])
+            if isinstance(emp[i], str) and not pd.isna(vz[i]):
+                own[emp[i]] = own.get(emp[i], 0) + int(vz[i])
                 if isinstance(hub[i], str):
                     parent[emp[i]] = hub[i]
         subtree = dict(own)
@@ -245,11 +246,11 @@ def _check_betrag(
                 seen.add(up)
                 up = parent.get(up)
         for i in grp.index[stated[grp.index].to_numpy(dtype=bool)]:
-            vzae = int(z.at[i, "vzae_e4"])
+            vzae = int(vz[i])
             rates = {grant.pauschale_cent} | contract.get(emp[i], set())
             amounts = {vzae, subtree.get(emp[i], vzae)}
             accepted = {div_round(a * r * months, 10_000 * 12) for a in amounts for r in rates}
-            if int(z.at[i, "betrag_cent"]) in accepted:
+            if int(bt[i]) in accepted:
                 continue
             expected = div_round(vzae * grant.pauschale_cent * months, 10_000 * 12)
             out.append(

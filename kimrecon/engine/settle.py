@@ -111,22 +111,28 @@ def payment_records(inputs: CaseInputs, payments: pd.DataFrame, names: Names, st
     if len(payments) == 0 or "_sign" not in payments:
         return ()
     art = payments["art"].astype("string").fillna("").str.strip().str.lower()
+    # the columns as lists, once: a per-row ``.loc`` was most of the engine's time at NRW scale
+    n = len(payments)
+    col = {c: payments[c].tolist() if c in payments else [None] * n
+           for c in ("zahler", "empfaenger", "betrag_cent", "art", "kassenzeichen", "verwendungszweck")}
     out = []
-    for idx, datum, sign, interest, j, g, r, mon in zip(
-            payments.index, pd.to_datetime(payments["datum"]).dt.date, payments["_sign"], art == INTEREST_PAYMENT,
-            payments["_edge_jahr"], payments["_geber"], payments["_empfaenger"], payments["_monat"], strict=True):
-        row = payments.loc[idx]
+    for (datum, sign, interest, j, g, r, mon, zahler, empfaenger, betrag, art_text, kassenzeichen, zweck, sheet,
+         zeile) in zip(
+            pd.to_datetime(payments["datum"]).dt.date, payments["_sign"], art == INTEREST_PAYMENT,
+            payments["_edge_jahr"], payments["_geber"], payments["_empfaenger"], payments["_monat"], col["zahler"],
+            col["empfaenger"], col["betrag_cent"], col["art"], col["kassenzeichen"], col["verwendungszweck"],
+            payments["_sheet"].tolist(), payments["_zeile"].tolist(), strict=True):
         kind = (PaymentKind.ZINSZAHLUNG if interest else PaymentKind.ZAHLUNG if sign > 0
                 else PaymentKind.RUECKZAHLUNG if sign < 0 else PaymentKind.OHNE_VERTRAG)
         out.append(Payment(
-            datum=datum, zahler=str(row["zahler"]), empfaenger=str(row["empfaenger"]),
-            betrag_cent=int(row["betrag_cent"]), art=str(row["art"]) if present(row.get("art")) else None,
+            datum=datum, zahler=str(zahler), empfaenger=str(empfaenger),
+            betrag_cent=int(betrag), art=str(art_text) if present(art_text) else None,
             jahr=int(j), kind=kind, geber=names.show(str(g)) if present(g) else None,
             kante_empfaenger=names.show(str(r)) if present(r) else None, monat=int(mon),
             nach_stichtag=datum > stichtag,
-            kassenzeichen=str(row["kassenzeichen"]) if present(row.get("kassenzeichen")) else None,
-            verwendungszweck=str(row["verwendungszweck"]) if present(row.get("verwendungszweck")) else None,
-            quelle=inputs.source(payments, idx)))
+            kassenzeichen=str(kassenzeichen) if present(kassenzeichen) else None,
+            verwendungszweck=str(zweck) if present(zweck) else None,
+            quelle=inputs.ref(int(sheet), int(zeile))))
     out.sort(key=lambda x: (x.jahr, x.datum, x.quelle.datei, x.quelle.blatt or "", x.quelle.zeile or 0))
     return tuple(out)
 

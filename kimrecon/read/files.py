@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -395,12 +396,30 @@ def _excel_error_text(text: str) -> str:
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
     width = max((len(r) for r in rows), default=0)
-    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
-    if frame.empty:
-        return frame
-    frame.columns = range(frame.shape[1])
-    frame = frame.mask(frame.eq(""))
-    return frame.where(frame.notna(), None)
+    cells = []
+    for r in rows:  # one pass in Python over what the readers gave as Python objects (no frame-wide mask/where)
+        row = [(None if v == "" else v) if type(v) is str else (None if v != v else v) if type(v) is float
+               else v if type(v) in _PLAIN else _blank_to_none(v) for v in r]
+        if len(row) < width:
+            row += [None] * (width - len(row))
+        cells.append(row)
+    frame = pd.DataFrame(cells, dtype=object)
+    if not frame.empty:
+        frame.columns = range(frame.shape[1])
+    return frame
+
+
+_PLAIN = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})  # never blank
+
+
+def _blank_to_none(v: object) -> object:
+    """None for a blank cell value ("" or NA: None, NaN, NaT), else the value."""
+    if isinstance(v, str):
+        return None if v == "" else v
+    try:
+        return None if pd.isna(v) else v  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # not a scalar
+        return v
 
 
 def _decode(data: bytes) -> str:

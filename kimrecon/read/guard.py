@@ -467,7 +467,9 @@ class _SheetCount:
             self.prefix = (m.group(1) or b"") if m else b""
             self.empty = _empty_elements(self.prefix)
         assert self.empty is not None
-        buf = self.empty.sub(b"", self.empty.sub(b"", buf))  # empty cells, then rows left without cells
+        buf, removed = self.empty.subn(b"", buf)  # empty cells (and rows) …
+        if removed:
+            buf = self.empty.sub(b"", buf)  # … then rows left without cells (none when nothing was removed)
         tag = b"<" + self.prefix + b"c"
         cells = _tags(buf, tag)
         self.cells += cells

@@ -18,7 +18,7 @@ from kimrecon.read import values as V
 from kimrecon.read.files import RawSheet, col_letter
 from kimrecon.read.grid import find_grid, read_grid
 from kimrecon.read.versions import SheetFacts, list_year, stand_of, title_block
-from kimrecon.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold
+from kimrecon.spec import ColumnSpec, CommonSpec, KindSpec, all_specs, common_spec, fold, fold_variants
 
 HEADER_SCAN_ROWS = 30  # the header must start within the first rows of a sheet
 SKIP_SHEET_PREFIXES = ("beispiel", "anleitung", "ausfuellhilfe", "erlaeuterung", "hinweise", "muster")
@@ -132,12 +132,25 @@ def _hits(text: str, specs: dict[Kind, KindSpec]) -> tuple[tuple[Kind, str], ...
         hit = _HITS.get(text)
         if hit is not None:
             return hit
-    found = tuple((kind, name) for kind, spec in specs.items() if (name := spec.match(text)) is not None)
+    if standard and not any(v in _known_keys(specs) for v in fold_variants(text)):
+        found: tuple[tuple[Kind, str], ...] = ()  # no kind knows this text (a data value): no per-kind lookups
+    else:
+        found = tuple((kind, name) for kind, spec in specs.items() if (name := spec.match(text)) is not None)
     if standard:
         if len(_HITS) >= 50_000:  # data values in the scanned rows vary: stay bounded
             _HITS.clear()
         _HITS[text] = found
     return found
+
+
+_KEYS: list[tuple[dict[Kind, KindSpec], frozenset[str]]] = []
+
+
+def _known_keys(specs: dict[Kind, KindSpec]) -> frozenset[str]:
+    """Every folded alias of every kind: a text none of whose fold variants is here matches no column."""
+    if not _KEYS or _KEYS[0][0] is not specs:
+        _KEYS[:] = [(specs, frozenset(k for spec in specs.values() for k in spec.lookup))]
+    return _KEYS[0][1]
 
 
 def _score(matches: dict[Kind, dict[int, str]]) -> int:
@@ -447,7 +460,9 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
     keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
-    found.extend(_formulas_without_value(sheet, data.loc[keep], _needed(spec, columns), ref))
+    needed = _needed(spec, columns)
+    found.extend(_formulas_without_value(sheet, data.loc[keep, needed], needed, ref))
+    wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -459,7 +474,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         dropped=dropped,
         unknown=unknown,
         found=found,
-        raw={name: data[c].iloc[wanted_pos] for name, c in columns.items()},
+        raw={name: wanted[c] for name, c in columns.items()},
         in_wanted=in_wanted,
         keep=keep,
         summen=summen,
@@ -493,8 +508,15 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: series.iloc[start:stop].set_axis(col.index) for t, series in parsed.items()}
+            out[i][name] = {t: _part(series, start, stop, col.index) for t, series in parsed.items()}
             start = stop
+    return out
+
+
+def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Series:
+    """Rows ``start:stop`` of a parsed column under the sheet's own index: a view, not a copy (``set_axis`` copies)."""
+    out = series.iloc[start:stop]
+    out.index = index
     return out
 
 
@@ -531,7 +553,7 @@ def finish_pending(
             if target == "_bad":
                 continue
             parsed_all[target] = series
-            cols[target] = series.iloc[in_wanted]
+            cols[target] = series if len(in_wanted) == len(series) else series.iloc[in_wanted]  # no total rows: all
         bad = parsed["_bad"].to_numpy(dtype=bool)[in_wanted]
         for q in np.flatnonzero(bad):
             z = int(keep[q])
@@ -581,8 +603,12 @@ def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd
     Equal to concatenating what ``finish_sheet`` gives per sheet, without per-sheet frames.
     """
     out: dict[str, object] = {}
+    rows = sum(len(keep) for _, keep, _ in sheets)
     for name, note in COLUMNS[kind].items():
         dtype = _DTYPES[note.rstrip("!")]
+        if all(name not in cols for _, _, cols in sheets):  # a column no sheet has: NA once, not per sheet
+            out[name] = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=pd.RangeIndex(rows), dtype=dtype)
+            continue
         pieces = []
         for _, keep, cols in sheets:
             s = cols.get(name)
@@ -683,7 +709,14 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
     mapped_cols = [c for c in mapped if c in data.columns]
     complete = filled[required].to_numpy().all(axis=1) if required else filled[mapped_cols].to_numpy().any(axis=1)
     total_hint = np.zeros(n, dtype=bool)
-    for c in data.columns:
+    grid = data.to_numpy(dtype=object) if all(map(pd.api.types.is_object_dtype, data.dtypes)) else None
+    for j, c in enumerate(data.columns):
+        if grid is not None:  # the columns of one object block, without a Series per column
+            uniq = pd.unique(grid[:, j])
+            hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
+            if hits:
+                total_hint |= data[c].isin(hits).to_numpy()
+            continue
         col = data[c]
         if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
             continue
@@ -898,7 +931,7 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
             continue
         if name not in cols or (spec.kind is Kind.ZAHLUNGEN and name == "betrag_cent"):
             continue
-        for z in keep[cols[name].lt(0).fillna(False).to_numpy(dtype=bool)]:
+        for z in keep[cols[name].lt(0).to_numpy(dtype=bool, na_value=False)]:
             text = written(name)[z]
             found.append(finding(Code.WERT_NEGATIV, ref(int(z), c), value=text, wert=text, spalte=cspec.header))
     return found
@@ -908,7 +941,7 @@ def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None,
                 why: pd.Series | None, ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """A negative payment Zahler → Empfänger is a repayment Empfänger → Zahler of the positive amount."""
     amount = cols["betrag_cent"]
-    neg = amount.lt(0).fillna(False).to_numpy(dtype=bool)
+    neg = amount.lt(0).to_numpy(dtype=bool, na_value=False)
     if not neg.any():
         return []
     keep = p.keep
