@@ -280,8 +280,8 @@ def set_properties(
         wb.set_custom_property("Lauf-ID", lauf_id)
     if version:
         wb.set_custom_property("kimrecon-Version", version)
-    for key, value in extra:
-        wb.set_custom_property(key, value)
+    for key, value in extra:  # e.g. "Kreis": 53 Kreise of an NRW case, beyond Excel's limit for a property
+        wb.set_custom_property(key, shorten(value, MAX_PROPERTY_TEXT))
     for i, f in enumerate(dateien, start=1):
         wb.set_custom_property(f"Eingabe {i:03d}", f"{f.name[:120]} SHA-256 {f.sha256}")
 
@@ -435,6 +435,25 @@ def hf_text(text: str) -> str:
     return str(text).replace("&", "&&")
 
 
+MAX_PROPERTY_TEXT = 255  # characters of a custom document property (Excel's limit)
+MAX_HEADER_FOOTER = 255  # characters of a header or footer with its control codes (Excel's limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, a cut visibly ending in "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def hf_fit(text: str, room: int) -> str:
+    """``text`` escaped for a header/footer in at most ``room`` characters (cut with "…" where needed)."""
+    escaped = hf_text(text)
+    cut = len(text)
+    while len(escaped) > room and cut > 0:
+        cut -= max(1, len(escaped) - room)
+        escaped = hf_text(shorten(text, cut))
+    return escaped
+
+
 MIN_PRINT_SCALE = 70  # percent: below this a printed table is hard to read
 
 
@@ -496,7 +515,8 @@ def print_setup(ws: Worksheet, footer: str, widths: Sequence[float], *, repeat_r
     ws.set_print_scale(scale)
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
-    ws.set_footer(f"&L&8{hf_text(footer)}&R&8Seite &P von &N")
+    right = "&R&8Seite &P von &N"
+    ws.set_footer(f"&L&8{hf_fit(footer, MAX_HEADER_FOOTER - len('&L&8') - len(right))}{right}")
     return scale
 
 
