@@ -129,7 +129,7 @@ def _bool(value: bool) -> str:
 
 def _read_yaml(name: str) -> dict[str, object]:
     with (PARAMS_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
     assert isinstance(data, dict)
     return data
 
