@@ -1,0 +1,50 @@
+"""Security review of accounts, roles and intake: each test pins one problem found and fixed."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from roles_support import as_user, server_with_accounts
+
+FALL = "beispiel-kreis-unna-2023"
+MELDUNGEN = f"/api/faelle/{FALL}/meldungen"
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    with server_with_accounts(tmp_path / "daten") as base:
+        yield base, tmp_path / "daten"
+
+
+def _grid_without_town(title: str) -> bytes:
+    """A month grid of shares (no Kommune column): the town comes from the title."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Stellenanteile"
+    ws.append([title])
+    ws.append(["Stand: 15.01.2024"])
+    ws.append([])
+    ws.append(["Personalnummer", *[f"{m:02d}/2023" for m in range(1, 13)]])
+    ws.append(["X-1", *([1] * 12)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_grid_naming_another_town_in_its_title_is_another_towns_list(server) -> None:
+    base, daten = server
+    sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12", "einreichen": "1"},
+                   files=[("dateien", "Liste.xlsx", _grid_without_town("Stadt Lünen – Stellenanteile KIM 2023"))])
+    # the reader gives the grid's rows to Lünen (the title names it): Kamen may not report them
+    assert sent.status == 422, sent.text
+    codes = [b["code"] for b in sent.json()["befunde"] if b["schwere"] == "Fehler"]
+    assert "meldung_fremde_stelle" in codes
+    assert not any(p.name.startswith("Meldung_") for p in (daten / "faelle" / FALL).iterdir())
+    # the same grid naming Kamen itself is Kamen's own list
+    own = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12"},
+                  files=[("dateien", "Liste.xlsx", _grid_without_town("Stadt Kamen – Stellenanteile KIM 2023"))])
+    assert own.status == 201, own.text
+    assert "meldung_fremde_stelle" not in [b["code"] for b in own.json()["befunde"]]
