@@ -48,3 +48,37 @@ def test_a_grid_naming_another_town_in_its_title_is_another_towns_list(server) -
                   files=[("dateien", "Liste.xlsx", _grid_without_town("Stadt Kamen – Stellenanteile KIM 2023"))])
     assert own.status == 201, own.text
     assert "meldung_fremde_stelle" not in [b["code"] for b in own.json()["befunde"]]
+
+
+def test_the_audit_log_of_a_kreis_holds_nothing_of_another_kreis(server) -> None:
+    from roles_support import session
+
+    base, _ = server
+    session(base, "kamen")  # Kamen (a town of the example case) and Dortmund (in no case) sign in
+    session(base, "dortmund")
+    session(base, "soest")
+    sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12"},
+                   files=[("dateien", "Besetzung Kamen.xlsx", _grid_without_town("Stadt Kamen – KIM 2023"))])
+    assert sent.status == 201, sent.text
+
+    def log(who: str) -> list[tuple[str | None, str, str, str | None]]:
+        reply = as_user(base, who, "GET", "/api/protokoll")
+        assert reply.status == 200
+        return [(e["benutzer"], e["aktion"], e["gegenstand"], e["fall"]) for e in reply.json()["eintraege"]]
+
+    soest = log("soest")
+    # the Kreis Soest sees its own login and the town outside every case, nothing of the Kreis Unna:
+    # no entry of its case, no account of its staff or its towns
+    assert not [e for e in soest if e[3] == FALL]
+    names = {"kreis.unna", "rpa.unna", "kamen", "luenen", "bergkamen"}
+    assert not [e for e in soest if e[0] in names or any(e[2] in (f"Benutzerkonto {n}", n) or e[2].startswith(
+        f"{n} (") for n in names)]
+    assert ("kreis.soest", "angemeldet", "Anmeldeformular", None) in soest
+    assert ("dortmund", "angemeldet", "Anmeldeformular", None) in soest
+    # the Kreis Unna and its auditors see their case and their towns, not the Kreis Soest
+    for who in ("kreis", "pruefer"):
+        unna = log(who)
+        assert ("kamen", "als Entwurf gespeichert", "Meldung Stadt Kamen 2023-12", FALL) in unna
+        assert ("kamen", "angemeldet", "Anmeldeformular", None) in unna
+        assert (None, "API-Token erzeugt", "Benutzerkonto luenen", None) in unna
+        assert not [e for e in unna if e[0] == "kreis.soest" or "kreis.soest" in e[2]]
