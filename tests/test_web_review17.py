@@ -82,3 +82,32 @@ def test_the_audit_log_of_a_kreis_holds_nothing_of_another_kreis(server) -> None
         assert ("kamen", "angemeldet", "Anmeldeformular", None) in unna
         assert (None, "API-Token erzeugt", "Benutzerkonto luenen", None) in unna
         assert not [e for e in unna if e[0] == "kreis.soest" or "kreis.soest" in e[2]]
+
+
+def test_a_doubled_proxy_header_is_refused(tmp_path: Path) -> None:
+    import http.client
+
+    from web_support import make_account, running_server
+
+    from kimrecon.web.auth import AuthConfig
+
+    daten = tmp_path / "daten"
+    make_account(daten, "Kreis Unna", "kreis", "Kreis Unna", "Gemeinsames-Test-Passwort-2024")
+    make_account(daten, "Stadt Kamen", "kommune", "Stadt Kamen", "Gemeinsames-Test-Passwort-2024")
+    trusted = AuthConfig(proxies=("127.0.0.1",), sso_header="X-Remote-User")
+    with running_server(daten, auth=trusted) as base:
+        host_port = base.split("://", 1)[1]
+        # a proxy that appends instead of replacing passes the client's own header on: which one is the
+        # proxy's cannot be told, so neither counts (whichever order, in any spelling of the name)
+        for first, second in (("Stadt Kamen", "Kreis Unna"), ("Kreis Unna", "Stadt Kamen")):
+            conn = http.client.HTTPConnection(host_port, timeout=60)
+            conn.putrequest("GET", "/api/faelle", skip_host=True)
+            conn.putheader("Host", host_port)
+            conn.putheader("X-Remote-User", first)
+            conn.putheader("x-remote-user", second)
+            conn.endheaders()
+            reply = conn.getresponse()
+            body = reply.read().decode()
+            conn.close()
+            assert reply.status == 400, body
+            assert "mehrfach" in body

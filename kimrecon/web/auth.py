@@ -206,6 +206,11 @@ class SignIn:
         """Put the user (and the session) into the scope; or a refusal (status, German text)."""
         peer = (scope.get("client") or ("", 0))[0] or ""
         header = self.config.sso_header
+        if header and self.config.trusted(peer) and sum(
+                k.decode("latin-1").lower() == header.lower() for k, _ in scope["headers"]) > 1:
+            # a proxy that appends instead of replacing passed the client's own header on
+            return 400, (f"Die Kopfzeile „{header}“ kommt mehrfach vor; die Anmeldung über den Proxy ist so nicht "
+                         "eindeutig. Bitte die Verwaltung benachrichtigen (der Proxy muss die Kopfzeile ersetzen).")
         if header and headers.get(header.lower(), "").strip() and self.config.trusted(peer):
             konto = konten.konto(headers[header.lower()].strip())
             if konto is None or konto.gesperrt:
