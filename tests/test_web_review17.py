@@ -111,3 +111,21 @@ def test_a_doubled_proxy_header_is_refused(tmp_path: Path) -> None:
             conn.close()
             assert reply.status == 400, body
             assert "mehrfach" in body
+
+
+def test_an_error_page_gives_no_hint_that_another_organisations_case_exists(server) -> None:
+    from roles_support import session
+    from web_support import call
+
+    base, _ = server
+    town = session(base, "dortmund")
+    foreign = call(base, "PUT", f"/faelle/{FALL}", headers=town.headers, api=False)
+    missing = call(base, "PUT", "/faelle/gibt-es-nicht", headers=town.headers, api=False)
+    assert foreign.status == missing.status == 405
+    assert foreign.body == missing.body  # both lead back to the start page
+    assert f"/faelle/{FALL}" not in foreign.text
+    # the Kreis, who sees the case, is led back to it from a refused form
+    kreis = session(base, "kreis")
+    own = call(base, "POST", f"/faelle/{FALL}/abgleich", fields={"monat": "Dezember", "csrf": kreis.csrf},
+               headers=kreis.headers, api=False)
+    assert own.status == 400 and f'href="/faelle/{FALL}"' in own.text
