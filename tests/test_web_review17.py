@@ -129,3 +129,27 @@ def test_an_error_page_gives_no_hint_that_another_organisations_case_exists(serv
     own = call(base, "POST", f"/faelle/{FALL}/abgleich", fields={"monat": "Dezember", "csrf": kreis.csrf},
                headers=kreis.headers, api=False)
     assert own.status == 400 and f'href="/faelle/{FALL}"' in own.text
+
+
+def test_stellen_spelled_otherwise_match_exactly_their_own_node(tmp_path: Path) -> None:
+    from web_support import bearer, call, make_account
+
+    daten = tmp_path / "daten"
+    pw = "Gemeinsames-Test-Passwort-2024"
+    tokens = {name: make_account(daten, name, rolle, stelle, pw) for name, rolle, stelle in (
+        ("kamen-kurz", "kommune", "kamen"),  # without "Stadt", lower case: Stadt Kamen
+        ("stadt-unna", "kommune", "Stadt Unna"),  # the town Unna, not the Kreis Unna
+        ("kreis-als-kommune", "kommune", "Kreis Unna"),  # the Kreis's own name is no town
+        ("land-als-kommune", "kommune", "Bezirksregierung Arnsberg"),  # the giver of the Bescheid is no town
+        ("kreis-vertippt", "kreis", "Unna"),  # a Kreis account whose Stelle is not the Kreis
+    )}
+    with server_with_accounts(daten) as base:
+        def get(who: str, path: str):
+            return call(base, "GET", path, headers=bearer(tokens[who]))
+
+        for who, town in (("kamen-kurz", "Stadt Kamen"), ("stadt-unna", "Stadt Unna")):
+            assert [c["fall"] for c in get(who, "/api/faelle").json()["faelle"]] == [FALL], who
+            assert [s["stelle"] for s in get(who, MELDUNGEN + "?jahr=2023").json()["stellen"]] == [town], who
+        for who in ("kreis-als-kommune", "land-als-kommune", "kreis-vertippt"):
+            assert get(who, "/api/faelle").json()["faelle"] == [], who
+            assert get(who, MELDUNGEN).status == 404, who
