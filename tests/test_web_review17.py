@@ -153,3 +153,25 @@ def test_stellen_spelled_otherwise_match_exactly_their_own_node(tmp_path: Path) 
         for who in ("kreis-als-kommune", "land-als-kommune", "kreis-vertippt"):
             assert get(who, "/api/faelle").json()["faelle"] == [], who
             assert get(who, MELDUNGEN).status == 404, who
+
+
+def test_a_town_sees_no_case_that_another_kreis_made_with_its_name(server) -> None:
+    from web_support import example_files
+
+    base, _ = server
+    files = [f for f in example_files() if f[1].startswith(("Bescheid", "Zuweisung", "Bergkamen"))]
+    # the Kreis Soest puts the Kreis Unna's Bescheid and Zuweisung into a case of its own: Kamen must not
+    # find it among its cases and send its staffing list there
+    planted = as_user(base, "soest", "POST", "/api/faelle", fields={"name": "Kreis Unna 2024"}, files=files)
+    assert planted.status == 201, planted.text
+    fall = planted.json()["fall"]
+    for who in ("kamen", "bergkamen"):
+        assert [c["fall"] for c in as_user(base, who, "GET", "/api/faelle").json()["faelle"]] == [FALL], who
+        assert as_user(base, who, "GET", f"/api/faelle/{fall}/meldungen").status == 404, who
+    sent = as_user(base, "kamen", "POST", f"/api/faelle/{fall}/meldungen", fields={"monat": "2023-12"},
+                   files=[("dateien", "Liste.xlsx", _grid_without_town("Stadt Kamen – KIM 2023"))])
+    assert sent.status == 404
+    # the same files in a case the Kreis Unna made: its towns see it
+    own = as_user(base, "kreis", "POST", "/api/faelle", fields={"name": "Kreis Unna 2024"}, files=files)
+    assert own.status == 201, own.text
+    assert as_user(base, "kamen", "GET", f"/api/faelle/{own.json()['fall']}/meldungen").status == 200
