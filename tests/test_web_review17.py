@@ -175,3 +175,17 @@ def test_a_town_sees_no_case_that_another_kreis_made_with_its_name(server) -> No
     own = as_user(base, "kreis", "POST", "/api/faelle", fields={"name": "Kreis Unna 2024"}, files=files)
     assert own.status == 201, own.text
     assert as_user(base, "kamen", "GET", f"/api/faelle/{own.json()['fall']}/meldungen").status == 200
+
+
+def test_a_list_with_a_stand_in_the_future_is_refused(server) -> None:
+    from roles_support import kamen_list
+
+    base, daten = server
+    # "Stand: 31.12.2099" would make the list win over every later list of Kamen, the Kreis's corrections too
+    sent = as_user(base, "kamen", "POST", MELDUNGEN, fields={"monat": "2023-12", "einreichen": "1"},
+                   files=[("dateien", "Besetzung.xlsx", kamen_list(stand="31.12.2099"))])
+    assert sent.status == 422, sent.text
+    bad = [b for b in sent.json()["befunde"] if b["schwere"] == "Fehler"]
+    assert [(b["code"], b["blatt"]) for b in bad] == [("meldung_stand_zukunft", "Besetzung")]
+    assert "31.12.2099" in bad[0]["meldung"]
+    assert not any(p.name.startswith("Meldung_") for p in (daten / "faelle" / FALL).iterdir())

@@ -151,6 +151,9 @@ def pruefe(store: Store, case: Case, stelle: str, neu: list[tuple[str, Path]], w
     for s in alone.sheets:
         if s.kind not in MELDUNG_ARTEN:
             found.append(finding(Code.MELDUNG_ART, SourceRef(s.datei, s.blatt), art=s.kind.label))
+        elif s.stand is not None and s.stand > date.today():  # it would win over every later list of the town
+            found.append(finding(Code.MELDUNG_STAND_ZUKUNFT, SourceRef(s.datei, s.blatt),
+                                 stand=f"{s.stand:%d.%m.%Y}"))
     for name in sorted(names):
         if not any(s.datei == name and s.kind in MELDUNG_ARTEN for s in alone.sheets):
             found.append(finding(Code.MELDUNG_LEER, SourceRef(name)))
