@@ -1,4 +1,4 @@
-"""Security review of accounts, roles and intake: each test pins one problem found and fixed."""
+"""Security review of accounts, roles and intake: each test pins one problem found and fixed (or a rule checked)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,11 @@ import io
 from pathlib import Path
 
 import openpyxl
-import pytest
+import test_web_intake
 from roles_support import as_user, server_with_accounts
+from test_web_intake import FALL, MELDUNGEN
 
-FALL = "beispiel-kreis-unna-2023"
-MELDUNGEN = f"/api/faelle/{FALL}/meldungen"
-
-
-@pytest.fixture
-def server(tmp_path: Path):
-    with server_with_accounts(tmp_path / "daten") as base:
-        yield base, tmp_path / "daten"
+server = test_web_intake.server  # the fixture: the bundled example on a real server with the accounts
 
 
 def _grid_without_town(title: str) -> bytes:
