@@ -46,6 +46,7 @@ EXAMPLE_ID = "beispiel-kreis-unna-2023"
 EXAMPLE_NAME = "Beispiel: Kreis Unna 2023"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 API_HEADER = "x-kimrecon-api"
+SEEN_KEY = "kimrecon.fall"  # scope: the id of the case this request's user was found to see
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CSP = (
@@ -271,6 +272,7 @@ async def _fall(request: Request) -> tuple[Case, Sicht]:
     view = await run_in_threadpool(web.sicht, case, identity.benutzer(request))
     if view is None:
         raise WebError(404, "Diesen Fall gibt es nicht.")
+    request.scope[SEEN_KEY] = case.id  # an error page from here on may lead back to the case
     return case, view
 
 
@@ -766,7 +768,7 @@ async def _error(request: Request, exc: Exception) -> Response:
     web = _web(request)
     fall = request.path_params.get("fall", "")
     # a missing or foreign case leads back to the start page alike (no hint that it exists)
-    back = f"/faelle/{fall}" if fall and status != 404 and web.store.case(fall) is not None else "/"
+    back = f"/faelle/{fall}" if fall and status != 404 and request.scope.get(SEEN_KEY) == fall else "/"
     return web.page(request, "fehler.html", status=status, meldung=message, befunde=list(befunde), zurueck=back)
 
 
