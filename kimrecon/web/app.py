@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from kimrecon.pipeline import RunOutcome
 
 HERE = Path(__file__).resolve().parent
+LOG = logging.getLogger("kimrecon.web")
 EXAMPLE_ID = "beispiel-kreis-unna-2023"
 EXAMPLE_NAME = "Beispiel: Kreis Unna 2023"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
@@ -144,7 +146,13 @@ class Web:
                     read=self.store.read(case),
                 )
             except LedgerError as exc:
-                raise WebError(409, f"Laufbuch: {exc}") from exc
+                # the ledger's own text names server paths or the database address: it goes to the
+                # server's log for the administrator, the user gets what to do
+                LOG.error("Laufbuch beim Abgleich von %s %s: %s", case.id, month, exc)
+                raise WebError(409, "Der Abgleich konnte nicht im Laufbuch verbucht werden; es wurde nichts "
+                                    "geschrieben. Bitte in einer Minute erneut versuchen; hält der Fehler an, die "
+                                    "IT-Verwaltung benachrichtigen (Einzelheiten stehen im Protokoll des "
+                                    "Servers).") from exc
         self.outcomes[(case.id, month)] = outcome
         return outcome
 
