@@ -461,7 +461,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
     needed = _needed(spec, columns)
-    found.extend(_formulas_without_value(sheet, data.loc[keep, needed], needed, ref))
+    found.extend(_formulas_without_value(sheet, data, wanted_pos[in_wanted], needed, ref))
     wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
     pending = Pending(
         sheet_name=sheet.name,
@@ -505,10 +505,12 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
             continue
         cols = [pendings[i].raw[name] for i in members]
         parsed = _parse(cspec, pd.concat(cols, ignore_index=True))
+        bad = parsed["_bad"].to_numpy(dtype=bool)  # only its data rows are looked at: an array, not a Series per sheet
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: _part(series, start, stop, col.index) for t, series in parsed.items()}
+            out[i][name] = {t: bad[start:stop] if t == "_bad" else _part(series, start, stop, col.index)
+                            for t, series in parsed.items()}
             start = stop
     return out
 
@@ -554,7 +556,7 @@ def finish_pending(
                 continue
             parsed_all[target] = series
             cols[target] = series if len(in_wanted) == len(series) else series.iloc[in_wanted]  # no total rows: all
-        bad = parsed["_bad"].to_numpy(dtype=bool)[in_wanted]
+        bad = np.asarray(parsed["_bad"], dtype=bool)[in_wanted]
         for q in np.flatnonzero(bad):
             z = int(keep[q])
             found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[q])]))
@@ -704,10 +706,11 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
     kinds = np.full(n, "data", dtype=object)
     if n == 0:
         return kinds
-    filled = data.notna()
-    any_cell = filled.to_numpy().any(axis=1)
+    filled = ~_blank_grid(data)  # one array for the whole sheet, not a frame of masks
+    any_cell = filled.any(axis=1)
     mapped_cols = [c for c in mapped if c in data.columns]
-    complete = filled[required].to_numpy().all(axis=1) if required else filled[mapped_cols].to_numpy().any(axis=1)
+    at = data.columns.get_indexer
+    complete = np.asarray(filled[:, at(required)].all(axis=1) if required else filled[:, at(mapped_cols)].any(axis=1))
     total_hint = np.zeros(n, dtype=bool)
     grid = data.to_numpy(dtype=object) if all(map(pd.api.types.is_object_dtype, data.dtypes)) else None
     for j, c in enumerate(data.columns):
@@ -765,6 +768,13 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
         kinds[p] = "data"
         first_data = min(first_data, int(p))
     return kinds
+
+
+def _blank_grid(data: pd.DataFrame) -> np.ndarray:
+    """``data.isna()`` as one boolean array (rows × columns), without building a frame for an all-object sheet."""
+    if all(map(pd.api.types.is_object_dtype, data.dtypes)):
+        return pd.isna(data.to_numpy(dtype=object))
+    return data.isna().to_numpy()
 
 
 _TOTAL_START = re.compile(r"^\W*(summe|gesamt|insgesamt|total|zwischensumme|endsumme)", re.IGNORECASE)
@@ -839,13 +849,16 @@ def _needed(spec: KindSpec, columns: dict[str, int]) -> list[int]:
     return [columns[n] for n in names if n in columns]
 
 
-def _formulas_without_value(sheet: RawSheet, rows: pd.DataFrame, cols: list[int],
+def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, pos: np.ndarray, cols: list[int],
                             ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
-    """A blank cell that holds a formula without stored result (a file saved by a program, never opened)."""
-    if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or rows.empty or not cols:
+    """A blank cell that holds a formula without stored result (a file saved by a program, never opened).
+
+    ``pos`` are the positions of the data rows in ``data``, ``cols`` the columns whose blank cell counts.
+    """
+    if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or not len(pos) or not cols:
         return []
-    blank = rows[cols].isna().to_numpy()
-    wanted = {(int(rows.index[i]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
+    blank = _blank_grid(data)[np.ix_(pos, data.columns.get_indexer(cols))]
+    wanted = {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
     if not wanted or len(wanted) > FORMULA_SCAN_CELLS:
         return []
     import openpyxl
