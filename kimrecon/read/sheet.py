@@ -455,13 +455,14 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
     data = _fill_merged_data(data, sheet, header, columns, spec)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
-    row_kind = row_kinds(data, sorted(columns.values()), required, common)
+    cells = sheet_cells(data)
+    row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
     wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
     keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
     needed = _needed(spec, columns)
-    found.extend(_formulas_without_value(sheet, data, wanted_pos[in_wanted], needed, ref))
+    found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
     wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
     pending = Pending(
         sheet_name=sheet.name,
@@ -696,30 +697,31 @@ def extra_column(text: str, where: SourceRef, dropped: list[str], unknown: list[
     return finding(Code.SPALTE_UNBEKANNT, where, severity=Severity.HINWEIS, spalte=text)
 
 
-def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
+def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec, *,
+              arrays: tuple[np.ndarray | None, np.ndarray] | None = None) -> np.ndarray:
     """Label each row below the header: data, blank, summe (a total row) or footnote.
 
     Rows with every required value present are data without a Python loop; only the few
     incomplete rows (and rows that mention a total word) are looked at one by one.
+    ``arrays`` is ``sheet_cells(data)`` when the caller has it already.
     """
     n = len(data)
     kinds = np.full(n, "data", dtype=object)
     if n == 0:
         return kinds
-    filled = ~_blank_grid(data)  # one array for the whole sheet, not a frame of masks
+    grid, blank = arrays if arrays is not None else sheet_cells(data)
+    filled = ~blank  # one array for the whole sheet, not a frame of masks
     any_cell = filled.any(axis=1)
     mapped_cols = [c for c in mapped if c in data.columns]
-    at = data.columns.get_indexer
-    complete = np.asarray(filled[:, at(required)].all(axis=1) if required else filled[:, at(mapped_cols)].any(axis=1))
+    complete = np.asarray(filled[:, _positions(data, required)].all(axis=1) if required
+                          else filled[:, _positions(data, mapped_cols)].any(axis=1))
     total_hint = np.zeros(n, dtype=bool)
-    grid = data.to_numpy(dtype=object) if all(map(pd.api.types.is_object_dtype, data.dtypes)) else None
-    for j, c in enumerate(data.columns):
-        if grid is not None:  # the columns of one object block, without a Series per column
-            uniq = pd.unique(grid[:, j])
-            hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
-            if hits:
-                total_hint |= data[c].isin(hits).to_numpy()
-            continue
+    if grid is not None:  # one object block: the total words of all its cells at once, a row hit if any cell is one
+        uniq = pd.unique(grid.ravel())
+        hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
+        if hits:
+            total_hint = pd.Series(grid.ravel()).isin(hits).to_numpy().reshape(grid.shape).any(axis=1)
+    for c in data.columns if grid is None else ():
         col = data[c]
         if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
             continue
@@ -770,11 +772,18 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
     return kinds
 
 
-def _blank_grid(data: pd.DataFrame) -> np.ndarray:
-    """``data.isna()`` as one boolean array (rows × columns), without building a frame for an all-object sheet."""
+def sheet_cells(data: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
+    """The values of an all-object sheet as one array (else None), and ``data.isna()`` as one boolean array."""
     if all(map(pd.api.types.is_object_dtype, data.dtypes)):
-        return pd.isna(data.to_numpy(dtype=object))
-    return data.isna().to_numpy()
+        grid = data.to_numpy(dtype=object)
+        return grid, pd.isna(grid)
+    return None, data.isna().to_numpy()
+
+
+def _positions(data: pd.DataFrame, labels: list[int]) -> np.ndarray:
+    """Positions of these column labels (``data.columns.get_indexer`` for labels that are there, without an Index)."""
+    at = {c: j for j, c in enumerate(data.columns.tolist())}
+    return np.array([at[c] for c in labels], dtype=np.intp)
 
 
 _TOTAL_START = re.compile(r"^\W*(summe|gesamt|insgesamt|total|zwischensumme|endsumme)", re.IGNORECASE)
@@ -849,15 +858,16 @@ def _needed(spec: KindSpec, columns: dict[str, int]) -> list[int]:
     return [columns[n] for n in names if n in columns]
 
 
-def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, pos: np.ndarray, cols: list[int],
+def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: list[int],
                             ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """A blank cell that holds a formula without stored result (a file saved by a program, never opened).
 
-    ``pos`` are the positions of the data rows in ``data``, ``cols`` the columns whose blank cell counts.
+    ``isna`` is ``data.isna()`` as an array, ``pos`` the positions of the data rows in ``data``, ``cols`` the
+    columns whose blank cell counts.
     """
     if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or not len(pos) or not cols:
         return []
-    blank = _blank_grid(data)[np.ix_(pos, data.columns.get_indexer(cols))]
+    blank = isna[np.ix_(pos, _positions(data, cols))]
     wanted = {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
     if not wanted or len(wanted) > FORMULA_SCAN_CELLS:
         return []
