@@ -724,13 +724,24 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
     kinds = np.full(n, "data", dtype=object)
     if n == 0:
         return kinds
+    mapped_cols = [c for c in mapped if c in data.columns]
+    any_cell, complete, total_hint = _row_masks(data, mapped_cols, required, arrays)
+    kinds[~any_cell] = "blank"
+    look = np.flatnonzero(any_cell & (~complete | total_hint))
+    if len(look) == 0:
+        return kinds
+    return _look_at_rows(data, kinds, look, any_cell, complete, total_hint, mapped_cols, common)
+
+
+def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
+               arrays: tuple[np.ndarray | None, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: any cell filled, the required (else any mapped) cells filled, a cell that reads like a total."""
     grid, blank = arrays if arrays is not None else sheet_cells(data)
     filled = ~blank  # one array for the whole sheet, not a frame of masks
-    any_cell = filled.any(axis=1)
-    mapped_cols = [c for c in mapped if c in data.columns]
+    any_cell = np.asarray(filled.any(axis=1))
     complete = np.asarray(filled[:, _positions(data, required)].all(axis=1) if required
                           else filled[:, _positions(data, mapped_cols)].any(axis=1))
-    total_hint = np.zeros(n, dtype=bool)
+    total_hint = np.zeros(len(data), dtype=bool)
     if grid is not None:  # one object block: the total words of all its cells at once, a row hit if any cell is one
         uniq = pd.unique(grid.ravel())
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
@@ -752,15 +763,17 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
         if hits:
             total_hint |= col.isin(hits).to_numpy()
-    kinds[~any_cell] = "blank"
-    look = np.flatnonzero(any_cell & (~complete | total_hint))
-    if len(look) == 0:
-        return kinds
+    return any_cell, complete, total_hint
+
+
+def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, any_cell: np.ndarray, complete: np.ndarray,
+                  total_hint: np.ndarray, mapped_cols: list[int], common: CommonSpec) -> np.ndarray:
+    """Label the rows at ``look`` (incomplete, or with a total word) one by one: summe, footnote or data."""
     rows = data.iloc[look].to_numpy(dtype=object).tolist()
     mapped_set = set(mapped_cols)
     is_blank_after = np.cumsum(~any_cell)  # blank rows up to and including each position
     data_pos = np.flatnonzero(any_cell & complete & ~total_hint)
-    first_data = int(data_pos[0]) if len(data_pos) else n
+    first_data = int(data_pos[0]) if len(data_pos) else len(data)
     after_total = False
     cols = list(data.columns)
     for p, values in zip(look, rows, strict=True):
@@ -882,8 +895,7 @@ def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, isna: np.ndarra
     """
     if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or not len(pos) or not cols:
         return []
-    blank = isna[np.ix_(pos, _positions(data, cols))]
-    wanted = {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
+    wanted = _blank_cells(data, isna, pos, cols)
     if not wanted or len(wanted) > FORMULA_SCAN_CELLS:
         return []
     import openpyxl
@@ -900,6 +912,12 @@ def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, isna: np.ndarra
     finally:
         wb.close()
     return out
+
+
+def _blank_cells(data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> set[tuple[int, int]]:
+    """(Excel row, column) of the blank cells of these columns in the data rows at ``pos``."""
+    blank = isna[np.ix_(pos, _positions(data, cols))]
+    return {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
 
 
 _MARKS = {"s": 1, "soll": 1, "h": -1, "haben": -1}
