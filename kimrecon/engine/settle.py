@@ -11,7 +11,7 @@ import pandas as pd
 
 from kimrecon.engine.allocate import Allocation, split_amount
 from kimrecon.engine.deadlines import nachweisfristen
-from kimrecon.engine.entitle import Entitlement, div_round_vec
+from kimrecon.engine.entitle import Entitlement, div_round_vec, group_agg
 from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind, present
@@ -412,7 +412,7 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
         findings.append(finding(Code.ZINSSATZ_FEHLT, None, severity=Severity.HINWEIS,
                                 ab=str(missing.strftime("%d.%m.%Y")), tabelle="Basiszinssatz (Zwischenzinsen)"))
     per = pd.DataFrame({"t": ti[late], "piece": piece, "num": num, "days": (when - deadline)[late]})
-    agg = per.groupby("t", as_index=False).agg(unused=("piece", "sum"), num=("num", "sum"), days=("days", "max"))
+    agg = group_agg(per, "t", unused=("piece", "sum"), num=("num", "sum"), days=("days", "max")).reset_index()
     zins = div_round_vec(agg["num"].to_numpy(), _RATE_SCALE * 100 * 365)
     edges_of = tr["edge"].to_numpy()[agg["t"].to_numpy()]
     givers = e["geber"].to_numpy()
