@@ -868,8 +868,8 @@ def write_rows(
 
 
 def frame_column(frame: Any, name: str) -> list[object]:
-    """A DataFrame column as a Python list with None for missing values (vectorised)."""
+    """A DataFrame column as a Python list with None for missing values (one pass over two lists)."""
     if name not in frame.columns:
         return [None] * len(frame)
     s = frame[name]
-    return s.astype(object).where(s.notna(), None).tolist()  # type: ignore[no-any-return]
+    return [None if missing else v for v, missing in zip(s.astype(object).tolist(), s.isna().tolist(), strict=True)]
