@@ -58,6 +58,11 @@ def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["jahr", "anc", "key"])
 
 
+def _join_key(value: object) -> object:
+    """A key as a join compares it: every empty value (None, NaN, NA) the same."""
+    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
+
+
 def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
               findings: list[Finding]) -> pd.DataFrame:
     """Match every payment to a contract edge and a direction (R5: repayments flow up, r → g)."""
@@ -72,6 +77,8 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     p["_ek"] = names.keys_of(p["empfaenger"])
     for col, key in (("zahler", "_zk"), ("empfaenger", "_ek")):
         unknown = p[p[key].isna() & p[col].notna()]
+        if len(unknown) == 0:
+            continue
         first = unknown.groupby(unknown[col].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(p, idx, col), value=first.at[idx, col],
@@ -80,22 +87,26 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     bezug = p["jahr"].astype("Int64") if "jahr" in p else pd.Series(pd.NA, index=p.index, dtype="Int64")
     p["_edge_jahr"] = bezug.fillna(pd.Series(datum.dt.year, index=p.index).astype("Int64"))
     art = p["art"].astype("string").fillna("").str.strip().str.lower() if "art" in p else pd.Series("", index=p.index)
-    edges = alloc.nodes[["jahr", "geber_key", "key"]].reset_index(drop=True)
-    edges = edges.astype({"jahr": "int64"})
+    # each payment's contract edge, g → r (a payment) or r → g (a repayment): the edges' keys as a dict,
+    # an empty key matching an empty one as a join matches them, the edge's own keys recorded
+    nodes = alloc.nodes
+    edge_of = {(int(j), _join_key(g), _join_key(r)): (g, r) for j, g, r in zip(
+        nodes["jahr"].tolist(), nodes["geber_key"].tolist(), nodes["key"].tolist(), strict=True)}
+    n = len(p)
+    sign = [0] * n
+    geber: list[object] = [None] * n
+    empfaenger: list[object] = [None] * n
+    for i, (j, zk, ek) in enumerate(zip(p["_edge_jahr"].tolist(), p["_zk"].tolist(), p["_ek"].tolist(), strict=True)):
+        zk, ek = _join_key(zk), _join_key(ek)
+        down, up = edge_of.get((j, zk, ek)), edge_of.get((j, ek, zk))
+        if down is not None:
+            sign[i], (geber[i], empfaenger[i]) = 1, down
+        if up is not None:
+            sign[i], (geber[i], empfaenger[i]) = -1, up
+    p["_sign"] = np.array(sign, dtype="int64")
+    p["_geber"] = pd.Series(geber, index=p.index, dtype=object)
+    p["_empfaenger"] = pd.Series(empfaenger, index=p.index, dtype=object)
     p.index.name = None
-    down = p[["_edge_jahr", "_zk", "_ek"]].reset_index().merge(
-        edges, left_on=["_edge_jahr", "_zk", "_ek"], right_on=["jahr", "geber_key", "key"], how="inner")
-    up = p[["_edge_jahr", "_zk", "_ek"]].reset_index().merge(
-        edges, left_on=["_edge_jahr", "_ek", "_zk"], right_on=["jahr", "geber_key", "key"], how="inner")
-    p["_sign"] = 0
-    p.loc[down["index"].to_numpy(), "_sign"] = 1
-    p.loc[up["index"].to_numpy(), "_sign"] = -1
-    p["_geber"] = None
-    p["_empfaenger"] = None
-    p.loc[down["index"].to_numpy(), "_geber"] = down["geber_key"].to_numpy()
-    p.loc[down["index"].to_numpy(), "_empfaenger"] = down["key"].to_numpy()
-    p.loc[up["index"].to_numpy(), "_geber"] = up["geber_key"].to_numpy()
-    p.loc[up["index"].to_numpy(), "_empfaenger"] = up["key"].to_numpy()
     # [D] interest payments are not principal; they never reduce a Saldo
     p.loc[art == INTEREST_PAYMENT, "_sign"] = 0
     # a payment between known parties without an edge is a cross-sheet rule (engine.checks: ZAHLUNG_OHNE_VERTRAG)
