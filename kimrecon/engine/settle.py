@@ -308,11 +308,19 @@ def _forecast(ent: Entitlement, pairs: pd.DataFrame, run_year: int) -> pd.DataFr
     the year's end) and respects documented interruptions and starts ahead, so the forecast is the
     subtree's eligible amount at the year's last month.
     """
-    own = ent.months[ent.months["jahr"] <= run_year].sort_values(["jahr", "key", "monat"], kind="stable")
-    year_end = own.groupby(["jahr", "key"], sort=False).tail(1)[["jahr", "key", "foerderfaehig_kumuliert_cent"]]
-    out = pairs.merge(year_end, on=["jahr", "key"], how="inner").groupby(
-        ["jahr", "anc"], as_index=False)["foerderfaehig_kumuliert_cent"].sum()
-    return out.rename(columns={"anc": "key", "foerderfaehig_kumuliert_cent": "prog_raw"})
+    m = ent.months
+    last: dict[tuple[int, str], tuple[int, int]] = {}  # (jahr, key) → (month, figure) of its last month
+    for j, k, mo, f in zip(m["jahr"].tolist(), m["key"].tolist(), m["monat"].tolist(),
+                           m["foerderfaehig_kumuliert_cent"].tolist(), strict=True):
+        if j <= run_year and ((j, k) not in last or mo >= last[(j, k)][0]):
+            last[(j, k)] = (mo, f)
+    total: dict[tuple[int, str], int] = {}  # (jahr, ancestor) → Σ over its subtree, in plain Python (small)
+    for j, anc, k in zip(pairs["jahr"].tolist(), pairs["anc"].tolist(), pairs["key"].tolist(), strict=True):
+        if (j, k) in last:
+            total[(j, anc)] = total.get((j, anc), 0) + last[(j, k)][1]
+    keys = sorted(total)
+    return pd.DataFrame({"jahr": pd.Series([j for j, _ in keys], dtype="int64"), "key": [a for _, a in keys],
+                         "prog_raw": pd.Series([total[x] for x in keys], dtype="int64")})
 
 
 def _netting(e: pd.DataFrame) -> tuple[Netting, ...]:
