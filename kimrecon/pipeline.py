@@ -84,17 +84,21 @@ def make_run_id(inputs: CaseInputs | None, month: Month, when: datetime, outputs
     return f"{when:%Y%m%d-%H%M%S}-{digest.hexdigest()[:8]}"
 
 
-def prepare(paths: Sequence[Path], progress: Progress | None = None, *, domain: bool = True
-            ) -> tuple[CaseInputs, Params | None]:
+def prepare(paths: Sequence[Path], progress: Progress | None = None, *, domain: bool = True,
+            read: CaseInputs | None = None) -> tuple[CaseInputs, Params | None]:
     """Read the inputs, check them and load the parameters once for the run.
 
     With ``domain`` the engine's domain rules run too (``kimrecon validate``); a reconcile runs
     them itself. The findings are collected on the inputs; the parameters are None for unusable input.
+    ``read`` is what ``read_case(paths)`` returned for these very files (a long-running process keeps
+    it while the files do not change); it is then not read again.
     """
-    from kimrecon.read import read_case
+    if read is None:
+        from kimrecon.read import read_case
 
-    _tell(progress, "Einlesen")
-    inputs = read_case(list(paths))
+        _tell(progress, "Einlesen")
+        read = read_case(list(paths))
+    inputs = read
     if is_unusable(inputs.findings):
         return inputs, None
     _tell(progress, "Prüfen")
@@ -161,19 +165,21 @@ def reconcile_case(
     nachweis_for: Sequence[tuple[int, str | None]] = (),
     abgleich: bool = True,
     progress: Progress | None = None,
+    read: CaseInputs | None = None,
 ) -> RunOutcome:
     """Reconcile one case folder up to ``month`` and write the Abgleich (and requested Nachweise).
 
     On a Fehler only the Fehlerbericht is written. ``nachweis_for`` lists (year, recipient) pairs
     for Verwendungsnachweis workbooks written in the same run; recipient None means every
-    recipient with a settled edge in that year.
+    recipient with a settled edge in that year. ``read``: the case folder as ``read_case`` read it,
+    if the caller holds it for the folder's current files (see :func:`prepare`).
     """
     from kimrecon.engine import reconcile
 
     month = as_month(month)  # library callers may pass "YYYY-MM"; the CLI parses it at its edge
     when = run_time()
     fall = case_dir.resolve().name
-    inputs, params = prepare([case_dir], progress, domain=False)
+    inputs, params = prepare([case_dir], progress, domain=False, read=read)
     # two runs of one case in one second differ by what they write (a report per recipient)
     lauf_id = make_run_id(inputs, month, when, "" if abgleich and not nachweis_for else repr((abgleich, nachweis_for)))
     out_dir = Path(out_dir)
@@ -419,7 +425,8 @@ def _tell(progress: Progress | None, stage: str) -> None:
 
 
 def restore_outcome(
-    case_dir: Path, month: Month | str, *, out_dir: Path, db_url: str | None = None, ledger_dir: Path | None = None
+    case_dir: Path, month: Month | str, *, out_dir: Path, db_url: str | None = None, ledger_dir: Path | None = None,
+    read: CaseInputs | None = None,
 ) -> RunOutcome | None:
     """The outcome of the month's latest recorded run, computed again without writing or recording anything.
 
@@ -427,7 +434,8 @@ def restore_outcome(
     pages come from here. The engine is deterministic, so with the inputs and parameters the ledger's
     fingerprint names, at the run's own time, it gives the recorded figures again. None when no run
     of the month is recorded, the latest one was refused, or the inputs or parameters changed since
-    (then the month has to be run again). ``written`` lists the files the run published in ``out_dir``.
+    (then the month has to be run again). ``written`` lists the files the run published in ``out_dir``;
+    ``read`` as for :func:`prepare`.
     """
     from kimrecon.engine import reconcile
     from kimrecon.ledger import LedgerError, open_ledger
@@ -443,7 +451,7 @@ def restore_outcome(
         latest = runs[-1] if runs else None
         if latest is None or latest.status == RunStatus.FEHLER.value:
             return None
-        inputs, params = prepare([case_dir], domain=False)
+        inputs, params = prepare([case_dir], domain=False, read=read)
         if params is None or has_errors(inputs.findings):
             return None
         when = latest.zeitpunkt.astimezone(UTC).replace(tzinfo=None)  # as run_time() gave it

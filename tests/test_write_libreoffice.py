@@ -113,7 +113,8 @@ def test_demo_and_report_workbooks_recalculate_and_print(tmp_path: Path) -> None
     demo = subprocess.run([*cli, "demo", "--out", str(tmp_path / "demo")], capture_output=True, text=True,
                           timeout=300, check=False)
     assert demo.returncode in (0, 1), demo.stderr
-    report = subprocess.run([*cli, "report", str(example_case()), "--year", "2023", "--out", str(tmp_path / "rep")],
+    report = subprocess.run([*cli, "report", str(example_case()), "--year", "2023", "--out", str(tmp_path / "rep"),
+                             "--db", f"sqlite:///{tmp_path / 'laufbuch.sqlite'}"],  # nothing into the bundled example
                             capture_output=True, text=True, timeout=300, check=False)
     assert report.returncode in (0, 1), report.stderr
     books = sorted((tmp_path / "demo").glob("*.xlsx")) + sorted((tmp_path / "rep").glob("*.xlsx"))

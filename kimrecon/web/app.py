@@ -140,6 +140,7 @@ class Web:
                 outcome = reconcile_case(
                     case.ordner, month, out_dir=self.store.out_dir(case, month), db_url=self.db,
                     ledger_dir=self.store.admin_dir(case), nachweis_for=[(int(month[:4]), None)] if nachweise else [],
+                    read=self.store.read(case),
                 )
             except LedgerError as exc:
                 raise WebError(409, f"Laufbuch: {exc}") from exc
@@ -161,7 +162,8 @@ class Web:
                 if key not in self.outcomes:
                     try:
                         restored = restore_outcome(case.ordner, month, out_dir=self.store.out_dir(case, month),
-                                                   db_url=self.db, ledger_dir=self.store.admin_dir(case))
+                                                   db_url=self.db, ledger_dir=self.store.admin_dir(case),
+                                                   read=self.store.read(case))
                     except LedgerError:
                         restored = None
                     if restored is None:

@@ -69,7 +69,8 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
-        self._inputs: dict[str, tuple[tuple[object, ...], CaseInputs]] = {}
+        # case id → (names, sizes and times of its files; as read; checked): read once per change of the folder
+        self._inputs: dict[str, tuple[tuple[object, ...], CaseInputs, CaseInputs | None]] = {}
         self.clean()
 
     # ---- finding cases
@@ -175,9 +176,12 @@ class Store:
             return []
         return sorted(p for p in folder.iterdir() if p.suffix == ".xlsx" and not p.name.startswith("."))
 
-    def inputs(self, case: Case) -> CaseInputs:
-        """Read and validate the case's files once per change of its folder (cached by names, sizes and times)."""
-        from kimrecon.pipeline import read_and_validate
+    def read(self, case: Case) -> CaseInputs:
+        """The case's files as ``read_case`` reads them, once per change of its folder (names, sizes, times).
+
+        A run of the case passes this to the pipeline (``read=``) instead of reading the files again.
+        """
+        from kimrecon.read import read_case
 
         key = tuple(
             (p.name, st.st_size, st.st_mtime_ns)
@@ -187,6 +191,17 @@ class Store:
         cached = self._inputs.get(case.id)
         if cached is not None and cached[0] == key:
             return cached[1]
-        inputs = read_and_validate([case.ordner])
-        self._inputs[case.id] = (key, inputs)
-        return inputs
+        read = read_case([case.ordner])
+        self._inputs[case.id] = (key, read, None)
+        return read
+
+    def inputs(self, case: Case) -> CaseInputs:
+        """The case's files read and checked (shape and domain rules), as ``kimrecon validate`` checks them."""
+        from kimrecon.pipeline import prepare
+
+        read = self.read(case)
+        key, cached_read, checked = self._inputs[case.id]
+        if checked is None or cached_read is not read:
+            checked = prepare([case.ordner], read=read)[0]
+            self._inputs[case.id] = (key, read, checked)
+        return checked
