@@ -58,6 +58,25 @@ def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["jahr", "anc", "key"])
 
 
+def _subtree_months(pairs: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
+    """Σ of the cumulative eligible amount over each node's subtree per year and month (jahr, key, monat, sub_kum).
+
+    Two dicts in plain Python: a group-by over a join costs more than the sums on a Kreis case.
+    """
+    by_node: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for j, k, mo, f in zip(months["jahr"].tolist(), months["key"].tolist(), months["monat"].tolist(),
+                           months["foerderfaehig_kumuliert_cent"].tolist(), strict=True):
+        by_node.setdefault((j, k), []).append((mo, f))
+    total: dict[tuple[int, str, int], int] = {}
+    for j, anc, k in zip(pairs["jahr"].tolist(), pairs["anc"].tolist(), pairs["key"].tolist(), strict=True):
+        for mo, f in by_node.get((j, k), ()):
+            total[(j, anc, mo)] = total.get((j, anc, mo), 0) + f
+    keys = sorted(total)
+    return pd.DataFrame({"jahr": pd.Series([x[0] for x in keys], dtype="int64"), "key": [x[1] for x in keys],
+                         "monat": pd.Series([x[2] for x in keys], dtype="int64"),
+                         "sub_kum": pd.Series([total[x] for x in keys], dtype="int64")})
+
+
 def _join_key(value: object) -> object:
     """A key as a join compares it: every empty value (None, NaN, NA) the same."""
     return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
@@ -164,10 +183,7 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
 
     # R5: Förderfähig_Teilbaum(r) = own F + Σ Förderfähig_Teilbaum of the children
     pairs = _subtree_pairs(nodes)
-    own = months[["jahr", "key", "monat", "foerderfaehig_kumuliert_cent"]]
-    sub = pairs.merge(own, on=["jahr", "key"], how="inner").groupby(
-        ["jahr", "anc", "monat"], as_index=False)["foerderfaehig_kumuliert_cent"].sum()
-    sub = sub.rename(columns={"anc": "key", "foerderfaehig_kumuliert_cent": "sub_kum"})
+    sub = _subtree_months(pairs, months)
 
     # net payments per edge (recipient) and month: payments g→r minus repayments r→g (R5)
     counted = payments[payments.get("_counted", pd.Series(dtype=bool)).astype(bool)] if len(payments) else payments
