@@ -400,8 +400,16 @@ class Konten:
         q("INSERT INTO protokoll (zeitpunkt, benutzer, aktion, gegenstand, fall) VALUES (?, ?, ?, ?, ?)",
           self._t(self._now()), benutzer, aktion, gegenstand, fall)
 
-    def protokoll(self, seite: int = 1, je_seite: int = 50) -> tuple[list[Eintrag], int]:
-        """One page of the audit log, newest first, and the number of entries."""
+    def protokoll(self, seite: int = 1, je_seite: int = 50,
+                  zeige: Callable[[Eintrag], bool] | None = None) -> tuple[list[Eintrag], int]:
+        """One page of the audit log, newest first, and the number of entries (only those ``zeige`` keeps)."""
+        if zeige is not None:
+            with self._tx(False) as q:
+                rows = q("SELECT zeitpunkt, benutzer, aktion, gegenstand, fall FROM protokoll ORDER BY id DESC")
+            kept = [e for e in (Eintrag(self._ledger.from_db_time(r["zeitpunkt"]), r["benutzer"], r["aktion"],
+                                        r["gegenstand"], r["fall"]) for r in rows) if zeige(e)]
+            start = max(0, seite - 1) * je_seite
+            return kept[start:start + je_seite], len(kept)
         with self._tx(False) as q:
             total = int(q("SELECT count(*) AS n FROM protokoll")[0]["n"])
             rows = q("SELECT zeitpunkt, benutzer, aktion, gegenstand, fall FROM protokoll ORDER BY id DESC "

@@ -96,6 +96,7 @@ class Code(str, Enum):
     MELDUNG_ART = "meldung_art"
     MELDUNG_LEER = "meldung_leer"
     MELDUNG_STAND_AELTER = "meldung_stand_aelter"
+    MELDUNG_STAND_ZUKUNFT = "meldung_stand_zukunft"
     SONSTIGES = "sonstiges"
 
 
@@ -227,6 +228,8 @@ MESSAGES: dict[Code, str] = {
     "wenn Ihre Stelle Mittel weiterleitet, die Zahlungsliste) hochladen.",
     Code.MELDUNG_STAND_AELTER: "Die Liste hat einen älteren Stand als die Liste {neuer}, die bereits gilt; "
     "eingereicht würde sie nicht ausgewertet. Bitte über der Tabelle „Stand:“ mit dem heutigen Datum eintragen.",
+    Code.MELDUNG_STAND_ZUKUNFT: "Die Liste trägt den Stand {stand}, ein Datum nach dem heutigen; sie würde jede "
+    "spätere Liste Ihrer Stelle verdrängen. Bitte über der Tabelle „Stand:“ mit dem heutigen Datum eintragen.",
     Code.SONSTIGES: "{text}",
 }
 

@@ -278,3 +278,19 @@ def test_leftovers_of_a_killed_server_are_removed_on_start(tmp_path: Path) -> No
     (daten / "tmp" / "abgebrochen" / "001.xlsx").write_bytes(b"halb")
     Store(daten)
     assert _left_over(daten) == []
+
+
+def test_a_ledger_failure_names_no_server_path(tmp_path: Path, caplog) -> None:
+    daten = tmp_path / "daten"
+    admin = daten / "verwaltung" / "beispiel-kreis-unna-2023"
+    admin.mkdir(parents=True)
+    (admin / "kimrecon.sqlite").write_bytes(b"kein SQLite, sondern Text" * 100)  # a damaged ledger file
+    with running_server(daten, beispiel=True) as base:
+        reply = call(base, "POST", "/api/faelle/beispiel-kreis-unna-2023/abgleich", json_body={"monat": "2023-12"})
+    assert reply.status == 409
+    text = _german(reply)
+    assert "Laufbuch" in text and "erneut versuchen" in text
+    assert str(tmp_path) not in reply.text and "sqlite" not in reply.text
+    assert any(str(admin) in r.getMessage() for r in caplog.records)  # the administrator finds it in the log
+    out = admin / "ausgabe" / "2023-12"
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]  # nothing published

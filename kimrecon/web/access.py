@@ -8,8 +8,9 @@ matches them (the ``Names`` registry: AGS first, then the normalised name).
 - no accounts (``benutzer`` None): everything, as before accounts existed;
 - kreis: the cases of its Kreis (``stelle`` None: every case), everything in them;
 - pruefer: reads what the Kreis reads; may mark a Verwendungsnachweis "geprüft", changes nothing else;
-- kommune: a case only if its ``stelle`` is a node of the tree; inside it its own edge, its subtree
-  if it is a hub, its own intake files and findings, never other towns' rows.
+- kommune: a case only if its ``stelle`` is a node of the tree (and, for a case made by a Kreis
+  account, the Bescheid goes to that Kreis); inside it its own edge, its subtree if it is a hub, its
+  own intake files and findings, never other towns' rows.
 
 An object the user may not see answers 404 exactly like an object that does not exist.
 """
@@ -227,6 +228,8 @@ def sicht(benutzer: Benutzer | None, baum: Baum, kreis: str | None = None,
     key = baum.key(benutzer.stelle) if benutzer.stelle else None
     if key is None or key in baum.kreise or key not in baum.knoten():
         return None
+    if kreis and normalize_name(kreis) not in {normalize_name(baum.name(k)) for k in baum.kreise}:
+        return None  # a case made by one Kreis whose Bescheid names another Kreis (or none yet): not the town's
     return Sicht(benutzer, False, baum, key, frozenset(baum.teilbaum(key)), frozenset(dateien))
 
 

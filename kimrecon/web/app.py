@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
@@ -42,10 +43,12 @@ if TYPE_CHECKING:
     from kimrecon.pipeline import RunOutcome
 
 HERE = Path(__file__).resolve().parent
+LOG = logging.getLogger("kimrecon.web")
 EXAMPLE_ID = "beispiel-kreis-unna-2023"
 EXAMPLE_NAME = "Beispiel: Kreis Unna 2023"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 API_HEADER = "x-kimrecon-api"
+SEEN_KEY = "kimrecon.fall"  # scope: the id of the case this request's user was found to see
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CSP = (
@@ -143,7 +146,13 @@ class Web:
                     read=self.store.read(case),
                 )
             except LedgerError as exc:
-                raise WebError(409, f"Laufbuch: {exc}") from exc
+                # the ledger's own text names server paths or the database address: it goes to the
+                # server's log for the administrator, the user gets what to do
+                LOG.error("Laufbuch beim Abgleich von %s %s: %s", case.id, month, exc)
+                raise WebError(409, "Der Abgleich konnte nicht im Laufbuch verbucht werden; es wurde nichts "
+                                    "geschrieben. Bitte in einer Minute erneut versuchen; hält der Fehler an, die "
+                                    "IT-Verwaltung benachrichtigen (Einzelheiten stehen im Protokoll des "
+                                    "Servers).") from exc
         self.outcomes[(case.id, month)] = outcome
         return outcome
 
@@ -271,6 +280,7 @@ async def _fall(request: Request) -> tuple[Case, Sicht]:
     view = await run_in_threadpool(web.sicht, case, identity.benutzer(request))
     if view is None:
         raise WebError(404, "Diesen Fall gibt es nicht.")
+    request.scope[SEEN_KEY] = case.id  # an error page from here on may lead back to the case
     return case, view
 
 
@@ -766,7 +776,7 @@ async def _error(request: Request, exc: Exception) -> Response:
     web = _web(request)
     fall = request.path_params.get("fall", "")
     # a missing or foreign case leads back to the start page alike (no hint that it exists)
-    back = f"/faelle/{fall}" if fall and status != 404 and web.store.case(fall) is not None else "/"
+    back = f"/faelle/{fall}" if fall and status != 404 and request.scope.get(SEEN_KEY) == fall else "/"
     return web.page(request, "fehler.html", status=status, meldung=message, befunde=list(befunde), zurueck=back)
 
 

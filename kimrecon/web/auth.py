@@ -39,7 +39,7 @@ from starlette.routing import Route
 from kimrecon.web.identity import SCOPE_KEY, Benutzer, Rolle, benutzer
 
 if TYPE_CHECKING:
-    from kimrecon.accounts import Clock, Konten, Policy
+    from kimrecon.accounts import Clock, Eintrag, Konten, Policy
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -206,6 +206,11 @@ class SignIn:
         """Put the user (and the session) into the scope; or a refusal (status, German text)."""
         peer = (scope.get("client") or ("", 0))[0] or ""
         header = self.config.sso_header
+        if header and self.config.trusted(peer) and sum(
+                k.decode("latin-1").lower() == header.lower() for k, _ in scope["headers"]) > 1:
+            # a proxy that appends instead of replacing passed the client's own header on
+            return 400, (f"Die Kopfzeile „{header}“ kommt mehrfach vor; die Anmeldung über den Proxy ist so nicht "
+                         "eindeutig. Bitte die Verwaltung benachrichtigen (der Proxy muss die Kopfzeile ersetzen).")
         if header and headers.get(header.lower(), "").strip() and self.config.trusted(peer):
             konto = konten.konto(headers[header.lower()].strip())
             if konto is None or konto.gesperrt:
@@ -397,13 +402,55 @@ def _may_read_log(request: Request) -> None:
         raise HTTPException(404)  # no existence leak for towns
 
 
+def _same_organisation(request: Request, konten: Konten, user: Benutzer) -> Callable[[Eintrag], bool]:
+    """Which audit-log entries a Kreis-bound user may read: none of another Kreis's cases, staff or towns.
+
+    Hidden are entries of a case the user does not see, and entries by or about an account of another
+    organisation: a kreis or pruefer account of another Kreis, a town that is a node only of other Kreise's
+    cases. Accounts without a Stelle (server-wide) and towns of no case yet stay visible.
+    """
+    from kimrecon.names import normalize_name
+    from kimrecon.web import access
+
+    web = request.app.state.web
+    foreign_cases: set[str] = set()
+    mine: list[access.Baum] = []
+    others: list[access.Baum] = []
+    for case in web.store.cases():
+        tree = access.baum(web.store.inputs(case))
+        if access.sicht(user, tree, case.kreis) is None:
+            foreign_cases.add(case.id)
+            others.append(tree)
+        else:
+            mine.append(tree)
+
+    def node_of(trees: list[access.Baum], stelle: str) -> bool:
+        return any(t.key(stelle) in t.knoten() for t in trees)
+
+    own = normalize_name(user.stelle or "")
+    foreign = {k.name for k in konten.liste() if k.stelle is not None and (
+        (k.rolle is Rolle.KOMMUNE and node_of(others, k.stelle) and not node_of(mine, k.stelle))
+        or (k.rolle is not Rolle.KOMMUNE and normalize_name(k.stelle) != own))}
+
+    def zeige(e: Eintrag) -> bool:
+        if e.fall in foreign_cases or e.benutzer in foreign:
+            return False
+        # the command line's entries name the account they are about ("Benutzerkonto NAME", "NAME (rolle)")
+        return e.benutzer is not None or not any(
+            e.gegenstand == f"Benutzerkonto {n}" or e.gegenstand.startswith(f"{n} (") for n in foreign)
+
+    return zeige
+
+
 def _log_page(request: Request) -> tuple[Any, int, int, int]:
     try:
         seite = max(1, int(request.query_params.get("seite", "1")))
     except ValueError:
         seite = 1
     konten = _source(request).active()
-    eintraege, total = konten.protokoll(seite, PER_PAGE) if konten is not None else ([], 0)
+    user = benutzer(request)
+    zeige = _same_organisation(request, konten, user) if konten is not None and user and user.stelle else None
+    eintraege, total = konten.protokoll(seite, PER_PAGE, zeige) if konten is not None else ([], 0)
     seiten = max(1, math.ceil(total / PER_PAGE))
     return eintraege, total, min(seite, seiten), seiten
 

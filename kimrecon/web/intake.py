@@ -151,18 +151,28 @@ def pruefe(store: Store, case: Case, stelle: str, neu: list[tuple[str, Path]], w
     for s in alone.sheets:
         if s.kind not in MELDUNG_ARTEN:
             found.append(finding(Code.MELDUNG_ART, SourceRef(s.datei, s.blatt), art=s.kind.label))
+        elif s.stand is not None and s.stand > date.today():  # it would win over every later list of the town
+            found.append(finding(Code.MELDUNG_STAND_ZUKUNFT, SourceRef(s.datei, s.blatt),
+                                 stand=f"{s.stand:%d.%m.%Y}"))
     for name in sorted(names):
         if not any(s.datei == name and s.kind in MELDUNG_ARTEN for s in alone.sheets):
             found.append(finding(Code.MELDUNG_LEER, SourceRef(name)))
-    for kind, column, ags in ((Kind.BESETZUNG, "kommune", "ags"), (Kind.ZAHLUNGEN, "zahler", None)):
-        frame = alone.frames.get(kind)
-        if frame is None:
-            continue
-        for idx in frame.index:
-            key = tree.key(frame.at[idx, column], frame.at[idx, ags] if ags else None)
-            if key is not None and key != own:
-                found.append(finding(Code.MELDUNG_FREMDE_STELLE, alone.source(frame, idx, column),
-                                     wert=frame.at[idx, column], stelle=stelle))
+    # the rows alone and as the case reads them: a month grid without a Kommune column gets its town
+    # from its title only with the case's Zuweisung
+    seen: set[tuple[str, str | None, int | None]] = set()
+    for data in (alone, inputs):
+        for kind, column, ags in ((Kind.BESETZUNG, "kommune", "ags"), (Kind.ZAHLUNGEN, "zahler", None)):
+            frame = data.frames.get(kind)
+            if frame is None:
+                continue
+            for idx in frame.index:
+                where = data.source(frame, idx, column)
+                key = tree.key(frame.at[idx, column], frame.at[idx, ags] if ags else None)
+                if where.datei in names and key is not None and key != own and (
+                        where.datei, where.blatt, where.zeile) not in seen:
+                    seen.add((where.datei, where.blatt, where.zeile))
+                    found.append(finding(Code.MELDUNG_FREMDE_STELLE, where, wert=frame.at[idx, column],
+                                         stelle=stelle))
     return tuple(found)
 
 
