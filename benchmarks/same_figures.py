@@ -10,7 +10,8 @@ benchmark's Kreis case; ``nrw``, not in the default set, the NRW year with 53 Be
 ``kimrecon reconcile CASE --month M --json --ohne-laufbuch`` for each (case, month) with the code of
 ``--base`` (its ``kimrecon/``, ``schemas/`` and ``workbooks/`` exported by ``git archive`` and put
 first on ``PYTHONPATH``) and with the working tree, with the same ``SOURCE_DATE_EPOCH``, and compares
-stdout and the exit code byte for byte. Prints one line per difference and exits 1 if there is any.
+stdout, the exit code and the bytes of every file the run wrote (Abgleich, Fehlerbericht) byte for
+byte. Prints one line per difference and exits 1 if there is any.
 """
 
 from __future__ import annotations
@@ -93,15 +94,19 @@ def export(ref: str, target: Path) -> Path:
     return target
 
 
-def run(code: Path | None, case: Path, month: str, out: Path) -> tuple[int, bytes]:
-    """The JSON of one reconcile (stdout) and its exit code, with the code at ``code`` (None: the working tree)."""
+def run(code: Path | None, case: Path, month: str, out: Path) -> tuple[int, bytes, dict[str, bytes]]:
+    """The JSON of one reconcile (stdout), its exit code and the files it wrote, with the code at ``code``.
+
+    ``code`` None: the working tree.
+    """
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     if code is not None:
         env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
     shutil.rmtree(out, ignore_errors=True)
     proc = subprocess.run([PY, "-m", "kimrecon.cli", "reconcile", str(case), "--month", month, "--json",
                            "--ohne-laufbuch", "--out", str(out)], cwd=out.parent, env=env, capture_output=True)
-    return proc.returncode, proc.stdout
+    written = {p.name: p.read_bytes() for p in sorted(out.iterdir())} if out.is_dir() else {}
+    return proc.returncode, proc.stdout, written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             b = run(None, folder, month, out)
             same = a == b
             differ += not same
-            print(f"{'same   ' if same else 'DIFFERS'} {label} {month} (exit {a[0]}/{b[0]}, {len(b[1])} bytes)",
-                  flush=True)
+            files = sorted(set(a[2]) | set(b[2]))
+            moved = [name for name in files if a[2].get(name) != b[2].get(name)]
+            print(f"{'same   ' if same else 'DIFFERS'} {label} {month} (exit {a[0]}/{b[0]}, {len(b[1])} bytes of JSON, "
+                  f"{len(files)} files{', differ: ' + ', '.join(moved) if moved else ''})", flush=True)
             if not same:
                 (cases / f"diff-{label.replace(' ', '_')}-{month}.base.json").write_bytes(a[1])
                 (cases / f"diff-{label.replace(' ', '_')}-{month}.new.json").write_bytes(b[1])

@@ -3,8 +3,10 @@
 Usage: ``python -m benchmarks.warm CASE_DIR --month YYYY-MM --out DIR [--rounds N]``; prints one JSON
 object: the median and every round's wall and CPU seconds of ``pipeline.reconcile_case`` without the
 run ledger, once without writing a workbook (``abgleich=False``: read, validate, engine) and once
-with the Abgleich written, alternating the two round by round. The first run of each (imports,
-parameter files, schemas, file cache) is the warm-up and is not counted.
+with the Abgleich written, alternating the variants round by round. Two more variants run on the
+case as read once before the rounds (``read=``), the way ``kimrecon serve`` keeps a case while its
+files do not change (``Store.read``): validate and engine, and with the Abgleich written. The first
+run of each (imports, parameter files, schemas, file cache) is the warm-up and is not counted.
 """
 
 from __future__ import annotations
@@ -33,16 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=15)
     args = ap.parse_args(argv)
     from kimrecon.pipeline import reconcile_case
+    from kimrecon.read import read_case
 
-    variants = {"no_write": False, "with_abgleich": True}
+    kept = read_case([args.case])  # what the web server keeps per case
+    variants = {"no_write": (False, None), "with_abgleich": (True, None),
+                "kept_no_write": (False, kept), "kept_with_abgleich": (True, kept)}
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
     status = {}
     for i in range(args.rounds + 1):
         order = list(variants) if i % 2 == 0 else list(reversed(variants))
         for name in order:
             t, c = time.perf_counter(), _cpu()
+            abgleich, read = variants[name]
             outcome = reconcile_case(args.case, args.month, out_dir=args.out / name, use_ledger=False,
-                                     abgleich=variants[name])
+                                     abgleich=abgleich, read=read)
             wall, cpu = time.perf_counter() - t, _cpu() - c
             status[name] = outcome.status.value
             if i:  # round 0 is the warm-up

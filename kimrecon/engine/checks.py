@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -97,8 +98,11 @@ def other_row(inputs: CaseInputs, here: int, there: int, zeile: int) -> str:
 
 
 def _norm(series: pd.Series) -> pd.Series:
-    uniq = {u: normalize_name(u) for u in pd.unique(series.dropna())}
-    return series.map(uniq).astype(object)
+    """The column's names normalised (NaN where a cell is empty), each distinct name once, in plain Python."""
+    folded: dict[object, str] = {}
+    out = [math.nan if missing else folded[v] if v in folded else folded.setdefault(v, normalize_name(v))
+           for v, missing in zip(series.tolist(), series.isna().tolist(), strict=True)]
+    return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 
 def check_bescheid(inputs: CaseInputs) -> list[Finding]:

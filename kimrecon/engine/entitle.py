@@ -50,6 +50,16 @@ def _nat_days() -> int:
     return int(np.datetime64("NaT", "D").astype("int64"))
 
 
+def group_agg(frame: pd.DataFrame, by: object, **named: tuple[str, str]) -> pd.DataFrame:
+    """``frame.groupby(by).agg(name=(column, function), …)``, one aggregation per column.
+
+    The same frame (sorted group keys as the index), without the fixed cost of pandas' named
+    aggregation (≈ 10 ms a call, most of it for frames of a few hundred rows).
+    """
+    grouped = frame.groupby(by)  # type: ignore[call-overload]
+    return pd.DataFrame({name: getattr(grouped[column], how)() for name, (column, how) in named.items()})
+
+
 def div_round_vec(num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
     """Vectorised half-up division for non-negative int64 numerators (Python ints beyond int64 range)."""
     num = np.asarray(num)
@@ -147,7 +157,7 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     capped = np.minimum(np.maximum(pieces["level"].to_numpy(), 0), np.where(inside, pieces["cap"].to_numpy(), 0))
     pieces["v"] = capped
     pieces["vd"] = capped * pieces["length"].to_numpy()
-    per_month = pieces.groupby(["rid", "jahr", "monat"], as_index=False).agg(vmax=("v", "max"), vdays=("vd", "sum"))
+    per_month = group_agg(pieces, ["rid", "jahr", "monat"], vmax=("v", "max"), vdays=("vd", "sum")).reset_index()
 
     grid = nodes[["jahr", "key", "pauschale_cent", "eigen_cent"]].reset_index(drop=True)
     grid["rid"] = grid["key"].map(rid_of)
@@ -306,8 +316,8 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
         reach = intr.groupby("_emp")["hi"].cummax()
         prev = reach.groupby(intr["_emp"]).shift(1)
         block = (prev.isna() | (intr["lo"] > prev)).cumsum()
-        merged = intr.groupby(block.to_numpy()).agg(rid=("_rid", "first"), v=("_v", "first"), lo=("lo", "min"),
-                                                    hi=("hi", "max"))
+        merged = group_agg(intr, block.to_numpy(), rid=("_rid", "first"), v=("_v", "first"), lo=("lo", "min"),
+                           hi=("hi", "max"))
         rid = merged["rid"].to_numpy()
         vv = merged["v"].to_numpy(dtype="int64")
         events_rid += [rid, rid]

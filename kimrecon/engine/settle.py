@@ -11,7 +11,7 @@ import pandas as pd
 
 from kimrecon.engine.allocate import Allocation, split_amount
 from kimrecon.engine.deadlines import nachweisfristen
-from kimrecon.engine.entitle import Entitlement, div_round_vec
+from kimrecon.engine.entitle import Entitlement, div_round_vec, group_agg
 from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind, present
@@ -58,6 +58,30 @@ def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["jahr", "anc", "key"])
 
 
+def _subtree_months(pairs: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
+    """Σ of the cumulative eligible amount over each node's subtree per year and month (jahr, key, monat, sub_kum).
+
+    Two dicts in plain Python: a group-by over a join costs more than the sums on a Kreis case.
+    """
+    by_node: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for j, k, mo, f in zip(months["jahr"].tolist(), months["key"].tolist(), months["monat"].tolist(),
+                           months["foerderfaehig_kumuliert_cent"].tolist(), strict=True):
+        by_node.setdefault((j, k), []).append((mo, f))
+    total: dict[tuple[int, str, int], int] = {}
+    for j, anc, k in zip(pairs["jahr"].tolist(), pairs["anc"].tolist(), pairs["key"].tolist(), strict=True):
+        for mo, f in by_node.get((j, k), ()):
+            total[(j, anc, mo)] = total.get((j, anc, mo), 0) + f
+    keys = sorted(total)
+    return pd.DataFrame({"jahr": pd.Series([x[0] for x in keys], dtype="int64"), "key": [x[1] for x in keys],
+                         "monat": pd.Series([x[2] for x in keys], dtype="int64"),
+                         "sub_kum": pd.Series([total[x] for x in keys], dtype="int64")})
+
+
+def _join_key(value: object) -> object:
+    """A key as a join compares it: every empty value (None, NaN, NA) the same."""
+    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
+
+
 def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
               findings: list[Finding]) -> pd.DataFrame:
     """Match every payment to a contract edge and a direction (R5: repayments flow up, r → g)."""
@@ -72,6 +96,8 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     p["_ek"] = names.keys_of(p["empfaenger"])
     for col, key in (("zahler", "_zk"), ("empfaenger", "_ek")):
         unknown = p[p[key].isna() & p[col].notna()]
+        if len(unknown) == 0:
+            continue
         first = unknown.groupby(unknown[col].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(p, idx, col), value=first.at[idx, col],
@@ -80,22 +106,26 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     bezug = p["jahr"].astype("Int64") if "jahr" in p else pd.Series(pd.NA, index=p.index, dtype="Int64")
     p["_edge_jahr"] = bezug.fillna(pd.Series(datum.dt.year, index=p.index).astype("Int64"))
     art = p["art"].astype("string").fillna("").str.strip().str.lower() if "art" in p else pd.Series("", index=p.index)
-    edges = alloc.nodes[["jahr", "geber_key", "key"]].reset_index(drop=True)
-    edges = edges.astype({"jahr": "int64"})
+    # each payment's contract edge, g → r (a payment) or r → g (a repayment): the edges' keys as a dict,
+    # an empty key matching an empty one as a join matches them, the edge's own keys recorded
+    nodes = alloc.nodes
+    edge_of = {(int(j), _join_key(g), _join_key(r)): (g, r) for j, g, r in zip(
+        nodes["jahr"].tolist(), nodes["geber_key"].tolist(), nodes["key"].tolist(), strict=True)}
+    n = len(p)
+    sign = [0] * n
+    geber: list[object] = [None] * n
+    empfaenger: list[object] = [None] * n
+    for i, (j, zk, ek) in enumerate(zip(p["_edge_jahr"].tolist(), p["_zk"].tolist(), p["_ek"].tolist(), strict=True)):
+        zk, ek = _join_key(zk), _join_key(ek)
+        down, up = edge_of.get((j, zk, ek)), edge_of.get((j, ek, zk))
+        if down is not None:
+            sign[i], (geber[i], empfaenger[i]) = 1, down
+        if up is not None:
+            sign[i], (geber[i], empfaenger[i]) = -1, up
+    p["_sign"] = np.array(sign, dtype="int64")
+    p["_geber"] = pd.Series(geber, index=p.index, dtype=object)
+    p["_empfaenger"] = pd.Series(empfaenger, index=p.index, dtype=object)
     p.index.name = None
-    down = p[["_edge_jahr", "_zk", "_ek"]].reset_index().merge(
-        edges, left_on=["_edge_jahr", "_zk", "_ek"], right_on=["jahr", "geber_key", "key"], how="inner")
-    up = p[["_edge_jahr", "_zk", "_ek"]].reset_index().merge(
-        edges, left_on=["_edge_jahr", "_ek", "_zk"], right_on=["jahr", "geber_key", "key"], how="inner")
-    p["_sign"] = 0
-    p.loc[down["index"].to_numpy(), "_sign"] = 1
-    p.loc[up["index"].to_numpy(), "_sign"] = -1
-    p["_geber"] = None
-    p["_empfaenger"] = None
-    p.loc[down["index"].to_numpy(), "_geber"] = down["geber_key"].to_numpy()
-    p.loc[down["index"].to_numpy(), "_empfaenger"] = down["key"].to_numpy()
-    p.loc[up["index"].to_numpy(), "_geber"] = up["geber_key"].to_numpy()
-    p.loc[up["index"].to_numpy(), "_empfaenger"] = up["key"].to_numpy()
     # [D] interest payments are not principal; they never reduce a Saldo
     p.loc[art == INTEREST_PAYMENT, "_sign"] = 0
     # a payment between known parties without an edge is a cross-sheet rule (engine.checks: ZAHLUNG_OHNE_VERTRAG)
@@ -153,10 +183,7 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
 
     # R5: Förderfähig_Teilbaum(r) = own F + Σ Förderfähig_Teilbaum of the children
     pairs = _subtree_pairs(nodes)
-    own = months[["jahr", "key", "monat", "foerderfaehig_kumuliert_cent"]]
-    sub = pairs.merge(own, on=["jahr", "key"], how="inner").groupby(
-        ["jahr", "anc", "monat"], as_index=False)["foerderfaehig_kumuliert_cent"].sum()
-    sub = sub.rename(columns={"anc": "key", "foerderfaehig_kumuliert_cent": "sub_kum"})
+    sub = _subtree_months(pairs, months)
 
     # net payments per edge (recipient) and month: payments g→r minus repayments r→g (R5)
     counted = payments[payments.get("_counted", pd.Series(dtype=bool)).astype(bool)] if len(payments) else payments
@@ -297,11 +324,19 @@ def _forecast(ent: Entitlement, pairs: pd.DataFrame, run_year: int) -> pd.DataFr
     the year's end) and respects documented interruptions and starts ahead, so the forecast is the
     subtree's eligible amount at the year's last month.
     """
-    own = ent.months[ent.months["jahr"] <= run_year].sort_values(["jahr", "key", "monat"], kind="stable")
-    year_end = own.groupby(["jahr", "key"], sort=False).tail(1)[["jahr", "key", "foerderfaehig_kumuliert_cent"]]
-    out = pairs.merge(year_end, on=["jahr", "key"], how="inner").groupby(
-        ["jahr", "anc"], as_index=False)["foerderfaehig_kumuliert_cent"].sum()
-    return out.rename(columns={"anc": "key", "foerderfaehig_kumuliert_cent": "prog_raw"})
+    m = ent.months
+    last: dict[tuple[int, str], tuple[int, int]] = {}  # (jahr, key) → (month, figure) of its last month
+    for j, k, mo, f in zip(m["jahr"].tolist(), m["key"].tolist(), m["monat"].tolist(),
+                           m["foerderfaehig_kumuliert_cent"].tolist(), strict=True):
+        if j <= run_year and ((j, k) not in last or mo >= last[(j, k)][0]):
+            last[(j, k)] = (mo, f)
+    total: dict[tuple[int, str], int] = {}  # (jahr, ancestor) → Σ over its subtree, in plain Python (small)
+    for j, anc, k in zip(pairs["jahr"].tolist(), pairs["anc"].tolist(), pairs["key"].tolist(), strict=True):
+        if (j, k) in last:
+            total[(j, anc)] = total.get((j, anc), 0) + last[(j, k)][1]
+    keys = sorted(total)
+    return pd.DataFrame({"jahr": pd.Series([j for j, _ in keys], dtype="int64"), "key": [a for _, a in keys],
+                         "prog_raw": pd.Series([total[x] for x in keys], dtype="int64")})
 
 
 def _netting(e: pd.DataFrame) -> tuple[Netting, ...]:
@@ -412,7 +447,7 @@ def _interim(e: pd.DataFrame, m: pd.DataFrame, payments: pd.DataFrame, alloc: Al
         findings.append(finding(Code.ZINSSATZ_FEHLT, None, severity=Severity.HINWEIS,
                                 ab=str(missing.strftime("%d.%m.%Y")), tabelle="Basiszinssatz (Zwischenzinsen)"))
     per = pd.DataFrame({"t": ti[late], "piece": piece, "num": num, "days": (when - deadline)[late]})
-    agg = per.groupby("t", as_index=False).agg(unused=("piece", "sum"), num=("num", "sum"), days=("days", "max"))
+    agg = group_agg(per, "t", unused=("piece", "sum"), num=("num", "sum"), days=("days", "max")).reset_index()
     zins = div_round_vec(agg["num"].to_numpy(), _RATE_SCALE * 100 * 365)
     edges_of = tr["edge"].to_numpy()[agg["t"].to_numpy()]
     givers = e["geber"].to_numpy()
