@@ -8,14 +8,17 @@ with the earlier data path and compare everything that comes out.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from kimrecon.inputs import Kind
-from kimrecon.read import files, guard, sheet
-from kimrecon.spec import KindSpec, all_specs
+from kimrecon.read import files, guard, sheet, values
+from kimrecon.spec import KindSpec, all_specs, fold
 
 
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
@@ -75,9 +78,77 @@ def feed(self: guard._SheetCount, buf: bytes) -> None:
         raise guard._Refused(guard.Code.DATEI_UNLESBAR, f"Zelle außerhalb des Excel-Rasters in {self.part}")
 
 
+def row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
+              arrays: object = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sheet._row_masks`` before (the start of ``row_kinds``): a frame of masks, total words per column."""
+    filled = data.notna()
+    any_cell = filled.to_numpy().any(axis=1)
+    complete = filled[required].to_numpy().all(axis=1) if required else filled[mapped_cols].to_numpy().any(axis=1)
+    total_hint = np.zeros(len(data), dtype=bool)
+    grid = data.to_numpy(dtype=object) if all(map(pd.api.types.is_object_dtype, data.dtypes)) else None
+    for j, c in enumerate(data.columns):
+        if grid is not None:
+            uniq = pd.unique(grid[:, j])
+            hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and sheet._TOTAL_START.match(u)}
+            if hits:
+                total_hint |= data[c].isin(hits).to_numpy()
+            continue
+        col = data[c]
+        if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
+            continue
+        arr = values.arrow_strings(col)
+        if arr is not None:
+            hit = pc.and_(
+                pc.match_substring_regex(arr, pattern=sheet._TOTAL_START.pattern, ignore_case=True),
+                pc.less_equal(pc.utf8_length(arr), 40),
+            )
+            total_hint |= hit.fill_null(False).to_numpy(zero_copy_only=False)
+            continue
+        uniq = pd.unique(col.to_numpy(dtype=object))
+        hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and sheet._TOTAL_START.match(u)}
+        if hits:
+            total_hint |= col.isin(hits).to_numpy()
+    return any_cell, complete, total_hint
+
+
+def blank_cells(data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> set[tuple[int, int]]:
+    """``sheet._blank_cells`` before (inside ``_formulas_without_value``): ``data.loc[keep, needed].isna()``."""
+    rows = data.loc[data.index[pos], cols]
+    blank = rows[cols].isna().to_numpy()
+    return {(int(rows.index[i]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
+
+
+def concat(cols: list[pd.Series]) -> pd.Series:
+    """``sheet._concat`` before: ``pd.concat`` for every dtype."""
+    return pd.concat(cols, ignore_index=True)
+
+
+def name_hint(spec: KindSpec, name: str) -> bool:
+    """``sheet._name_hint`` before: every name folded on every call."""
+    f = fold(name)
+    return any(fold(n) and fold(n) in f for n in (spec.label, *spec.sheet_names))
+
+
+def month_of_label(value: object) -> tuple[int | None, int] | None:
+    """``values.month_of_label`` before: the regexes on every call, no cache."""
+    if isinstance(value, dt.datetime):
+        return value.year, value.month
+    if isinstance(value, dt.date):
+        return value.year, value.month
+    if not isinstance(value, str):
+        return None
+    return values._month_of_text(value)
+
+
+_SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
+          (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label))
+
+
 def clear_caches() -> None:
-    """Forget the header texts matched so far (both readers fill the same caches)."""
+    """Forget the header texts, sheet names and month labels matched so far (both readers fill the same caches)."""
     sheet._HITS.clear()
+    sheet._names_hint.cache_clear()
+    values._MONTH_LABELS.clear()
     for spec in all_specs().values():
         spec._matched.clear()
 
@@ -86,12 +157,17 @@ def clear_caches() -> None:
 def old_reader() -> Iterator[None]:
     """Within this block the reader runs its earlier data path."""
     saved = (files.grid, sheet._part, sheet._hits, guard._SheetCount.feed)
+    swapped = [(module, name, getattr(module, name)) for module, name, _ in _SWAPS]
     files.grid, sheet._part, sheet._hits = grid, part, hits  # type: ignore[assignment]
     guard._SheetCount.feed = feed  # type: ignore[method-assign]
+    for module, name, old in _SWAPS:
+        setattr(module, name, old)
     clear_caches()
     try:
         yield
     finally:
         files.grid, sheet._part, sheet._hits = saved[:3]  # type: ignore[assignment]
         guard._SheetCount.feed = saved[3]  # type: ignore[method-assign]
+        for module, name, current in swapped:
+            setattr(module, name, current)
         clear_caches()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -314,8 +315,14 @@ def classify(header: _Header, specs: dict[Kind, KindSpec], sheet_name: str, file
 
 
 def _name_hint(spec: KindSpec, name: str) -> bool:
+    return _names_hint((spec.label, *spec.sheet_names), name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_hint(names: tuple[str, ...], name: str) -> bool:
+    """Whether a sheet or file name contains one of these names (folded); asked per kind and sheet several times."""
     f = fold(name)
-    return any(fold(n) and fold(n) in f for n in (spec.label, *spec.sheet_names))
+    return any(fold(n) and fold(n) in f for n in names)
 
 
 def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
@@ -455,13 +462,14 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
     data = _fill_merged_data(data, sheet, header, columns, spec)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
-    row_kind = row_kinds(data, sorted(columns.values()), required, common)
+    cells = sheet_cells(data)
+    row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
     wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
     keep = data.index[wanted_pos[in_wanted]]
     summen = data.index[row_kind == "summe"]
     needed = _needed(spec, columns)
-    found.extend(_formulas_without_value(sheet, data.loc[keep, needed], needed, ref))
+    found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
     wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
     pending = Pending(
         sheet_name=sheet.name,
@@ -504,13 +512,23 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
             out[i][name] = _parse(cspec, pendings[i].raw[name])
             continue
         cols = [pendings[i].raw[name] for i in members]
-        parsed = _parse(cspec, pd.concat(cols, ignore_index=True))
+        parsed = _parse(cspec, _concat(cols))
+        bad = parsed["_bad"].to_numpy(dtype=bool)  # only its data rows are looked at: an array, not a Series per sheet
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: _part(series, start, stop, col.index) for t, series in parsed.items()}
+            out[i][name] = {t: bad[start:stop] if t == "_bad" else _part(series, start, stop, col.index)
+                            for t, series in parsed.items()}
             start = stop
     return out
+
+
+def _concat(cols: list[pd.Series]) -> pd.Series:
+    """``pd.concat(cols, ignore_index=True)``; columns of Python objects are joined as one array (faster, the same)."""
+    if all(c.dtype == object for c in cols):
+        name = cols[0].name if all(c.name == cols[0].name for c in cols) else None
+        return pd.Series(np.concatenate([c.to_numpy() for c in cols]), dtype=object, name=name)
+    return pd.concat(cols, ignore_index=True)
 
 
 def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Series:
@@ -554,7 +572,7 @@ def finish_pending(
                 continue
             parsed_all[target] = series
             cols[target] = series if len(in_wanted) == len(series) else series.iloc[in_wanted]  # no total rows: all
-        bad = parsed["_bad"].to_numpy(dtype=bool)[in_wanted]
+        bad = np.asarray(parsed["_bad"], dtype=bool)[in_wanted]
         for q in np.flatnonzero(bad):
             z = int(keep[q])
             found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[q])]))
@@ -694,29 +712,42 @@ def extra_column(text: str, where: SourceRef, dropped: list[str], unknown: list[
     return finding(Code.SPALTE_UNBEKANNT, where, severity=Severity.HINWEIS, spalte=text)
 
 
-def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec) -> np.ndarray:
+def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec, *,
+              arrays: tuple[np.ndarray | None, np.ndarray] | None = None) -> np.ndarray:
     """Label each row below the header: data, blank, summe (a total row) or footnote.
 
     Rows with every required value present are data without a Python loop; only the few
     incomplete rows (and rows that mention a total word) are looked at one by one.
+    ``arrays`` is ``sheet_cells(data)`` when the caller has it already.
     """
     n = len(data)
     kinds = np.full(n, "data", dtype=object)
     if n == 0:
         return kinds
-    filled = data.notna()
-    any_cell = filled.to_numpy().any(axis=1)
     mapped_cols = [c for c in mapped if c in data.columns]
-    complete = filled[required].to_numpy().all(axis=1) if required else filled[mapped_cols].to_numpy().any(axis=1)
-    total_hint = np.zeros(n, dtype=bool)
-    grid = data.to_numpy(dtype=object) if all(map(pd.api.types.is_object_dtype, data.dtypes)) else None
-    for j, c in enumerate(data.columns):
-        if grid is not None:  # the columns of one object block, without a Series per column
-            uniq = pd.unique(grid[:, j])
-            hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
-            if hits:
-                total_hint |= data[c].isin(hits).to_numpy()
-            continue
+    any_cell, complete, total_hint = _row_masks(data, mapped_cols, required, arrays)
+    kinds[~any_cell] = "blank"
+    look = np.flatnonzero(any_cell & (~complete | total_hint))
+    if len(look) == 0:
+        return kinds
+    return _look_at_rows(data, kinds, look, any_cell, complete, total_hint, mapped_cols, common)
+
+
+def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
+               arrays: tuple[np.ndarray | None, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: any cell filled, the required (else any mapped) cells filled, a cell that reads like a total."""
+    grid, blank = arrays if arrays is not None else sheet_cells(data)
+    filled = ~blank  # one array for the whole sheet, not a frame of masks
+    any_cell = np.asarray(filled.any(axis=1))
+    complete = np.asarray(filled[:, _positions(data, required)].all(axis=1) if required
+                          else filled[:, _positions(data, mapped_cols)].any(axis=1))
+    total_hint = np.zeros(len(data), dtype=bool)
+    if grid is not None:  # one object block: the total words of all its cells at once, a row hit if any cell is one
+        uniq = pd.unique(grid.ravel())
+        hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
+        if hits:
+            total_hint = pd.Series(grid.ravel()).isin(hits).to_numpy().reshape(grid.shape).any(axis=1)
+    for c in data.columns if grid is None else ():
         col = data[c]
         if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
             continue
@@ -732,15 +763,17 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
         if hits:
             total_hint |= col.isin(hits).to_numpy()
-    kinds[~any_cell] = "blank"
-    look = np.flatnonzero(any_cell & (~complete | total_hint))
-    if len(look) == 0:
-        return kinds
+    return any_cell, complete, total_hint
+
+
+def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, any_cell: np.ndarray, complete: np.ndarray,
+                  total_hint: np.ndarray, mapped_cols: list[int], common: CommonSpec) -> np.ndarray:
+    """Label the rows at ``look`` (incomplete, or with a total word) one by one: summe, footnote or data."""
     rows = data.iloc[look].to_numpy(dtype=object).tolist()
     mapped_set = set(mapped_cols)
     is_blank_after = np.cumsum(~any_cell)  # blank rows up to and including each position
     data_pos = np.flatnonzero(any_cell & complete & ~total_hint)
-    first_data = int(data_pos[0]) if len(data_pos) else n
+    first_data = int(data_pos[0]) if len(data_pos) else len(data)
     after_total = False
     cols = list(data.columns)
     for p, values in zip(look, rows, strict=True):
@@ -765,6 +798,20 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
         kinds[p] = "data"
         first_data = min(first_data, int(p))
     return kinds
+
+
+def sheet_cells(data: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
+    """The values of an all-object sheet as one array (else None), and ``data.isna()`` as one boolean array."""
+    if all(map(pd.api.types.is_object_dtype, data.dtypes)):
+        grid = data.to_numpy(dtype=object)
+        return grid, pd.isna(grid)
+    return None, data.isna().to_numpy()
+
+
+def _positions(data: pd.DataFrame, labels: list[int]) -> np.ndarray:
+    """Positions of these column labels (``data.columns.get_indexer`` for labels that are there, without an Index)."""
+    at = {c: j for j, c in enumerate(data.columns.tolist())}
+    return np.array([at[c] for c in labels], dtype=np.intp)
 
 
 _TOTAL_START = re.compile(r"^\W*(summe|gesamt|insgesamt|total|zwischensumme|endsumme)", re.IGNORECASE)
@@ -839,13 +886,16 @@ def _needed(spec: KindSpec, columns: dict[str, int]) -> list[int]:
     return [columns[n] for n in names if n in columns]
 
 
-def _formulas_without_value(sheet: RawSheet, rows: pd.DataFrame, cols: list[int],
+def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: list[int],
                             ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
-    """A blank cell that holds a formula without stored result (a file saved by a program, never opened)."""
-    if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or rows.empty or not cols:
+    """A blank cell that holds a formula without stored result (a file saved by a program, never opened).
+
+    ``isna`` is ``data.isna()`` as an array, ``pos`` the positions of the data rows in ``data``, ``cols`` the
+    columns whose blank cell counts.
+    """
+    if sheet.source is None or sheet.source.suffix.lower() not in (".xlsx", ".xltx") or not len(pos) or not cols:
         return []
-    blank = rows[cols].isna().to_numpy()
-    wanted = {(int(rows.index[i]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
+    wanted = _blank_cells(data, isna, pos, cols)
     if not wanted or len(wanted) > FORMULA_SCAN_CELLS:
         return []
     import openpyxl
@@ -862,6 +912,12 @@ def _formulas_without_value(sheet: RawSheet, rows: pd.DataFrame, cols: list[int]
     finally:
         wb.close()
     return out
+
+
+def _blank_cells(data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> set[tuple[int, int]]:
+    """(Excel row, column) of the blank cells of these columns in the data rows at ``pos``."""
+    blank = isna[np.ix_(pos, _positions(data, cols))]
+    return {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
 
 
 _MARKS = {"s": 1, "soll": 1, "h": -1, "haben": -1}

@@ -494,6 +494,19 @@ def month_of_label(value: object) -> tuple[int | None, int] | None:
         return value.year, value.month
     if not isinstance(value, str):
         return None
+    known = _MONTH_LABELS.get(value, False)
+    if known is not False:
+        return known  # type: ignore[return-value]
+    if len(_MONTH_LABELS) >= 50_000:  # the scanned rows hold data values too: stay bounded
+        _MONTH_LABELS.clear()
+    _MONTH_LABELS[value] = found = _month_of_text(value)
+    return found
+
+
+_MONTH_LABELS: dict[str, tuple[int | None, int] | None] = {}  # text -> month_of_label (every header row asks)
+
+
+def _month_of_text(value: str) -> tuple[int | None, int] | None:
     s = " ".join(value.split()).casefold()
     m = _MONTH_NAMED.match(s)
     if m:
