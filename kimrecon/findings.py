@@ -365,13 +365,17 @@ def severity_rank(severity: Severity) -> int:
     return list(Severity).index(severity)
 
 
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    """How many findings of each severity, in the order Fehler, Warnung, Hinweis."""
+    counts = dict.fromkeys(Severity, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
+
+
 def count_text(findings: Iterable[Finding]) -> str:
     """German count of findings by severity, e.g. "1 Fehler, 2 Warnungen, 1 Hinweis"."""
-    items = list(findings)
     words = {Severity.FEHLER: ("Fehler", "Fehler"), Severity.WARNUNG: ("Warnung", "Warnungen"),
              Severity.HINWEIS: ("Hinweis", "Hinweise")}
-    parts = []
-    for sev, (one, many) in words.items():
-        n = sum(1 for f in items if f.severity is sev)
-        parts.append(f"{n} {one if n == 1 else many}")
-    return ", ".join(parts)
+    return ", ".join(f"{n} {words[sev][0] if n == 1 else words[sev][1]}"
+                     for sev, n in severity_counts(findings).items())

@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from kimrecon.findings import Code, Finding, Severity, SourceRef, finding, has_errors
+from kimrecon.findings import Code, Finding, Severity, SourceRef, finding, has_errors, severity_counts
 from kimrecon.inputs import Kind
 from kimrecon.web import identity, views
 from kimrecon.web.access import Baum, Sicht, baum, kante_id, stelle_id
@@ -177,9 +177,9 @@ def pruefe(store: Store, case: Case, stelle: str, neu: list[tuple[str, Path]], w
 
 
 def _zaehle(befunde: tuple[Finding, ...]) -> dict[str, int]:
-    return {"fehler": sum(f.severity is Severity.FEHLER for f in befunde),
-            "warnungen": sum(f.severity is Severity.WARNUNG for f in befunde),
-            "hinweise": sum(f.severity is Severity.HINWEIS for f in befunde)}
+    counts = severity_counts(befunde)
+    return {"fehler": counts[Severity.FEHLER], "warnungen": counts[Severity.WARNUNG],
+            "hinweise": counts[Severity.HINWEIS]}
 
 
 def _jetzt() -> str:
