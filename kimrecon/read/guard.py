@@ -7,9 +7,9 @@ import contextlib
 import functools
 import hashlib
 import io
+import math
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -17,9 +17,10 @@ import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from types import FrameType
 from typing import IO, Any
 from xml.etree.ElementTree import Element
@@ -37,7 +38,9 @@ __all__ = [
     "GRENZEN_KEYS",
     "PROBED_SUFFIXES",
     "needs_probe",
+    "ProbeOutcomes",
     "probe_files",
+    "probe_in_order",
     "probe_memory",
     "fast_reader_failed",
     "forget_probe",
@@ -541,9 +544,9 @@ def _empty_candidates(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[byte
 
 
 def _may_hold_empty_elements(prefix: bytes, buf: bytes) -> bool:
-    """False only when ``_empty_elements(prefix)`` has no match in ``buf`` (then it need not run: 6 × faster).
+    """False only when ``_empty_elements(prefix)`` has no match in ``buf`` (then it need not run).
 
-    A match of it is ``<c`` or ``<row``, ``\\b``, x, a blank, ``r="``, v, ``"``, y, and ``/>`` or ``>``,
+    A match of it is ``<c`` or ``<row``, a word boundary, x, a blank, ``r="``, v, ``"``, y, and ``/>`` or ``>``,
     blanks and a closing tag, where x and y hold no ``>`` and v no ``"``. If v holds a ``>``, then ``r="``
     and v up to its first ``>`` match ``r="[^">]*>``; if not, nothing between the tag's name and its
     ending is a ``>``, so the tag matches the first pattern, which is the same but without the ``r="…"``
@@ -849,16 +852,67 @@ def probe_files(items: Sequence[tuple[Path, str]], limits: Limits) -> dict[Path,
     second reader in a new child, a crash of the second reader refuses it. Files the second reader
     read are remembered (``fast_reader_failed``) so that the in-process reader uses it too.
     """
-    found: dict[Path, list[Finding]] = {}
+    return {path: found for path, found in _probe_run(items, limits) if found}
+
+
+class ProbeOutcomes:
+    """The probe of ``probe_files`` running while the caller reads: ``get(path)`` waits only for that file.
+
+    The child opens the files in the given order; ``get`` returns a file's findings (the same as
+    ``probe_files`` gives) as soon as the child is done with it, so the caller can read file i while
+    the child opens file i + 1. ``get`` of a file not probed returns ``default`` at once. ``close``
+    ends the child if the caller stops early (also when the object is collected).
+    """
+
+    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits) -> None:
+        self._waiting = {Path(p) for p, _ in items}
+        self._found: dict[Path, list[Finding]] = {}
+        self._run = _probe_run(items, limits)
+
+    def get(self, path: Path, default: Sequence[Finding] = ()) -> list[Finding]:
+        """The probe's findings on ``path`` (waiting for the child to be done with it), else ``default``."""
+        path = Path(path)
+        while path in self._waiting:
+            done, found = next(self._run)  # the files come in order; each exactly once
+            self._waiting.discard(done)
+            if found:
+                self._found[done] = found
+        return self._found.get(path) or list(default)
+
+    def close(self) -> None:
+        """End the child (files not yet probed are not opened)."""
+        self._run.close()
+
+
+def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOutcomes:
+    """Start the probe of ``items`` (see ``probe_files``) and return at once; ask it per file with ``get``."""
+    return ProbeOutcomes(items, limits)
+
+
+def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[tuple[Path, list[Finding]], None, None]:
+    """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there."""
     queue = [_Probe(Path(p), n) for p, n in items]
     while queue:
-        done, stop = _probe_batch(queue, limits)
-        for probe, outcome in zip(queue, done, strict=False):
-            if outcome == "fb":
-                _FAST_FAILED[_identity(probe.path)] = probe.fast_error
-            elif outcome != "ok":
-                found[probe.path] = [failure_finding(probe.name, [probe.fast_error, outcome], _head(probe.path))]
-        queue = queue[len(done) :]
+        batch = _probe_batch(queue, limits)
+        done = 0
+        try:
+            while True:
+                try:
+                    outcome = next(batch)
+                except StopIteration as end:
+                    stop: str | None = end.value
+                    break
+                probe = queue[done]
+                done += 1
+                if outcome == "fb":
+                    _FAST_FAILED[_identity(probe.path)] = probe.fast_error
+                elif outcome != "ok":
+                    yield probe.path, [failure_finding(probe.name, [probe.fast_error, outcome], _head(probe.path))]
+                    continue
+                yield probe.path, []
+        finally:
+            batch.close()
+        queue = queue[done:]
         if stop is None or not queue:
             break
         probe = queue[0]
@@ -872,51 +926,84 @@ def probe_files(items: Sequence[tuple[Path, str]], limits: Limits) -> dict[Path,
             else f"Lesen braucht mehr als {cap} MB Arbeitsspeicher (Grenze für eine Datei dieser Größe) oder bricht ab"
         )
         technisch = " | ".join(t for t in (probe.fast_error, f"probe {stop}") if t)
-        found[probe.path] = [finding(Code.DATEI_ZU_GROSS, SourceRef(probe.name), grund=grund, technisch=technisch)]
+        yield probe.path, [finding(Code.DATEI_ZU_GROSS, SourceRef(probe.name), grund=grund, technisch=technisch)]
         queue = queue[1:]
-    return found
 
 
-def _probe_batch(queue: list[_Probe], limits: Limits) -> tuple[list[str], str | None]:
-    """Probe the files of ``queue`` in one child: the outcome of each file done, and why the child stopped early.
+def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str, None, str | None]:
+    """Probe the files of ``queue`` in one child: yield the outcome of each file done, return why the child stopped.
 
     An outcome is "ok", "fb" or the second reader's error text; the stop reason is "died" or
     "timeout" for the file after the last one done (whose ``fast_error`` is set when the fast reader
-    had already failed on it), or None when every file is done.
+    had already failed on it), or None when every file is done. A thread takes the child's lines as
+    they come, with their time: each line must come within the time budget after the one before (or
+    after the start), whenever the caller asks for it.
     """
     cap = probe_memory(max(_size(p.path) for p in queue), limits)
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
-        [sys.executable, "-c", _PROBE, fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
+        [sys.executable, "-S", "-c", _probe_script(cap), fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        preexec_fn=_memory_cap(cap),  # noqa: PLW1509 - no threads hold locks here
         env={**os.environ, "RUST_BACKTRACE": "0"},
     )
+    last = time.monotonic()
     assert proc.stdout is not None
-    done: list[str] = []
+    lines: SimpleQueue[tuple[float, bytes]] = SimpleQueue()
+    reader = threading.Thread(target=_take_lines, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    done = 0
     try:
-        while len(done) < len(queue):
-            ready, _, _ = select.select([proc.stdout], [], [], limits.time_budget_s)
-            if not ready:
+        while done < len(queue):
+            try:
+                at, line = lines.get(timeout=max(last + limits.time_budget_s - time.monotonic(), 0))
+            except Empty:  # nothing within the budget
+                at, line = math.inf, b""
+            if at - last > limits.time_budget_s:  # also a line that came too late while the caller was busy
                 proc.kill()
-                return done, "timeout"
-            line = proc.stdout.readline()
+                return "timeout"
+            last = at
             if not line:  # the child died inside a reader: out of memory, abort or crash
                 proc.wait()
-                return done, "died"
+                return "died"
             text = line.decode("utf-8", "replace").strip()
             word, _, rest = text.partition(" ")
             if word == "fast":
-                queue[len(done)].fast_error = rest
+                queue[done].fast_error = rest
                 continue
-            done.append(word if word in ("ok", "fb") else rest or "unbekannter Fehler")
-        return done, None
+            done += 1
+            yield word if word in ("ok", "fb") else rest or "unbekannter Fehler"
+        return None
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        reader.join()
         proc.stdout.close()
+
+
+def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes]]) -> None:
+    """Put each line of ``stream`` with the time it came into ``lines``; an empty line at the end."""
+    for line in iter(stream.readline, b""):
+        lines.put((time.monotonic(), line))
+    lines.put((time.monotonic(), b""))
+
+
+def _probe_script(cap: int) -> str:
+    """The probe's script: first the memory cap and the interpreter's module path, then ``_PROBE``.
+
+    The child starts without ``site`` (``-S``, a few ms less) and gets this process's module path
+    instead, so it imports the same readers. The cap (POSIX) applies before it opens the first
+    file: the child sets it itself, so no code runs between fork and exec (safe with threads).
+    """
+    try:
+        import resource  # noqa: F401 - only whether it exists
+    except ImportError:  # not POSIX: the time budget still applies
+        limit = ""
+    else:
+        limit = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
+    path = [p for p in sys.path if p]
+    return f"import sys\nsys.path[1:1] = {path!r}\n{limit}" + _PROBE
 
 
 def _size(path: Path) -> int:
@@ -932,18 +1019,6 @@ def _head(path: Path) -> bytes:
             return fh.read(8)
     except OSError:
         return b""
-
-
-def _memory_cap(limit: int) -> Callable[[], None] | None:
-    try:
-        import resource
-    except ImportError:  # not POSIX: the time budget still applies
-        return None
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return cap
 
 
 # --------------------------------------------------------------------------------------------------
