@@ -539,7 +539,8 @@ def _empty_elements(prefix: bytes) -> re.Pattern[bytes]:
 def _empty_candidates(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """Two patterns one of which finds something wherever ``_empty_elements(prefix)`` would (see below)."""
     p = re.escape(prefix)
-    whole = re.compile(rb"<%s(?:c|row)\b[^>]*(?:/>|>\s*</%s(?:c|row)>)" % (p, p))
+    # ``[^>]*+`` stops before the tag's first ``>``, where ``[^>]*`` could also end: ``(?<=/)>`` there is ``/>``
+    whole = re.compile(rb"<%s(?:c|row)\b[^>]*+(?:(?<=/)>|>\s*+</%s(?:c|row)>)" % (p, p))
     return whole, re.compile(rb'r="[^">]*>')
 
 
