@@ -167,3 +167,13 @@ def test_probe_in_order_closed_early_ends_the_child(tmp_path: Path, monkeypatch:
     outcomes = probe_in_order(items, Limits(time_budget_s=30))
     assert outcomes.get(items[0][0], []) == []
     outcomes.close()  # e.g. the read stopped with an exception: the child is killed, not waited for
+
+
+def test_probe_child_runs_under_the_memory_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the child sets the cap itself before the first file: it reports the limit it runs under as its "error"
+    script = "import resource, sys\nfor p in sys.argv[2:]:\n    print('err', resource.getrlimit(resource.RLIMIT_AS))\n"
+    monkeypatch.setattr(guard, "_PROBE", script)
+    items = _items(tmp_path, ["a.xls"])  # 1 byte
+    found = probe_files(items, Limits())
+    # 384 MB + 64 × 1 byte = 384 × 1 048 576 + 64 = 402 653 184 + 64 = 402 653 248, soft and hard
+    assert "(402653248, 402653248)" in dict(found[items[0][0]][0].details)["technisch"]

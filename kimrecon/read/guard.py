@@ -1003,7 +1003,7 @@ def _probe_script(cap: int) -> str:
         limit = ""
     else:
         limit = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
-    path = [p for p in sys.path if p]
+    path = [p for p in sys.path if isinstance(p, str) and p]
     return f"import sys\nsys.path[1:1] = {path!r}\n{limit}" + _PROBE
 
 
