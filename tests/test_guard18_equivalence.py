@@ -141,6 +141,7 @@ def test_probe_in_order_gives_what_probe_files_gives(tmp_path: Path, monkeypatch
     whole = probe_files(items, limits)
     outcomes = probe_in_order(items, limits)
     one_by_one = {path: outcomes.get(path, []) for path, _ in items}
+    assert outcomes._run.gi_frame is None  # after the last file the run is closed: child waited for, thread joined
     assert {path: found for path, found in one_by_one.items() if found} == whole
     assert _codes(whole) == {"abbruch.xls": [Code.DATEI_ZU_GROSS], "kennwort.xls": [Code.DATEI_VERSCHLUESSELT]}
     assert guard.fast_reader_failed(tmp_path / "zweit.xls") == "XlsError: Cfb error"

@@ -878,6 +878,8 @@ class ProbeOutcomes:
             self._waiting.discard(done)
             if found:
                 self._found[done] = found
+            if not self._waiting:  # the last file: end the child and the thread now, not when collected
+                self._run.close()
         return self._found.get(path) or list(default)
 
     def close(self) -> None:
