@@ -17,7 +17,9 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from kimrecon.inputs import Kind
-from kimrecon.read import files, guard, sheet, values
+from kimrecon.names import normalize_name
+from kimrecon.read import files, guard, sheet, values, versions
+from kimrecon.read.files import RawSheet
 from kimrecon.spec import KindSpec, all_specs, fold
 
 
@@ -140,8 +142,53 @@ def month_of_label(value: object) -> tuple[int | None, int] | None:
     return values._month_of_text(value)
 
 
+def find_header(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec]) -> object:
+    """``sheet.find_header`` before: every row and every pair of rows matched, none skipped by its cell count."""
+    rows = sheet._head_rows(head)
+    best = None
+    best_score = 1
+    limit = min(len(rows), sheet.HEADER_SCAN_ROWS)
+    row_labels = [sheet._row_labels(rows, r) for r in range(min(len(rows), limit + 1))]
+    for r in range(limit):
+        own = row_labels[r]
+        labels = sheet._merged_fill(raw.merged, rows, r, own, horizontal=False)
+        if not labels:
+            continue
+        m = sheet._match_all(labels, specs)
+        sc = sheet._score(m)
+        if sc > best_score:
+            best, best_score = sheet._Header(r, r, labels, m), sc
+        if r + 1 < len(rows):
+            lower = sheet._merged_fill(raw.merged, rows, r + 1, row_labels[r + 1], horizontal=False)
+            if lower:
+                spread = sheet._merged_fill(raw.merged, rows, r, own, horizontal=True)
+                joined = sheet._two_line(labels, spread, lower, specs)
+                m2 = sheet._match_all(joined, specs)
+                sc2 = sheet._score(m2)
+                if sc2 > best_score:
+                    best, best_score = sheet._Header(r + 1, r, joined, m2), sc2
+    if best is not None and best.row + 1 < len(rows) and sheet.is_units_row(rows[best.row + 1]):
+        best = sheet._Header(best.row + 1, best.first, best.labels, best.matches, label_row=best.row)
+    return best
+
+
+def head_rows(head: pd.DataFrame) -> list[list[object]]:
+    """``sheet._head_rows`` before: every head reindexed to columns 0…n-1."""
+    if head.empty:
+        return []
+    width = int(max(head.columns)) + 1
+    return head.reindex(columns=range(width)).to_numpy(dtype=object).tolist()
+
+
+def names(values: pd.Series, other: object) -> pd.Series:
+    """``versions._names`` before: ``normalize_name`` called for every row."""
+    return values.map(lambda v: normalize_name(v) if isinstance(v, str) else other)
+
+
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
-          (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label))
+          (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
+          (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
+          (sheet, "_rows", part))  # parsed parts as Series at once, as before (no ``sheet.Rows``)
 
 
 def clear_caches() -> None:

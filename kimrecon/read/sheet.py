@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -232,6 +233,8 @@ def _head_rows(head: pd.DataFrame) -> list[list[object]]:
     if head.empty:
         return []
     width = int(max(head.columns)) + 1
+    if isinstance(head.columns, pd.RangeIndex) and head.columns.equals(pd.RangeIndex(width)):
+        return head.to_numpy(dtype=object).tolist()  # every column there already (a grid): no reindexed copy
     full = head.reindex(columns=range(width))
     return full.to_numpy(dtype=object).tolist()
 
@@ -248,14 +251,19 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
         labels = _merged_fill(sheet.merged, rows, r, own, horizontal=False)
         if not labels:
             continue
-        m = _match_all(labels, specs)
-        sc = _score(m)
-        if sc > best_score:
-            best, best_score = _Header(r, r, labels, m), sc
+        # a score counts distinct columns named, so it is at most the number of labelled cells: rows that
+        # cannot beat the best so far are not matched (most data rows under a found header)
+        if len(labels) > best_score:
+            m = _match_all(labels, specs)
+            sc = _score(m)
+            if sc > best_score:
+                best, best_score = _Header(r, r, labels, m), sc
         if r + 1 < len(rows):
             lower = _merged_fill(sheet.merged, rows, r + 1, row_labels[r + 1], horizontal=False)
             if lower:
                 spread = _merged_fill(sheet.merged, rows, r, own, horizontal=True)
+                if len(spread.keys() | lower.keys()) <= best_score:  # the joined labels sit in these columns
+                    continue
                 joined = _two_line(labels, spread, lower, specs)
                 m2 = _match_all(joined, specs)
                 sc2 = _score(m2)
@@ -517,7 +525,7 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: bad[start:stop] if t == "_bad" else _part(series, start, stop, col.index)
+            out[i][name] = {t: bad[start:stop] if t == "_bad" else _rows(series, start, stop, col.index)
                             for t, series in parsed.items()}
             start = stop
     return out
@@ -538,9 +546,81 @@ def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Serie
     return out
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Rows ``start:stop`` of a column parsed for many sheets: one sheet's part, a Series only when asked.
+
+    ``take`` picks the data rows among them (None: all). Finishing a sheet looks at few of its columns
+    as Series (signed amounts, totals); the rest go to ``canonical_of_many`` as arrays, so most sheets
+    never build a Series per column.
+    """
+
+    full: pd.Series
+    start: int
+    stop: int
+    index: pd.Index  # the sheet's Excel rows of ``start:stop``
+    take: np.ndarray | None = None
+
+    @property
+    def dtype(self) -> object:
+        """The parsed column's dtype."""
+        return self.full.dtype
+
+    def __len__(self) -> int:
+        """Rows of the sheet's part (its data rows when ``take`` is set)."""
+        return self.stop - self.start if self.take is None else len(self.take)
+
+    def part(self) -> pd.Series:
+        """Rows ``start:stop`` as a Series under the sheet's index (what ``_part`` gives)."""
+        return _part(self.full, self.start, self.stop, self.index)
+
+    def series(self) -> pd.Series:
+        """The data rows (``take``) as a Series under their Excel rows."""
+        part = self.part()
+        return part if self.take is None else part.iloc[self.take]
+
+    def array(self) -> object:
+        """The values of ``series()`` as the same pandas array, without the Series."""
+        values = self.full.array[self.start:self.stop]
+        return values if self.take is None else values[self.take]
+
+    def rows(self, take: np.ndarray) -> Rows:
+        """These rows' data rows (positions among them)."""
+        assert self.take is None
+        return Rows(self.full, self.start, self.stop, self.index, take)
+
+
+def _rows(series: pd.Series, start: int, stop: int, index: pd.Index) -> Rows | pd.Series:
+    """A sheet's part of a column parsed for many sheets (``Rows``; ``tests/read_reference.py`` swaps in ``_part``)."""
+    return Rows(series, start, stop, index)
+
+
+def _series(values: pd.Series | Rows) -> pd.Series:
+    return values if isinstance(values, pd.Series) else values.series()
+
+
+def _materialize(cols: dict[str, pd.Series | Rows], name: str) -> pd.Series | None:
+    """``cols[name]`` as a Series (kept so in ``cols``), None when absent."""
+    if name not in cols:
+        return None
+    out = cols[name] = _series(cols[name])
+    return out
+
+
+def _negative(values: pd.Series | Rows) -> np.ndarray:
+    """``values.lt(0)`` as a bool array, NA as False."""
+    if isinstance(values, Rows):
+        arr = values.array()
+        if isinstance(arr, pd.arrays.IntegerArray):
+            return (arr < 0).to_numpy(dtype=bool, na_value=False)
+        values = values.series()
+    return values.lt(0).to_numpy(dtype=bool, na_value=False)
+
+
 def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> SheetResult:
     """The canonical frame, findings and facts of a sheet from its parsed columns."""
-    found, info, cols = finish_pending(p, parsed_cols)
+    found, info, lazy = finish_pending(p, parsed_cols)
+    cols = {name: _series(values) for name, values in lazy.items()}
     frame = pd.DataFrame(cols, index=p.keep) if cols else pd.DataFrame(index=p.keep)
     out = _canonical(p.spec.kind, frame)
     out["_sheet"] = p.sheet_index
@@ -561,8 +641,8 @@ def finish_pending(
     def ref(row: int | None, col: int | None) -> SourceRef:
         return SourceRef(datei, sheet_name, row, None if col is None else col_letter(col))
 
-    cols: dict[str, pd.Series] = {}
-    parsed_all: dict[str, pd.Series] = {}
+    cols: dict[str, pd.Series | Rows] = {}
+    parsed_all: dict[str, pd.Series | Rows] = {}
     for name, c in columns.items():
         cspec = spec.all_columns[name]
         col = p.raw[name]
@@ -571,7 +651,10 @@ def finish_pending(
             if target == "_bad":
                 continue
             parsed_all[target] = series
-            cols[target] = series if len(in_wanted) == len(series) else series.iloc[in_wanted]  # no total rows: all
+            if len(in_wanted) == len(series):  # no total rows: all
+                cols[target] = series
+            else:
+                cols[target] = series.iloc[in_wanted] if isinstance(series, pd.Series) else series.rows(in_wanted)
         bad = np.asarray(parsed["_bad"], dtype=bool)[in_wanted]
         for q in np.flatnonzero(bad):
             z = int(keep[q])
@@ -587,12 +670,15 @@ def finish_pending(
             found.append(_bad_value(spec.all_columns[by_col[c]], ref(r0 + 1, c), shown))
 
     # total rows: checked against the rows above, never read as data
+    if len(summen):
+        parsed_all = {t: v if isinstance(v, pd.Series) else v.part() for t, v in parsed_all.items()}
     for k, z in enumerate(summen):
         prev = int(summen[k - 1]) if k else None
         nxt = int(summen[k + 1]) if k + 1 < len(summen) else None
         texts = p.summen_texts[int(z)]
         sub = bool(texts) and fold(texts[0]).startswith("zwischen")
-        found.extend(_check_total(spec, columns, parsed_all, keep, int(z), prev if sub else None, nxt, ref))
+        found.extend(_check_total(spec, columns, parsed_all, keep, int(z), prev if sub else None, nxt,  # type: ignore[arg-type]
+                                  ref))
 
     letters: dict[str, str] = {}
     for name, c in columns.items():
@@ -615,7 +701,7 @@ def finish_pending(
     return found, info, cols
 
 
-def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd.Series]]]) -> pd.DataFrame:
+def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd.Series | Rows]]]) -> pd.DataFrame:
     """One canonical frame for many sheets of a kind, (sheet index, data rows, parsed columns) each.
 
     Equal to concatenating what ``finish_sheet`` gives per sheet, without per-sheet frames.
@@ -633,12 +719,27 @@ def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd
             if s is None:
                 s = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=keep, dtype=dtype)
             elif s.dtype != dtype:
-                s = s.astype(dtype)
-            pieces.append(s)
-        out[name] = pd.concat(pieces, ignore_index=True)
+                s = _series(s).astype(dtype)
+            pieces.append(s.array if isinstance(s, pd.Series) else s.array())
+        out[name] = _join(pieces)
     out["_sheet"] = np.repeat(np.array([i for i, _, _ in sheets], dtype="int64"), [len(k) for _, k, _ in sheets])
     out["_zeile"] = np.concatenate([k.to_numpy(dtype="int64") for _, k, _ in sheets])
     return pd.DataFrame(out)
+
+
+def _join(arrays: list[object]) -> pd.Series:
+    """``pd.concat`` of Series of these arrays (one dtype) with a fresh RangeIndex, as one array concatenation."""
+    kind = type(arrays[0])
+    if all(type(a) is kind for a in arrays) and len({a.dtype for a in arrays}) == 1:  # type: ignore[attr-defined]
+        return _as_series(kind._concat_same_type(arrays))  # type: ignore[attr-defined]
+    return pd.concat([_as_series(a) for a in arrays], ignore_index=True)
+
+
+def _as_series(values: object) -> pd.Series:
+    """A Series of exactly this array's dtype (pandas would infer ``str`` for an array of Python strings)."""
+    if isinstance(values, pd.arrays.NumpyExtensionArray):
+        values = values.to_numpy()
+    return pd.Series(values, dtype=values.dtype)  # type: ignore[attr-defined]
 
 
 _FILL_TYPES = ("text", "ags", "int", "date")  # a merged amount, VzÄ or hours would count once per row: not filled
@@ -725,12 +826,14 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
     if n == 0:
         return kinds
     mapped_cols = [c for c in mapped if c in data.columns]
+    arrays = arrays if arrays is not None else sheet_cells(data)
     any_cell, complete, total_hint = _row_masks(data, mapped_cols, required, arrays)
     kinds[~any_cell] = "blank"
     look = np.flatnonzero(any_cell & (~complete | total_hint))
     if len(look) == 0:
         return kinds
-    return _look_at_rows(data, kinds, look, any_cell, complete, total_hint, mapped_cols, common)
+    rows = (data.iloc[look].to_numpy(dtype=object) if arrays[0] is None else arrays[0][look]).tolist()
+    return _look_at_rows(data, kinds, look, rows, any_cell, complete, total_hint, mapped_cols, common)
 
 
 def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
@@ -766,10 +869,13 @@ def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
     return any_cell, complete, total_hint
 
 
-def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, any_cell: np.ndarray, complete: np.ndarray,
-                  total_hint: np.ndarray, mapped_cols: list[int], common: CommonSpec) -> np.ndarray:
-    """Label the rows at ``look`` (incomplete, or with a total word) one by one: summe, footnote or data."""
-    rows = data.iloc[look].to_numpy(dtype=object).tolist()
+def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, rows: list[list[object]],
+                  any_cell: np.ndarray, complete: np.ndarray, total_hint: np.ndarray, mapped_cols: list[int],
+                  common: CommonSpec) -> np.ndarray:
+    """Label the rows at ``look`` (incomplete, or with a total word) one by one: summe, footnote or data.
+
+    ``rows`` are the values of these rows (from the sheet's object array when there is one).
+    """
     mapped_set = set(mapped_cols)
     is_blank_after = np.cumsum(~any_cell)  # blank rows up to and including each position
     data_pos = np.flatnonzero(any_cell & complete & ~total_hint)
@@ -923,8 +1029,8 @@ def _blank_cells(data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: li
 _MARKS = {"s": 1, "soll": 1, "h": -1, "haben": -1}
 
 
-def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int | None, int | None], SourceRef]) -> (
-        list[Finding]):
+def _signed_amounts(p: Pending, lazy: dict[str, pd.Series | Rows],
+                    ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """Signed amounts as finance systems write them; a negative payment g → r is a repayment r → g.
 
     Soll/Haben pairs and an S/H mark become one signed amount; a negative amount that must not be
@@ -940,6 +1046,9 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
     where: dict[str, pd.Series] = {}  # per row: the column that holds the amount
     reasons: dict[str, pd.Series] = {}  # per row: why the amount counts the other way round
     parts = [n for n in columns if n in spec.parts]
+    for n in (*parts, *(spec.parts[n].part_of for n in parts)):  # looked at as Series below
+        _materialize(lazy, n)
+    cols = cast("dict[str, pd.Series]", lazy)  # the parts and their targets are Series now; the rest may be Rows
     for target in dict.fromkeys(spec.parts[n].part_of for n in parts):
         signed = [n for n in parts if spec.parts[n].part_of == target and spec.parts[n].sign]
         marks = [n for n in parts if spec.parts[n].part_of == target and not spec.parts[n].sign]
@@ -987,19 +1096,22 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
             continue
         if name not in cols or (spec.kind is Kind.ZAHLUNGEN and name == "betrag_cent"):
             continue
-        for z in keep[cols[name].lt(0).to_numpy(dtype=bool, na_value=False)]:
+        for z in keep[_negative(cols[name])]:
             text = written(name)[z]
             found.append(finding(Code.WERT_NEGATIV, ref(int(z), c), value=text, wert=text, spalte=cspec.header))
     return found
 
 
-def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None, at: pd.Series | None,
+def _repayments(p: Pending, lazy: dict[str, pd.Series | Rows], shown: pd.Series | None, at: pd.Series | None,
                 why: pd.Series | None, ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """A negative payment Zahler → Empfänger is a repayment Empfänger → Zahler of the positive amount."""
-    amount = cols["betrag_cent"]
-    neg = amount.lt(0).to_numpy(dtype=bool, na_value=False)
+    neg = _negative(lazy["betrag_cent"])
     if not neg.any():
         return []
+    for name in ("betrag_cent", "zahler", "empfaenger", "art"):
+        _materialize(lazy, name)
+    cols = cast("dict[str, pd.Series]", lazy)
+    amount = cols["betrag_cent"]
     keep = p.keep
     if shown is None:
         shown = p.raw["betrag_cent"].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
