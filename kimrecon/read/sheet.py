@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -109,11 +110,16 @@ def _label(v: object) -> str:
         return ""
     if type(v) is float and v == v:  # not NaN: never blank
         return str(int(v)) if v.is_integer() else " ".join(str(v).split())
+    if type(v) in _NEVER_BLANK:
+        return " ".join(str(v).split())
     if _is_blank(v):
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return " ".join(str(v).split())
+
+
+_NEVER_BLANK = frozenset({int, dt.date, dt.datetime})  # whole numbers and dates: what ``str`` gives
 
 
 def _match_all(labels: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[Kind, dict[int, str]]:
@@ -157,6 +163,20 @@ def _known_keys(specs: dict[Kind, KindSpec]) -> frozenset[str]:
 
 def _score(matches: dict[Kind, dict[int, str]]) -> int:
     return max((len(set(m.values())) for m in matches.values()), default=0)
+
+
+class _LazyLabels:
+    """``_row_labels`` of each row, computed when first asked for (each row once; read-only)."""
+
+    def __init__(self, rows: list[list[object]]) -> None:
+        self.rows = rows
+        self.done: dict[int, dict[int, str]] = {}
+
+    def __getitem__(self, r: int) -> dict[int, str]:
+        out = self.done.get(r)
+        if out is None:
+            out = self.done[r] = _row_labels(self.rows, r)
+        return out
 
 
 def _row_labels(rows: list[list[object]], r: int) -> dict[int, str]:
@@ -245,14 +265,18 @@ def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]
     best: _Header | None = None
     best_score = 1  # at least two known columns make a header
     limit = min(len(rows), HEADER_SCAN_ROWS)
-    row_labels = [_row_labels(rows, r) for r in range(min(len(rows), limit + 1))]  # each row once (read-only)
+    # a score counts distinct columns named, so it is at most the number of labelled cells: rows (and pairs
+    # of rows) that cannot beat the best so far are not matched — most data rows under a found header
+    filled = [frozenset(c for c, v in enumerate(row) if v is not None) for row in rows[:limit + 1]]
+    row_labels = _LazyLabels(rows)
     for r in range(limit):
+        if not sheet.merged and len(filled[r]) <= best_score and (
+                r + 1 >= len(rows) or len(filled[r] | filled[r + 1]) <= best_score):
+            continue  # a label needs a filled cell; without merged cells nothing else is labelled
         own = row_labels[r]
         labels = _merged_fill(sheet.merged, rows, r, own, horizontal=False)
         if not labels:
             continue
-        # a score counts distinct columns named, so it is at most the number of labelled cells: rows that
-        # cannot beat the best so far are not matched (most data rows under a found header)
         if len(labels) > best_score:
             m = _match_all(labels, specs)
             sc = _score(m)
@@ -478,7 +502,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     summen = data.index[row_kind == "summe"]
     needed = _needed(spec, columns)
     found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
-    wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
+    raw = _raw_columns(data, cells[0], wanted_pos, columns)
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -490,7 +514,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         dropped=dropped,
         unknown=unknown,
         found=found,
-        raw={name: wanted[c] for name, c in columns.items()},
+        raw=raw,
         in_wanted=in_wanted,
         keep=keep,
         summen=summen,
@@ -500,6 +524,22 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     if _DEFER[0] and len(wanted_pos) <= BATCH_MAX_ROWS:
         return SheetResult(None, None, None, [], pending=pending)
     return finish_sheet(pending, {name: _parse(spec.all_columns[name], col) for name, col in pending.raw.items()})
+
+
+def _raw_columns(data: pd.DataFrame, grid: np.ndarray | None, wanted_pos: np.ndarray,
+                 columns: dict[str, int]) -> dict[str, pd.Series]:
+    """The mapped columns' raw cells of the rows at ``wanted_pos`` (``data.iloc[wanted_pos][c]`` each).
+
+    ``grid`` is the sheet's object array when every column holds Python objects: one take of it, no frame.
+    """
+    if grid is None:
+        wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
+        return {name: wanted[c] for name, c in columns.items()}
+    block = grid[wanted_pos]
+    index = data.index[wanted_pos]
+    at = _positions(data, list(columns.values()))
+    return {name: pd.Series(block[:, j], index=index, name=c, dtype=object)
+            for (name, c), j in zip(columns.items(), at.tolist(), strict=True)}
 
 
 def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series]]]:
