@@ -502,7 +502,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     summen = data.index[row_kind == "summe"]
     needed = _needed(spec, columns)
     found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
-    raw = _raw_columns(data, cells[0], wanted_pos, columns)
+    wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -514,7 +514,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         dropped=dropped,
         unknown=unknown,
         found=found,
-        raw=raw,
+        raw={name: wanted[c] for name, c in columns.items()},
         in_wanted=in_wanted,
         keep=keep,
         summen=summen,
@@ -524,22 +524,6 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     if _DEFER[0] and len(wanted_pos) <= BATCH_MAX_ROWS:
         return SheetResult(None, None, None, [], pending=pending)
     return finish_sheet(pending, {name: _parse(spec.all_columns[name], col) for name, col in pending.raw.items()})
-
-
-def _raw_columns(data: pd.DataFrame, grid: np.ndarray | None, wanted_pos: np.ndarray,
-                 columns: dict[str, int]) -> dict[str, pd.Series]:
-    """The mapped columns' raw cells of the rows at ``wanted_pos`` (``data.iloc[wanted_pos][c]`` each).
-
-    ``grid`` is the sheet's object array when every column holds Python objects: one take of it, no frame.
-    """
-    if grid is None:
-        wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
-        return {name: wanted[c] for name, c in columns.items()}
-    block = grid[wanted_pos]
-    index = data.index[wanted_pos]
-    at = _positions(data, list(columns.values()))
-    return {name: pd.Series(block[:, j], index=index, name=c, dtype=object)
-            for (name, c), j in zip(columns.items(), at.tolist(), strict=True)}
 
 
 def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series]]]:
