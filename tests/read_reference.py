@@ -180,6 +180,11 @@ def head_rows(head: pd.DataFrame) -> list[list[object]]:
     return head.reindex(columns=range(width)).to_numpy(dtype=object).tolist()
 
 
+def days(objs: np.ndarray) -> np.ndarray:
+    """``values._days`` before (inside ``parse_date``): numpy converts every date object."""
+    return objs.astype("datetime64[D]")
+
+
 def names(values: pd.Series, other: object) -> pd.Series:
     """``versions._names`` before: ``normalize_name`` called for every row."""
     return values.map(lambda v: normalize_name(v) if isinstance(v, str) else other)
@@ -188,7 +193,7 @@ def names(values: pd.Series, other: object) -> pd.Series:
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
           (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
-          (sheet, "_rows", part))  # parsed parts as Series at once, as before (no ``sheet.Rows``)
+          (values, "_days", days), (sheet, "_rows", part))  # parsed parts as Series at once, as before (no ``sheet.Rows``)
 
 
 def clear_caches() -> None:

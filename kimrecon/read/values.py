@@ -330,7 +330,7 @@ def parse_date(s: pd.Series) -> Parsed:
         else:
             objs = sub.to_numpy(dtype=object)
             try:  # date and datetime objects convert in C; a datetime's time of day is dropped
-                days = objs.astype("datetime64[D]")
+                days = _days(objs)
             except (TypeError, ValueError):
                 days = np.array([np.datetime64(_date_from_any(v), "D") for v in objs])  # type: ignore[call-overload]
             out.iloc[idx] = days.astype("datetime64[s]")
@@ -343,6 +343,17 @@ def parse_date(s: pd.Series) -> Parsed:
         bad[idx[~good]] = True
     bad |= cells.other
     return out, pd.Series(bad, index=s.index)
+
+
+_ORDINAL_1970 = dt.date(1970, 1, 1).toordinal()
+
+
+def _days(objs: np.ndarray) -> np.ndarray:
+    """``objs.astype("datetime64[D]")``; plain dates by their ordinal (numpy converts each object slowly)."""
+    if len(objs) and set(map(type, objs)) == {dt.date}:
+        ordinals = np.fromiter(map(dt.date.toordinal, objs), dtype=np.int64, count=len(objs))
+        return (ordinals - _ORDINAL_1970).astype("datetime64[D]")
+    return objs.astype("datetime64[D]")
 
 
 def text_of(v: object) -> str | None:
