@@ -193,7 +193,7 @@ def names(values: pd.Series, other: object) -> pd.Series:
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
           (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
-          (values, "_days", days), (sheet, "_rows", part))  # parsed parts as Series at once, as before (no ``sheet.Rows``)
+          (values, "_days", days), (sheet, "_rows", part))  # ``_rows``: parsed parts as Series at once, as before
 
 
 def clear_caches() -> None:
