@@ -494,7 +494,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
     data = _fill_merged_data(data, sheet, header, columns, spec)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
-    cells = sheet_cells(data)
+    cells = sheet_cells(data, objects=sheet.cells is not None)  # a grid read whole holds objects only
     row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
     wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
@@ -546,10 +546,11 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         cols = [pendings[i].raw[name] for i in members]
         parsed = _parse(cspec, _concat(cols))
         bad = parsed["_bad"].to_numpy(dtype=bool)  # only its data rows are looked at: an array, not a Series per sheet
+        arrays = {t: series.array for t, series in parsed.items()}  # each sheet's part is a slice of these
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: bad[start:stop] if t == "_bad" else _rows(series, start, stop, col.index)
+            out[i][name] = {t: bad[start:stop] if t == "_bad" else _rows(series, start, stop, col.index, arrays[t])
                             for t, series in parsed.items()}
             start = stop
     return out
@@ -583,6 +584,7 @@ class Rows:
     start: int
     stop: int
     index: pd.Index  # the sheet's Excel rows of ``start:stop``
+    values: object  # ``full.array`` (taken once for all sheets)
     take: np.ndarray | None = None
 
     @property
@@ -605,18 +607,18 @@ class Rows:
 
     def array(self) -> object:
         """The values of ``series()`` as the same pandas array, without the Series."""
-        values = self.full.array[self.start:self.stop]
+        values = self.values[self.start:self.stop]  # type: ignore[index]
         return values if self.take is None else values[self.take]
 
     def rows(self, take: np.ndarray) -> Rows:
         """These rows' data rows (positions among them)."""
         assert self.take is None
-        return Rows(self.full, self.start, self.stop, self.index, take)
+        return Rows(self.full, self.start, self.stop, self.index, self.values, take)
 
 
-def _rows(series: pd.Series, start: int, stop: int, index: pd.Index) -> Rows | pd.Series:
+def _rows(series: pd.Series, start: int, stop: int, index: pd.Index, values: object) -> Rows | pd.Series:
     """A sheet's part of a column parsed for many sheets (``Rows``; ``tests/read_reference.py`` swaps in ``_part``)."""
-    return Rows(series, start, stop, index)
+    return Rows(series, start, stop, index, values)
 
 
 def _series(values: pd.Series | Rows) -> pd.Series:
@@ -754,7 +756,7 @@ def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd
 def _join(arrays: list[object]) -> pd.Series:
     """``pd.concat`` of Series of these arrays (one dtype) with a fresh RangeIndex, as one array concatenation."""
     kind = type(arrays[0])
-    if all(type(a) is kind for a in arrays) and len({a.dtype for a in arrays}) == 1:  # type: ignore[attr-defined]
+    if all(type(a) is kind for a in arrays):  # one dtype: the caller gives every piece the canonical one
         return _as_series(kind._concat_same_type(arrays))  # type: ignore[attr-defined]
     return pd.concat([_as_series(a) for a in arrays], ignore_index=True)
 
@@ -930,9 +932,13 @@ def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, rows:
     return kinds
 
 
-def sheet_cells(data: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
-    """The values of an all-object sheet as one array (else None), and ``data.isna()`` as one boolean array."""
-    if all(map(pd.api.types.is_object_dtype, data.dtypes)):
+def sheet_cells(data: pd.DataFrame, *, objects: bool = False) -> tuple[np.ndarray | None, np.ndarray]:
+    """The values of an all-object sheet as one array (else None), and ``data.isna()`` as one boolean array.
+
+    ``objects``: the caller knows every column holds Python objects (a sheet read whole is a grid of them),
+    so the dtypes need not be asked (``DataFrame.dtypes`` builds a Series).
+    """
+    if objects or all(map(pd.api.types.is_object_dtype, data.dtypes)):
         grid = data.to_numpy(dtype=object)
         return grid, pd.isna(grid)
     return None, data.isna().to_numpy()
