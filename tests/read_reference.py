@@ -185,6 +185,16 @@ def days(objs: np.ndarray) -> np.ndarray:
     return objs.astype("datetime64[D]")
 
 
+def parse_texts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``values._parse_texts`` before: a column of strings parsed like any other (``_Cells``, then ``text_of``)."""
+    return values._parse_any_text(s)
+
+
+def sums(series: pd.Series, segments: list[np.ndarray]) -> list[int]:
+    """``sheet._sums`` before (inside ``_check_total``): each segment looked up by label."""
+    return [int(series.loc[seg].dropna().sum()) for seg in segments]
+
+
 def names(values: pd.Series, other: object) -> pd.Series:
     """``versions._names`` before: ``normalize_name`` called for every row."""
     return values.map(lambda v: normalize_name(v) if isinstance(v, str) else other)
@@ -193,7 +203,8 @@ def names(values: pd.Series, other: object) -> pd.Series:
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
           (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
-          (values, "_days", days), (sheet, "_rows", part))  # ``_rows``: parsed parts as Series at once, as before
+          (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
+          (sheet, "_sums", sums))  # ``_rows``: parsed parts as Series at once, as before
 
 
 def clear_caches() -> None:

@@ -1192,7 +1192,7 @@ def _check_total(
         total = series.get(z)
         if total is None or pd.isna(total):
             continue
-        sums = [int(series.loc[seg].dropna().sum()) for seg in segments]
+        sums = _sums(series, segments)
         if int(total) not in sums:
             scale = _SCALES[cspec.type]
             where = ref(z, c)  # type: ignore[operator]
@@ -1207,6 +1207,14 @@ def _check_total(
                 )
             )
     return out
+
+
+def _sums(series: pd.Series, segments: list[np.ndarray]) -> list[int]:
+    """``int(series.loc[seg].dropna().sum())`` of each segment of Excel rows; whole numbers summed by position."""
+    if isinstance(series.array, pd.arrays.IntegerArray):
+        values = series.to_numpy(dtype="int64", na_value=0)  # NA adds nothing, as dropped
+        return [int(values[series.index.get_indexer(seg)].sum()) for seg in segments]
+    return [int(series.loc[seg].dropna().sum()) for seg in segments]
 
 
 def _fmt(n: int, scale: int) -> str:

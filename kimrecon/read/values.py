@@ -380,6 +380,13 @@ def text_of(v: object) -> str | None:
 
 def parse_text(s: pd.Series) -> Parsed:
     """Text as written (white space folded); numbers become their shortest text ("2023", "0.5")."""
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string":
+        return _parse_texts(s)
+    return _parse_any_text(s)
+
+
+def _parse_any_text(s: pd.Series) -> Parsed:
+    """``parse_text`` of any column: blanks by cell type, then ``text_of`` of each distinct value kept."""
     cells = _Cells(s)
     keep = ~cells.empty
     arr = arrow_strings(s)
@@ -398,6 +405,22 @@ def parse_text(s: pd.Series) -> Parsed:
     if keep.any():
         idx = np.flatnonzero(keep)
         out.iloc[idx] = map_unique(s.iloc[idx], text_of).to_numpy()
+    out = out.where(out.notna(), pd.NA)
+    return out, pd.Series(False, index=s.index)
+
+
+def _parse_texts(s: pd.Series) -> Parsed:
+    """``parse_text`` of a column of Python strings (and blanks): each distinct text looked at once.
+
+    The same as ``_Cells`` (a text of up to 16 characters that means "no value" is blank) followed by
+    ``text_of`` of the rest, with one factorisation instead of two.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    shown = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        shown[i] = None if len(u) <= 16 and is_empty_text(u) else text_of(u)
+    shown[-1] = None
+    out = pd.Series(shown[codes], index=s.index, dtype=object)
     out = out.where(out.notna(), pd.NA)
     return out, pd.Series(False, index=s.index)
 
