@@ -190,6 +190,12 @@ def parse_texts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values._parse_any_text(s)
 
 
+def raw_columns(data: pd.DataFrame, grid: object, wanted_pos: np.ndarray, columns: dict[str, int]) -> dict:
+    """``sheet._raw_columns`` before (in ``_read_kind``): a Series per mapped column of the wanted rows' frame."""
+    wanted = data.iloc[wanted_pos]
+    return {name: wanted[c] for name, c in columns.items()}
+
+
 def sums(series: pd.Series, segments: list[np.ndarray]) -> list[int]:
     """``sheet._sums`` before (inside ``_check_total``): each segment looked up by label."""
     return [int(series.loc[seg].dropna().sum()) for seg in segments]
@@ -200,11 +206,12 @@ def names(values: pd.Series, other: object) -> pd.Series:
     return values.map(lambda v: normalize_name(v) if isinstance(v, str) else other)
 
 
+# ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
           (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
-          (sheet, "_sums", sums))  # ``_rows``: parsed parts as Series at once, as before
+          (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns))
 
 
 def clear_caches() -> None:

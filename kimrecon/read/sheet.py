@@ -60,7 +60,7 @@ class Pending:
     dropped: list[str]
     unknown: list[str]
     found: list[Finding]
-    raw: dict[str, pd.Series]  # mapped column name -> raw cells of the data and total rows
+    raw: dict[str, pd.Series | RawColumn]  # mapped column name -> raw cells of the data and total rows
     in_wanted: np.ndarray
     keep: pd.Index
     summen: pd.Index
@@ -502,7 +502,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     summen = data.index[row_kind == "summe"]
     needed = _needed(spec, columns)
     found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
-    wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
+    raw = _raw_columns(data, cells[0], wanted_pos, columns)
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -514,7 +514,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         dropped=dropped,
         unknown=unknown,
         found=found,
-        raw={name: wanted[c] for name, c in columns.items()},
+        raw=raw,
         in_wanted=in_wanted,
         keep=keep,
         summen=summen,
@@ -523,7 +523,55 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     )
     if _DEFER[0] and len(wanted_pos) <= BATCH_MAX_ROWS:
         return SheetResult(None, None, None, [], pending=pending)
-    return finish_sheet(pending, {name: _parse(spec.all_columns[name], col) for name, col in pending.raw.items()})
+    return finish_sheet(pending, {name: _parse(spec.all_columns[name], _raw_series(col))
+                                  for name, col in pending.raw.items()})
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    """The raw cells of a mapped column of a sheet read whole: a column of its object array, a Series when asked.
+
+    Parsing joins these arrays per kind (``parse_pending``); only a sheet parsed alone, or a finding that
+    quotes cells as written, needs the Series (``wanted[c]`` of the sheet's wanted rows, as before).
+    """
+
+    values: np.ndarray  # Python objects, blanks None
+    index: pd.Index  # their Excel rows
+    name: int  # the sheet's column
+    dtype = np.dtype(object)
+
+    def __len__(self) -> int:
+        """Rows of the column."""
+        return len(self.values)
+
+    def to_numpy(self) -> np.ndarray:
+        """The cells as an object array."""
+        return self.values
+
+    def series(self) -> pd.Series:
+        """The cells as the Series ``data.iloc[wanted_pos][name]`` is."""
+        return pd.Series(self.values, index=self.index, name=self.name, dtype=object)
+
+
+def _raw_columns(data: pd.DataFrame, grid: np.ndarray | None, wanted_pos: np.ndarray,
+                 columns: dict[str, int]) -> dict[str, pd.Series | RawColumn]:
+    """The mapped columns' raw cells of the rows at ``wanted_pos``; ``grid``: the sheet's object array, if any."""
+    if grid is None:
+        wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
+        return {name: wanted[c] for name, c in columns.items()}
+    block = grid[wanted_pos]  # one take of the array; no frame, no Series per column
+    index = data.index[wanted_pos]
+    at = _positions(data, list(columns.values())).tolist()
+    return {name: RawColumn(block[:, j], index, c) for (name, c), j in zip(columns.items(), at, strict=True)}
+
+
+def _raw_series(col: pd.Series | RawColumn) -> pd.Series:
+    return col if isinstance(col, pd.Series) else col.series()
+
+
+def _raw_value(col: pd.Series | RawColumn, i: int) -> object:
+    """The cell at position ``i``."""
+    return col.iat[i] if isinstance(col, pd.Series) else col.values[i]
 
 
 def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series]]]:
@@ -541,7 +589,7 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         cspec = pendings[members[0]].spec.all_columns[name]
         if len(members) == 1:
             i = members[0]
-            out[i][name] = _parse(cspec, pendings[i].raw[name])
+            out[i][name] = _parse(cspec, _raw_series(pendings[i].raw[name]))
             continue
         cols = [pendings[i].raw[name] for i in members]
         parsed = _parse(cspec, _concat(cols))
@@ -556,12 +604,12 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
     return out
 
 
-def _concat(cols: list[pd.Series]) -> pd.Series:
+def _concat(cols: list[pd.Series | RawColumn]) -> pd.Series:
     """``pd.concat(cols, ignore_index=True)``; columns of Python objects are joined as one array (faster, the same)."""
     if all(c.dtype == object for c in cols):
         name = cols[0].name if all(c.name == cols[0].name for c in cols) else None
         return pd.Series(np.concatenate([c.to_numpy() for c in cols]), dtype=object, name=name)
-    return pd.concat(cols, ignore_index=True)
+    return pd.concat([_raw_series(c) for c in cols], ignore_index=True)
 
 
 def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Series:
@@ -684,7 +732,7 @@ def finish_pending(
         bad = np.asarray(parsed["_bad"], dtype=bool)[in_wanted]
         for q in np.flatnonzero(bad):
             z = int(keep[q])
-            found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[q])]))
+            found.append(_bad_value(cspec, ref(z, c), _raw_value(col, int(in_wanted[q]))))
 
     found.extend(_signed_amounts(p, cols, ref))
 
@@ -1070,7 +1118,7 @@ def _signed_amounts(p: Pending, lazy: dict[str, pd.Series | Rows],
     found: list[Finding] = []
 
     def written(name: str) -> pd.Series:
-        return p.raw[name].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
+        return _raw_series(p.raw[name]).iloc[p.in_wanted].set_axis(keep).map(V.text_of)
 
     shown: dict[str, pd.Series] = {}
     where: dict[str, pd.Series] = {}  # per row: the column that holds the amount
@@ -1144,7 +1192,7 @@ def _repayments(p: Pending, lazy: dict[str, pd.Series | Rows], shown: pd.Series 
     amount = cols["betrag_cent"]
     keep = p.keep
     if shown is None:
-        shown = p.raw["betrag_cent"].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
+        shown = _raw_series(p.raw["betrag_cent"]).iloc[p.in_wanted].set_axis(keep).map(V.text_of)
     if at is None:
         at = pd.Series(p.columns["betrag_cent"], index=keep, dtype="int64")
     zahler = cols.get("zahler", pd.Series(pd.NA, index=keep, dtype=object))
