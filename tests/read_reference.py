@@ -142,7 +142,7 @@ def month_of_label(value: object) -> tuple[int | None, int] | None:
     return values._month_of_text(value)
 
 
-def find_header(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec]) -> object:
+def find_header(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec], rows: object = None) -> object:
     """``sheet.find_header`` before: every row and every pair of rows matched, none skipped by its cell count."""
     rows = sheet._head_rows(head)
     best = None
@@ -170,6 +170,11 @@ def find_header(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec]) 
     if best is not None and best.row + 1 < len(rows) and sheet.is_units_row(rows[best.row + 1]):
         best = sheet._Header(best.row + 1, best.first, best.labels, best.matches, label_row=best.row)
     return best
+
+
+def any_value(head: pd.DataFrame) -> bool:
+    """``sheet._any_value`` before (in ``read_sheet``): a frame of masks."""
+    return bool(head.notna().to_numpy().any())
 
 
 def head_rows(head: pd.DataFrame) -> list[list[object]]:
@@ -211,7 +216,7 @@ _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells)
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
           (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
-          (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns))
+          (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value))
 
 
 def clear_caches() -> None:

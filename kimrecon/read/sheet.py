@@ -249,6 +249,11 @@ def _two_line(
     return out
 
 
+def _any_value(head: pd.DataFrame) -> bool:
+    """``head.notna().to_numpy().any()`` from one object array (no frame of masks)."""
+    return bool(pd.notna(head.to_numpy(dtype=object)).any())
+
+
 def _head_rows(head: pd.DataFrame) -> list[list[object]]:
     if head.empty:
         return []
@@ -259,9 +264,13 @@ def _head_rows(head: pd.DataFrame) -> list[list[object]]:
     return full.to_numpy(dtype=object).tolist()
 
 
-def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]) -> _Header | None:
-    """Find the header row (or pair of rows) among the first rows: the one that names most columns."""
-    rows = _head_rows(head)
+def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec],
+                rows: list[list[object]] | None = None) -> _Header | None:
+    """Find the header row (or pair of rows) among the first rows: the one that names most columns.
+
+    ``rows`` is ``_head_rows(head)`` when the caller has it already.
+    """
+    rows = _head_rows(head) if rows is None else rows
     best: _Header | None = None
     best_score = 1  # at least two known columns make a header
     limit = min(len(rows), HEADER_SCAN_ROWS)
@@ -365,17 +374,17 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
         return _skipped_sheet(sheet, specs, where)
     if sheet.hidden:
         head = sheet.head(HEADER_SCAN_ROWS + 1)
-        if head.empty or not head.notna().to_numpy().any():
+        if head.empty or not _any_value(head):
             return SheetResult(None, None, None)
         return SheetResult(None, None, None, [finding(Code.BLATT_AUSGEBLENDET, where, severity=Severity.HINWEIS)])
     head = sheet.head(HEADER_SCAN_ROWS + 1)
-    if head.empty or not head.notna().to_numpy().any():
+    if head.empty or not _any_value(head):
         rest = sheet.region(HEADER_SCAN_ROWS + 1, set())
         if rest.empty or not rest.notna().to_numpy().any():
             return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
-    header = find_header(head, sheet, specs)
-    ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     rows = _head_rows(head)
+    header = find_header(head, sheet, specs, rows)
+    ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     grid = find_grid(rows[:HEADER_SCAN_ROWS], sheet.merged)
     if grid is not None and _grid_layout(grid.row, header, kind, specs):
         return _read_grid_sheet(sheet, datei, sheet_index, grid, rows)
