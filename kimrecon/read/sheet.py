@@ -929,7 +929,7 @@ def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
                           else filled[:, _positions(data, mapped_cols)].any(axis=1))
     total_hint = np.zeros(len(data), dtype=bool)
     if grid is not None:  # one object block: the total words of all its cells at once, a row hit if any cell is one
-        uniq = pd.unique(grid.ravel())
+        uniq = set(grid.ravel().tolist())  # the distinct texts, as ``pd.unique`` gives them (faster for a sheet)
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
         if hits:
             total_hint = pd.Series(grid.ravel()).isin(hits).to_numpy().reshape(grid.shape).any(axis=1)
@@ -1270,7 +1270,10 @@ def _sums(series: pd.Series, segments: list[np.ndarray]) -> list[int]:
     """``int(series.loc[seg].dropna().sum())`` of each segment of Excel rows; whole numbers summed by position."""
     if isinstance(series.array, pd.arrays.IntegerArray):
         values = series.to_numpy(dtype="int64", na_value=0)  # NA adds nothing, as dropped
-        return [int(values[series.index.get_indexer(seg)].sum()) for seg in segments]
+        rows = series.index.to_numpy()  # the Excel rows, ascending: positions by binary search
+        found = [np.searchsorted(rows, seg) for seg in segments]
+        if all((pos < len(rows)).all() and (rows[pos] == seg).all() for seg, pos in zip(segments, found, strict=True)):
+            return [int(values[pos].sum()) for pos in found]
     return [int(series.loc[seg].dropna().sum()) for seg in segments]
 
 
