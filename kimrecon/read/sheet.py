@@ -667,6 +667,12 @@ class Rows:
         values = self.values[self.start:self.stop]  # type: ignore[index]
         return values if self.take is None else values[self.take]
 
+    def positions(self) -> np.ndarray:
+        """Positions of ``array()`` in ``values``."""
+        if self.take is None:
+            return np.arange(self.start, self.stop, dtype=np.intp)
+        return self.start + np.asarray(self.take, dtype=np.intp)
+
     def rows(self, take: np.ndarray) -> Rows:
         """These rows' data rows (positions among them)."""
         assert self.take is None
@@ -796,18 +802,42 @@ def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd
         if all(name not in cols for _, _, cols in sheets):  # a column no sheet has: NA once, not per sheet
             out[name] = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=pd.RangeIndex(rows), dtype=dtype)
             continue
-        pieces = []
-        for _, keep, cols in sheets:
-            s = cols.get(name)
-            if s is None:
-                s = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=keep, dtype=dtype)
-            elif s.dtype != dtype:
-                s = _series(s).astype(dtype)
-            pieces.append(s.array if isinstance(s, pd.Series) else s.array())
+        pieces = _pieces(sheets, name, dtype)
         out[name] = _join(pieces)
     out["_sheet"] = np.repeat(np.array([i for i, _, _ in sheets], dtype="int64"), [len(k) for _, k, _ in sheets])
     out["_zeile"] = np.concatenate([k.to_numpy(dtype="int64") for _, k, _ in sheets])
     return pd.DataFrame(out)
+
+
+def _pieces(sheets: list[tuple[int, pd.Index, dict[str, pd.Series | Rows]]], name: str, dtype: object) -> (
+        list[object]):
+    """Each sheet's values of one canonical column as a pandas array of ``dtype``, in sheet order.
+
+    Consecutive sheets' parts of one parsed column become one piece (one take instead of one per sheet).
+    """
+    pieces: list[object] = []
+    run: list[Rows] = []
+
+    def flush() -> None:
+        if run:
+            pieces.append(run[0].values.take(np.concatenate([r.positions() for r in run])))  # type: ignore[attr-defined]
+            run.clear()
+
+    for _, keep, cols in sheets:
+        s = cols.get(name)
+        if isinstance(s, Rows) and s.dtype == dtype:
+            if run and run[0].values is not s.values:
+                flush()
+            run.append(s)
+            continue
+        flush()
+        if s is None:
+            s = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=keep, dtype=dtype)
+        elif s.dtype != dtype:
+            s = _series(s).astype(dtype)
+        pieces.append(s.array if isinstance(s, pd.Series) else s.array())
+    flush()
+    return pieces
 
 
 def _join(arrays: list[object]) -> pd.Series:
