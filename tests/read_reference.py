@@ -34,7 +34,8 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     return frame.where(frame.notna(), None)
 
 
-def part(series: pd.Series, start: int, stop: int, index: pd.Index, values: object = None) -> pd.Series:
+def part(series: pd.Series, start: int, stop: int, index: pd.Index, values: object = None,
+         negative: object = None) -> pd.Series:
     """``sheet._part`` before: a slice of the parsed column given the sheet's index (a copy)."""
     return series.iloc[start:stop].set_axis(index)
 

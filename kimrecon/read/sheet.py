@@ -604,10 +604,13 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         parsed = _parse(cspec, _concat(cols))
         bad = parsed["_bad"].to_numpy(dtype=bool)  # only its data rows are looked at: an array, not a Series per sheet
         arrays = {t: series.array for t, series in parsed.items()}  # each sheet's part is a slice of these
+        negative = {t: (a < 0).to_numpy(dtype=bool, na_value=False) for t, a in arrays.items()
+                    if isinstance(a, pd.arrays.IntegerArray)}  # amounts below zero, asked of most sheets
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: bad[start:stop] if t == "_bad" else _rows(series, start, stop, col.index, arrays[t])
+            out[i][name] = {t: bad[start:stop] if t == "_bad" else
+                            _rows(series, start, stop, col.index, arrays[t], negative.get(t))
                             for t, series in parsed.items()}
             start = stop
     return out
@@ -643,6 +646,7 @@ class Rows:
     index: pd.Index  # the sheet's Excel rows of ``start:stop``
     values: object  # ``full.array`` (taken once for all sheets)
     take: np.ndarray | None = None
+    negative: np.ndarray | None = None  # ``values < 0`` (NA: False) of whole numbers, else None
 
     @property
     def dtype(self) -> object:
@@ -676,12 +680,13 @@ class Rows:
     def rows(self, take: np.ndarray) -> Rows:
         """These rows' data rows (positions among them)."""
         assert self.take is None
-        return Rows(self.full, self.start, self.stop, self.index, self.values, take)
+        return Rows(self.full, self.start, self.stop, self.index, self.values, take, self.negative)
 
 
-def _rows(series: pd.Series, start: int, stop: int, index: pd.Index, values: object) -> Rows | pd.Series:
+def _rows(series: pd.Series, start: int, stop: int, index: pd.Index, values: object,
+          negative: np.ndarray | None = None) -> Rows | pd.Series:
     """A sheet's part of a column parsed for many sheets (``Rows``; ``tests/read_reference.py`` swaps in ``_part``)."""
-    return Rows(series, start, stop, index, values)
+    return Rows(series, start, stop, index, values, negative=negative)
 
 
 def _series(values: pd.Series | Rows) -> pd.Series:
@@ -698,6 +703,9 @@ def _materialize(cols: dict[str, pd.Series | Rows], name: str) -> pd.Series | No
 
 def _negative(values: pd.Series | Rows) -> np.ndarray:
     """``values.lt(0)`` as a bool array, NA as False."""
+    if isinstance(values, Rows) and values.negative is not None:
+        below = values.negative[values.start:values.stop]
+        return below if values.take is None else below[values.take]
     if isinstance(values, Rows):
         arr = values.array()
         if isinstance(arr, pd.arrays.IntegerArray):
