@@ -91,8 +91,8 @@ def test_totals_and_negative_amounts_in_sheets_parsed_together(tmp_path: Path) -
 
 
 def test_repayment_in_one_of_several_payment_lists(tmp_path: Path) -> None:
-    write_sheet(tmp_path / "z1.xlsx", ZAHLUNGEN, [[dt.date(2023, 3, 1), "Kreis Unna", "Stadt Kamen", 14250, "Abschlag"]],
-                sheet="Zahlungen")
+    write_sheet(tmp_path / "z1.xlsx", ZAHLUNGEN,
+                [[dt.date(2023, 3, 1), "Kreis Unna", "Stadt Kamen", 14250, "Abschlag"]], sheet="Zahlungen")
     write_sheet(tmp_path / "z2.xlsx", ZAHLUNGEN, [[dt.date(2023, 4, 1), "Kreis Unna", "Stadt Unna", -500, None],
                                                    [dt.date(2023, 5, 2), "Kreis Unna", "Stadt Unna", 14250, None]],
                 sheet="Zahlungen")
@@ -103,6 +103,6 @@ def test_repayment_in_one_of_several_payment_lists(tmp_path: Path) -> None:
     assert zahl["zahler"].tolist() == ["Kreis Unna", "Stadt Unna", "Kreis Unna"]
     assert zahl["empfaenger"].tolist() == ["Stadt Kamen", "Kreis Unna", "Stadt Unna"]
     assert zahl["art"].tolist()[1] == "Rückzahlung"
-    assert zahl["datum"].tolist() == [pd.Timestamp("2023-03-01"), pd.Timestamp("2023-04-01"), pd.Timestamp("2023-05-02")]
+    assert zahl["datum"].tolist() == [pd.Timestamp(d) for d in ("2023-03-01", "2023-04-01", "2023-05-02")]
     turned = [f for f in case.findings if f.code.value == "betrag_umgekehrt"]
     assert [(f.source.datei, f.source.zelle) for f in turned if f.source] == [("z2.xlsx", "D5")]
