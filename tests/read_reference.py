@@ -207,6 +207,11 @@ def sums(series: pd.Series, segments: list[np.ndarray]) -> list[int]:
     return [int(series.loc[seg].dropna().sum()) for seg in segments]
 
 
+def several_lists(b: pd.DataFrame, town: pd.Series, year: pd.Series) -> np.ndarray:
+    """``versions._several_lists`` before: every town and year visited (all rows)."""
+    return np.ones(len(b), dtype=bool)
+
+
 def names(values: pd.Series, other: object) -> pd.Series:
     """``versions._names`` before: ``normalize_name`` called for every row."""
     return values.map(lambda v: normalize_name(v) if isinstance(v, str) else other)
@@ -217,7 +222,8 @@ _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells)
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
           (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
-          (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value))
+          (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
+          (versions, "_several_lists", several_lists))
 
 
 def clear_caches() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
@@ -225,7 +226,8 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
     # a town's yearly lists are not (each keeps the interruptions of its own year)
     years = {s: facts[int(s)].year if int(s) in facts else None for s in pd.unique(b["_sheet"])}
     year = b["_sheet"].map(years.__getitem__).fillna(-1)  # each sheet looked up once, mapped per row as before
-    for (name, _), grp in b.groupby([town, year], sort=False):
+    several = _several_lists(b, town, year)
+    for (name, _), grp in b[several].groupby([town[several], year[several]], sort=False):
         lists = list(pd.unique(grp["_sheet"]))
         if len(lists) < 2:
             continue
@@ -246,6 +248,11 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
         found += _disagreements(b.loc[grp.index[~gone[grp.index]]], ident, sheets, shown)
     frames[Kind.BESETZUNG] = b[~gone].reset_index(drop=True)
     return found
+
+
+def _several_lists(b: pd.DataFrame, town: pd.Series, year: pd.Series) -> np.ndarray:
+    """Rows of a town and year with two lists or more (only those can be versions; the other groups are skipped)."""
+    return (b.groupby([town, year], sort=False)["_sheet"].transform("nunique") >= 2).to_numpy(dtype=bool)
 
 
 def _names(values: pd.Series, other: object) -> pd.Series:
