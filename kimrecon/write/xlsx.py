@@ -13,9 +13,15 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet, re_dynamic_function
+from xlsxwriter.worksheet import (
+    CellDatetimeTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+    re_dynamic_function,
+)
 
 from kimrecon.inputs import InputFile
 
@@ -211,15 +217,27 @@ class Formats:
         }
 
 
-class _Worksheet(Worksheet):
-    """xlsxwriter's worksheet, without ~30 regular-expression passes over every plain formula.
+# What xlsxwriter rewrites in an inline string: control characters, text that looks like its own
+# ``_xHHHH_`` escape, and the two non-characters (``XMLwriter._escape_control_characters``)
+_LETTERS: dict[int, str] = {}  # column letters of the streamed rows' cells
+_NEEDS_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
-    xlsxwriter prepares each formula by rewriting the names of newer Excel functions (``_xlfn.``),
-    one ``re.sub`` per name: ≈ 40 µs per formula, a quarter of a Kreis Abgleich's write time. A
-    formula that names none of them (``re_dynamic_function``, xlsxwriter's own list, and its
+
+class _Worksheet(Worksheet):
+    """xlsxwriter's worksheet, with shortcuts that write exactly xlsxwriter's bytes.
+
+    Formulas: xlsxwriter prepares each formula by rewriting the names of newer Excel functions
+    (``_xlfn.``), one ``re.sub`` per name: ≈ 40 µs per formula, a quarter of a Kreis Abgleich's write
+    time. A formula that names none of them (``re_dynamic_function``, xlsxwriter's own list, and its
     ``SINGLE`` pattern) is only stripped of its braces and "=", exactly as xlsxwriter strips it; every
     other formula, and every call that expands the future functions, goes through xlsxwriter's code.
     ``tests/test_xlsx_formulas.py`` compares both on formulas of every kind.
+
+    Cells: the XML of a number, date or text cell with its own format is built as one string
+    (xlsxwriter builds a list of attributes and runs two to five regular expressions per cell), and
+    a streamed row is written to the file in one piece. Every other cell (formulas, booleans, blanks,
+    rich text, a cell without format, text that needs escaping of control characters) goes through
+    xlsxwriter's own code. ``tests/test_write18_cells.py`` compares the sheet XML of both.
     """
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
@@ -233,6 +251,63 @@ class _Worksheet(Worksheet):
         if formula.endswith("}"):
             formula = formula[:-1]
         return formula
+
+    def _cell_xml(self, ref: str, cell: Any) -> str | None:
+        """The ``<c>`` element xlsxwriter writes for ``cell`` at ``ref``, or None for xlsxwriter to write it."""
+        kind = cell.__class__
+        fmt = cell.format
+        if not fmt:
+            return None  # a row or column format may apply
+        if kind is CellNumberTuple or kind is CellDatetimeTuple:
+            return f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+        if kind is not CellStringTuple:
+            return None
+        string = cell.string
+        if not self.constant_memory:  # an index into the shared strings
+            return f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{string}</v></c>'
+        if _NEEDS_ESCAPE.search(string) or (string.startswith("<r>") and string.endswith("</r>")):
+            return None
+        # xlsxwriter's ^\s / \s$ (a final newline is itself whitespace); & < > escaped, quotes kept
+        preserve = ' xml:space="preserve"' if string[:1].isspace() or string[-1:].isspace() else ""
+        if "&" in string or "<" in string or ">" in string:
+            string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f'<c r="{ref}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t{preserve}>{string}</t></is></c>'
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        xml = self._cell_xml(xl_rowcol_to_cell_fast(row, col), cell)
+        if xml is None:
+            super()._write_cell(row, col, cell)
+        else:
+            self.fh.write(xml)
+
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        """Write the previous row of a streamed sheet (constant_memory) as xlsxwriter does, in one piece."""
+        row_num = self.previous_row
+        cells = self.table.get(row_num)
+        if not cells:  # only row attributes, or nothing: xlsxwriter's code
+            super()._write_single_row(current_row_num)
+            return
+        self.previous_row = current_row_num
+        self._write_row(row_num, None, self.row_info.get(row_num))
+        number = str(row_num + 1)
+        parts: list[str] = []
+        lo, hi = self.dim_colmin, self.dim_colmax
+        letters = _LETTERS
+        for col_num in sorted(cells):
+            if col_num < lo or col_num > hi:  # pragma: no cover - xlsxwriter keeps the dimensions
+                continue
+            cell = cells[col_num]
+            letter = letters.get(col_num) or letters.setdefault(col_num, xl_col_to_name(col_num))
+            xml = self._cell_xml(letter + number, cell)
+            if xml is None:
+                self.fh.write("".join(parts))
+                parts.clear()
+                super()._write_cell(row_num, col_num, cell)
+            else:
+                parts.append(xml)
+        parts.append("</row>")
+        self.fh.write("".join(parts))
+        self.table.clear()
 
 
 def open_workbook(path: Path, *, constant_memory: bool = False) -> Workbook:
