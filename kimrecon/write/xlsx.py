@@ -282,7 +282,7 @@ class _Worksheet(Worksheet):
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
         """Write the previous row of a streamed sheet (constant_memory) as xlsxwriter does, in one piece."""
-        row_num = self.previous_row
+        row_num: int = self.previous_row  # type: ignore[has-type]
         cells = self.table.get(row_num)
         if not cells:  # only row attributes, or nothing: xlsxwriter's code
             super()._write_single_row(current_row_num)
