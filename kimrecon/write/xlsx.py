@@ -289,6 +289,25 @@ class _Worksheet(Worksheet):
             return
         self.previous_row = current_row_num
         self._write_row(row_num, None, self.row_info.get(row_num))
+        self._write_row_cells(row_num, cells)
+        self.table.clear()
+
+    def _write_rows(self) -> None:
+        """Write the rows of a sheet kept in memory as xlsxwriter does, each row with cells in one piece."""
+        self._calculate_spans()
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = self.table.get(row_num)
+            if not cells and row_num not in self.row_info and row_num not in self.comments:
+                continue
+            span = self.row_spans.get(row_num // 16)
+            if cells:
+                self._write_row(row_num, span, self.row_info.get(row_num))
+                self._write_row_cells(row_num, cells)
+            else:  # row attributes or comments only
+                self._write_empty_row(row_num, span, self.row_info.get(row_num))
+
+    def _write_row_cells(self, row_num: int, cells: dict[int, Any]) -> None:
+        """The cells of one row, columns ascending, and the end of the row (xlsxwriter's bytes)."""
         number = str(row_num + 1)
         parts: list[str] = []
         lo, hi = self.dim_colmin, self.dim_colmax
@@ -307,7 +326,6 @@ class _Worksheet(Worksheet):
                 parts.append(xml)
         parts.append("</row>")
         self.fh.write("".join(parts))
-        self.table.clear()
 
 
 def open_workbook(path: Path, *, constant_memory: bool = False) -> Workbook:
