@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -280,6 +280,23 @@ class _Worksheet(Worksheet):
         else:
             self.fh.write(xml)
 
+    def _store_row(self, row: int, cells: dict[int, Any]) -> None:
+        """Store cells of one row made as ``_write_string``/``_write_number`` make them, the bounds checked once.
+
+        The same effect as writing them one by one: the dimensions grow to the first and last
+        column, a streamed sheet writes out its previous row first, the cells join the row.
+        """
+        if self._check_dimensions(row, min(cells)) or self._check_dimensions(row, max(cells)):
+            for col, cell in cells.items():  # pragma: no cover - outside the sheet: xlsxwriter drops such cells
+                if not self._check_dimensions(row, col):
+                    if self.constant_memory and row > self.previous_row:  # type: ignore[has-type]
+                        self._write_single_row(row)
+                    self.table[row][col] = cell
+            return
+        if self.constant_memory and row > self.previous_row:  # type: ignore[has-type]
+            self._write_single_row(row)
+        self.table[row].update(cells)
+
     def _write_single_row(self, current_row_num: int = 0) -> None:
         """Write the previous row of a streamed sheet (constant_memory) as xlsxwriter does, in one piece."""
         row_num: int = self.previous_row  # type: ignore[has-type]
@@ -503,11 +520,12 @@ def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[ob
             width = c.width
         else:
             sample = data[i][:2000] if i < len(data) else []
-            longest = _longest(sample)
+            if c.kind in ("date", "datetime"):
+                longest = 10 if c.kind == "date" else 19
+            else:
+                longest = _longest(sample)
             if c.kind == "money":
                 longest = max(longest + 4, 13)  # "1.026.000,00 €" from 102600000 cents
-            elif c.kind in ("date", "datetime"):
-                longest = 10 if c.kind == "date" else 19
             header_len = max((len(w) for w in c.header.split()), default=0)
             width = min(max(longest, header_len, 6) + 1.5, 60)
             if c.kind == "longtext":
@@ -519,8 +537,20 @@ def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[ob
     return widths
 
 
+# Cell types that are never a missing value (pd.NA, pd.NaT, NaN): no check per cell needed
+_NEVER_MISSING = frozenset({str, int, bool, type(None), date, datetime})
+_TEXT_ONLY = frozenset({str, type(None)})
+_INT_ONLY = frozenset({int, type(None)})
+
+
 def _longest(sample: Sequence[object]) -> int:
     """Length of the longest shown text in a sample of cells (a formula counts by its cached value)."""
+    types = set(map(type, sample))
+    if types <= _TEXT_ONLY:  # plain text: no conversion per cell
+        return max(map(len, filter(None, cast("Sequence[str | None]", sample))), default=0)
+    if types <= _INT_ONLY:  # the longest integer is the largest or, with its sign, the smallest
+        ints = [v for v in cast("Sequence[int | None]", sample) if v is not None]
+        return max(len(str(max(ints))), len(str(min(ints)))) if ints else 0
     return max((len(str(v.value if isinstance(v, F) else v)) for v in sample
                 if v is not None and not (isinstance(v, F) and v.value is None)), default=0)
 
@@ -771,24 +801,7 @@ def write_detail(
         for j, c in enumerate(columns):
             ws.write_string(header_row, j, c.header, fm.header)
         fit_row(ws, header_row, [c.header for c in columns], widths, minimum=30)
-        fast = [_fast_column(ws, c, data[j][first:last], fm) for j, c in enumerate(columns)]
-        wrapped = [j for j, c in enumerate(columns) if c.kind == "longtext"]
-        for i in range(first, last):
-            r = part.excel_row(i)
-            if wrapped:  # before the row's cells: constant_memory writes rows strictly in order
-                fit_row(ws, r, [data[j][i] if j in wrapped else None for j in range(len(columns))], widths)
-            for j, c in enumerate(columns):
-                prepared = fast[j]
-                if prepared is not None:
-                    write, values, fmt = prepared
-                    v = values[i - first]
-                    if v is not None:
-                        write(r, j, v, fmt)
-                    continue
-                v = data[j][i]
-                if isinstance(v, F) and "{r}" in v.formula:
-                    v = F(v.formula.replace("{r}", str(r + 1)), v.value)
-                write_value(ws, r, j, v, c.kind, fm)
+        _write_data_rows(ws, part, columns, data, widths, fm)
         last_row = part.excel_row(last - 1) if last > first else header_row
         if last == first:
             ws.write_string(header_row + 1, 0, empty_note, fm.note)
@@ -825,27 +838,68 @@ def write_detail(
     return parts
 
 
+def _write_data_rows(ws: Worksheet, part: Part, columns: Sequence[Col], data: Sequence[Sequence[object]],
+                     widths: Sequence[float], fm: Formats) -> None:
+    """The data rows of one part, strictly top-down; each row's prepared cells stored at once.
+
+    A column ``_fast_column`` prepared becomes xlsxwriter's cell tuples directly (what its
+    ``_write_string``/``_write_number`` store); every other cell goes through ``write_value``. Cells
+    are made in column order, so shared strings get the indexes xlsxwriter would give them.
+    """
+    first, last = part.first, part.last
+    fast = [_fast_column(c, data[j][first:last], fm) for j, c in enumerate(columns)]
+    wrapped = [j for j, c in enumerate(columns) if c.kind == "longtext"]
+    ours = isinstance(ws, _Worksheet)
+    shared = None if ws.constant_memory else ws.str_table._get_shared_string_index
+    for i in range(first, last):
+        r = part.excel_row(i)
+        k = i - first
+        if wrapped:  # before the row's cells: constant_memory writes rows strictly in order
+            fit_row(ws, r, [data[j][i] if j in wrapped else None for j in range(len(columns))], widths)
+        cells: dict[int, Any] = {}
+        for j, c in enumerate(columns):
+            prepared = fast[j]
+            if prepared is None:
+                v = data[j][i]
+                if isinstance(v, F) and "{r}" in v.formula:
+                    v = F(v.formula.replace("{r}", str(r + 1)), v.value)
+                write_value(ws, r, j, v, c.kind, fm)
+                continue
+            how, values, fmt = prepared
+            v = values[k]
+            if v is None:
+                continue
+            if not ours:  # pragma: no cover - every workbook is opened by open_workbook
+                (ws._write_number if how == "number" else ws._write_string)(r, j, v, fmt)
+            elif how == "number":
+                cells[j] = CellNumberTuple(v, fmt)
+            elif how == "string":
+                cells[j] = CellStringTuple(v if shared is None else shared(v), fmt)
+            else:  # a long text: xlsxwriter measures it in UTF-16 units itself
+                ws._write_string(r, j, v, fmt)
+        if cells:
+            ws._store_row(r, cells)  # type: ignore[attr-defined]
+
+
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _SERIAL_SAFE_FROM = date(1900, 3, 1)
 
 
-def _fast_column(
-    ws: Worksheet, col: Col, values: Sequence[object], fm: Formats
-) -> tuple[Callable[..., Any], list[Any], Format] | None:
+def _fast_column(col: Col, values: Sequence[object], fm: Formats) -> tuple[str, list[Any], Format] | None:
     """Pre-convert a homogeneous column once (the detail tables grow with the case).
 
-    Returns the write method, the converted values (None = empty cell) and the format, or None
-    when the column holds formulas or a kind without a fast path (then each cell goes through
-    ``write_value``).
+    Returns how its cells are written ("string", "long" for text xlsxwriter must measure, "number"),
+    the converted values (None = empty cell) and the format, or None when the column holds formulas
+    or a kind without a fast path (then each cell goes through ``write_value``).
     """
-    if any(isinstance(v, F) for v in values):
+    types = set(map(type, values))
+    if any(issubclass(t, F) for t in types):
         return None
     fmt = fm.by_kind[col.kind]
-    # xlsxwriter's undecorated writers (what its own ``write`` dispatches to): integer row/col only,
-    # no A1-notation check per cell; the cells written are the same
-    write_string = getattr(ws, "_write_string", ws.write_string)
-    write_number = getattr(ws, "_write_number", ws.write_number)
-    present = [None if v is None or _is_missing(v) else v for v in values]
+    if types <= _NEVER_MISSING:
+        present: list[Any] = list(values)
+    else:
+        present = [None if v is None or _is_missing(v) else v for v in values]
     if col.kind in ("text", "longtext", "hash"):
         def text(v: object) -> str:
             t = str(v)
@@ -854,10 +908,15 @@ def _fast_column(
                 t = t[: MAX_CELL_TEXT - len(marker)] + marker
             return t
 
-        return write_string, [None if v is None else text(v) for v in present], fmt
+        longest = max(map(len, filter(None, present)), default=0) if types <= _TEXT_ONLY else MAX_CELL_TEXT + 1
+        if longest > MAX_CELL_TEXT:
+            present = [None if v is None else text(v) for v in present]
+            longest = max(map(len, filter(None, present)), default=0)
+        # xlsxwriter measures a text over half its limit in UTF-16 units and may cut it
+        return ("long" if longest > MAX_CELL_TEXT // 2 else "string"), present, fmt
     scale = {"money": 100, "vzae": 10_000, "hours": 100, "int": 1, "number": 1}.get(col.kind)
     if scale is not None:
-        return write_number, [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
+        return "number", [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
     if col.kind in ("date", "datetime"):
         out: list[Any] = []
         for v in present:
@@ -872,7 +931,7 @@ def _fast_column(
                 out.append(None)
             else:
                 return None  # an unexpected value: the slow path writes it as text
-        return write_number, out, fmt
+        return "number", out, fmt
     return None
 
 
