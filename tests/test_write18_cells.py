@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from xlsxwriter.worksheet import Worksheet
 
-from kimrecon.write.xlsx import Formats, _Worksheet, open_workbook
+from kimrecon.write.xlsx import FIXED_TIME, Formats, _Worksheet, open_workbook
 
 # Text of every kind the shortcut handles itself or must leave to xlsxwriter
 TEXTS = [
@@ -29,6 +29,7 @@ def _write(path: Path, cls: type[Worksheet], constant_memory: bool) -> dict[str,
     wb = open_workbook(path, constant_memory=constant_memory)
     wb.worksheet_class = cls
     fm = Formats(wb)
+    wb.set_properties({"created": FIXED_TIME})  # both workbooks: the same document time
     ws = wb.add_worksheet("Blatt")
     ws.set_row(2, 30)  # a row with its own height
     ws.set_column(5, 5, 12, fm.money)  # a column format (used by a cell without its own)

@@ -11,7 +11,7 @@ import pytest
 from xlsxwriter.worksheet import Worksheet
 
 from kimrecon.write import xlsx
-from kimrecon.write.xlsx import Col, F, Formats, open_workbook
+from kimrecon.write.xlsx import FIXED_TIME, Col, F, Formats, open_workbook
 
 COLUMNS = [
     Col("Kommune"), Col("Notiz", "longtext"), Col("Betrag", "money"), Col("VzÄ", "vzae"), Col("Stunden", "hours"),
@@ -45,6 +45,7 @@ def _table(path: Path, constant_memory: bool, *, cell_by_cell: bool, monkeypatch
         if cell_by_cell:
             wb.worksheet_class = Worksheet
         fm = Formats(wb)
+        wb.set_properties({"created": FIXED_TIME})  # both workbooks: the same document time
         data = [[row[j] for row in ROWS] for j in range(len(COLUMNS))]
         xlsx.write_detail(wb, fm, "Tabelle", "Titel", COLUMNS, data, len(ROWS), table=not constant_memory,
                           totals=(2,), footer="Lauf-ID test")

@@ -919,18 +919,23 @@ def _fast_column(col: Col, values: Sequence[object], fm: Formats) -> tuple[str, 
         return "number", [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
     if col.kind in ("date", "datetime"):
         out: list[Any] = []
+        serials: dict[object, Any] = {}  # a date column repeats its values: each converted once
         for v in present:
-            if isinstance(v, date) and date(v.year, v.month, v.day) < _SERIAL_SAFE_FROM:
-                return None  # Excel's 1900 leap-year quirk: let xlsxwriter convert early dates
-            if isinstance(v, datetime):
-                delta = naive(v) - _EXCEL_EPOCH
-                out.append(delta.days + delta.seconds / 86_400)
-            elif isinstance(v, date):
-                out.append((v - _EXCEL_EPOCH.date()).days)
-            elif v is None:
-                out.append(None)
-            else:
-                return None  # an unexpected value: the slow path writes it as text
+            serial = serials.get(v, serials)
+            if serial is serials:
+                if isinstance(v, date) and date(v.year, v.month, v.day) < _SERIAL_SAFE_FROM:
+                    return None  # Excel's 1900 leap-year quirk: let xlsxwriter convert early dates
+                if isinstance(v, datetime):
+                    delta = naive(v) - _EXCEL_EPOCH
+                    serial = delta.days + delta.seconds / 86_400
+                elif isinstance(v, date):
+                    serial = (v - _EXCEL_EPOCH.date()).days
+                elif v is None:
+                    serial = None
+                else:
+                    return None  # an unexpected value: the slow path writes it as text
+                serials[v] = serial
+            out.append(serial)
         return "number", out, fmt
     return None
 
