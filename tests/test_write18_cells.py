@@ -47,6 +47,13 @@ def _write(path: Path, cls: type[Worksheet], constant_memory: bool) -> dict[str,
     ws.write_datetime(r, 0, datetime(2023, 12, 31, 12, 30), fm.datetime)
     ws.write_datetime(r, 1, date(1900, 1, 1), fm.date)
     ws.write_formula(r, 2, "=ROUND(A1*2,2)", fm.money, 2.5)
+    ws.write_formula(r, 5, '=IF(A1<=B1,"ja & gut","nein")', fm.text, 3)
+    ws.write_formula(r, 6, '=IF(A1>B1,"ok","VERLETZT")', fm.text, "VERLETZT")
+    ws.write_formula(r, 7, "=A1=B1", fm.text, True)
+    ws.write_formula(r, 8, "=1/0", fm.text, "#DIV/0!")
+    ws.write_formula(r, 9, "=A1", fm.text, 1e-7)
+    ws.write_formula(r, 10, "=A1", fm.text, None)
+    ws.write_formula(r, 11, "=A1")
     ws.write_boolean(r, 3, True, fm.text)
     ws.write_blank(r, 4, None, fm.text)
     r += 2  # an empty row between
@@ -73,6 +80,7 @@ def test_every_part_of_the_workbook_is_xlsxwriters(tmp_path: Path, constant_memo
         assert "_x005F_x0041_" in sheet  # left to xlsxwriter, which escapes its own escape pattern
     else:
         assert 't="s"' in sheet
+    assert '<f>IF(A1&lt;=B1,"ja &amp; gut","nein")</f><v>3</v>' in sheet
 
 
 def test_leading_and_trailing_whitespace_is_found_as_xlsxwriter_finds_it() -> None:

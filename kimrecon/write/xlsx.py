@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell, xl_rowcol_to_c
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import (
     CellDatetimeTuple,
+    CellFormulaTuple,
     CellNumberTuple,
     CellStringTuple,
     Worksheet,
@@ -233,11 +234,12 @@ class _Worksheet(Worksheet):
     other formula, and every call that expands the future functions, goes through xlsxwriter's code.
     ``tests/test_xlsx_formulas.py`` compares both on formulas of every kind.
 
-    Cells: the XML of a number, date or text cell with its own format is built as one string
-    (xlsxwriter builds a list of attributes and runs two to five regular expressions per cell), and
-    a streamed row is written to the file in one piece. Every other cell (formulas, booleans, blanks,
-    rich text, a cell without format, text that needs escaping of control characters) goes through
-    xlsxwriter's own code. ``tests/test_write18_cells.py`` compares the sheet XML of both.
+    Cells: the XML of a number, date, text or formula (with a number as its value) cell with its own
+    format is built as one string (xlsxwriter builds a list of attributes and runs two to five
+    regular expressions per cell), and a row is written to the file in one piece. Every other cell
+    (formulas with a text or boolean value, booleans, blanks, rich text, a cell without format, text
+    with control characters) goes through xlsxwriter's own code. ``tests/test_write18_cells.py``
+    compares the sheet XML of both.
     """
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
@@ -260,6 +262,14 @@ class _Worksheet(Worksheet):
             return None  # a row or column format may apply
         if kind is CellNumberTuple or kind is CellDatetimeTuple:
             return f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+        if kind is CellFormulaTuple:
+            value = cell.value
+            if type(value) is not float and type(value) is not int:
+                return None  # text, booleans and errors get a type attribute
+            formula = cell.formula
+            if "&" in formula or "<" in formula or ">" in formula:
+                formula = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return f'<c r="{ref}" s="{fmt._get_xf_index()}"><f>{formula}</f><v>{value}</v></c>'
         if kind is not CellStringTuple:
             return None
         string = cell.string
@@ -861,9 +871,11 @@ def _write_data_rows(ws: Worksheet, part: Part, columns: Sequence[Col], data: Se
             prepared = fast[j]
             if prepared is None:
                 v = data[j][i]
-                if isinstance(v, F) and "{r}" in v.formula:
-                    v = F(v.formula.replace("{r}", str(r + 1)), v.value)
-                write_value(ws, r, j, v, c.kind, fm)
+                if type(v) is F:  # what write_value → write_formula do, without xlsxwriter's argument parsing
+                    formula = v.formula.replace("{r}", str(r + 1)) if "{r}" in v.formula else v.formula
+                    ws._write_formula(r, j, "=" + formula, fm.by_kind[c.kind], v.value)
+                else:
+                    write_value(ws, r, j, v, c.kind, fm)
                 continue
             how, values, fmt = prepared
             v = values[k]
@@ -914,6 +926,8 @@ def _fast_column(col: Col, values: Sequence[object], fm: Formats) -> tuple[str, 
             longest = max(map(len, filter(None, present)), default=0)
         # xlsxwriter measures a text over half its limit in UTF-16 units and may cut it
         return ("long" if longest > MAX_CELL_TEXT // 2 else "string"), present, fmt
+    if col.kind == "bool":
+        return "string", [None if v is None else ("Ja" if bool(v) else "Nein") for v in present], fmt
     scale = {"money": 100, "vzae": 10_000, "hours": 100, "int": 1, "number": 1}.get(col.kind)
     if scale is not None:
         return "number", [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
