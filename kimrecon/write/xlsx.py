@@ -136,6 +136,7 @@ class Columns:
         """Index ``cols`` by header (headers are unique within a table)."""
         self.cols = tuple(cols)
         self._index = {c.header: i for i, c in enumerate(self.cols)}
+        self._row_formulas: dict[str, str] = {}  # template -> resolved (a table writes the same ones per row)
         if len(self._index) != len(self.cols):  # pragma: no cover - programmer error
             raise ValueError("duplicate column header")
 
@@ -157,7 +158,11 @@ class Columns:
 
     def row_formula(self, template: str) -> str:
         """``[Header]`` in ``template`` becomes that column's cell in the row ``{r}`` (resolved when written)."""
-        return _BRACKET.sub(lambda m: f"{self.letter(m.group(1))}{{r}}", template)
+        formula = self._row_formulas.get(template)
+        if formula is None:
+            formula = self._row_formulas[template] = _BRACKET.sub(lambda m: f"{self.letter(m.group(1))}{{r}}",
+                                                                  template)
+        return formula
 
     def rng(self, sheet: str, header: str, first: int, last: int) -> str:
         """Absolute range of one column between two 1-based rows on ``sheet``."""

@@ -153,14 +153,19 @@ def _payments(book: Book, e: Edge, kind: PaymentKind, value: int,
 
 
 def _last_months(book: Book) -> dict[tuple[str, int], tuple[int, int, int]]:
-    """(empfaenger, jahr) -> (last month, own cumulative, subtree cumulative) as the Monatsmatrix shows them."""
+    """(empfaenger, jahr) -> (last month, own cumulative, subtree cumulative) as the Monatsmatrix shows them.
+
+    One pass over the rows; of equal months the later row counts (a stable sort's last row).
+    """
     m = book.mat
     if len(m) == 0:
         return {}
-    last = m.sort_values(["empfaenger", "jahr", "monat"]).groupby(["empfaenger", "jahr"], sort=False).tail(1)
-    return {
-        (e, int(j)): (int(mm), int(fk), int(t))
-        for e, j, mm, fk, t in zip(last["empfaenger"], last["jahr"], last["monat"],
-                                   last["foerderfaehig_kumuliert_cent"], last["foerderfaehig_teilbaum_kumuliert_cent"],
-                                   strict=True)
-    }
+    out: dict[tuple[str, int], tuple[int, int, int]] = {}
+    for e, j, mm, fk, t in zip(m["empfaenger"].tolist(), m["jahr"].tolist(), m["monat"].tolist(),
+                               m["foerderfaehig_kumuliert_cent"].tolist(),
+                               m["foerderfaehig_teilbaum_kumuliert_cent"].tolist(), strict=True):
+        key = (e, int(j))
+        best = out.get(key)
+        if best is None or int(mm) >= best[0]:
+            out[key] = (int(mm), int(fk), int(t))
+    return out
