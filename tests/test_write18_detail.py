@@ -80,3 +80,20 @@ def test_prepared_columns_write_the_cells_write_value_writes(tmp_path: Path, con
 ])
 def test_longest_shown_text(sample: list[object], longest: int) -> None:
     assert xlsx._longest(sample) == longest
+
+
+@pytest.mark.parametrize("series", [
+    pd.Series(pd.to_datetime(["2023-01-01", None, "2023-01-01", "2024-02-29 06:30:00"], format="mixed")
+              ).astype("datetime64[s]"),
+    pd.Series(pd.to_datetime(["2023-01-01 00:00:00.000000001", None])),  # nanoseconds kept
+    pd.Series(pd.to_datetime(["2023-03-26 01:30", "2023-03-26 03:30"])).dt.tz_localize("Europe/Berlin"),
+    pd.Series(pd.to_datetime([None, None])),
+    pd.Series(pd.to_datetime([])),
+])
+def test_date_columns_become_the_timestamps_of_the_frame(series: pd.Series) -> None:
+    frame = pd.DataFrame({"d": series})
+    expected = [None if pd.isna(v) else v for v in series.astype(object).tolist()]
+    got = xlsx.frame_column(frame, "d")
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
+    assert [getattr(v, "tzinfo", None) for v in got] == [getattr(v, "tzinfo", None) for v in expected]

@@ -310,7 +310,11 @@ class _Worksheet(Worksheet):
             return
         if self.constant_memory and row > self.previous_row:  # type: ignore[has-type]
             self._write_single_row(row)
-        self.table[row].update(cells)
+        stored = self.table.get(row)
+        if stored:
+            stored.update(cells)
+        else:  # the usual case: the row is ``cells`` (the caller hands it over)
+            self.table[row] = cells
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
         """Write the previous row of a streamed sheet (constant_memory) as xlsxwriter does, in one piece."""
@@ -1048,4 +1052,8 @@ def frame_column(frame: Any, name: str) -> list[object]:
     if name not in frame.columns:
         return [None] * len(frame)
     s = frame[name]
+    if s.dtype.kind == "M":  # dates repeat: each distinct one becomes a Timestamp once (NaT: code -1)
+        codes, uniques = s.factorize()
+        moments = uniques.astype(object).tolist()
+        return [None if c < 0 else moments[c] for c in codes.tolist()]
     return [None if missing else v for v, missing in zip(s.astype(object).tolist(), s.isna().tolist(), strict=True)]
