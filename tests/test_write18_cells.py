@@ -15,7 +15,7 @@ from kimrecon.write.xlsx import FIXED_TIME, Formats, _Worksheet, open_workbook
 TEXTS = [
     "Kommune", "Müller & Söhne <GmbH>", 'Zitat "so"', " führend", "folgend ", "\tTab", "Zeile\n", "a\nb",
     "_x0041_", "Steuer\x07zeichen", "nicht\ufffezeichen", "<r>fett</r>", "", "\xa0geschützt", "Ende\u2028",
-    "x" * 20_000, "ß€😀", "=SUM(A1:A2)", "1,5",
+    "x" * 20_000, "ß€😀", "=SUM(A1:A2)", "1,5", "a_xyz", "&Anfang", "Ende>", "<r>nur Anfang",
 ]
 NUMBERS = [0, 1, -1, 0.1, 1 / 3, 1e16, 123456789.125, 2.5e-7, -0.0, 10**15 + 1]
 

@@ -280,12 +280,15 @@ class _Worksheet(Worksheet):
         string = cell.string
         if not self.constant_memory:  # an index into the shared strings
             return f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{string}</v></c>'
-        if _NEEDS_ESCAPE.search(string) or (string.startswith("<r>") and string.endswith("</r>")):
+        # printable text has no control characters and no non-characters; without "_x" no escape pattern
+        if not (string.isprintable() and "_x" not in string) and _NEEDS_ESCAPE.search(string):
             return None
-        # xlsxwriter's ^\s / \s$ (a final newline is itself whitespace); & < > escaped, quotes kept
-        preserve = ' xml:space="preserve"' if string[:1].isspace() or string[-1:].isspace() else ""
         if "&" in string or "<" in string or ">" in string:
-            string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            if string.startswith("<r>") and string.endswith("</r>"):
+                return None  # rich text
+            string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # quotes kept
+        # xlsxwriter's ^\s / \s$ (a final newline is itself whitespace); escaping touches neither end's space
+        preserve = ' xml:space="preserve"' if string[:1].isspace() or string[-1:].isspace() else ""
         return f'<c r="{ref}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t{preserve}>{string}</t></is></c>'
 
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
