@@ -596,6 +596,10 @@ def _cmd_serve(a: argparse.Namespace) -> int:
         return 2
     if a.sso_kopfzeile and not a.proxy:
         raise UsageError("--sso-kopfzeile braucht mindestens eine --proxy-Adresse.", hilfe="kimrecon serve")
+    import gc
+
+    gc.set_threshold(*SERVER_GC_THRESHOLD)  # a long-lived process: collect regularly again …
+    gc.freeze()  # … but never rescan what start-up loaded (modules, schemas, templates)
     try:
         return int(serve(host=a.host, port=a.port, daten=a.daten, db=_db(a.db), beispiel=a.beispiel,
                          hostnames=a.hostname, https=a.https, proxies=a.proxy, sso_header=a.sso_kopfzeile,
@@ -743,8 +747,46 @@ def _internal_error(exc: BaseException) -> int:
 
 
 def main() -> None:
-    """Console entry point."""
-    sys.exit(run())
+    """Console entry point: tune the collector for a short-lived process, run, and leave without teardown."""
+    _tune_gc()
+    code = run()
+    _leave(code)
+
+
+# The collector's defaults (a young-generation pass every 700 new container objects) make importing pandas
+# and reading a case run ~250 young and one full collection, ≈ 0.05 s of a Kreis run; a short-lived
+# command frees its memory at exit anyway. mypy's command line does the same. Long-lived servers keep
+# a bounded threshold (``serve`` freezes what start-up loaded instead).
+GC_THRESHOLD = (100_000, 50, 100)
+SERVER_GC_THRESHOLD = (700, 10, 10)  # CPython's defaults
+
+
+def _tune_gc() -> None:
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLD)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with ``code`` without the interpreter's module teardown (≈ 0.05 s with pandas loaded).
+
+    Exit handlers still run (logging is flushed, temporary folders removed) and the standard streams
+    are flushed first; outputs were already written atomically and closed by then. With threads still
+    running (only ``serve`` starts any), the normal exit joins them instead.
+    """
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    try:
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except BaseException:  # noqa: BLE001 - e.g. a closed pipe: fall back to the normal exit and its messages
+        sys.exit(code)
+    os._exit(code)
 
 
 if __name__ == "__main__":
