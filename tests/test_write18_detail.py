@@ -16,18 +16,19 @@ from kimrecon.write.xlsx import FIXED_TIME, Col, F, Formats, open_workbook
 COLUMNS = [
     Col("Kommune"), Col("Notiz", "longtext"), Col("Betrag", "money"), Col("VzÄ", "vzae"), Col("Stunden", "hours"),
     Col("Zeile", "int"), Col("Beginn", "date"), Col("Zeitpunkt", "datetime"), Col("Formel", "money"),
-    Col("Ja/Nein", "bool"), Col("Gemischt"), Col("Früh", "date"), Col("Anteil", "pct"),
+    Col("Ja/Nein", "bool"), Col("Gemischt"), Col("Früh", "date"), Col("Anteil", "pct"), Col("Sonderfall", "date"),
 ]
 LONG = "Wort " * 4_000  # 20 000 characters: over half of Excel's limit, xlsxwriter measures it itself
 ROWS = [
     ("Kamen", "kurz", 950_000, 10_000, 3_950, 5, date(2023, 1, 1), datetime(2023, 12, 31, 23, 59, 59),
-     F("ROUND(C{r}*2,2)", 19_000.0), True, "Text", date(2023, 5, 1), 12.5),
-    ("Müller & Söhne <GmbH>", LONG, -1, 1, 1, 0, None, None, None, False, 7, date(1899, 12, 31), None),
-    (None, None, None, None, None, None, pd.NaT, pd.NaT, F("C{r}", 0.0), None, pd.NA, None, 0.25),
+     F("ROUND(C{r}*2,2)", 19_000.0), True, "Text", date(2023, 5, 1), 12.5, date(2023, 5, 1)),
+    ("Müller & Söhne <GmbH>", LONG, -1, 1, 1, 0, None, None, None, False, 7, date(1899, 12, 31), None,
+     ["keine", "Datum"]),  # an unhashable value in a date column: written as text
+    (None, None, None, None, None, None, pd.NaT, pd.NaT, F("C{r}", 0.0), None, pd.NA, None, 0.25, None),
     (" führend", "a\nb", 102_600_000, 25_000, 0, 1_048_000, pd.Timestamp("2024-02-29"),
-     pd.Timestamp("2024-02-29 06:00:00"), F("ROUND(C{r}*2,2)", 2_052_000.0), True, float("nan"), None, 1.0),
+     pd.Timestamp("2024-02-29 06:00:00"), F("ROUND(C{r}*2,2)", 2_052_000.0), True, float("nan"), None, 1.0, None),
     ("Bönen", "x" * 60, 5, 3, 2, 17, date(2023, 3, 31), datetime(2023, 3, 31), F("1+1", 2), False, "_x0041_",
-     date(2023, 1, 2), None),
+     date(2023, 1, 2), None, date(2023, 5, 1)),
 ]
 
 

@@ -223,9 +223,9 @@ class Formats:
         }
 
 
+_LETTERS: dict[int, str] = {}  # column letters of the rows' cells
 # What xlsxwriter rewrites in an inline string: control characters, text that looks like its own
 # ``_xHHHH_`` escape, and the two non-characters (``XMLwriter._escape_control_characters``)
-_LETTERS: dict[int, str] = {}  # column letters of the streamed rows' cells
 _NEEDS_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
@@ -947,7 +947,10 @@ def _fast_column(col: Col, values: Sequence[object], fm: Formats) -> tuple[str, 
         out: list[Any] = []
         serials: dict[object, Any] = {}  # a date column repeats its values: each converted once
         for v in present:
-            serial = serials.get(v, serials)
+            try:
+                serial = serials.get(v, serials)
+            except TypeError:  # an unhashable value: the slow path writes it as text
+                return None
             if serial is serials:
                 if isinstance(v, date) and date(v.year, v.month, v.day) < _SERIAL_SAFE_FROM:
                     return None  # Excel's 1900 leap-year quirk: let xlsxwriter convert early dates
@@ -1055,7 +1058,7 @@ def frame_column(frame: Any, name: str) -> list[object]:
     if name not in frame.columns:
         return [None] * len(frame)
     s = frame[name]
-    if s.dtype.kind == "M":  # dates repeat: each distinct one becomes a Timestamp once (NaT: code -1)
+    if str(s.dtype).startswith("datetime64"):  # dates repeat: each distinct one a Timestamp once (NaT: -1)
         codes, uniques = s.factorize()
         moments = uniques.astype(object).tolist()
         return [None if c < 0 else moments[c] for c in codes.tolist()]
