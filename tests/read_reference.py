@@ -17,7 +17,9 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from kimrecon.inputs import Kind
-from kimrecon.read import files, guard, sheet, values
+from kimrecon.names import normalize_name
+from kimrecon.read import files, guard, sheet, values, versions
+from kimrecon.read.files import RawSheet
 from kimrecon.spec import KindSpec, all_specs, fold
 
 
@@ -32,7 +34,8 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     return frame.where(frame.notna(), None)
 
 
-def part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Series:
+def part(series: pd.Series, start: int, stop: int, index: pd.Index, values: object = None,
+         negative: object = None) -> pd.Series:
     """``sheet._part`` before: a slice of the parsed column given the sheet's index (a copy)."""
     return series.iloc[start:stop].set_axis(index)
 
@@ -140,8 +143,87 @@ def month_of_label(value: object) -> tuple[int | None, int] | None:
     return values._month_of_text(value)
 
 
+def find_header(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec], rows: object = None) -> object:
+    """``sheet.find_header`` before: every row and every pair of rows matched, none skipped by its cell count."""
+    rows = sheet._head_rows(head)
+    best = None
+    best_score = 1
+    limit = min(len(rows), sheet.HEADER_SCAN_ROWS)
+    row_labels = [sheet._row_labels(rows, r) for r in range(min(len(rows), limit + 1))]
+    for r in range(limit):
+        own = row_labels[r]
+        labels = sheet._merged_fill(raw.merged, rows, r, own, horizontal=False)
+        if not labels:
+            continue
+        m = sheet._match_all(labels, specs)
+        sc = sheet._score(m)
+        if sc > best_score:
+            best, best_score = sheet._Header(r, r, labels, m), sc
+        if r + 1 < len(rows):
+            lower = sheet._merged_fill(raw.merged, rows, r + 1, row_labels[r + 1], horizontal=False)
+            if lower:
+                spread = sheet._merged_fill(raw.merged, rows, r, own, horizontal=True)
+                joined = sheet._two_line(labels, spread, lower, specs)
+                m2 = sheet._match_all(joined, specs)
+                sc2 = sheet._score(m2)
+                if sc2 > best_score:
+                    best, best_score = sheet._Header(r + 1, r, joined, m2), sc2
+    if best is not None and best.row + 1 < len(rows) and sheet.is_units_row(rows[best.row + 1]):
+        best = sheet._Header(best.row + 1, best.first, best.labels, best.matches, label_row=best.row)
+    return best
+
+
+def any_value(head: pd.DataFrame) -> bool:
+    """``sheet._any_value`` before (in ``read_sheet``): a frame of masks."""
+    return bool(head.notna().to_numpy().any())
+
+
+def head_rows(head: pd.DataFrame) -> list[list[object]]:
+    """``sheet._head_rows`` before: every head reindexed to columns 0…n-1."""
+    if head.empty:
+        return []
+    width = int(max(head.columns)) + 1
+    return head.reindex(columns=range(width)).to_numpy(dtype=object).tolist()
+
+
+def days(objs: np.ndarray) -> np.ndarray:
+    """``values._days`` before (inside ``parse_date``): numpy converts every date object."""
+    return objs.astype("datetime64[D]")
+
+
+def parse_texts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``values._parse_texts`` before: a column of strings parsed like any other (``_Cells``, then ``text_of``)."""
+    return values._parse_any_text(s)
+
+
+def raw_columns(data: pd.DataFrame, grid: object, wanted_pos: np.ndarray, columns: dict[str, int]) -> dict:
+    """``sheet._raw_columns`` before (in ``_read_kind``): a Series per mapped column of the wanted rows' frame."""
+    wanted = data.iloc[wanted_pos]
+    return {name: wanted[c] for name, c in columns.items()}
+
+
+def sums(series: pd.Series, segments: list[np.ndarray]) -> list[int]:
+    """``sheet._sums`` before (inside ``_check_total``): each segment looked up by label."""
+    return [int(series.loc[seg].dropna().sum()) for seg in segments]
+
+
+def several_lists(b: pd.DataFrame, town: pd.Series, year: pd.Series) -> np.ndarray:
+    """``versions._several_lists`` before: every town and year visited (all rows)."""
+    return np.ones(len(b), dtype=bool)
+
+
+def names(values: pd.Series, other: object) -> pd.Series:
+    """``versions._names`` before: ``normalize_name`` called for every row."""
+    return values.map(lambda v: normalize_name(v) if isinstance(v, str) else other)
+
+
+# ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
-          (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label))
+          (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
+          (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
+          (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
+          (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
+          (versions, "_several_lists", several_lists))
 
 
 def clear_caches() -> None:

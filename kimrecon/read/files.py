@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import logging
 import re
 import tomllib
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
@@ -171,6 +173,24 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
         info = InputFile(name=name, path=path, size=0, sha256="", sheets=())
         found = finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=os_reason(exc), technisch=technical(exc))
         return LoadedFile(info, findings=[found])
+    zf = _open_zip(path) if head.startswith(_ZIP_MAGIC) else None  # one directory read for every check below
+    try:
+        return _load(path, name, max_bytes, size, sha, head, zf)
+    finally:
+        if zf is not None:
+            zf.close()
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile | None:
+    """The workbook as a zip archive, or None when it is none (the checks then find nothing in it)."""
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return None
+
+
+def _load(path: Path, name: str, max_bytes: int, size: int, sha: str, head: bytes,
+          zf: zipfile.ZipFile | None) -> LoadedFile:
     info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=())
     suffix = path.suffix.lower()
     loaded = LoadedFile(info)
@@ -178,7 +198,7 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
     if size > max_bytes:
         loaded.findings.append(_unusable(Code.DATEI_ZU_GROSS, name, f"{size / (1 << 20):.0f} MB > {limit_mb}"))
         return loaded
-    if head.startswith(_ZIP_MAGIC) and _unpacked_size(path) > max_bytes * MAX_UNPACKED_FACTOR:
+    if head.startswith(_ZIP_MAGIC) and _unpacked_size(zf) > max_bytes * MAX_UNPACKED_FACTOR:
         loaded.findings.append(
             _unusable(Code.DATEI_ZU_GROSS, name, f"entpackt mehr als {MAX_UNPACKED_FACTOR} × {limit_mb}")
         )
@@ -199,12 +219,12 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
             if not head.startswith(_ZIP_MAGIC):
                 loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
                 return loaded
-            if suffix != ".ods" and _has_macros(path):
+            if suffix != ".ods" and _has_macros(zf):
                 loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
                 return loaded
             sheets = _read_workbook(path, name, head)
             if suffix != ".ods":
-                _add_structure(path, sheets)
+                _add_structure(zf, sheets)
         else:  # .xls
             if not head.startswith(_OLE_MAGIC) and not is_old_biff(head):
                 loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
@@ -254,20 +274,12 @@ def _unusable(code: Code, name: str, grund: str = "") -> Finding:
     return finding(code, SourceRef(name), severity=Severity.FEHLER, grund=grund)
 
 
-def _unpacked_size(path: Path) -> int:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return sum(i.file_size for i in zf.infolist())
-    except zipfile.BadZipFile:
-        return 0
+def _unpacked_size(zf: zipfile.ZipFile | None) -> int:
+    return sum(i.file_size for i in zf.infolist()) if zf is not None else 0
 
 
-def _has_macros(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
-    except zipfile.BadZipFile:
-        return False
+def _has_macros(zf: zipfile.ZipFile | None) -> bool:
+    return zf is not None and any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
 
 
 EAGER_MAX_BYTES = 2 << 20  # workbooks up to this size are read whole at once (typed cells, no second pass)
@@ -396,6 +408,11 @@ def _excel_error_text(text: str) -> str:
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
     width = max((len(r) for r in rows), default=0)
+    if width and all(len(r) == width for r in rows) and set(map(type, itertools.chain.from_iterable(rows))) <= _TYPES:
+        # the readers' usual rectangle of plain values: blanks found by numpy over one object array, no new row lists
+        block = np.array(rows, dtype=object)
+        block[pd.isna(block) | (block == "")] = None
+        return pd.DataFrame(block, dtype=object)
     cells = []
     for r in rows:  # one pass in Python over what the readers gave as Python objects (no frame-wide mask/where)
         row = [(None if v == "" else v) if type(v) is str else (None if v != v else v) if type(v) is float
@@ -410,6 +427,7 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
 
 
 _PLAIN = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})  # never blank
+_TYPES = _PLAIN | {str, float, type(None)}  # blank exactly when NA or "" (scalars numpy compares one by one)
 
 
 def _blank_to_none(v: object) -> object:
@@ -472,55 +490,60 @@ def _attrs(raw: bytes) -> dict[str, str]:
     return {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(raw)}
 
 
-def _add_structure(path: Path, sheets: list[RawSheet]) -> None:
+def _add_structure(zf: zipfile.ZipFile | None, sheets: list[RawSheet]) -> None:
     """Read hidden columns and merged ranges of each sheet from the workbook XML."""
+    if zf is None:
+        return
     try:
-        with zipfile.ZipFile(path) as zf:
-            wb = zf.read("xl/workbook.xml")
-            rels = zf.read("xl/_rels/workbook.xml.rels")
-            targets = {}
-            for raw in _REL.findall(rels):
-                a = _attrs(raw)
-                targets[a.get("Id", "")] = a.get("Target", "")
-            by_name: dict[str, str] = {}
-            for raw in _SHEET.findall(wb):
-                a = _attrs(raw)
-                rid = next((v for k, v in a.items() if k == "id"), "")
-                target = targets.get(rid, "")
-                if target:
-                    target = target.lstrip("/")
-                    by_name[_xml_unescape(a.get("name", ""))] = target if target.startswith("xl/") else "xl/" + target
-            for sheet in sheets:
-                part = by_name.get(sheet.name)
-                part = part.replace("xl/xl/", "xl/") if part else part
-                if not part or part not in zf.namelist():
-                    continue
+        wb = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+        targets = {}
+        for raw in _REL.findall(rels):
+            a = _attrs(raw)
+            targets[a.get("Id", "")] = a.get("Target", "")
+        by_name: dict[str, str] = {}
+        for raw in _SHEET.findall(wb):
+            a = _attrs(raw)
+            rid = next((v for k, v in a.items() if k == "id"), "")
+            target = targets.get(rid, "")
+            if target:
+                target = target.lstrip("/")
+                by_name[_xml_unescape(a.get("name", ""))] = target if target.startswith("xl/") else "xl/" + target
+        for sheet in sheets:
+            part = by_name.get(sheet.name)
+            part = part.replace("xl/xl/", "xl/") if part else part
+            if not part or part not in zf.namelist():
+                continue
+            whole = zf.getinfo(part).file_size <= _MERGE_SCAN_LIMIT  # larger sheets: two-line headers by text
+            data = zf.read(part) if whole else b""
+            if whole:
+                start = data[: 1 << 16]  # what reading the part's start gives, without inflating it twice
+            else:
                 with zf.open(part) as fh:
                     start = fh.read(1 << 16)
-                hidden: set[int] = set()
-                cut = start.find(b"<sheetData")
-                for raw in _COL.findall(start[: cut if cut > 0 else len(start)]):
-                    a = _attrs(raw)
-                    if a.get("hidden") in ("1", "true"):
-                        for c in range(int(a.get("min", "1")) - 1, int(a.get("max", "1"))):
-                            hidden.add(c)
-                merges = []
-                if zf.getinfo(part).file_size <= _MERGE_SCAN_LIMIT:  # larger sheets: two-line headers by text
-                    data = zf.read(part)
-                    tail = data.rfind(b"</sheetData>")
-                    for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0)):
-                        merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
-                    if sheet.cells is not None and b't="e"' in data:  # error cells read whole come back blank
-                        for attrs, body in _CELL.findall(data):
-                            if b't="e"' not in attrs:
-                                continue
-                            ref = _REF.search(attrs)
-                            value = _VALUE.search(body)
-                            if ref and value:
-                                pos = (int(ref.group(2)) - 1, col_index(ref.group(1).decode()))
-                                sheet.errors[pos] = _excel_error_text(value.group(1).decode("utf-8", "replace"))
-                sheet.hidden_cols = frozenset(hidden)
-                sheet.merged = tuple(merges)
+            hidden: set[int] = set()
+            cut = start.find(b"<sheetData")
+            for raw in _COL.findall(start[: cut if cut > 0 else len(start)]):
+                a = _attrs(raw)
+                if a.get("hidden") in ("1", "true"):
+                    for c in range(int(a.get("min", "1")) - 1, int(a.get("max", "1"))):
+                        hidden.add(c)
+            merges = []
+            if whole:
+                tail = data.rfind(b"</sheetData>")
+                for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0)):
+                    merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
+                if sheet.cells is not None and b't="e"' in data:  # error cells read whole come back blank
+                    for attrs, body in _CELL.findall(data):
+                        if b't="e"' not in attrs:
+                            continue
+                        ref = _REF.search(attrs)
+                        value = _VALUE.search(body)
+                        if ref and value:
+                            pos = (int(ref.group(2)) - 1, col_index(ref.group(1).decode()))
+                            sheet.errors[pos] = _excel_error_text(value.group(1).decode("utf-8", "replace"))
+            sheet.hidden_cols = frozenset(hidden)
+            sheet.merged = tuple(merges)
     except (KeyError, zipfile.BadZipFile, ValueError):
         return
 

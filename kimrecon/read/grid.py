@@ -37,7 +37,8 @@ def find_grid(rows: list[list[object]], merged: tuple[tuple[int, int, int, int],
     """The row among the first rows whose cells name the most months, in calendar order left to right."""
     best: GridHeader | None = None
     for r, cells in enumerate(rows):
-        months = {c: m for c, v in enumerate(cells) if (m := V.month_of_label(v)) is not None}
+        months = {c: m for c, v in enumerate(cells)  # a blank or a number names no month: not asked
+                  if v is not None and type(v) is not float and (m := V.month_of_label(v)) is not None}
         if len(months) < MIN_MONTHS:
             continue
         above = _years_above(rows, merged, r, list(months))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -58,7 +60,7 @@ class Pending:
     dropped: list[str]
     unknown: list[str]
     found: list[Finding]
-    raw: dict[str, pd.Series]  # mapped column name -> raw cells of the data and total rows
+    raw: dict[str, pd.Series | RawColumn]  # mapped column name -> raw cells of the data and total rows
     in_wanted: np.ndarray
     keep: pd.Index
     summen: pd.Index
@@ -108,11 +110,16 @@ def _label(v: object) -> str:
         return ""
     if type(v) is float and v == v:  # not NaN: never blank
         return str(int(v)) if v.is_integer() else " ".join(str(v).split())
+    if type(v) in _NEVER_BLANK:
+        return " ".join(str(v).split())
     if _is_blank(v):
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return " ".join(str(v).split())
+
+
+_NEVER_BLANK = frozenset({int, dt.date, dt.datetime})  # whole numbers and dates: what ``str`` gives
 
 
 def _match_all(labels: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[Kind, dict[int, str]]:
@@ -156,6 +163,20 @@ def _known_keys(specs: dict[Kind, KindSpec]) -> frozenset[str]:
 
 def _score(matches: dict[Kind, dict[int, str]]) -> int:
     return max((len(set(m.values())) for m in matches.values()), default=0)
+
+
+class _LazyLabels:
+    """``_row_labels`` of each row, computed when first asked for (each row once; read-only)."""
+
+    def __init__(self, rows: list[list[object]]) -> None:
+        self.rows = rows
+        self.done: dict[int, dict[int, str]] = {}
+
+    def __getitem__(self, r: int) -> dict[int, str]:
+        out = self.done.get(r)
+        if out is None:
+            out = self.done[r] = _row_labels(self.rows, r)
+        return out
 
 
 def _row_labels(rows: list[list[object]], r: int) -> dict[int, str]:
@@ -228,34 +249,54 @@ def _two_line(
     return out
 
 
+def _any_value(head: pd.DataFrame) -> bool:
+    """``head.notna().to_numpy().any()`` from one object array (no frame of masks)."""
+    return bool(pd.notna(head.to_numpy(dtype=object)).any())
+
+
 def _head_rows(head: pd.DataFrame) -> list[list[object]]:
     if head.empty:
         return []
     width = int(max(head.columns)) + 1
+    if isinstance(head.columns, pd.RangeIndex) and head.columns.equals(pd.RangeIndex(width)):
+        return head.to_numpy(dtype=object).tolist()  # every column there already (a grid): no reindexed copy
     full = head.reindex(columns=range(width))
     return full.to_numpy(dtype=object).tolist()
 
 
-def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec]) -> _Header | None:
-    """Find the header row (or pair of rows) among the first rows: the one that names most columns."""
-    rows = _head_rows(head)
+def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec],
+                rows: list[list[object]] | None = None) -> _Header | None:
+    """Find the header row (or pair of rows) among the first rows: the one that names most columns.
+
+    ``rows`` is ``_head_rows(head)`` when the caller has it already.
+    """
+    rows = _head_rows(head) if rows is None else rows
     best: _Header | None = None
     best_score = 1  # at least two known columns make a header
     limit = min(len(rows), HEADER_SCAN_ROWS)
-    row_labels = [_row_labels(rows, r) for r in range(min(len(rows), limit + 1))]  # each row once (read-only)
+    # a score counts distinct columns named, so it is at most the number of labelled cells: rows (and pairs
+    # of rows) that cannot beat the best so far are not matched — most data rows under a found header
+    filled = [frozenset(c for c, v in enumerate(row) if v is not None) for row in rows[:limit + 1]]
+    row_labels = _LazyLabels(rows)
     for r in range(limit):
+        if not sheet.merged and len(filled[r]) <= best_score and (
+                r + 1 >= len(rows) or len(filled[r] | filled[r + 1]) <= best_score):
+            continue  # a label needs a filled cell; without merged cells nothing else is labelled
         own = row_labels[r]
         labels = _merged_fill(sheet.merged, rows, r, own, horizontal=False)
         if not labels:
             continue
-        m = _match_all(labels, specs)
-        sc = _score(m)
-        if sc > best_score:
-            best, best_score = _Header(r, r, labels, m), sc
+        if len(labels) > best_score:
+            m = _match_all(labels, specs)
+            sc = _score(m)
+            if sc > best_score:
+                best, best_score = _Header(r, r, labels, m), sc
         if r + 1 < len(rows):
             lower = _merged_fill(sheet.merged, rows, r + 1, row_labels[r + 1], horizontal=False)
             if lower:
                 spread = _merged_fill(sheet.merged, rows, r, own, horizontal=True)
+                if len(spread.keys() | lower.keys()) <= best_score:  # the joined labels sit in these columns
+                    continue
                 joined = _two_line(labels, spread, lower, specs)
                 m2 = _match_all(joined, specs)
                 sc2 = _score(m2)
@@ -333,17 +374,17 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
         return _skipped_sheet(sheet, specs, where)
     if sheet.hidden:
         head = sheet.head(HEADER_SCAN_ROWS + 1)
-        if head.empty or not head.notna().to_numpy().any():
+        if head.empty or not _any_value(head):
             return SheetResult(None, None, None)
         return SheetResult(None, None, None, [finding(Code.BLATT_AUSGEBLENDET, where, severity=Severity.HINWEIS)])
     head = sheet.head(HEADER_SCAN_ROWS + 1)
-    if head.empty or not head.notna().to_numpy().any():
+    if head.empty or not _any_value(head):
         rest = sheet.region(HEADER_SCAN_ROWS + 1, set())
         if rest.empty or not rest.notna().to_numpy().any():
             return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
-    header = find_header(head, sheet, specs)
-    ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     rows = _head_rows(head)
+    header = find_header(head, sheet, specs, rows)
+    ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     grid = find_grid(rows[:HEADER_SCAN_ROWS], sheet.merged)
     if grid is not None and _grid_layout(grid.row, header, kind, specs):
         return _read_grid_sheet(sheet, datei, sheet_index, grid, rows)
@@ -462,7 +503,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
     data = _fill_merged_data(data, sheet, header, columns, spec)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
-    cells = sheet_cells(data)
+    cells = sheet_cells(data, objects=sheet.cells is not None)  # a grid read whole holds objects only
     row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
     wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
@@ -470,7 +511,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     summen = data.index[row_kind == "summe"]
     needed = _needed(spec, columns)
     found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
-    wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
+    raw = _raw_columns(data, cells[0], wanted_pos, columns)
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -482,7 +523,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         dropped=dropped,
         unknown=unknown,
         found=found,
-        raw={name: wanted[c] for name, c in columns.items()},
+        raw=raw,
         in_wanted=in_wanted,
         keep=keep,
         summen=summen,
@@ -491,7 +532,55 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     )
     if _DEFER[0] and len(wanted_pos) <= BATCH_MAX_ROWS:
         return SheetResult(None, None, None, [], pending=pending)
-    return finish_sheet(pending, {name: _parse(spec.all_columns[name], col) for name, col in pending.raw.items()})
+    return finish_sheet(pending, {name: _parse(spec.all_columns[name], _raw_series(col))
+                                  for name, col in pending.raw.items()})
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    """The raw cells of a mapped column of a sheet read whole: a column of its object array, a Series when asked.
+
+    Parsing joins these arrays per kind (``parse_pending``); only a sheet parsed alone, or a finding that
+    quotes cells as written, needs the Series (``wanted[c]`` of the sheet's wanted rows, as before).
+    """
+
+    values: np.ndarray  # Python objects, blanks None
+    index: pd.Index  # their Excel rows
+    name: int  # the sheet's column
+    dtype = np.dtype(object)
+
+    def __len__(self) -> int:
+        """Rows of the column."""
+        return len(self.values)
+
+    def to_numpy(self) -> np.ndarray:
+        """The cells as an object array."""
+        return self.values
+
+    def series(self) -> pd.Series:
+        """The cells as the Series ``data.iloc[wanted_pos][name]`` is."""
+        return pd.Series(self.values, index=self.index, name=self.name, dtype=object)
+
+
+def _raw_columns(data: pd.DataFrame, grid: np.ndarray | None, wanted_pos: np.ndarray,
+                 columns: dict[str, int]) -> dict[str, pd.Series | RawColumn]:
+    """The mapped columns' raw cells of the rows at ``wanted_pos``; ``grid``: the sheet's object array, if any."""
+    if grid is None:
+        wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
+        return {name: wanted[c] for name, c in columns.items()}
+    block = grid[wanted_pos]  # one take of the array; no frame, no Series per column
+    index = data.index[wanted_pos]
+    at = _positions(data, list(columns.values())).tolist()
+    return {name: RawColumn(block[:, j], index, c) for (name, c), j in zip(columns.items(), at, strict=True)}
+
+
+def _raw_series(col: pd.Series | RawColumn) -> pd.Series:
+    return col if isinstance(col, pd.Series) else col.series()
+
+
+def _raw_value(col: pd.Series | RawColumn, i: int) -> object:
+    """The cell at position ``i``."""
+    return col.iat[i] if isinstance(col, pd.Series) else col.values[i]
 
 
 def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series]]]:
@@ -509,26 +598,30 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
         cspec = pendings[members[0]].spec.all_columns[name]
         if len(members) == 1:
             i = members[0]
-            out[i][name] = _parse(cspec, pendings[i].raw[name])
+            out[i][name] = _parse(cspec, _raw_series(pendings[i].raw[name]))
             continue
         cols = [pendings[i].raw[name] for i in members]
         parsed = _parse(cspec, _concat(cols))
         bad = parsed["_bad"].to_numpy(dtype=bool)  # only its data rows are looked at: an array, not a Series per sheet
+        arrays = {t: series.array for t, series in parsed.items()}  # each sheet's part is a slice of these
+        negative = {t: (a < 0).to_numpy(dtype=bool, na_value=False) for t, a in arrays.items()
+                    if isinstance(a, pd.arrays.IntegerArray)}  # amounts below zero, asked of most sheets
         start = 0
         for i, col in zip(members, cols, strict=True):
             stop = start + len(col)
-            out[i][name] = {t: bad[start:stop] if t == "_bad" else _part(series, start, stop, col.index)
+            out[i][name] = {t: bad[start:stop] if t == "_bad" else
+                            _rows(series, start, stop, col.index, arrays[t], negative.get(t))
                             for t, series in parsed.items()}
             start = stop
     return out
 
 
-def _concat(cols: list[pd.Series]) -> pd.Series:
+def _concat(cols: list[pd.Series | RawColumn]) -> pd.Series:
     """``pd.concat(cols, ignore_index=True)``; columns of Python objects are joined as one array (faster, the same)."""
     if all(c.dtype == object for c in cols):
         name = cols[0].name if all(c.name == cols[0].name for c in cols) else None
         return pd.Series(np.concatenate([c.to_numpy() for c in cols]), dtype=object, name=name)
-    return pd.concat(cols, ignore_index=True)
+    return pd.concat([_raw_series(c) for c in cols], ignore_index=True)
 
 
 def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Series:
@@ -538,9 +631,93 @@ def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Serie
     return out
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Rows ``start:stop`` of a column parsed for many sheets: one sheet's part, a Series only when asked.
+
+    ``take`` picks the data rows among them (None: all). Finishing a sheet looks at few of its columns
+    as Series (signed amounts, totals); the rest go to ``canonical_of_many`` as arrays, so most sheets
+    never build a Series per column.
+    """
+
+    full: pd.Series
+    start: int
+    stop: int
+    index: pd.Index  # the sheet's Excel rows of ``start:stop``
+    values: object  # ``full.array`` (taken once for all sheets)
+    take: np.ndarray | None = None
+    negative: np.ndarray | None = None  # ``values < 0`` (NA: False) of whole numbers, else None
+
+    @property
+    def dtype(self) -> object:
+        """The parsed column's dtype."""
+        return self.full.dtype
+
+    def __len__(self) -> int:
+        """Rows of the sheet's part (its data rows when ``take`` is set)."""
+        return self.stop - self.start if self.take is None else len(self.take)
+
+    def part(self) -> pd.Series:
+        """Rows ``start:stop`` as a Series under the sheet's index (what ``_part`` gives)."""
+        return _part(self.full, self.start, self.stop, self.index)
+
+    def series(self) -> pd.Series:
+        """The data rows (``take``) as a Series under their Excel rows."""
+        part = self.part()
+        return part if self.take is None else part.iloc[self.take]
+
+    def array(self) -> object:
+        """The values of ``series()`` as the same pandas array, without the Series."""
+        values = self.values[self.start:self.stop]  # type: ignore[index]
+        return values if self.take is None else values[self.take]
+
+    def positions(self) -> np.ndarray:
+        """Positions of ``array()`` in ``values``."""
+        if self.take is None:
+            return np.arange(self.start, self.stop, dtype=np.intp)
+        return self.start + np.asarray(self.take, dtype=np.intp)
+
+    def rows(self, take: np.ndarray) -> Rows:
+        """These rows' data rows (positions among them)."""
+        assert self.take is None
+        return Rows(self.full, self.start, self.stop, self.index, self.values, take, self.negative)
+
+
+def _rows(series: pd.Series, start: int, stop: int, index: pd.Index, values: object,
+          negative: np.ndarray | None = None) -> Rows | pd.Series:
+    """A sheet's part of a column parsed for many sheets (``Rows``; ``tests/read_reference.py`` swaps in ``_part``)."""
+    return Rows(series, start, stop, index, values, negative=negative)
+
+
+def _series(values: pd.Series | Rows) -> pd.Series:
+    return values if isinstance(values, pd.Series) else values.series()
+
+
+def _materialize(cols: dict[str, pd.Series | Rows], name: str) -> pd.Series | None:
+    """``cols[name]`` as a Series (kept so in ``cols``), None when absent."""
+    if name not in cols:
+        return None
+    out = cols[name] = _series(cols[name])
+    return out
+
+
+def _negative(values: pd.Series | Rows) -> np.ndarray:
+    """``values.lt(0)`` as a bool array, NA as False."""
+    if isinstance(values, Rows) and values.negative is not None:
+        below = values.negative[values.start:values.stop]
+        return below if values.take is None else below[values.take]
+    if isinstance(values, Rows):
+        arr = values.array()
+        if isinstance(arr, pd.arrays.IntegerArray):
+            return (arr < 0).to_numpy(dtype=bool, na_value=False)
+        values = values.series()
+    return values.lt(0).to_numpy(dtype=bool, na_value=False)
+
+
 def finish_sheet(p: Pending, parsed_cols: dict[str, dict[str, pd.Series]]) -> SheetResult:
     """The canonical frame, findings and facts of a sheet from its parsed columns."""
-    found, info, cols = finish_pending(p, parsed_cols)
+    found, info, lazy = finish_pending(p, parsed_cols)
+    cols = {name: _series(values) for name, values in lazy.items()}
     frame = pd.DataFrame(cols, index=p.keep) if cols else pd.DataFrame(index=p.keep)
     out = _canonical(p.spec.kind, frame)
     out["_sheet"] = p.sheet_index
@@ -561,8 +738,8 @@ def finish_pending(
     def ref(row: int | None, col: int | None) -> SourceRef:
         return SourceRef(datei, sheet_name, row, None if col is None else col_letter(col))
 
-    cols: dict[str, pd.Series] = {}
-    parsed_all: dict[str, pd.Series] = {}
+    cols: dict[str, pd.Series | Rows] = {}
+    parsed_all: dict[str, pd.Series | Rows] = {}
     for name, c in columns.items():
         cspec = spec.all_columns[name]
         col = p.raw[name]
@@ -571,11 +748,14 @@ def finish_pending(
             if target == "_bad":
                 continue
             parsed_all[target] = series
-            cols[target] = series if len(in_wanted) == len(series) else series.iloc[in_wanted]  # no total rows: all
+            if len(in_wanted) == len(series):  # no total rows: all
+                cols[target] = series
+            else:
+                cols[target] = series.iloc[in_wanted] if isinstance(series, pd.Series) else series.rows(in_wanted)
         bad = np.asarray(parsed["_bad"], dtype=bool)[in_wanted]
         for q in np.flatnonzero(bad):
             z = int(keep[q])
-            found.append(_bad_value(cspec, ref(z, c), col.iat[int(in_wanted[q])]))
+            found.append(_bad_value(cspec, ref(z, c), _raw_value(col, int(in_wanted[q]))))
 
     found.extend(_signed_amounts(p, cols, ref))
 
@@ -587,12 +767,15 @@ def finish_pending(
             found.append(_bad_value(spec.all_columns[by_col[c]], ref(r0 + 1, c), shown))
 
     # total rows: checked against the rows above, never read as data
+    if len(summen):
+        parsed_all = {t: v if isinstance(v, pd.Series) else v.part() for t, v in parsed_all.items()}
     for k, z in enumerate(summen):
         prev = int(summen[k - 1]) if k else None
         nxt = int(summen[k + 1]) if k + 1 < len(summen) else None
         texts = p.summen_texts[int(z)]
         sub = bool(texts) and fold(texts[0]).startswith("zwischen")
-        found.extend(_check_total(spec, columns, parsed_all, keep, int(z), prev if sub else None, nxt, ref))
+        found.extend(_check_total(spec, columns, parsed_all, keep, int(z), prev if sub else None, nxt,  # type: ignore[arg-type]
+                                  ref))
 
     letters: dict[str, str] = {}
     for name, c in columns.items():
@@ -615,7 +798,7 @@ def finish_pending(
     return found, info, cols
 
 
-def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd.Series]]]) -> pd.DataFrame:
+def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd.Series | Rows]]]) -> pd.DataFrame:
     """One canonical frame for many sheets of a kind, (sheet index, data rows, parsed columns) each.
 
     Equal to concatenating what ``finish_sheet`` gives per sheet, without per-sheet frames.
@@ -627,18 +810,57 @@ def canonical_of_many(kind: Kind, sheets: list[tuple[int, pd.Index, dict[str, pd
         if all(name not in cols for _, _, cols in sheets):  # a column no sheet has: NA once, not per sheet
             out[name] = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=pd.RangeIndex(rows), dtype=dtype)
             continue
-        pieces = []
-        for _, keep, cols in sheets:
-            s = cols.get(name)
-            if s is None:
-                s = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=keep, dtype=dtype)
-            elif s.dtype != dtype:
-                s = s.astype(dtype)
-            pieces.append(s)
-        out[name] = pd.concat(pieces, ignore_index=True)
+        pieces = _pieces(sheets, name, dtype)
+        out[name] = _join(pieces)
     out["_sheet"] = np.repeat(np.array([i for i, _, _ in sheets], dtype="int64"), [len(k) for _, k, _ in sheets])
     out["_zeile"] = np.concatenate([k.to_numpy(dtype="int64") for _, k, _ in sheets])
     return pd.DataFrame(out)
+
+
+def _pieces(sheets: list[tuple[int, pd.Index, dict[str, pd.Series | Rows]]], name: str, dtype: object) -> (
+        list[object]):
+    """Each sheet's values of one canonical column as a pandas array of ``dtype``, in sheet order.
+
+    Consecutive sheets' parts of one parsed column become one piece (one take instead of one per sheet).
+    """
+    pieces: list[object] = []
+    run: list[Rows] = []
+
+    def flush() -> None:
+        if run:
+            pieces.append(run[0].values.take(np.concatenate([r.positions() for r in run])))  # type: ignore[attr-defined]
+            run.clear()
+
+    for _, keep, cols in sheets:
+        s = cols.get(name)
+        if isinstance(s, Rows) and s.dtype == dtype:
+            if run and run[0].values is not s.values:
+                flush()
+            run.append(s)
+            continue
+        flush()
+        if s is None:
+            s = pd.Series(pd.NaT if dtype == "datetime64[s]" else pd.NA, index=keep, dtype=dtype)
+        elif s.dtype != dtype:
+            s = _series(s).astype(dtype)
+        pieces.append(s.array if isinstance(s, pd.Series) else s.array())
+    flush()
+    return pieces
+
+
+def _join(arrays: list[object]) -> pd.Series:
+    """``pd.concat`` of Series of these arrays (one dtype) with a fresh RangeIndex, as one array concatenation."""
+    kind = type(arrays[0])
+    if all(type(a) is kind for a in arrays):  # one dtype: the caller gives every piece the canonical one
+        return _as_series(kind._concat_same_type(arrays))  # type: ignore[attr-defined]
+    return pd.concat([_as_series(a) for a in arrays], ignore_index=True)
+
+
+def _as_series(values: object) -> pd.Series:
+    """A Series of exactly this array's dtype (pandas would infer ``str`` for an array of Python strings)."""
+    if isinstance(values, pd.arrays.NumpyExtensionArray):
+        values = values.to_numpy()
+    return pd.Series(values, dtype=values.dtype)  # type: ignore[attr-defined]
 
 
 _FILL_TYPES = ("text", "ags", "int", "date")  # a merged amount, VzÄ or hours would count once per row: not filled
@@ -725,12 +947,14 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
     if n == 0:
         return kinds
     mapped_cols = [c for c in mapped if c in data.columns]
+    arrays = arrays if arrays is not None else sheet_cells(data)
     any_cell, complete, total_hint = _row_masks(data, mapped_cols, required, arrays)
     kinds[~any_cell] = "blank"
     look = np.flatnonzero(any_cell & (~complete | total_hint))
     if len(look) == 0:
         return kinds
-    return _look_at_rows(data, kinds, look, any_cell, complete, total_hint, mapped_cols, common)
+    rows = (data.iloc[look].to_numpy(dtype=object) if arrays[0] is None else arrays[0][look]).tolist()
+    return _look_at_rows(data, kinds, look, rows, any_cell, complete, total_hint, mapped_cols, common)
 
 
 def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
@@ -743,7 +967,7 @@ def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
                           else filled[:, _positions(data, mapped_cols)].any(axis=1))
     total_hint = np.zeros(len(data), dtype=bool)
     if grid is not None:  # one object block: the total words of all its cells at once, a row hit if any cell is one
-        uniq = pd.unique(grid.ravel())
+        uniq = set(grid.ravel().tolist())  # the distinct texts, as ``pd.unique`` gives them (faster for a sheet)
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
         if hits:
             total_hint = pd.Series(grid.ravel()).isin(hits).to_numpy().reshape(grid.shape).any(axis=1)
@@ -766,10 +990,13 @@ def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
     return any_cell, complete, total_hint
 
 
-def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, any_cell: np.ndarray, complete: np.ndarray,
-                  total_hint: np.ndarray, mapped_cols: list[int], common: CommonSpec) -> np.ndarray:
-    """Label the rows at ``look`` (incomplete, or with a total word) one by one: summe, footnote or data."""
-    rows = data.iloc[look].to_numpy(dtype=object).tolist()
+def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, rows: list[list[object]],
+                  any_cell: np.ndarray, complete: np.ndarray, total_hint: np.ndarray, mapped_cols: list[int],
+                  common: CommonSpec) -> np.ndarray:
+    """Label the rows at ``look`` (incomplete, or with a total word) one by one: summe, footnote or data.
+
+    ``rows`` are the values of these rows (from the sheet's object array when there is one).
+    """
     mapped_set = set(mapped_cols)
     is_blank_after = np.cumsum(~any_cell)  # blank rows up to and including each position
     data_pos = np.flatnonzero(any_cell & complete & ~total_hint)
@@ -800,9 +1027,13 @@ def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, any_c
     return kinds
 
 
-def sheet_cells(data: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
-    """The values of an all-object sheet as one array (else None), and ``data.isna()`` as one boolean array."""
-    if all(map(pd.api.types.is_object_dtype, data.dtypes)):
+def sheet_cells(data: pd.DataFrame, *, objects: bool = False) -> tuple[np.ndarray | None, np.ndarray]:
+    """The values of an all-object sheet as one array (else None), and ``data.isna()`` as one boolean array.
+
+    ``objects``: the caller knows every column holds Python objects (a sheet read whole is a grid of them),
+    so the dtypes need not be asked (``DataFrame.dtypes`` builds a Series).
+    """
+    if objects or all(map(pd.api.types.is_object_dtype, data.dtypes)):
         grid = data.to_numpy(dtype=object)
         return grid, pd.isna(grid)
     return None, data.isna().to_numpy()
@@ -923,8 +1154,8 @@ def _blank_cells(data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: li
 _MARKS = {"s": 1, "soll": 1, "h": -1, "haben": -1}
 
 
-def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int | None, int | None], SourceRef]) -> (
-        list[Finding]):
+def _signed_amounts(p: Pending, lazy: dict[str, pd.Series | Rows],
+                    ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """Signed amounts as finance systems write them; a negative payment g → r is a repayment r → g.
 
     Soll/Haben pairs and an S/H mark become one signed amount; a negative amount that must not be
@@ -934,12 +1165,15 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
     found: list[Finding] = []
 
     def written(name: str) -> pd.Series:
-        return p.raw[name].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
+        return _raw_series(p.raw[name]).iloc[p.in_wanted].set_axis(keep).map(V.text_of)
 
     shown: dict[str, pd.Series] = {}
     where: dict[str, pd.Series] = {}  # per row: the column that holds the amount
     reasons: dict[str, pd.Series] = {}  # per row: why the amount counts the other way round
     parts = [n for n in columns if n in spec.parts]
+    for n in (*parts, *(spec.parts[n].part_of for n in parts)):  # looked at as Series below
+        _materialize(lazy, n)
+    cols = cast("dict[str, pd.Series]", lazy)  # the parts and their targets are Series now; the rest may be Rows
     for target in dict.fromkeys(spec.parts[n].part_of for n in parts):
         signed = [n for n in parts if spec.parts[n].part_of == target and spec.parts[n].sign]
         marks = [n for n in parts if spec.parts[n].part_of == target and not spec.parts[n].sign]
@@ -987,22 +1221,25 @@ def _signed_amounts(p: Pending, cols: dict[str, pd.Series], ref: Callable[[int |
             continue
         if name not in cols or (spec.kind is Kind.ZAHLUNGEN and name == "betrag_cent"):
             continue
-        for z in keep[cols[name].lt(0).to_numpy(dtype=bool, na_value=False)]:
+        for z in keep[_negative(cols[name])]:
             text = written(name)[z]
             found.append(finding(Code.WERT_NEGATIV, ref(int(z), c), value=text, wert=text, spalte=cspec.header))
     return found
 
 
-def _repayments(p: Pending, cols: dict[str, pd.Series], shown: pd.Series | None, at: pd.Series | None,
+def _repayments(p: Pending, lazy: dict[str, pd.Series | Rows], shown: pd.Series | None, at: pd.Series | None,
                 why: pd.Series | None, ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """A negative payment Zahler → Empfänger is a repayment Empfänger → Zahler of the positive amount."""
-    amount = cols["betrag_cent"]
-    neg = amount.lt(0).to_numpy(dtype=bool, na_value=False)
+    neg = _negative(lazy["betrag_cent"])
     if not neg.any():
         return []
+    for name in ("betrag_cent", "zahler", "empfaenger", "art"):
+        _materialize(lazy, name)
+    cols = cast("dict[str, pd.Series]", lazy)
+    amount = cols["betrag_cent"]
     keep = p.keep
     if shown is None:
-        shown = p.raw["betrag_cent"].iloc[p.in_wanted].set_axis(keep).map(V.text_of)
+        shown = _raw_series(p.raw["betrag_cent"]).iloc[p.in_wanted].set_axis(keep).map(V.text_of)
     if at is None:
         at = pd.Series(p.columns["betrag_cent"], index=keep, dtype="int64")
     zahler = cols.get("zahler", pd.Series(pd.NA, index=keep, dtype=object))
@@ -1050,7 +1287,7 @@ def _check_total(
         total = series.get(z)
         if total is None or pd.isna(total):
             continue
-        sums = [int(series.loc[seg].dropna().sum()) for seg in segments]
+        sums = _sums(series, segments)
         if int(total) not in sums:
             scale = _SCALES[cspec.type]
             where = ref(z, c)  # type: ignore[operator]
@@ -1065,6 +1302,17 @@ def _check_total(
                 )
             )
     return out
+
+
+def _sums(series: pd.Series, segments: list[np.ndarray]) -> list[int]:
+    """``int(series.loc[seg].dropna().sum())`` of each segment of Excel rows; whole numbers summed by position."""
+    if isinstance(series.array, pd.arrays.IntegerArray):
+        values = series.to_numpy(dtype="int64", na_value=0)  # NA adds nothing, as dropped
+        rows = series.index.to_numpy()  # the Excel rows, ascending: positions by binary search
+        found = [np.searchsorted(rows, seg) for seg in segments]
+        if all((pos < len(rows)).all() and (rows[pos] == seg).all() for seg, pos in zip(segments, found, strict=True)):
+            return [int(values[pos].sum()) for pos in found]
+    return [int(series.loc[seg].dropna().sum()) for seg in segments]
 
 
 def _fmt(n: int, scale: int) -> str:

@@ -330,7 +330,7 @@ def parse_date(s: pd.Series) -> Parsed:
         else:
             objs = sub.to_numpy(dtype=object)
             try:  # date and datetime objects convert in C; a datetime's time of day is dropped
-                days = objs.astype("datetime64[D]")
+                days = _days(objs)
             except (TypeError, ValueError):
                 days = np.array([np.datetime64(_date_from_any(v), "D") for v in objs])  # type: ignore[call-overload]
             out.iloc[idx] = days.astype("datetime64[s]")
@@ -343,6 +343,17 @@ def parse_date(s: pd.Series) -> Parsed:
         bad[idx[~good]] = True
     bad |= cells.other
     return out, pd.Series(bad, index=s.index)
+
+
+_ORDINAL_1970 = dt.date(1970, 1, 1).toordinal()
+
+
+def _days(objs: np.ndarray) -> np.ndarray:
+    """``objs.astype("datetime64[D]")``; plain dates by their ordinal (numpy converts each object slowly)."""
+    if len(objs) and set(map(type, objs)) == {dt.date}:
+        ordinals = np.fromiter(map(dt.date.toordinal, objs), dtype=np.int64, count=len(objs))
+        return (ordinals - _ORDINAL_1970).astype("datetime64[D]")
+    return objs.astype("datetime64[D]")
 
 
 def text_of(v: object) -> str | None:
@@ -369,6 +380,13 @@ def text_of(v: object) -> str | None:
 
 def parse_text(s: pd.Series) -> Parsed:
     """Text as written (white space folded); numbers become their shortest text ("2023", "0.5")."""
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string":
+        return _parse_texts(s)
+    return _parse_any_text(s)
+
+
+def _parse_any_text(s: pd.Series) -> Parsed:
+    """``parse_text`` of any column: blanks by cell type, then ``text_of`` of each distinct value kept."""
     cells = _Cells(s)
     keep = ~cells.empty
     arr = arrow_strings(s)
@@ -387,6 +405,22 @@ def parse_text(s: pd.Series) -> Parsed:
     if keep.any():
         idx = np.flatnonzero(keep)
         out.iloc[idx] = map_unique(s.iloc[idx], text_of).to_numpy()
+    out = out.where(out.notna(), pd.NA)
+    return out, pd.Series(False, index=s.index)
+
+
+def _parse_texts(s: pd.Series) -> Parsed:
+    """``parse_text`` of a column of Python strings (and blanks): each distinct text looked at once.
+
+    The same as ``_Cells`` (a text of up to 16 characters that means "no value" is blank) followed by
+    ``text_of`` of the rest, with one factorisation instead of two.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    shown = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        shown[i] = None if len(u) <= 16 and is_empty_text(u) else text_of(u)
+    shown[-1] = None
+    out = pd.Series(shown[codes], index=s.index, dtype=object)
     out = out.where(out.notna(), pd.NA)
     return out, pd.Series(False, index=s.index)
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
@@ -217,14 +218,16 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
     b = frames.get(Kind.BESETZUNG)
     if b is None or b.empty:
         return []
-    town = b["kommune"].map(lambda v: normalize_name(v) if isinstance(v, str) else None).fillna(b["ags"])
+    town = _names(b["kommune"], None).fillna(b["ags"])
     ident = b["personal_id"].astype("string").fillna(b["stelle_id"].astype("string"))
     found: list[Finding] = []
     gone = pd.Series(False, index=b.index)
     # lists of one town for one year (as the title, sheet or file name says) are versions of one list;
     # a town's yearly lists are not (each keeps the interruptions of its own year)
-    year = b["_sheet"].map(lambda s: facts[int(s)].year if int(s) in facts else None).fillna(-1)
-    for (name, _), grp in b.groupby([town, year], sort=False):
+    years = {s: facts[int(s)].year if int(s) in facts else None for s in pd.unique(b["_sheet"])}
+    year = b["_sheet"].map(years.__getitem__).fillna(-1)  # each sheet looked up once, mapped per row as before
+    several = _several_lists(b, town, year)
+    for (name, _), grp in b[several].groupby([town[several], year[several]], sort=False):
         lists = list(pd.unique(grp["_sheet"]))
         if len(lists) < 2:
             continue
@@ -247,6 +250,26 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
     return found
 
 
+def _several_lists(b: pd.DataFrame, town: pd.Series, year: pd.Series) -> np.ndarray:
+    """Rows of a town and year with two lists or more (only those can be versions; the other groups are skipped)."""
+    return (b.groupby([town, year], sort=False)["_sheet"].transform("nunique") >= 2).to_numpy(dtype=bool)
+
+
+def _names(values: pd.Series, other: object) -> pd.Series:
+    """``normalize_name`` of each text cell, ``other`` for the rest; each distinct text is folded once."""
+    folded: dict[str, str] = {}
+
+    def one(v: object) -> object:
+        if not isinstance(v, str):
+            return other
+        out = folded.get(v)
+        if out is None:
+            out = folded[v] = normalize_name(v)
+        return out
+
+    return values.map(one)
+
+
 def _payment_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetInfo],
                       facts: Mapping[int, SheetFacts]) -> list[Finding]:
     """Two payment lists of one party that repeat a payment: the one with the newer Stand counts.
@@ -258,8 +281,8 @@ def _payment_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetIn
     z = frames.get(Kind.ZAHLUNGEN)
     if z is None or z.empty:
         return []
-    zahler = z["zahler"].map(lambda v: normalize_name(v) if isinstance(v, str) else "")
-    empf = z["empfaenger"].map(lambda v: normalize_name(v) if isinstance(v, str) else "")
+    zahler = _names(z["zahler"], "")
+    empf = _names(z["empfaenger"], "")
     booking = z["datum"].astype(str) + "|" + zahler + "|" + empf + "|" + z["betrag_cent"].astype(str)
     lists = [int(s) for s in pd.unique(z["_sheet"]) if facts.get(int(s)) is not None and facts[int(s)].stand]
     owners: dict[int, set[str]] = {}
