@@ -196,7 +196,8 @@ def parse_texts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values._parse_any_text(s)
 
 
-def raw_columns(data: pd.DataFrame, grid: object, wanted_pos: np.ndarray, columns: dict[str, int]) -> dict:
+def raw_columns(data: pd.DataFrame, grid: object, wanted_pos: np.ndarray, columns: dict[str, int],
+                index: object = None) -> dict:
     """``sheet._raw_columns`` before (in ``_read_kind``): a Series per mapped column of the wanted rows' frame."""
     wanted = data.iloc[wanted_pos]
     return {name: wanted[c] for name, c in columns.items()}

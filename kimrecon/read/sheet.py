@@ -518,13 +518,16 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         data, cells = block, (block.values, pd.isna(block.values))
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
     row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
-    wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
+    is_summe = row_kind == "summe"
+    wanted_pos = np.flatnonzero((row_kind == "data") | is_summe)
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
-    keep = data.index[wanted_pos[in_wanted]]
-    summen = data.index[row_kind == "summe"]
+    # the Excel rows of the wanted rows, taken once; without total rows they are the data rows too
+    index = data.index[wanted_pos] if isinstance(data, _Block) else None
+    keep = index if index is not None and len(in_wanted) == len(wanted_pos) else data.index[wanted_pos[in_wanted]]
+    summen = data.index[is_summe] if is_summe.any() else _NO_ROWS  # only counted and walked: any empty Index
     needed = _needed(spec, columns)
     found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
-    raw = _raw_columns(data, cells[0], wanted_pos, columns)
+    raw = _raw_columns(data, cells[0], wanted_pos, columns, index)
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -547,6 +550,9 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         return SheetResult(None, None, None, [], pending=pending)
     return finish_sheet(pending, {name: _parse(spec.all_columns[name], _raw_series(col))
                                   for name, col in pending.raw.items()})
+
+
+_NO_ROWS = pd.Index([], dtype="int64", name="_zeile")  # no total rows
 
 
 @dataclass(frozen=True)
@@ -620,13 +626,16 @@ class RawColumn:
 
 
 def _raw_columns(data: pd.DataFrame | _Block, grid: np.ndarray | None, wanted_pos: np.ndarray,
-                 columns: dict[str, int]) -> dict[str, pd.Series | RawColumn]:
-    """The mapped columns' raw cells of the rows at ``wanted_pos``; ``grid``: the sheet's object array, if any."""
+                 columns: dict[str, int], index: pd.Index | None = None) -> dict[str, pd.Series | RawColumn]:
+    """The mapped columns' raw cells of the rows at ``wanted_pos``; ``grid``: the sheet's object array, if any.
+
+    ``index`` is ``data.index[wanted_pos]`` when the caller has it already.
+    """
     if grid is None:
         wanted = cast("pd.DataFrame", data).iloc[wanted_pos]  # one take for the whole frame, not one per column
         return {name: wanted[c] for name, c in columns.items()}
     block = grid[wanted_pos]  # one take of the array; no frame, no Series per column
-    index = data.index[wanted_pos]
+    index = data.index[wanted_pos] if index is None else index
     at = _positions(data, list(columns.values())).tolist()
     return {name: RawColumn(block[:, j], index, c) for (name, c), j in zip(columns.items(), at, strict=True)}
 
@@ -1018,7 +1027,8 @@ def row_kinds(data: pd.DataFrame | _Block, mapped: list[int], required: list[int
     look = np.flatnonzero(any_cell & (~complete | total_hint))
     if len(look) == 0:
         return kinds
-    rows = (cast("pd.DataFrame", data).iloc[look].to_numpy(dtype=object) if arrays[0] is None else arrays[0][look]).tolist()
+    rows = (cast("pd.DataFrame", data).iloc[look].to_numpy(dtype=object) if arrays[0] is None
+            else arrays[0][look]).tolist()
     return _look_at_rows(data, kinds, look, rows, any_cell, complete, total_hint, mapped_cols, common)
 
 
@@ -1182,8 +1192,8 @@ def _needed(spec: KindSpec, columns: dict[str, int]) -> list[int]:
     return [columns[n] for n in names if n in columns]
 
 
-def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray, cols: list[int],
-                            ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
+def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray,
+                            cols: list[int], ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """A blank cell that holds a formula without stored result (a file saved by a program, never opened).
 
     ``isna`` is ``data.isna()`` as an array, ``pos`` the positions of the data rows in ``data``, ``cols`` the
@@ -1210,7 +1220,8 @@ def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame | _Block, isna: 
     return out
 
 
-def _blank_cells(data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> set[tuple[int, int]]:
+def _blank_cells(data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> (
+        set[tuple[int, int]]):
     """(Excel row, column) of the blank cells of these columns in the data rows at ``pos``."""
     blank = isna[np.ix_(pos, _positions(data, cols))]
     return {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
