@@ -9,13 +9,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet, re_dynamic_function
+from xlsxwriter.worksheet import (
+    CellDatetimeTuple,
+    CellFormulaTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+    re_dynamic_function,
+)
 
 from kimrecon.inputs import InputFile
 
@@ -129,6 +136,7 @@ class Columns:
         """Index ``cols`` by header (headers are unique within a table)."""
         self.cols = tuple(cols)
         self._index = {c.header: i for i, c in enumerate(self.cols)}
+        self._row_formulas: dict[str, str] = {}  # template -> resolved (a table writes the same ones per row)
         if len(self._index) != len(self.cols):  # pragma: no cover - programmer error
             raise ValueError("duplicate column header")
 
@@ -150,7 +158,11 @@ class Columns:
 
     def row_formula(self, template: str) -> str:
         """``[Header]`` in ``template`` becomes that column's cell in the row ``{r}`` (resolved when written)."""
-        return _BRACKET.sub(lambda m: f"{self.letter(m.group(1))}{{r}}", template)
+        formula = self._row_formulas.get(template)
+        if formula is None:
+            formula = self._row_formulas[template] = _BRACKET.sub(lambda m: f"{self.letter(m.group(1))}{{r}}",
+                                                                  template)
+        return formula
 
     def rng(self, sheet: str, header: str, first: int, last: int) -> str:
         """Absolute range of one column between two 1-based rows on ``sheet``."""
@@ -211,15 +223,28 @@ class Formats:
         }
 
 
-class _Worksheet(Worksheet):
-    """xlsxwriter's worksheet, without ~30 regular-expression passes over every plain formula.
+_LETTERS: dict[int, str] = {}  # column letters of the rows' cells
+# What xlsxwriter rewrites in an inline string: control characters, text that looks like its own
+# ``_xHHHH_`` escape, and the two non-characters (``XMLwriter._escape_control_characters``)
+_NEEDS_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
-    xlsxwriter prepares each formula by rewriting the names of newer Excel functions (``_xlfn.``),
-    one ``re.sub`` per name: ≈ 40 µs per formula, a quarter of a Kreis Abgleich's write time. A
-    formula that names none of them (``re_dynamic_function``, xlsxwriter's own list, and its
+
+class _Worksheet(Worksheet):
+    """xlsxwriter's worksheet, with shortcuts that write exactly xlsxwriter's bytes.
+
+    Formulas: xlsxwriter prepares each formula by rewriting the names of newer Excel functions
+    (``_xlfn.``), one ``re.sub`` per name: ≈ 40 µs per formula, a quarter of a Kreis Abgleich's write
+    time. A formula that names none of them (``re_dynamic_function``, xlsxwriter's own list, and its
     ``SINGLE`` pattern) is only stripped of its braces and "=", exactly as xlsxwriter strips it; every
     other formula, and every call that expands the future functions, goes through xlsxwriter's code.
     ``tests/test_xlsx_formulas.py`` compares both on formulas of every kind.
+
+    Cells: the XML of a number, date, text or formula (with a number as its value) cell with its own
+    format is built as one string (xlsxwriter builds a list of attributes and runs two to five
+    regular expressions per cell), and a row is written to the file in one piece. Every other cell
+    (formulas with a text or boolean value, booleans, blanks, rich text, a cell without format, text
+    with control characters) goes through xlsxwriter's own code. ``tests/test_write18_cells.py``
+    compares the sheet XML of both.
     """
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
@@ -233,6 +258,113 @@ class _Worksheet(Worksheet):
         if formula.endswith("}"):
             formula = formula[:-1]
         return formula
+
+    def _cell_xml(self, ref: str, cell: Any) -> str | None:
+        """The ``<c>`` element xlsxwriter writes for ``cell`` at ``ref``, or None for xlsxwriter to write it."""
+        kind = cell.__class__
+        fmt = cell.format
+        if not fmt:
+            return None  # a row or column format may apply
+        if kind is CellNumberTuple or kind is CellDatetimeTuple:
+            return f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+        if kind is CellFormulaTuple:
+            value = cell.value
+            if type(value) is not float and type(value) is not int:
+                return None  # text, booleans and errors get a type attribute
+            formula = cell.formula
+            if "&" in formula or "<" in formula or ">" in formula:
+                formula = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return f'<c r="{ref}" s="{fmt._get_xf_index()}"><f>{formula}</f><v>{value}</v></c>'
+        if kind is not CellStringTuple:
+            return None
+        string = cell.string
+        if not self.constant_memory:  # an index into the shared strings
+            return f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{string}</v></c>'
+        # printable text has no control characters and no non-characters; without "_x" no escape pattern
+        if not (string.isprintable() and "_x" not in string) and _NEEDS_ESCAPE.search(string):
+            return None
+        if "&" in string or "<" in string or ">" in string:
+            if string.startswith("<r>") and string.endswith("</r>"):
+                return None  # rich text
+            string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # quotes kept
+        # xlsxwriter's ^\s / \s$ (a final newline is itself whitespace); escaping touches neither end's space
+        preserve = ' xml:space="preserve"' if string[:1].isspace() or string[-1:].isspace() else ""
+        return f'<c r="{ref}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t{preserve}>{string}</t></is></c>'
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        xml = self._cell_xml(xl_rowcol_to_cell_fast(row, col), cell)
+        if xml is None:
+            super()._write_cell(row, col, cell)
+        else:
+            self.fh.write(xml)
+
+    def _store_row(self, row: int, cells: dict[int, Any]) -> None:
+        """Store cells of one row made as ``_write_string``/``_write_number`` make them, the bounds checked once.
+
+        The same effect as writing them one by one: the dimensions grow to the first and last
+        column, a streamed sheet writes out its previous row first, the cells join the row.
+        """
+        if self._check_dimensions(row, min(cells)) or self._check_dimensions(row, max(cells)):
+            for col, cell in cells.items():  # pragma: no cover - outside the sheet: xlsxwriter drops such cells
+                if not self._check_dimensions(row, col):
+                    if self.constant_memory and row > self.previous_row:  # type: ignore[has-type]
+                        self._write_single_row(row)
+                    self.table[row][col] = cell
+            return
+        if self.constant_memory and row > self.previous_row:  # type: ignore[has-type]
+            self._write_single_row(row)
+        stored = self.table.get(row)
+        if stored:
+            stored.update(cells)
+        else:  # the usual case: the row is ``cells`` (the caller hands it over)
+            self.table[row] = cells
+
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        """Write the previous row of a streamed sheet (constant_memory) as xlsxwriter does, in one piece."""
+        row_num: int = self.previous_row  # type: ignore[has-type]
+        cells = self.table.get(row_num)
+        if not cells:  # only row attributes, or nothing: xlsxwriter's code
+            super()._write_single_row(current_row_num)
+            return
+        self.previous_row = current_row_num
+        self._write_row(row_num, None, self.row_info.get(row_num))
+        self._write_row_cells(row_num, cells)
+        self.table.clear()
+
+    def _write_rows(self) -> None:
+        """Write the rows of a sheet kept in memory as xlsxwriter does, each row with cells in one piece."""
+        self._calculate_spans()
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = self.table.get(row_num)
+            if not cells and row_num not in self.row_info and row_num not in self.comments:
+                continue
+            span = self.row_spans.get(row_num // 16)
+            if cells:
+                self._write_row(row_num, span, self.row_info.get(row_num))
+                self._write_row_cells(row_num, cells)
+            else:  # row attributes or comments only
+                self._write_empty_row(row_num, span, self.row_info.get(row_num))
+
+    def _write_row_cells(self, row_num: int, cells: dict[int, Any]) -> None:
+        """The cells of one row, columns ascending, and the end of the row (xlsxwriter's bytes)."""
+        number = str(row_num + 1)
+        parts: list[str] = []
+        lo, hi = self.dim_colmin, self.dim_colmax
+        letters = _LETTERS
+        for col_num in sorted(cells):
+            if col_num < lo or col_num > hi:  # pragma: no cover - xlsxwriter keeps the dimensions
+                continue
+            cell = cells[col_num]
+            letter = letters.get(col_num) or letters.setdefault(col_num, xl_col_to_name(col_num))
+            xml = self._cell_xml(letter + number, cell)
+            if xml is None:
+                self.fh.write("".join(parts))
+                parts.clear()
+                super()._write_cell(row_num, col_num, cell)
+            else:
+                parts.append(xml)
+        parts.append("</row>")
+        self.fh.write("".join(parts))
 
 
 def open_workbook(path: Path, *, constant_memory: bool = False) -> Workbook:
@@ -410,11 +542,12 @@ def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[ob
             width = c.width
         else:
             sample = data[i][:2000] if i < len(data) else []
-            longest = _longest(sample)
+            if c.kind in ("date", "datetime"):
+                longest = 10 if c.kind == "date" else 19
+            else:
+                longest = _longest(sample)
             if c.kind == "money":
                 longest = max(longest + 4, 13)  # "1.026.000,00 €" from 102600000 cents
-            elif c.kind in ("date", "datetime"):
-                longest = 10 if c.kind == "date" else 19
             header_len = max((len(w) for w in c.header.split()), default=0)
             width = min(max(longest, header_len, 6) + 1.5, 60)
             if c.kind == "longtext":
@@ -426,8 +559,20 @@ def col_widths(ws: Worksheet, columns: Sequence[Col], data: Sequence[Sequence[ob
     return widths
 
 
+# Cell types that are never a missing value (pd.NA, pd.NaT, NaN): no check per cell needed
+_NEVER_MISSING = frozenset({str, int, bool, type(None), date, datetime})
+_TEXT_ONLY = frozenset({str, type(None)})
+_INT_ONLY = frozenset({int, type(None)})
+
+
 def _longest(sample: Sequence[object]) -> int:
     """Length of the longest shown text in a sample of cells (a formula counts by its cached value)."""
+    types = set(map(type, sample))
+    if types <= _TEXT_ONLY:  # plain text: no conversion per cell
+        return max(map(len, filter(None, cast("Sequence[str | None]", sample))), default=0)
+    if types <= _INT_ONLY:  # the longest integer is the largest or, with its sign, the smallest
+        ints = [v for v in cast("Sequence[int | None]", sample) if v is not None]
+        return max(len(str(max(ints))), len(str(min(ints)))) if ints else 0
     return max((len(str(v.value if isinstance(v, F) else v)) for v in sample
                 if v is not None and not (isinstance(v, F) and v.value is None)), default=0)
 
@@ -678,24 +823,7 @@ def write_detail(
         for j, c in enumerate(columns):
             ws.write_string(header_row, j, c.header, fm.header)
         fit_row(ws, header_row, [c.header for c in columns], widths, minimum=30)
-        fast = [_fast_column(ws, c, data[j][first:last], fm) for j, c in enumerate(columns)]
-        wrapped = [j for j, c in enumerate(columns) if c.kind == "longtext"]
-        for i in range(first, last):
-            r = part.excel_row(i)
-            if wrapped:  # before the row's cells: constant_memory writes rows strictly in order
-                fit_row(ws, r, [data[j][i] if j in wrapped else None for j in range(len(columns))], widths)
-            for j, c in enumerate(columns):
-                prepared = fast[j]
-                if prepared is not None:
-                    write, values, fmt = prepared
-                    v = values[i - first]
-                    if v is not None:
-                        write(r, j, v, fmt)
-                    continue
-                v = data[j][i]
-                if isinstance(v, F) and "{r}" in v.formula:
-                    v = F(v.formula.replace("{r}", str(r + 1)), v.value)
-                write_value(ws, r, j, v, c.kind, fm)
+        _write_data_rows(ws, part, columns, data, widths, fm)
         last_row = part.excel_row(last - 1) if last > first else header_row
         if last == first:
             ws.write_string(header_row + 1, 0, empty_note, fm.note)
@@ -732,27 +860,70 @@ def write_detail(
     return parts
 
 
+def _write_data_rows(ws: Worksheet, part: Part, columns: Sequence[Col], data: Sequence[Sequence[object]],
+                     widths: Sequence[float], fm: Formats) -> None:
+    """The data rows of one part, strictly top-down; each row's prepared cells stored at once.
+
+    A column ``_fast_column`` prepared becomes xlsxwriter's cell tuples directly (what its
+    ``_write_string``/``_write_number`` store); every other cell goes through ``write_value``. Cells
+    are made in column order, so shared strings get the indexes xlsxwriter would give them.
+    """
+    first, last = part.first, part.last
+    fast = [_fast_column(c, data[j][first:last], fm) for j, c in enumerate(columns)]
+    wrapped = [j for j, c in enumerate(columns) if c.kind == "longtext"]
+    ours = isinstance(ws, _Worksheet)
+    shared = None if ws.constant_memory else ws.str_table._get_shared_string_index
+    for i in range(first, last):
+        r = part.excel_row(i)
+        k = i - first
+        if wrapped:  # before the row's cells: constant_memory writes rows strictly in order
+            fit_row(ws, r, [data[j][i] if j in wrapped else None for j in range(len(columns))], widths)
+        cells: dict[int, Any] = {}
+        for j, c in enumerate(columns):
+            prepared = fast[j]
+            if prepared is None:
+                v = data[j][i]
+                if type(v) is F:  # what write_value → write_formula do, without xlsxwriter's argument parsing
+                    formula = v.formula.replace("{r}", str(r + 1)) if "{r}" in v.formula else v.formula
+                    ws._write_formula(r, j, "=" + formula, fm.by_kind[c.kind], v.value)
+                else:
+                    write_value(ws, r, j, v, c.kind, fm)
+                continue
+            how, values, fmt = prepared
+            v = values[k]
+            if v is None:
+                continue
+            if not ours:  # pragma: no cover - every workbook is opened by open_workbook
+                (ws._write_number if how == "number" else ws._write_string)(r, j, v, fmt)
+            elif how == "number":
+                cells[j] = CellNumberTuple(v, fmt)
+            elif how == "string":
+                cells[j] = CellStringTuple(v if shared is None else shared(v), fmt)
+            else:  # a long text: xlsxwriter measures it in UTF-16 units itself
+                ws._write_string(r, j, v, fmt)
+        if cells:
+            ws._store_row(r, cells)  # type: ignore[attr-defined]
+
+
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _SERIAL_SAFE_FROM = date(1900, 3, 1)
 
 
-def _fast_column(
-    ws: Worksheet, col: Col, values: Sequence[object], fm: Formats
-) -> tuple[Callable[..., Any], list[Any], Format] | None:
+def _fast_column(col: Col, values: Sequence[object], fm: Formats) -> tuple[str, list[Any], Format] | None:
     """Pre-convert a homogeneous column once (the detail tables grow with the case).
 
-    Returns the write method, the converted values (None = empty cell) and the format, or None
-    when the column holds formulas or a kind without a fast path (then each cell goes through
-    ``write_value``).
+    Returns how its cells are written ("string", "long" for text xlsxwriter must measure, "number"),
+    the converted values (None = empty cell) and the format, or None when the column holds formulas
+    or a kind without a fast path (then each cell goes through ``write_value``).
     """
-    if any(isinstance(v, F) for v in values):
+    types = set(map(type, values))
+    if any(issubclass(t, F) for t in types):
         return None
     fmt = fm.by_kind[col.kind]
-    # xlsxwriter's undecorated writers (what its own ``write`` dispatches to): integer row/col only,
-    # no A1-notation check per cell; the cells written are the same
-    write_string = getattr(ws, "_write_string", ws.write_string)
-    write_number = getattr(ws, "_write_number", ws.write_number)
-    present = [None if v is None or _is_missing(v) else v for v in values]
+    if types <= _NEVER_MISSING:
+        present: list[Any] = list(values)
+    else:
+        present = [None if v is None or _is_missing(v) else v for v in values]
     if col.kind in ("text", "longtext", "hash"):
         def text(v: object) -> str:
             t = str(v)
@@ -761,25 +932,40 @@ def _fast_column(
                 t = t[: MAX_CELL_TEXT - len(marker)] + marker
             return t
 
-        return write_string, [None if v is None else text(v) for v in present], fmt
+        longest = max(map(len, filter(None, present)), default=0) if types <= _TEXT_ONLY else MAX_CELL_TEXT + 1
+        if longest > MAX_CELL_TEXT:
+            present = [None if v is None else text(v) for v in present]
+            longest = max(map(len, filter(None, present)), default=0)
+        # xlsxwriter measures a text over half its limit in UTF-16 units and may cut it
+        return ("long" if longest > MAX_CELL_TEXT // 2 else "string"), present, fmt
+    if col.kind == "bool":
+        return "string", [None if v is None else ("Ja" if bool(v) else "Nein") for v in present], fmt
     scale = {"money": 100, "vzae": 10_000, "hours": 100, "int": 1, "number": 1}.get(col.kind)
     if scale is not None:
-        return write_number, [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
+        return "number", [None if v is None else int(v) / scale for v in present], fmt  # type: ignore[call-overload]
     if col.kind in ("date", "datetime"):
         out: list[Any] = []
+        serials: dict[object, Any] = {}  # a date column repeats its values: each converted once
         for v in present:
-            if isinstance(v, date) and date(v.year, v.month, v.day) < _SERIAL_SAFE_FROM:
-                return None  # Excel's 1900 leap-year quirk: let xlsxwriter convert early dates
-            if isinstance(v, datetime):
-                delta = naive(v) - _EXCEL_EPOCH
-                out.append(delta.days + delta.seconds / 86_400)
-            elif isinstance(v, date):
-                out.append((v - _EXCEL_EPOCH.date()).days)
-            elif v is None:
-                out.append(None)
-            else:
-                return None  # an unexpected value: the slow path writes it as text
-        return write_number, out, fmt
+            try:
+                serial = serials.get(v, serials)
+            except TypeError:  # an unhashable value: the slow path writes it as text
+                return None
+            if serial is serials:
+                if isinstance(v, date) and date(v.year, v.month, v.day) < _SERIAL_SAFE_FROM:
+                    return None  # Excel's 1900 leap-year quirk: let xlsxwriter convert early dates
+                if isinstance(v, datetime):
+                    delta = naive(v) - _EXCEL_EPOCH
+                    serial = delta.days + delta.seconds / 86_400
+                elif isinstance(v, date):
+                    serial = (v - _EXCEL_EPOCH.date()).days
+                elif v is None:
+                    serial = None
+                else:
+                    return None  # an unexpected value: the slow path writes it as text
+                serials[v] = serial
+            out.append(serial)
+        return "number", out, fmt
     return None
 
 
@@ -872,4 +1058,8 @@ def frame_column(frame: Any, name: str) -> list[object]:
     if name not in frame.columns:
         return [None] * len(frame)
     s = frame[name]
+    if str(s.dtype).startswith("datetime64"):  # dates repeat: each distinct one a Timestamp once (NaT: -1)
+        codes, uniques = s.factorize()
+        moments = uniques.astype(object).tolist()
+        return [None if c < 0 else moments[c] for c in codes.tolist()]
     return [None if missing else v for v, missing in zip(s.astype(object).tolist(), s.isna().tolist(), strict=True)]

@@ -158,6 +158,8 @@ def ints(frame: Any, column: str) -> list[int]:
 
     if column not in frame.columns:
         return [0] * len(frame)
+    if frame[column].dtype == "int64":  # already integers without gaps: nothing to convert
+        return frame[column].tolist()  # type: ignore[no-any-return]
     return pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64").tolist()  # type: ignore[no-any-return]
 
 

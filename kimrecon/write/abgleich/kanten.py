@@ -40,6 +40,7 @@ def write(book: Book) -> None:
     cols = columns()
     data: list[list[object]] = [[] for _ in range(len(cols))]
     last_month = _last_months(book)
+    paid = _paid(book)
     present = edge_fields()
     for e in book.r.kanten:
         a = book.allotment.get((e.empfaenger, e.jahr))
@@ -48,7 +49,7 @@ def write(book: Book) -> None:
             "Vertragsfassung": e.vertrag, "Bewilligungszeitraum von": e.von, "Bewilligungszeitraum bis": e.bis,
             "Ergebnis": e.art.value, "Nachzahlung gekappt": e.nachzahlung_gekappt, "Nachweisfrist": e.nachweisfrist,
         }
-        row.update(_traced(book, e, cols, last_month))
+        row.update(_traced(book, e, cols, last_month, paid))
         for name, col in OPTIONAL:
             if name in present:
                 row[col.header] = getattr(e, name)
@@ -74,8 +75,8 @@ def _what(e: Edge) -> str:
     return f"{e.geber} → {e.empfaenger} {e.jahr}"
 
 
-def _traced(book: Book, e: Edge, cols: Columns, last_month: dict[tuple[str, int], tuple[int, int, int]]
-            ) -> dict[str, object]:
+def _traced(book: Book, e: Edge, cols: Columns, last_month: dict[tuple[str, int], tuple[int, int, int]],
+            paid: dict[tuple[PaymentKind, int, str, str], int]) -> dict[str, object]:
     """The money and VzÄ columns: references and formulas wherever they reproduce the Result's figure."""
     what = _what(e)
     a = book.allotment.get((e.empfaenger, e.jahr))
@@ -105,8 +106,8 @@ def _traced(book: Book, e: Edge, cols: Columns, last_month: dict[tuple[str, int]
     else:
         out["Förderfähig eigen kumuliert"] = e.foerderfaehig_eigen_kumuliert_cent
         out["Förderfähig Teilbaum kumuliert"] = e.foerderfaehig_kumuliert_cent
-    out["Gezahlt (brutto)"] = _payments(book, e, PaymentKind.ZAHLUNG, e.gezahlt_brutto_cent)
-    out["Zurückgezahlt"] = _payments(book, e, PaymentKind.RUECKZAHLUNG, e.zurueckgezahlt_cent)
+    out["Gezahlt (brutto)"] = _payments(book, e, PaymentKind.ZAHLUNG, e.gezahlt_brutto_cent, paid)
+    out["Zurückgezahlt"] = _payments(book, e, PaymentKind.RUECKZAHLUNG, e.zurueckgezahlt_cent, paid)
     out["Ausgezahlt kumuliert"] = book.derived(
         S_KANT, f"Ausgezahlt {what}", cols.row_formula("ROUND([Gezahlt (brutto)]-[Zurückgezahlt],2)"),
         e.ausgezahlt_kumuliert_cent, check=e.gezahlt_brutto_cent - e.zurueckgezahlt_cent)
@@ -120,7 +121,18 @@ def _traced(book: Book, e: Edge, cols: Columns, last_month: dict[tuple[str, int]
     return out
 
 
-def _payments(book: Book, e: Edge, kind: PaymentKind, value: int) -> object:
+def _paid(book: Book) -> dict[tuple[PaymentKind, int, str, str], int]:
+    """Payments counted up to the Stichtag, summed per (kind, year, giver, recipient), names casefolded."""
+    out: dict[tuple[PaymentKind, int, str, str], int] = {}
+    for p in book.r.zahlungen:
+        if not p.nach_stichtag:
+            key = (p.kind, p.jahr, (p.geber or "").casefold(), (p.kante_empfaenger or "").casefold())
+            out[key] = out.get(key, 0) + p.betrag_cent
+    return out
+
+
+def _payments(book: Book, e: Edge, kind: PaymentKind, value: int,
+              paid: dict[tuple[PaymentKind, int, str, str], int]) -> object:
     """SUMIFS over the Zahlungen rows of this edge counted up to the Stichtag, when it adds up to the figure."""
     rng = book.layout.zahl_range
     what = f"{'Gezahlt' if kind is PaymentKind.ZAHLUNG else 'Zurückgezahlt'} {_what(e)}"
@@ -130,10 +142,7 @@ def _payments(book: Book, e: Edge, kind: PaymentKind, value: int) -> object:
         return book.derived(S_KANT, what, None, value, reason="Name mit Platzhalterzeichen, keine SUMIFS-Formel")
     z = zahlungen.COLUMNS
     a, b = rng
-    check = sum(p.betrag_cent for p in book.r.zahlungen
-                if p.kind is kind and not p.nach_stichtag and p.jahr == e.jahr
-                and (p.geber or "").casefold() == e.geber.casefold()
-                and (p.kante_empfaenger or "").casefold() == e.empfaenger.casefold())
+    check = paid.get((kind, e.jahr, e.geber.casefold(), e.empfaenger.casefold()), 0)
     formula = (f'ROUND(SUMIFS({z.rng(zahlungen.SHEET, "Betrag", a, b)},'
                f'{z.rng(zahlungen.SHEET, "Kante: Geber", a, b)},"{e.geber}",'
                f'{z.rng(zahlungen.SHEET, "Kante: Empfänger", a, b)},"{e.empfaenger}",'
@@ -144,14 +153,19 @@ def _payments(book: Book, e: Edge, kind: PaymentKind, value: int) -> object:
 
 
 def _last_months(book: Book) -> dict[tuple[str, int], tuple[int, int, int]]:
-    """(empfaenger, jahr) -> (last month, own cumulative, subtree cumulative) as the Monatsmatrix shows them."""
+    """(empfaenger, jahr) -> (last month, own cumulative, subtree cumulative) as the Monatsmatrix shows them.
+
+    One pass over the rows; of equal months the later row counts (a stable sort's last row).
+    """
     m = book.mat
     if len(m) == 0:
         return {}
-    last = m.sort_values(["empfaenger", "jahr", "monat"]).groupby(["empfaenger", "jahr"], sort=False).tail(1)
-    return {
-        (e, int(j)): (int(mm), int(fk), int(t))
-        for e, j, mm, fk, t in zip(last["empfaenger"], last["jahr"], last["monat"],
-                                   last["foerderfaehig_kumuliert_cent"], last["foerderfaehig_teilbaum_kumuliert_cent"],
-                                   strict=True)
-    }
+    out: dict[tuple[str, int], tuple[int, int, int]] = {}
+    for e, j, mm, fk, t in zip(m["empfaenger"].tolist(), m["jahr"].tolist(), m["monat"].tolist(),
+                               m["foerderfaehig_kumuliert_cent"].tolist(),
+                               m["foerderfaehig_teilbaum_kumuliert_cent"].tolist(), strict=True):
+        key = (e, int(j))
+        best = out.get(key)
+        if best is None or int(mm) >= best[0]:
+            out[key] = (int(mm), int(fk), int(t))
+    return out
