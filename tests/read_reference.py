@@ -196,7 +196,8 @@ def parse_texts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values._parse_any_text(s)
 
 
-def raw_columns(data: pd.DataFrame, grid: object, wanted_pos: np.ndarray, columns: dict[str, int]) -> dict:
+def raw_columns(data: pd.DataFrame, grid: object, wanted_pos: np.ndarray, columns: dict[str, int],
+                index: object = None) -> dict:
     """``sheet._raw_columns`` before (in ``_read_kind``): a Series per mapped column of the wanted rows' frame."""
     wanted = data.iloc[wanted_pos]
     return {name: wanted[c] for name, c in columns.items()}
@@ -217,13 +218,24 @@ def names(values: pd.Series, other: object) -> pd.Series:
     return values.map(lambda v: normalize_name(v) if isinstance(v, str) else other)
 
 
+def block_of(raw: RawSheet, header: object, columns: dict[str, int], spec: KindSpec) -> None:
+    """``sheet._block_of`` before (in ``_read_kind``): every sheet's data rows as a frame (``region``, index, fill)."""
+    return None
+
+
+def head_block(raw: RawSheet) -> None:
+    """``sheet._head_block`` before (in ``read_sheet``): every sheet's first rows as a frame (``head``)."""
+    return None
+
+
 # ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
           (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
           (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
-          (versions, "_several_lists", several_lists))
+          (versions, "_several_lists", several_lists), (sheet, "_block_of", block_of),
+          (sheet, "_head_block", head_block))
 
 
 def clear_caches() -> None:

@@ -45,6 +45,15 @@ class RawSheet:
     source: Path | None = None  # workbook to load the region from (fastexcel), when ``cells`` is None
     hidden: bool = False  # a hidden (or very hidden) sheet is not read
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> Excel error ("#DIV/0!")
+    _array: tuple[pd.DataFrame, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def array(self) -> np.ndarray | None:
+        """``cells`` as one object array (the grid's values, blanks None), taken once; None when not read whole."""
+        if self.cells is None:
+            return None
+        if self._array is None or self._array[0] is not self.cells:
+            self._array = (self.cells, self.cells.to_numpy(dtype=object))
+        return self._array[1]
 
     def head(self, n: int) -> pd.DataFrame:
         """The first ``n`` rows as raw values."""
@@ -412,7 +421,7 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
         # the readers' usual rectangle of plain values: blanks found by numpy over one object array, no new row lists
         block = np.array(rows, dtype=object)
         block[pd.isna(block) | (block == "")] = None
-        return pd.DataFrame(block, dtype=object)
+        return pd.DataFrame(block, dtype=object, copy=False)  # the block is ours: no copy of every cell
     cells = []
     for r in rows:  # one pass in Python over what the readers gave as Python objects (no frame-wide mask/where)
         row = [(None if v == "" else v) if type(v) is str else (None if v != v else v) if type(v) is float

@@ -264,13 +264,19 @@ def _head_rows(head: pd.DataFrame) -> list[list[object]]:
     return full.to_numpy(dtype=object).tolist()
 
 
-def find_header(head: pd.DataFrame, sheet: RawSheet, specs: dict[Kind, KindSpec],
+def _head_block(sheet: RawSheet) -> np.ndarray | None:
+    """The first rows of a sheet read whole as its object array's rows (``sheet.head`` without a frame), else None."""
+    values = sheet.array()
+    return None if values is None else values[:HEADER_SCAN_ROWS + 1]
+
+
+def find_header(head: pd.DataFrame | None, sheet: RawSheet, specs: dict[Kind, KindSpec],
                 rows: list[list[object]] | None = None) -> _Header | None:
     """Find the header row (or pair of rows) among the first rows: the one that names most columns.
 
     ``rows`` is ``_head_rows(head)`` when the caller has it already.
     """
-    rows = _head_rows(head) if rows is None else rows
+    rows = _head_rows(head) if rows is None else rows  # type: ignore[arg-type]
     best: _Header | None = None
     best_score = 1  # at least two known columns make a header
     limit = min(len(rows), HEADER_SCAN_ROWS)
@@ -377,12 +383,14 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
         if head.empty or not _any_value(head):
             return SheetResult(None, None, None)
         return SheetResult(None, None, None, [finding(Code.BLATT_AUSGEBLENDET, where, severity=Severity.HINWEIS)])
-    head = sheet.head(HEADER_SCAN_ROWS + 1)
-    if head.empty or not _any_value(head):
+    top = _head_block(sheet)
+    head = sheet.head(HEADER_SCAN_ROWS + 1) if top is None else None
+    if top is None and (head.empty or not _any_value(head)) or (  # type: ignore[union-attr]
+            top is not None and (top.size == 0 or not bool(pd.notna(top).any()))):
         rest = sheet.region(HEADER_SCAN_ROWS + 1, set())
         if rest.empty or not rest.notna().to_numpy().any():
             return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
-    rows = _head_rows(head)
+    rows = _head_rows(head) if top is None else top.tolist() if top.size else []  # type: ignore[arg-type]
     header = find_header(head, sheet, specs, rows)
     ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     grid = find_grid(rows[:HEADER_SCAN_ROWS], sheet.merged)
@@ -495,23 +503,31 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
     found.extend(mapped_findings)
 
     # data rows: everything below the header, minus blank rows, total rows and footnotes
-    exact = {c for n, c in columns.items() if spec.all_columns[n].type not in ("text", "ags")}
-    data = sheet.region(header.row + 1, exact)
-    missing = [c for c in columns.values() if c not in data.columns]
-    if missing:  # a column with nothing below its header
-        data = data.assign(**{str(c): None for c in missing}).rename(columns={str(c): c for c in missing})
-    data.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(data), name="_zeile")  # Excel row numbers
-    data = _fill_merged_data(data, sheet, header, columns, spec)
+    block = _block_of(sheet, header, columns, spec)
+    data: pd.DataFrame | _Block
+    if block is None:
+        exact = {c for n, c in columns.items() if spec.all_columns[n].type not in ("text", "ags")}
+        frame = sheet.region(header.row + 1, exact)
+        missing = [c for c in columns.values() if c not in frame.columns]
+        if missing:  # a column with nothing below its header
+            frame = frame.assign(**{str(c): None for c in missing}).rename(columns={str(c): c for c in missing})
+        frame.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(frame), name="_zeile")  # Excel row numbers
+        data = _fill_merged_data(frame, sheet, header, columns, spec)
+        cells = sheet_cells(data, objects=sheet.cells is not None)  # a grid read whole holds objects only
+    else:
+        data, cells = block, (block.values, pd.isna(block.values))
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
-    cells = sheet_cells(data, objects=sheet.cells is not None)  # a grid read whole holds objects only
     row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
-    wanted_pos = np.flatnonzero((row_kind == "data") | (row_kind == "summe"))
+    is_summe = row_kind == "summe"
+    wanted_pos = np.flatnonzero((row_kind == "data") | is_summe)
     in_wanted = np.flatnonzero(row_kind[wanted_pos] == "data")  # data rows, as positions among the wanted
-    keep = data.index[wanted_pos[in_wanted]]
-    summen = data.index[row_kind == "summe"]
+    # the Excel rows of the wanted rows, taken once; without total rows they are the data rows too
+    index = data.index[wanted_pos] if isinstance(data, _Block) else None
+    keep = index if index is not None and len(in_wanted) == len(wanted_pos) else data.index[wanted_pos[in_wanted]]
+    summen = data.index[is_summe] if is_summe.any() else _NO_ROWS  # only counted and walked: any empty Index
     needed = _needed(spec, columns)
     found.extend(_formulas_without_value(sheet, data, cells[1], wanted_pos[in_wanted], needed, ref))
-    raw = _raw_columns(data, cells[0], wanted_pos, columns)
+    raw = _raw_columns(data, cells[0], wanted_pos, columns, index)
     pending = Pending(
         sheet_name=sheet.name,
         errors=sheet.errors,
@@ -527,13 +543,60 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         in_wanted=in_wanted,
         keep=keep,
         summen=summen,
-        summen_texts={int(z): [v for v in data.loc[z].tolist() if isinstance(v, str)] for z in summen},
+        summen_texts=_summen_texts(data, cells[0], summen, row_kind),
         facts=facts,
     )
     if _DEFER[0] and len(wanted_pos) <= BATCH_MAX_ROWS:
         return SheetResult(None, None, None, [], pending=pending)
     return finish_sheet(pending, {name: _parse(spec.all_columns[name], _raw_series(col))
                                   for name, col in pending.raw.items()})
+
+
+_NO_ROWS = pd.Index([], dtype="int64", name="_zeile")  # no total rows
+
+
+@dataclass(frozen=True)
+class _Block:
+    """The rows below the header of a sheet read whole: a slice of its object array standing in for the frame.
+
+    ``index`` and ``columns`` are what the frame would have (Excel rows; the grid's columns 0…n-1).
+    """
+
+    values: np.ndarray
+    index: pd.RangeIndex
+    columns: pd.Index
+
+    def __len__(self) -> int:
+        """Rows below the header."""
+        return len(self.values)
+
+
+def _block_of(sheet: RawSheet, header: _Header, columns: dict[str, int], spec: KindSpec) -> _Block | None:
+    """The data region of a sheet read whole without a frame; None when the frame path is needed.
+
+    That is a sheet not read whole, a mapped column beyond the grid (added as blanks there), or a value
+    merged down data rows (filled in the frame).
+    """
+    values = sheet.array()
+    if values is None or _fill_ranges(sheet, header, columns, spec):
+        return None
+    grid_columns = sheet.cells.columns  # type: ignore[union-attr]
+    width = values.shape[1]
+    if not (isinstance(grid_columns, pd.RangeIndex) and grid_columns.equals(pd.RangeIndex(width))):
+        return None
+    if any(c >= width for c in columns.values()):
+        return None
+    block = values[header.row + 1:]
+    return _Block(block, pd.RangeIndex(header.row + 2, header.row + 2 + len(block), name="_zeile"), grid_columns)
+
+
+def _summen_texts(data: pd.DataFrame | _Block, grid: np.ndarray | None, summen: pd.Index,
+                  row_kind: np.ndarray) -> dict[int, list[str]]:
+    """Excel row of each total row -> its text cells (from the object array when the sheet has one)."""
+    if isinstance(data, _Block):
+        rows = data.values[np.flatnonzero(row_kind == "summe")].tolist()
+        return {int(z): [v for v in row if isinstance(v, str)] for z, row in zip(summen, rows, strict=True)}
+    return {int(z): [v for v in data.loc[z].tolist() if isinstance(v, str)] for z in summen}
 
 
 @dataclass(frozen=True)
@@ -562,14 +625,17 @@ class RawColumn:
         return pd.Series(self.values, index=self.index, name=self.name, dtype=object)
 
 
-def _raw_columns(data: pd.DataFrame, grid: np.ndarray | None, wanted_pos: np.ndarray,
-                 columns: dict[str, int]) -> dict[str, pd.Series | RawColumn]:
-    """The mapped columns' raw cells of the rows at ``wanted_pos``; ``grid``: the sheet's object array, if any."""
+def _raw_columns(data: pd.DataFrame | _Block, grid: np.ndarray | None, wanted_pos: np.ndarray,
+                 columns: dict[str, int], index: pd.Index | None = None) -> dict[str, pd.Series | RawColumn]:
+    """The mapped columns' raw cells of the rows at ``wanted_pos``; ``grid``: the sheet's object array, if any.
+
+    ``index`` is ``data.index[wanted_pos]`` when the caller has it already.
+    """
     if grid is None:
-        wanted = data.iloc[wanted_pos]  # one take for the whole frame, not one per column
+        wanted = cast("pd.DataFrame", data).iloc[wanted_pos]  # one take for the whole frame, not one per column
         return {name: wanted[c] for name, c in columns.items()}
     block = grid[wanted_pos]  # one take of the array; no frame, no Series per column
-    index = data.index[wanted_pos]
+    index = data.index[wanted_pos] if index is None else index
     at = _positions(data, list(columns.values())).tolist()
     return {name: RawColumn(block[:, j], index, c) for (name, c), j in zip(columns.items(), at, strict=True)}
 
@@ -870,8 +936,7 @@ def _fill_merged_data(
     data: pd.DataFrame, sheet: RawSheet, header: _Header, columns: dict[str, int], spec: KindSpec
 ) -> pd.DataFrame:
     """A value merged down several data rows (one town over its three posts) holds for each of them."""
-    fillable = {c for n, c in columns.items() if spec.all_columns[n].type in _FILL_TYPES}
-    ranges = [(r1, c1, r2) for r1, c1, r2, _ in sheet.merged if r1 > header.row and r2 > r1 and c1 in fillable]
+    ranges = _fill_ranges(sheet, header, columns, spec)
     if not ranges or data.empty:
         return data
     data = data.copy()
@@ -881,6 +946,15 @@ def _fill_merged_data(
             value = data.at[top, c1]
             data.loc[top + 1 : bottom, c1] = value
     return data
+
+
+def _fill_ranges(sheet: RawSheet, header: _Header, columns: dict[str, int], spec: KindSpec) -> (
+        list[tuple[int, int, int]]):
+    """Merged ranges below the header down several rows of a fillable mapped column: (row1, col1, row2)."""
+    if not sheet.merged:
+        return []
+    fillable = {c for n, c in columns.items() if spec.all_columns[n].type in _FILL_TYPES}
+    return [(r1, c1, r2) for r1, c1, r2, _ in sheet.merged if r1 > header.row and r2 > r1 and c1 in fillable]
 
 
 def _map_columns(
@@ -934,7 +1008,7 @@ def extra_column(text: str, where: SourceRef, dropped: list[str], unknown: list[
     return finding(Code.SPALTE_UNBEKANNT, where, severity=Severity.HINWEIS, spalte=text)
 
 
-def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common: CommonSpec, *,
+def row_kinds(data: pd.DataFrame | _Block, mapped: list[int], required: list[int], common: CommonSpec, *,
               arrays: tuple[np.ndarray | None, np.ndarray] | None = None) -> np.ndarray:
     """Label each row below the header: data, blank, summe (a total row) or footnote.
 
@@ -947,20 +1021,21 @@ def row_kinds(data: pd.DataFrame, mapped: list[int], required: list[int], common
     if n == 0:
         return kinds
     mapped_cols = [c for c in mapped if c in data.columns]
-    arrays = arrays if arrays is not None else sheet_cells(data)
+    arrays = arrays if arrays is not None else sheet_cells(cast("pd.DataFrame", data))
     any_cell, complete, total_hint = _row_masks(data, mapped_cols, required, arrays)
     kinds[~any_cell] = "blank"
     look = np.flatnonzero(any_cell & (~complete | total_hint))
     if len(look) == 0:
         return kinds
-    rows = (data.iloc[look].to_numpy(dtype=object) if arrays[0] is None else arrays[0][look]).tolist()
+    rows = (cast("pd.DataFrame", data).iloc[look].to_numpy(dtype=object) if arrays[0] is None
+            else arrays[0][look]).tolist()
     return _look_at_rows(data, kinds, look, rows, any_cell, complete, total_hint, mapped_cols, common)
 
 
-def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
+def _row_masks(data: pd.DataFrame | _Block, mapped_cols: list[int], required: list[int],
                arrays: tuple[np.ndarray | None, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: any cell filled, the required (else any mapped) cells filled, a cell that reads like a total."""
-    grid, blank = arrays if arrays is not None else sheet_cells(data)
+    grid, blank = arrays if arrays is not None else sheet_cells(cast("pd.DataFrame", data))
     filled = ~blank  # one array for the whole sheet, not a frame of masks
     any_cell = np.asarray(filled.any(axis=1))
     complete = np.asarray(filled[:, _positions(data, required)].all(axis=1) if required
@@ -972,7 +1047,7 @@ def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
         if hits:
             total_hint = pd.Series(grid.ravel()).isin(hits).to_numpy().reshape(grid.shape).any(axis=1)
     for c in data.columns if grid is None else ():
-        col = data[c]
+        col = cast("pd.DataFrame", data)[c]
         if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
             continue
         arr = V.arrow_strings(col)
@@ -990,7 +1065,7 @@ def _row_masks(data: pd.DataFrame, mapped_cols: list[int], required: list[int],
     return any_cell, complete, total_hint
 
 
-def _look_at_rows(data: pd.DataFrame, kinds: np.ndarray, look: np.ndarray, rows: list[list[object]],
+def _look_at_rows(data: pd.DataFrame | _Block, kinds: np.ndarray, look: np.ndarray, rows: list[list[object]],
                   any_cell: np.ndarray, complete: np.ndarray, total_hint: np.ndarray, mapped_cols: list[int],
                   common: CommonSpec) -> np.ndarray:
     """Label the rows at ``look`` (incomplete, or with a total word) one by one: summe, footnote or data.
@@ -1039,7 +1114,7 @@ def sheet_cells(data: pd.DataFrame, *, objects: bool = False) -> tuple[np.ndarra
     return None, data.isna().to_numpy()
 
 
-def _positions(data: pd.DataFrame, labels: list[int]) -> np.ndarray:
+def _positions(data: pd.DataFrame | _Block, labels: list[int]) -> np.ndarray:
     """Positions of these column labels (``data.columns.get_indexer`` for labels that are there, without an Index)."""
     at = {c: j for j, c in enumerate(data.columns.tolist())}
     return np.array([at[c] for c in labels], dtype=np.intp)
@@ -1117,8 +1192,8 @@ def _needed(spec: KindSpec, columns: dict[str, int]) -> list[int]:
     return [columns[n] for n in names if n in columns]
 
 
-def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: list[int],
-                            ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
+def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray,
+                            cols: list[int], ref: Callable[[int | None, int | None], SourceRef]) -> list[Finding]:
     """A blank cell that holds a formula without stored result (a file saved by a program, never opened).
 
     ``isna`` is ``data.isna()`` as an array, ``pos`` the positions of the data rows in ``data``, ``cols`` the
@@ -1145,7 +1220,8 @@ def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame, isna: np.ndarra
     return out
 
 
-def _blank_cells(data: pd.DataFrame, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> set[tuple[int, int]]:
+def _blank_cells(data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> (
+        set[tuple[int, int]]):
     """(Excel row, column) of the blank cells of these columns in the data rows at ``pos``."""
     blank = isna[np.ix_(pos, _positions(data, cols))]
     return {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
