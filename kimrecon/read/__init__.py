@@ -20,7 +20,7 @@ from kimrecon.read.guard import (
     limits_from_config,
     needs_probe,
     parse_budget,
-    probe_files,
+    probe_in_order,
     screen_file,
 )
 from kimrecon.read.sheet import (
@@ -52,7 +52,8 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     facts: dict[int, SheetFacts] = {}  # sheet index -> Stand, title, layout
     findings: list[Finding] = list(found) + bad_limits
     screened = {path: screen_file(path, limits, name=name) for path, name in files}  # before any parser
-    probed = probe_files([(p, n) for p, n in files if not screened[p] and needs_probe(p, limits)], limits)
+    # the probe child opens the files in order while this process reads: get(path) waits for that file only
+    probed = probe_in_order([(p, n) for p, n in files if not screened[p] and needs_probe(p, limits)], limits)
     chunk: list[_FileRead] = []
     chunk_rows = chunk_sheets = 0
 

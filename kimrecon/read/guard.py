@@ -6,9 +6,10 @@ import codecs
 import contextlib
 import functools
 import hashlib
+import io
+import math
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -16,9 +17,10 @@ import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from types import FrameType
 from typing import IO, Any
 from xml.etree.ElementTree import Element
@@ -36,7 +38,9 @@ __all__ = [
     "GRENZEN_KEYS",
     "PROBED_SUFFIXES",
     "needs_probe",
+    "ProbeOutcomes",
     "probe_files",
+    "probe_in_order",
     "probe_memory",
     "fast_reader_failed",
     "forget_probe",
@@ -320,21 +324,42 @@ def _screen_zip(path: Path, suffix: str, limits: Limits, clock: _Clock) -> None:
         lower = {n.lower(): n for n in names}
         if any(n.endswith("vbaproject.bin") for n in lower):
             raise _Refused(Code.DATEI_MAKRO)
+        package = _Package(zf)
         if "[content_types].xml" in lower:
-            sheets = _check_ooxml(zf, lower["[content_types].xml"], suffix, limits)
+            sheets = _check_ooxml(package, lower["[content_types].xml"], suffix, limits)
             if suffix == ".ods":
                 raise _Refused(Code.DATEI_UNLESBAR, "eine Excel-Arbeitsmappe mit der Endung .ods; bitte Endung .xlsx")
         elif "mimetype" in lower or "content.xml" in lower:
-            sheets = _check_odf(zf, lower, suffix)
+            sheets = _check_odf(package, lower, suffix)
         else:
             raise _Refused(Code.DATEI_UNLESBAR, "ein ZIP-Archiv, aber keine Arbeitsmappe")
-        _scan_members(zf, infos, sheets, limits, clock)
+        _scan_members(package, infos, sheets, limits, clock)
+
+
+class _Package:
+    """A zip container while it is screened: each small structural part is decompressed and parsed once.
+
+    The bytes of the parts parsed whole are kept for the streaming scan of every member
+    (``_scan_members``), which then need not decompress them again.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.data: dict[str, bytes] = {}  # part -> its bytes (read whole, CRC checked)
+        self.roots: dict[str, Element] = {}  # part -> its parsed XML
+
+    def xml(self, part: str) -> Element:
+        """The parsed part (``_small_xml``), parsed at most once."""
+        root = self.roots.get(part)
+        if root is None:
+            root = self.roots[part] = _small_xml(self.zf, part, self.data)
+        return root
 
 
 _CT_OTHER = {"wordprocessingml": "ein Word-Dokument", "presentationml": "eine PowerPoint-Präsentation"}
 
 
-def _check_ooxml(zf: zipfile.ZipFile, ct_name: str, suffix: str, limits: Limits) -> set[str]:
+def _check_ooxml(package: _Package, ct_name: str, suffix: str, limits: Limits) -> set[str]:
     """Check the content types of an OOXML package; return the names of its worksheet parts.
 
     A workbook is a macro file by what is there: a macro-enabled main part, an Override for a VBA
@@ -342,7 +367,8 @@ def _check_ooxml(zf: zipfile.ZipFile, ct_name: str, suffix: str, limits: Limits)
     of an extension (SheetJS declares ``bin`` as a macro-enabled type in every .xlsx), so it counts
     only for the main part itself.
     """
-    root = _small_xml(zf, ct_name)
+    zf = package.zf
+    root = package.xml(ct_name)
     defaults: dict[str, str] = {}
     overrides: dict[str, str] = {}
     for el in root.iter():
@@ -354,7 +380,7 @@ def _check_ooxml(zf: zipfile.ZipFile, ct_name: str, suffix: str, limits: Limits)
             overrides[(el.get("PartName") or "").lstrip("/").lower()] = ctype
     names = set(zf.NameToInfo)
     lower = {n.lower(): n for n in names}
-    main = _main_part(zf, lower)
+    main = _main_part(package, lower)
     main_type = overrides.get(main.lower()) or defaults.get(main.rsplit(".", 1)[-1].lower(), "")
     if "binary.macroenabled.main" in main_type:
         raise _Refused(Code.DATEI_FORMAT, format=_XLSB)
@@ -368,26 +394,27 @@ def _check_ooxml(zf: zipfile.ZipFile, ct_name: str, suffix: str, limits: Limits)
     rels = main.rsplit("/", 1)[0] + "/_rels/" + main.rsplit("/", 1)[-1] + ".rels" if "/" in main else ""
     for part in ("_rels/.rels", rels):
         if part.lower() in lower:
-            for el in _small_xml(zf, lower[part.lower()]).iter():
+            for el in package.xml(lower[part.lower()]).iter():
                 if (el.get("Type") or "").lower().endswith("/vbaproject"):
                     raise _Refused(Code.DATEI_MAKRO)
     if main.lower() in lower:
-        _small_xml(zf, lower[main.lower()])
+        package.xml(lower[main.lower()])
     sheets = {n for n in names if overrides.get(n.lower(), "").endswith(("worksheet+xml", "spreadsheetml.sheet+xml"))}
     return sheets or {n for n in names if re.search(r"worksheets/[^/]+\.xml$", n)}
 
 
-def _main_part(zf: zipfile.ZipFile, lower: dict[str, str]) -> str:
+def _main_part(package: _Package, lower: dict[str, str]) -> str:
     """The package's main part (the workbook), from the officeDocument relationship of ``_rels/.rels``."""
     if "_rels/.rels" in lower:
-        for el in _small_xml(zf, lower["_rels/.rels"]).iter():
+        for el in package.xml(lower["_rels/.rels"]).iter():
             if (el.get("Type") or "").endswith("/officeDocument") and el.get("Target"):
                 return (el.get("Target") or "").lstrip("/")
     return "xl/workbook.xml"
 
 
-def _check_odf(zf: zipfile.ZipFile, lower: dict[str, str], suffix: str) -> set[str]:
+def _check_odf(package: _Package, lower: dict[str, str], suffix: str) -> set[str]:
     """Check an OpenDocument package: a spreadsheet, not encrypted, without macros."""
+    zf = package.zf
     if "mimetype" in lower:
         with zf.open(lower["mimetype"]) as fh:
             mime = fh.read(200).decode("ascii", "replace").strip()
@@ -396,7 +423,7 @@ def _check_odf(zf: zipfile.ZipFile, lower: dict[str, str], suffix: str) -> set[s
             raise _Refused(Code.DATEI_UNLESBAR, f"{what} ({_short(mime, 60)})")
     manifest = lower.get("meta-inf/manifest.xml")
     if manifest is not None:
-        root = _small_xml(zf, manifest)
+        root = package.xml(manifest)
         if any(el.tag.endswith("encryption-data") for el in root.iter()):
             raise _Refused(Code.DATEI_VERSCHLUESSELT)
     if any(n.startswith(("basic/", "scripts/")) for n in lower):
@@ -408,14 +435,18 @@ def _check_odf(zf: zipfile.ZipFile, lower: dict[str, str], suffix: str) -> set[s
     return {lower["content.xml"]}
 
 
-def _small_xml(zf: zipfile.ZipFile, part: str) -> Element:
-    """Parse a small structural XML part with defusedxml (no DTD, no entities); refuse when it is odd."""
+def _small_xml(zf: zipfile.ZipFile, part: str, keep: dict[str, bytes]) -> Element:
+    """Parse a small structural XML part with defusedxml (no DTD, no entities); refuse when it is odd.
+
+    The part's bytes are put into ``keep`` once read whole (its CRC checked).
+    """
     info = zf.getinfo(part)
     if info.file_size > _SMALL_XML_LIMIT:
         raise _Refused(Code.DATEI_ZU_GROSS, f"{part} ist {_mb(info.file_size)} groß")
     try:
         with zf.open(info) as fh:
             data = fh.read(_SMALL_XML_LIMIT + 1)
+        keep[part] = data
         return safe_fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
         raise _entities(part) from None
@@ -467,9 +498,10 @@ class _SheetCount:
             self.prefix = (m.group(1) or b"") if m else b""
             self.empty = _empty_elements(self.prefix)
         assert self.empty is not None
-        buf, removed = self.empty.subn(b"", buf)  # empty cells (and rows) …
-        if removed:
-            buf = self.empty.sub(b"", buf)  # … then rows left without cells (none when nothing was removed)
+        if _may_hold_empty_elements(self.prefix, buf):
+            buf, removed = self.empty.subn(b"", buf)  # empty cells (and rows) …
+            if removed:
+                buf = self.empty.sub(b"", buf)  # … then rows left without cells (none when nothing was removed)
         tag = b"<" + self.prefix + b"c"
         cells = _tags(buf, tag)
         self.cells += cells
@@ -501,6 +533,28 @@ def _empty_elements(prefix: bytes) -> re.Pattern[bytes]:
     p = re.escape(prefix)
     tag = rb"<%s(?:c|row)\b[^>]*?\sr=\"[^\"]*\"[^>]*" % p
     return re.compile(rb"%s/>|%s>\s*</%s(?:c|row)>" % (tag, tag, p))
+
+
+@functools.lru_cache(maxsize=16)
+def _empty_candidates(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Two patterns one of which finds something wherever ``_empty_elements(prefix)`` would (see below)."""
+    p = re.escape(prefix)
+    # ``[^>]*+`` stops before the tag's first ``>``, where ``[^>]*`` could also end: ``(?<=/)>`` there is ``/>``
+    whole = re.compile(rb"<%s(?:c|row)\b[^>]*+(?:(?<=/)>|>\s*+</%s(?:c|row)>)" % (p, p))
+    return whole, re.compile(rb'r="[^">]*>')
+
+
+def _may_hold_empty_elements(prefix: bytes, buf: bytes) -> bool:
+    """False only when ``_empty_elements(prefix)`` has no match in ``buf`` (then it need not run).
+
+    A match of it is ``<c`` or ``<row``, a word boundary, x, a blank, ``r="``, v, ``"``, y, and ``/>`` or ``>``,
+    blanks and a closing tag, where x and y hold no ``>`` and v no ``"``. If v holds a ``>``, then ``r="``
+    and v up to its first ``>`` match ``r="[^">]*>``; if not, nothing between the tag's name and its
+    ending is a ``>``, so the tag matches the first pattern, which is the same but without the ``r="…"``
+    it asks for. The full pattern's lazy search costs more per cell than both of these together.
+    """
+    whole, value = _empty_candidates(prefix)
+    return whole.search(buf) is not None or value.search(buf) is not None
 
 
 def _tags(buf: bytes, tag: bytes) -> int:
@@ -570,9 +624,12 @@ class _OdsCount:
 
 
 def _scan_members(
-    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], sheets: set[str], limits: Limits, clock: _Clock
+    package: _Package, infos: list[zipfile.ZipInfo], sheets: set[str], limits: Limits, clock: _Clock
 ) -> None:
-    """Decompress every XML member once, bounded: CRC, DOCTYPE/ENTITY and cells per sheet."""
+    """Decompress every XML member once, bounded: CRC, DOCTYPE/ENTITY and cells per sheet.
+
+    The structural parts already read whole (``_Package.data``) are scanned from their kept bytes.
+    """
     for info in infos:
         lname = info.filename.lower()
         if info.is_dir() or not lname.endswith(_XML_SUFFIXES):
@@ -580,8 +637,9 @@ def _scan_members(
         counter: _SheetCount | _OdsCount | None = None
         if info.filename in sheets:
             counter = _OdsCount(info.filename) if lname.endswith("content.xml") else _SheetCount(info.filename)
+        kept = package.data.get(info.filename)
         try:
-            with zf.open(info) as fh:
+            with io.BytesIO(kept) if kept is not None else package.zf.open(info) as fh:
                 _scan_stream(fh, info.filename, counter, limits, clock)
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
             raise _Refused(Code.DATEI_BESCHAEDIGT, f"beschädigter Eintrag {info.filename}", technical(exc)) from None
@@ -795,16 +853,69 @@ def probe_files(items: Sequence[tuple[Path, str]], limits: Limits) -> dict[Path,
     second reader in a new child, a crash of the second reader refuses it. Files the second reader
     read are remembered (``fast_reader_failed``) so that the in-process reader uses it too.
     """
-    found: dict[Path, list[Finding]] = {}
+    return {path: found for path, found in _probe_run(items, limits) if found}
+
+
+class ProbeOutcomes:
+    """The probe of ``probe_files`` running while the caller reads: ``get(path)`` waits only for that file.
+
+    The child opens the files in the given order; ``get`` returns a file's findings (the same as
+    ``probe_files`` gives) as soon as the child is done with it, so the caller can read file i while
+    the child opens file i + 1. ``get`` of a file not probed returns ``default`` at once. ``close``
+    ends the child if the caller stops early (also when the object is collected).
+    """
+
+    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits) -> None:
+        self._waiting = {Path(p) for p, _ in items}
+        self._found: dict[Path, list[Finding]] = {}
+        self._run = _probe_run(items, limits)
+
+    def get(self, path: Path, default: Sequence[Finding] = ()) -> list[Finding]:
+        """The probe's findings on ``path`` (waiting for the child to be done with it), else ``default``."""
+        path = Path(path)
+        while path in self._waiting:
+            done, found = next(self._run)  # the files come in order; each exactly once
+            self._waiting.discard(done)
+            if found:
+                self._found[done] = found
+            if not self._waiting:  # the last file: end the child and the thread now, not when collected
+                self._run.close()
+        return self._found.get(path) or list(default)
+
+    def close(self) -> None:
+        """End the child (files not yet probed are not opened)."""
+        self._run.close()
+
+
+def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOutcomes:
+    """Start the probe of ``items`` (see ``probe_files``) and return at once; ask it per file with ``get``."""
+    return ProbeOutcomes(items, limits)
+
+
+def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[tuple[Path, list[Finding]], None, None]:
+    """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there."""
     queue = [_Probe(Path(p), n) for p, n in items]
     while queue:
-        done, stop = _probe_batch(queue, limits)
-        for probe, outcome in zip(queue, done, strict=False):
-            if outcome == "fb":
-                _FAST_FAILED[_identity(probe.path)] = probe.fast_error
-            elif outcome != "ok":
-                found[probe.path] = [failure_finding(probe.name, [probe.fast_error, outcome], _head(probe.path))]
-        queue = queue[len(done) :]
+        batch = _probe_batch(queue, limits)
+        done = 0
+        try:
+            while True:
+                try:
+                    outcome = next(batch)
+                except StopIteration as end:
+                    stop: str | None = end.value
+                    break
+                probe = queue[done]
+                done += 1
+                if outcome == "fb":
+                    _FAST_FAILED[_identity(probe.path)] = probe.fast_error
+                elif outcome != "ok":
+                    yield probe.path, [failure_finding(probe.name, [probe.fast_error, outcome], _head(probe.path))]
+                    continue
+                yield probe.path, []
+        finally:
+            batch.close()
+        queue = queue[done:]
         if stop is None or not queue:
             break
         probe = queue[0]
@@ -818,51 +929,84 @@ def probe_files(items: Sequence[tuple[Path, str]], limits: Limits) -> dict[Path,
             else f"Lesen braucht mehr als {cap} MB Arbeitsspeicher (Grenze für eine Datei dieser Größe) oder bricht ab"
         )
         technisch = " | ".join(t for t in (probe.fast_error, f"probe {stop}") if t)
-        found[probe.path] = [finding(Code.DATEI_ZU_GROSS, SourceRef(probe.name), grund=grund, technisch=technisch)]
+        yield probe.path, [finding(Code.DATEI_ZU_GROSS, SourceRef(probe.name), grund=grund, technisch=technisch)]
         queue = queue[1:]
-    return found
 
 
-def _probe_batch(queue: list[_Probe], limits: Limits) -> tuple[list[str], str | None]:
-    """Probe the files of ``queue`` in one child: the outcome of each file done, and why the child stopped early.
+def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str, None, str | None]:
+    """Probe the files of ``queue`` in one child: yield the outcome of each file done, return why the child stopped.
 
     An outcome is "ok", "fb" or the second reader's error text; the stop reason is "died" or
     "timeout" for the file after the last one done (whose ``fast_error`` is set when the fast reader
-    had already failed on it), or None when every file is done.
+    had already failed on it), or None when every file is done. A thread takes the child's lines as
+    they come, with their time: each line must come within the time budget after the one before (or
+    after the start), whenever the caller asks for it.
     """
     cap = probe_memory(max(_size(p.path) for p in queue), limits)
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
-        [sys.executable, "-c", _PROBE, fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
+        [sys.executable, "-S", "-c", _probe_script(cap), fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        preexec_fn=_memory_cap(cap),  # noqa: PLW1509 - no threads hold locks here
         env={**os.environ, "RUST_BACKTRACE": "0"},
     )
+    last = time.monotonic()
     assert proc.stdout is not None
-    done: list[str] = []
+    lines: SimpleQueue[tuple[float, bytes]] = SimpleQueue()
+    reader = threading.Thread(target=_take_lines, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    done = 0
     try:
-        while len(done) < len(queue):
-            ready, _, _ = select.select([proc.stdout], [], [], limits.time_budget_s)
-            if not ready:
+        while done < len(queue):
+            try:
+                at, line = lines.get(timeout=max(last + limits.time_budget_s - time.monotonic(), 0))
+            except Empty:  # nothing within the budget
+                at, line = math.inf, b""
+            if at - last > limits.time_budget_s:  # also a line that came too late while the caller was busy
                 proc.kill()
-                return done, "timeout"
-            line = proc.stdout.readline()
+                return "timeout"
+            last = at
             if not line:  # the child died inside a reader: out of memory, abort or crash
                 proc.wait()
-                return done, "died"
+                return "died"
             text = line.decode("utf-8", "replace").strip()
             word, _, rest = text.partition(" ")
             if word == "fast":
-                queue[len(done)].fast_error = rest
+                queue[done].fast_error = rest
                 continue
-            done.append(word if word in ("ok", "fb") else rest or "unbekannter Fehler")
-        return done, None
+            done += 1
+            yield word if word in ("ok", "fb") else rest or "unbekannter Fehler"
+        return None
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        reader.join()
         proc.stdout.close()
+
+
+def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes]]) -> None:
+    """Put each line of ``stream`` with the time it came into ``lines``; an empty line at the end."""
+    for line in iter(stream.readline, b""):
+        lines.put((time.monotonic(), line))
+    lines.put((time.monotonic(), b""))
+
+
+def _probe_script(cap: int) -> str:
+    """The probe's script: first the memory cap and the interpreter's module path, then ``_PROBE``.
+
+    The child starts without ``site`` (``-S``, a few ms less) and gets this process's module path
+    instead, so it imports the same readers. The cap (POSIX) applies before it opens the first
+    file: the child sets it itself, so no code runs between fork and exec (safe with threads).
+    """
+    try:
+        import resource  # noqa: F401 - only whether it exists
+    except ImportError:  # not POSIX: the time budget still applies
+        limit = ""
+    else:
+        limit = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
+    path = [p for p in sys.path if isinstance(p, str) and p]
+    return f"import sys\nsys.path[1:1] = {path!r}\n{limit}" + _PROBE
 
 
 def _size(path: Path) -> int:
@@ -878,18 +1022,6 @@ def _head(path: Path) -> bytes:
             return fh.read(8)
     except OSError:
         return b""
-
-
-def _memory_cap(limit: int) -> Callable[[], None] | None:
-    try:
-        import resource
-    except ImportError:  # not POSIX: the time budget still applies
-        return None
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return cap
 
 
 # --------------------------------------------------------------------------------------------------
