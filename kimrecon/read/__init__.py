@@ -80,15 +80,18 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
         for kind, frame in chunk_parts:
             parts[kind].append(frame)
 
-    for path, name in files:
-        refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
-        rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True)
-        chunk.append(rec)
-        chunk_rows += rec.rows
-        chunk_sheets += rec.n_sheets
-        if chunk_rows >= CHUNK_ROWS:
-            commit(chunk)
-            chunk, chunk_rows, chunk_sheets = [], 0, 0
+    try:
+        for path, name in files:
+            refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
+            rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True)
+            chunk.append(rec)
+            chunk_rows += rec.rows
+            chunk_sheets += rec.n_sheets
+            if chunk_rows >= CHUNK_ROWS:
+                commit(chunk)
+                chunk, chunk_rows, chunk_sheets = [], 0, 0
+    finally:
+        probed.close()  # stopped before the last file (e.g. Ctrl+C): end the child now, not when collected
     commit(chunk)
     frames: dict[Kind, pd.DataFrame] = {}
     for kind in Kind:
