@@ -417,10 +417,15 @@ def _excel_error_text(text: str) -> str:
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
     width = max((len(r) for r in rows), default=0)
-    if width and all(len(r) == width for r in rows) and set(map(type, itertools.chain.from_iterable(rows))) <= _TYPES:
+    rectangle = width and all(len(r) == width for r in rows)
+    types = set(map(type, itertools.chain.from_iterable(rows))) if rectangle else None
+    if types is not None and types <= _TYPES:
         # the readers' usual rectangle of plain values: blanks found by numpy over one object array, no new row lists
-        block = np.array(rows, dtype=object)
-        block[pd.isna(block) | (block == "")] = None
+        block = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+        block = block.reshape(len(rows), width)
+        blank = _blanks(block, types)
+        if blank is not None:
+            block[blank] = None
         return pd.DataFrame(block, dtype=object, copy=False)  # the block is ours: no copy of every cell
     cells = []
     for r in rows:  # one pass in Python over what the readers gave as Python objects (no frame-wide mask/where)
@@ -437,6 +442,22 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
 
 _PLAIN = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})  # never blank
 _TYPES = _PLAIN | {str, float, type(None)}  # blank exactly when NA or "" (scalars numpy compares one by one)
+
+
+def _blanks(block: np.ndarray, types: set[type]) -> np.ndarray | None:
+    """``pd.isna(block) | (block == "")`` of an object array whose cells are of these ``_TYPES``; None: no blank.
+
+    Of these types only None, a float NaN and "" are blank: "" is asked only of a block holding text, NaN (the
+    one value unequal to itself) only of one holding floats, None only of one holding None.
+    """
+    blank = block == "" if str in types else None
+    if float in types:
+        nan = block != block
+        blank = nan if blank is None else blank | nan
+    if type(None) in types:
+        none = np.equal(block, None)
+        blank = none if blank is None else blank | none
+    return blank
 
 
 def _blank_to_none(v: object) -> object:
