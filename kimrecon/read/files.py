@@ -455,7 +455,7 @@ def _blanks(block: np.ndarray, types: set[type]) -> np.ndarray | None:
         nan = block != block
         blank = nan if blank is None else blank | nan
     if type(None) in types:
-        none = np.equal(block, None)
+        none = np.equal(block, None)  # type: ignore[call-overload]
         blank = none if blank is None else blank | none
     return blank
 
