@@ -228,6 +228,23 @@ def head_block(raw: RawSheet) -> None:
     return None
 
 
+def owners(z: pd.DataFrame, zahler: pd.Series, empf: pd.Series, lists: list[int]) -> (
+        tuple[dict[int, set[str]], dict[str, str]]):
+    """``versions._owners`` before (inside ``_payment_versions``): a mask and four Series per list."""
+    owned: dict[int, set[str]] = {}
+    names: dict[str, str] = {}
+    for s in lists:
+        rows = z["_sheet"] == s
+        common: set[str] | None = None
+        for a, b, a_shown, b_shown in zip(zahler[rows], empf[rows], z["zahler"][rows], z["empfaenger"][rows],
+                                          strict=True):
+            common = {a, b} if common is None else common & {a, b}
+            names.setdefault(a, str(a_shown))
+            names.setdefault(b, str(b_shown))
+        owned[s] = (common or set()) - {""}
+    return owned, names
+
+
 # ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
@@ -235,7 +252,7 @@ _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells)
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
           (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
           (versions, "_several_lists", several_lists), (sheet, "_block_of", block_of),
-          (sheet, "_head_block", head_block))
+          (sheet, "_head_block", head_block), (versions, "_owners", owners))
 
 
 def clear_caches() -> None:

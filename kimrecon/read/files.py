@@ -157,17 +157,21 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, o
     return files, config, found, any_folder
 
 
-def _hash(path: Path) -> tuple[int, str, bytes]:
+def _hash(path: Path, keep: int = 0) -> tuple[int, str, bytes, bytes | None]:
+    """Size, SHA-256 and first 4 KB of a file, and its bytes when it has at most ``keep`` of them (else None)."""
     h = hashlib.sha256()
     size = 0
     head = b""
+    chunks = []
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             if not head:
                 head = chunk[:4096]
             size += len(chunk)
             h.update(chunk)
-    return size, h.hexdigest(), head
+            if size <= keep:
+                chunks.append(chunk)
+    return size, h.hexdigest(), head, b"".join(chunks) if size <= keep else None
 
 
 MAX_FILE_MB = 256  # default; the guard passes the limit of ``[eingabe] max_dateigroesse_mb``
@@ -177,12 +181,13 @@ MAX_UNPACKED_FACTOR = 16  # an .xlsx may unpack to this many times the file limi
 def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> LoadedFile:
     """Load every sheet of one file; an unusable file gives a finding, never an exception."""
     try:
-        size, sha, head = _hash(path)
+        size, sha, head, data = _hash(path, keep=EAGER_MAX_BYTES)
     except OSError as exc:
         info = InputFile(name=name, path=path, size=0, sha256="", sheets=())
         found = finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=os_reason(exc), technisch=technical(exc))
         return LoadedFile(info, findings=[found])
-    zf = _open_zip(path) if head.startswith(_ZIP_MAGIC) else None  # one directory read for every check below
+    # one directory read for every check below; a small file's zip is read from the bytes just hashed
+    zf = _open_zip(path if data is None else io.BytesIO(data)) if head.startswith(_ZIP_MAGIC) else None
     try:
         return _load(path, name, max_bytes, size, sha, head, zf)
     finally:
@@ -190,10 +195,10 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
             zf.close()
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile | None:
-    """The workbook as a zip archive, or None when it is none (the checks then find nothing in it)."""
+def _open_zip(source: Path | io.BytesIO) -> zipfile.ZipFile | None:
+    """The workbook (its path or its bytes) as a zip archive, or None when it is none (the checks find nothing then)."""
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(source)
     except zipfile.BadZipFile:
         return None
 
