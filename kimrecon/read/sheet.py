@@ -555,7 +555,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
 _NO_ROWS = pd.Index([], dtype="int64", name="_zeile")  # no total rows
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built per sheet and column, a frozen init costs ≈ 1 µs more
 class _Block:
     """The rows below the header of a sheet read whole: a slice of its object array standing in for the frame.
 
@@ -599,7 +599,7 @@ def _summen_texts(data: pd.DataFrame | _Block, grid: np.ndarray | None, summen: 
     return {int(z): [v for v in data.loc[z].tolist() if isinstance(v, str)] for z in summen}
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built per sheet and column, a frozen init costs ≈ 1 µs more
 class RawColumn:
     """The raw cells of a mapped column of a sheet read whole: a column of its object array, a Series when asked.
 
@@ -697,7 +697,7 @@ def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Serie
     return out
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built per sheet and column, a frozen init costs ≈ 1 µs more
 class Rows:
     """Rows ``start:stop`` of a column parsed for many sheets: one sheet's part, a Series only when asked.
 
@@ -1044,8 +1044,11 @@ def _row_masks(data: pd.DataFrame | _Block, mapped_cols: list[int], required: li
     if grid is not None:  # one object block: the total words of all its cells at once, a row hit if any cell is one
         uniq = set(grid.ravel().tolist())  # the distinct texts, as ``pd.unique`` gives them (faster for a sheet)
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
-        if hits:
-            total_hint = pd.Series(grid.ravel()).isin(hits).to_numpy().reshape(grid.shape).any(axis=1)
+        if hits:  # few (mostly one): each compared with the block, as ``isin`` would (only a text equals a text)
+            found = np.zeros(grid.shape, dtype=bool)
+            for hit in hits:
+                found |= grid == hit
+            total_hint = np.asarray(found.any(axis=1))
     for c in data.columns if grid is None else ():
         col = cast("pd.DataFrame", data)[c]
         if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
