@@ -818,8 +818,8 @@ def finish_pending(
                 cols[target] = series
             else:
                 cols[target] = series.iloc[in_wanted] if isinstance(series, pd.Series) else series.rows(in_wanted)
-        bad = np.asarray(parsed["_bad"], dtype=bool)[in_wanted]
-        for q in np.flatnonzero(bad):
+        bad = np.asarray(parsed["_bad"], dtype=bool)
+        for q in np.flatnonzero(bad[in_wanted]) if bad.any() else ():  # mostly none: no take, no search
             z = int(keep[q])
             found.append(_bad_value(cspec, ref(z, c), _raw_value(col, int(in_wanted[q]))))
 
@@ -833,8 +833,9 @@ def finish_pending(
             found.append(_bad_value(spec.all_columns[by_col[c]], ref(r0 + 1, c), shown))
 
     # total rows: checked against the rows above, never read as data
-    if len(summen):
-        parsed_all = {t: v if isinstance(v, pd.Series) else v.part() for t, v in parsed_all.items()}
+    if len(summen):  # a Series only of the amounts ``_check_total`` looks at, not of every parsed column
+        parsed_all = {t: v if isinstance(v, pd.Series) else v.part() for t, v in parsed_all.items()
+                      if t in columns and spec.all_columns[t].type in _TOTAL_TYPES}
     for k, z in enumerate(summen):
         prev = int(summen[k - 1]) if k else None
         nxt = int(summen[k + 1]) if k + 1 < len(summen) else None
@@ -1338,6 +1339,9 @@ def _repayments(p: Pending, lazy: dict[str, pd.Series | Rows], shown: pd.Series 
     return found
 
 
+_TOTAL_TYPES = ("cent", "e4", "h100")  # the columns a total row is checked in
+
+
 def _check_total(
     spec: KindSpec,
     columns: dict[str, int],
@@ -1360,7 +1364,7 @@ def _check_total(
         segments = [rows[(rows > z) & (rows < (nxt if nxt is not None else np.iinfo(np.int64).max))]]
     for name, c in columns.items():
         cspec = spec.all_columns[name]
-        if cspec.type not in ("cent", "e4", "h100") or name not in parsed:
+        if cspec.type not in _TOTAL_TYPES or name not in parsed:
             continue
         series = parsed[name]
         total = series.get(z)
