@@ -245,6 +245,11 @@ def owners(z: pd.DataFrame, zahler: pd.Series, empf: pd.Series, lists: list[int]
     return owned, names
 
 
+def any_filled(values: np.ndarray) -> bool:
+    """``sheet._any_filled`` before (in ``read_sheet``): ``pd.notna`` of every cell of the first rows."""
+    return bool(pd.notna(values).any())
+
+
 # ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
@@ -252,7 +257,8 @@ _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells)
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
           (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
           (versions, "_several_lists", several_lists), (sheet, "_block_of", block_of),
-          (sheet, "_head_block", head_block), (versions, "_owners", owners))
+          (sheet, "_head_block", head_block), (versions, "_owners", owners),
+          (sheet, "_any_filled", any_filled))
 
 
 def clear_caches() -> None:

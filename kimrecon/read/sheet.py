@@ -254,6 +254,24 @@ def _any_value(head: pd.DataFrame) -> bool:
     return bool(pd.notna(head.to_numpy(dtype=object)).any())
 
 
+def _any_filled(values: np.ndarray) -> bool:
+    """``bool(pd.notna(values).any())`` of an object array, stopping at the first cell that is not NA (mostly cell 0).
+
+    None and a float NaN are NA, a text or a number or a date is not; a cell of any other type leaves it to pandas.
+    """
+    for v in values.ravel().tolist():
+        t = type(v)
+        if v is None or (t is float and v != v):
+            continue
+        if t is str or t is float or t in _NEVER_NA:
+            return True
+        return bool(pd.notna(values).any())
+    return False
+
+
+_NEVER_NA = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})  # ``pd.notna`` is True for these
+
+
 def _head_rows(head: pd.DataFrame) -> list[list[object]]:
     if head.empty:
         return []
@@ -386,7 +404,7 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
     top = _head_block(sheet)
     head = sheet.head(HEADER_SCAN_ROWS + 1) if top is None else None
     if top is None and (head.empty or not _any_value(head)) or (  # type: ignore[union-attr]
-            top is not None and (top.size == 0 or not bool(pd.notna(top).any()))):
+            top is not None and (top.size == 0 or not _any_filled(top))):
         rest = sheet.region(HEADER_SCAN_ROWS + 1, set())
         if rest.empty or not rest.notna().to_numpy().any():
             return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
