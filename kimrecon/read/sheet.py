@@ -677,7 +677,8 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
     groups: dict[tuple[Kind, str, str], list[int]] = {}
     for i, p in enumerate(pendings):
         for name, col in p.raw.items():
-            groups.setdefault((p.spec.kind, name, str(col.dtype)), []).append(i)
+            dtype = "object" if type(col) is RawColumn else str(col.dtype)  # str(np.dtype(object)), not asked each time
+            groups.setdefault((p.spec.kind, name, dtype), []).append(i)
     for (_, name, _), members in groups.items():
         cspec = pendings[members[0]].spec.all_columns[name]
         if len(members) == 1:
@@ -702,6 +703,10 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
 
 def _concat(cols: list[pd.Series | RawColumn]) -> pd.Series:
     """``pd.concat(cols, ignore_index=True)``; columns of Python objects are joined as one array (faster, the same)."""
+    if all(type(c) is RawColumn for c in cols):  # the usual case: arrays of Python objects, taken as they are
+        name = cols[0].name
+        name = name if all(c.name == name for c in cols) else None
+        return pd.Series(np.concatenate([c.values for c in cols]), dtype=object, name=name)  # type: ignore[union-attr]
     if all(c.dtype == object for c in cols):
         name = cols[0].name if all(c.name == cols[0].name for c in cols) else None
         return pd.Series(np.concatenate([c.to_numpy() for c in cols]), dtype=object, name=name)
