@@ -34,6 +34,11 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     return frame.where(frame.notna(), None)
 
 
+def grid_and_blanks(rows: Sequence[Sequence[object]]) -> tuple[pd.DataFrame, None]:
+    """``files.grid_and_blanks`` before (in ``_load_calamine``): the earlier grid, its blanks asked of pandas later."""
+    return files.grid(rows), None
+
+
 def part(series: pd.Series, start: int, stop: int, index: pd.Index, values: object = None,
          negative: object = None) -> pd.Series:
     """``sheet._part`` before: a slice of the parsed column given the sheet's index (a copy)."""
@@ -258,7 +263,7 @@ _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells)
           (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
           (versions, "_several_lists", several_lists), (sheet, "_block_of", block_of),
           (sheet, "_head_block", head_block), (versions, "_owners", owners),
-          (sheet, "_any_filled", any_filled))
+          (sheet, "_any_filled", any_filled), (files, "grid_and_blanks", grid_and_blanks))
 
 
 def clear_caches() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kimrecon.read.files import grid
+from kimrecon.read.files import grid, grid_and_blanks
 from tests.read_reference import grid as earlier_grid
 
 CELL = st.one_of(
@@ -29,6 +30,10 @@ CELL = st.one_of(
 
 def _same(rows: list[list[object]]) -> None:
     new, old = grid(rows), earlier_grid(rows)
+    frame, blank = grid_and_blanks(rows)
+    pd.testing.assert_frame_equal(frame, new, check_exact=True)
+    if blank is not None:  # the blanks the grid kept are what pandas says of its values
+        assert np.array_equal(blank, pd.isna(frame.to_numpy(dtype=object)))
     pd.testing.assert_frame_equal(new, old, check_exact=True)
     # None for every blank, and every other cell the very value the reader gave (same type)
     assert [type(v) for v in new.to_numpy().ravel()] == [type(v) for v in old.to_numpy().ravel()]

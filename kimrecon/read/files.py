@@ -46,6 +46,7 @@ class RawSheet:
     hidden: bool = False  # a hidden (or very hidden) sheet is not read
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> Excel error ("#DIV/0!")
     _array: tuple[pd.DataFrame, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _blank: tuple[pd.DataFrame, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def array(self) -> np.ndarray | None:
         """``cells`` as one object array (the grid's values, blanks None), taken once; None when not read whole."""
@@ -54,6 +55,15 @@ class RawSheet:
         if self._array is None or self._array[0] is not self.cells:
             self._array = (self.cells, self.cells.to_numpy(dtype=object))
         return self._array[1]
+
+    def blanks(self) -> np.ndarray | None:
+        """``pd.isna(self.array())``: the grid's own blanks while ``cells`` is that grid, else asked of pandas."""
+        values = self.array()
+        if values is None:
+            return None
+        if self._blank is None or self._blank[0] is not self.cells:
+            self._blank = (self.cells, pd.isna(values))  # type: ignore[assignment]
+        return self._blank[1]  # type: ignore[index]
 
     def head(self, n: int) -> pd.DataFrame:
         """The first ``n`` rows as raw values."""
@@ -312,7 +322,9 @@ def _load_calamine(path: Path) -> list[RawSheet]:
                 continue
             rows = book.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
             hidden = not str(m.visible).endswith(".Visible")
-            eager.append(RawSheet(name=m.name, cells=grid(rows), source=path, hidden=hidden))
+            cells, blank = grid_and_blanks(rows)
+            eager.append(RawSheet(name=m.name, cells=cells, source=path, hidden=hidden,
+                                  _blank=None if blank is None else (cells, blank)))
         return eager
     reader = fastexcel.read_excel(str(path))
     _READERS[path] = reader
@@ -421,6 +433,15 @@ def _excel_error_text(text: str) -> str:
 
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
+    return grid_and_blanks(rows)[0]
+
+
+def grid_and_blanks(rows: Sequence[Sequence[object]]) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """``grid(rows)`` and, for the readers' usual rectangle of plain values, ``pd.isna`` of its values (else None).
+
+    There every blank became None and every other cell is a text, number or date that is not NA, so the
+    blanks found are exactly the cells ``pd.isna`` names.
+    """
     width = max((len(r) for r in rows), default=0)
     rectangle = width and all(len(r) == width for r in rows)
     types = set(map(type, itertools.chain.from_iterable(rows))) if rectangle else None
@@ -431,7 +452,9 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
         blank = _blanks(block, types)
         if blank is not None:
             block[blank] = None
-        return pd.DataFrame(block, dtype=object, copy=False)  # the block is ours: no copy of every cell
+        else:
+            blank = np.zeros(block.shape, dtype=bool)
+        return pd.DataFrame(block, dtype=object, copy=False), blank  # the block is ours: no copy of every cell
     cells = []
     for r in rows:  # one pass in Python over what the readers gave as Python objects (no frame-wide mask/where)
         row = [(None if v == "" else v) if type(v) is str else (None if v != v else v) if type(v) is float
@@ -442,7 +465,7 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     frame = pd.DataFrame(cells, dtype=object)
     if not frame.empty:
         frame.columns = range(frame.shape[1])
-    return frame
+    return frame, None
 
 
 _PLAIN = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})  # never blank

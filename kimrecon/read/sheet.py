@@ -533,7 +533,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         data = _fill_merged_data(frame, sheet, header, columns, spec)
         cells = sheet_cells(data, objects=sheet.cells is not None)  # a grid read whole holds objects only
     else:
-        data, cells = block, (block.values, pd.isna(block.values))
+        data, cells = block, (block.values, block.blank)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
     row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
     is_summe = row_kind == "summe"
@@ -583,6 +583,7 @@ class _Block:
     values: np.ndarray
     index: pd.RangeIndex
     columns: pd.Index
+    blank: np.ndarray  # ``pd.isna(values)``
 
     def __len__(self) -> int:
         """Rows below the header."""
@@ -605,7 +606,8 @@ def _block_of(sheet: RawSheet, header: _Header, columns: dict[str, int], spec: K
     if any(c >= width for c in columns.values()):
         return None
     block = values[header.row + 1:]
-    return _Block(block, pd.RangeIndex(header.row + 2, header.row + 2 + len(block), name="_zeile"), grid_columns)
+    blank = sheet.blanks()[header.row + 1:]  # type: ignore[index]
+    return _Block(block, pd.RangeIndex(header.row + 2, header.row + 2 + len(block), name="_zeile"), grid_columns, blank)
 
 
 def _summen_texts(data: pd.DataFrame | _Block, grid: np.ndarray | None, summen: pd.Index,
