@@ -1145,6 +1145,8 @@ def sheet_cells(data: pd.DataFrame, *, objects: bool = False) -> tuple[np.ndarra
 
 def _positions(data: pd.DataFrame | _Block, labels: list[int]) -> np.ndarray:
     """Positions of these column labels (``data.columns.get_indexer`` for labels that are there, without an Index)."""
+    if type(data) is _Block and all(type(c) is int and 0 <= c < data.values.shape[1] for c in labels):
+        return np.array(labels, dtype=np.intp)  # a block's columns are 0…n-1: each label is its position
     at = {c: j for j, c in enumerate(data.columns.tolist())}
     return np.array([at[c] for c in labels], dtype=np.intp)
 
@@ -1252,7 +1254,9 @@ def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame | _Block, isna: 
 def _blank_cells(data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> (
         set[tuple[int, int]]):
     """(Excel row, column) of the blank cells of these columns in the data rows at ``pos``."""
-    blank = isna[np.ix_(pos, _positions(data, cols))]
+    blank = isna[:, _positions(data, cols)][pos]  # ``isna[np.ix_(pos, columns)]``: the columns first, then the rows
+    if not blank.any():
+        return set()
     return {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
 
 
