@@ -16,12 +16,10 @@ from kimrecon.read.files import discover, load_file, release
 from kimrecon.read.guard import (
     Limits,
     TimeBudgetExceeded,
+    check_in_order,
     file_info,
     limits_from_config,
-    needs_probe,
     parse_budget,
-    probe_in_order,
-    screen_file,
 )
 from kimrecon.read.sheet import (
     SheetResult,
@@ -51,9 +49,8 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     parts: dict[Kind, list[pd.DataFrame]] = {k: [] for k in Kind}
     facts: dict[int, SheetFacts] = {}  # sheet index -> Stand, title, layout
     findings: list[Finding] = list(found) + bad_limits
-    screened = {path: screen_file(path, limits, name=name) for path, name in files}  # before any parser
-    # the probe child opens the files in order while this process reads: get(path) waits for that file only
-    probed = probe_in_order([(p, n) for p, n in files if not screened[p] and needs_probe(p, limits)], limits)
+    # screened before any parser opens them, probed in a child while this process reads: get(path) waits for one file
+    checked = check_in_order(files, limits)
     chunk: list[_FileRead] = []
     chunk_rows = chunk_sheets = 0
 
@@ -82,7 +79,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
 
     try:
         for path, name in files:
-            refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
+            refused = checked.get(path, [])  # zip bombs, entities, macros, parser crashes …
             rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True)
             chunk.append(rec)
             chunk_rows += rec.rows
@@ -91,7 +88,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
                 commit(chunk)
                 chunk, chunk_rows, chunk_sheets = [], 0, 0
     finally:
-        probed.close()  # stopped before the last file (e.g. Ctrl+C): end the child now, not when collected
+        checked.close()  # stopped before the last file (e.g. Ctrl+C): end the child now, not when collected
     commit(chunk)
     frames: dict[Kind, pd.DataFrame] = {}
     for kind in Kind:

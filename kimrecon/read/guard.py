@@ -7,6 +7,7 @@ import contextlib
 import functools
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -18,7 +19,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from queue import Empty, SimpleQueue
 from types import FrameType
@@ -29,7 +30,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
-from kimrecon.findings import Code, Finding, SourceRef, finding
+from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import InputFile
 from kimrecon.read import fallback
 from kimrecon.read.failure import failure_finding, is_old_biff, os_reason, technical
@@ -39,6 +40,8 @@ __all__ = [
     "PROBED_SUFFIXES",
     "needs_probe",
     "ProbeOutcomes",
+    "SCREEN_IN_CHILD_FROM",
+    "check_in_order",
     "probe_files",
     "probe_in_order",
     "probe_memory",
@@ -190,8 +193,13 @@ def screen_file(path: Path, limits: Limits | None = None, *, name: str | None = 
     except OSError as exc:
         return [finding(Code.DATEI_UNLESBAR, where, grund=os_reason(exc), technisch=technical(exc))]
     except Exception as exc:  # noqa: BLE001 - screening must never crash the run
+        if _IN_PROBE_CHILD and isinstance(exc, MemoryError):  # the probe's cap, not the file: the parent screens it
+            raise
         return [finding(Code.DATEI_BESCHAEDIGT, where, grund="unerwarteter Aufbau", technisch=technical(exc))]
     return []
+
+
+_IN_PROBE_CHILD = False  # set in the probe child, which screens under the probe's memory cap
 
 
 def _screen(path: Path, limits: Limits) -> None:
@@ -750,7 +758,9 @@ _PROBE_SUFFIXES_SMALL = (".xlsx", ".xltx")  # probed only up to ``Limits.probe_m
 # The child reads each file with the fast reader ("s"), and with the second reader when that fails or
 # when the fast reader already killed a child on it ("f"). Per file it prints "ok" (fast reader),
 # "fast <error>" then "fb" (second reader) or "err <error>" (no reader). The second reader is loaded
-# from its file: importing kimrecon (pandas) would cost time and memory in every probe.
+# from its file: importing kimrecon (pandas) would cost time and memory in every probe. A file given
+# with "S" is screened first (``screen_file``, see ``_SCREEN_PRELUDE``): the child prints "scr <findings
+# as JSON>"; a refused file ends there, a file not to be probed (``needs_probe``) with "skip".
 _PROBE = """
 import sys
 
@@ -779,6 +789,15 @@ def text(exc):
 
 for arg in sys.argv[2:]:
     mode, path = arg[0], arg[2:]
+    if mode == "S":
+        refused, probe = screen(path)
+        print("scr " + refused, flush=True)
+        if refused != "[]":
+            continue
+        if not probe:
+            print("skip", flush=True)
+            continue
+        mode = "s"
     if mode == "s":
         try:
             fast(path)
@@ -792,6 +811,41 @@ for arg in sys.argv[2:]:
     except BaseException as exc:
         print("err " + text(exc), flush=True)
 """
+
+# Screening in the child: the guard and its modules without ``kimrecon.read``'s package module (which
+# imports pandas); ``{read_dir}`` and ``{limits}`` are filled in by ``_probe_script``.
+_SCREEN_PRELUDE = """
+import json
+import types
+from pathlib import Path
+
+_package = types.ModuleType("kimrecon.read")
+_package.__path__ = [{read_dir!r}]
+sys.modules["kimrecon.read"] = _package
+from kimrecon.read import guard as _guard
+
+_guard._IN_PROBE_CHILD = True
+_limits = _guard.Limits(**{limits!r})
+
+
+def screen(path):
+    found = _guard.screen_file(Path(path), _limits)
+    return json.dumps([_guard.finding_data(f) for f in found]), not found and _guard.needs_probe(Path(path), _limits)
+"""
+
+SCREEN_IN_CHILD_FROM = 48  # files: from this many on the probe child screens them too (its start, ≈ 60 ms, pays)
+
+
+def finding_data(found: Finding) -> list[object]:
+    """A screen finding as JSON data for the way from the probe child (its source is the file alone)."""
+    return [found.code.name, found.severity.name, [list(d) for d in found.details], found.value]
+
+
+def _screen_finding(data: list[Any], name: str) -> Finding:
+    """The finding of ``finding_data`` again, for the file shown as ``name``."""
+    code, severity, details, value = data
+    return Finding(Code[code], Severity[severity], SourceRef(name), tuple((str(k), str(v)) for k, v in details), value)
+
 
 _PROBE_BASE_MEMORY = 384 * MB  # address space of the probe process for the smallest file …
 _PROBE_MEMORY_PER_BYTE = 64  # … plus this many bytes per byte of the largest file probed, up to max_speicher_mb
@@ -822,6 +876,8 @@ def _identity(path: Path) -> tuple[str, int, int]:
 
 def fast_reader_failed(path: Path) -> str | None:
     """The fast reader's error on ``path`` if it failed in the probe (then read it with the second reader)."""
+    if not _FAST_FAILED:  # the usual case: no path to resolve, no stat per file
+        return None
     try:
         return _FAST_FAILED.get(_identity(path))
     except OSError:
@@ -830,6 +886,8 @@ def fast_reader_failed(path: Path) -> str | None:
 
 def forget_probe(path: Path) -> None:
     """Drop what the probe learnt about ``path`` once it is read."""
+    if not _FAST_FAILED:
+        return
     try:
         _FAST_FAILED.pop(_identity(path), None)
     except OSError:
@@ -840,7 +898,7 @@ def forget_probe(path: Path) -> None:
 class _Probe:
     path: Path
     name: str
-    mode: str = "s"  # "s": fast reader, then the second; "f": the second reader only
+    mode: str = "s"  # "s": fast reader, then the second; "f": the second reader only; "S": screen, then as "s"
     fast_error: str = ""
 
 
@@ -865,10 +923,11 @@ class ProbeOutcomes:
     ends the child if the caller stops early (also when the object is collected).
     """
 
-    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits) -> None:
+    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits, *, screen: bool = False,
+                 refused: dict[Path, list[Finding]] | None = None) -> None:
         self._waiting = {Path(p) for p, _ in items}
-        self._found: dict[Path, list[Finding]] = {}
-        self._run = _probe_run(items, limits)
+        self._found: dict[Path, list[Finding]] = dict(refused or {})
+        self._run = _probe_run(items, limits, screen=screen)
 
     def get(self, path: Path, default: Sequence[Finding] = ()) -> list[Finding]:
         """The probe's findings on ``path`` (waiting for the child to be done with it), else ``default``."""
@@ -892,9 +951,29 @@ def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOu
     return ProbeOutcomes(items, limits)
 
 
-def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[tuple[Path, list[Finding]], None, None]:
-    """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there."""
-    queue = [_Probe(Path(p), n) for p, n in items]
+def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOutcomes:
+    """Screen every file and probe those that need it (``needs_probe``); ``get(path)`` gives a file's refusal.
+
+    With fewer than ``SCREEN_IN_CHILD_FROM`` files this process screens them all first and the probe
+    child opens the screened ones while the caller reads. With more, the child screens each file too,
+    just before it probes it, so the caller reads file i while the child checks file i + 1 on the other
+    core. The findings are the same either way: the same ``screen_file`` on the same file (a child that
+    stops before its verdict on a file, out of memory or time, leaves that file to this process).
+    """
+    if len(items) >= SCREEN_IN_CHILD_FROM:
+        return ProbeOutcomes(items, limits, screen=True)
+    screened = {Path(p): screen_file(Path(p), limits, name=n) for p, n in items}  # before any parser
+    probed = [(p, n) for p, n in items if not screened[Path(p)] and needs_probe(Path(p), limits)]
+    return ProbeOutcomes(probed, limits, refused={p: found for p, found in screened.items() if found})
+
+
+def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *,
+               screen: bool = False) -> Generator[tuple[Path, list[Finding]], None, None]:
+    """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there.
+
+    With ``screen`` the child screens each file before it probes it (``check_in_order``).
+    """
+    queue = [_Probe(Path(p), n, "S" if screen else "s") for p, n in items]
     while queue:
         batch = _probe_batch(queue, limits)
         done = 0
@@ -907,6 +986,9 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[t
                     break
                 probe = queue[done]
                 done += 1
+                if isinstance(outcome, list):  # refused by the screen
+                    yield probe.path, [_screen_finding(data, probe.name) for data in outcome]
+                    continue
                 if outcome == "fb":
                     _FAST_FAILED[_identity(probe.path)] = probe.fast_error
                 elif outcome != "ok":
@@ -919,6 +1001,14 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[t
         if stop is None or not queue:
             break
         probe = queue[0]
+        if probe.mode == "S":  # the child stopped before its verdict on this file: screen it here, as without it
+            found = screen_file(probe.path, limits, name=probe.name)
+            if found or not needs_probe(probe.path, limits):
+                yield probe.path, found
+                queue = queue[1:]
+            else:
+                probe.mode = "s"  # a new child probes it and screens the rest
+            continue
         if stop == "died" and probe.mode == "s" and not probe.fast_error:  # the fast reader crashed: try the second
             probe.mode, probe.fast_error = "f", "fast reader crashed (aborted or out of memory)"
             continue
@@ -933,18 +1023,21 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[t
         queue = queue[1:]
 
 
-def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str, None, str | None]:
+def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[Any], None, str | None]:
     """Probe the files of ``queue`` in one child: yield the outcome of each file done, return why the child stopped.
 
-    An outcome is "ok", "fb" or the second reader's error text; the stop reason is "died" or
+    An outcome is "ok", "fb", the second reader's error text or, for a file the child screened
+    (mode "S") and refused, the list of its findings as data (``finding_data``); the stop reason is "died" or
     "timeout" for the file after the last one done (whose ``fast_error`` is set when the fast reader
     had already failed on it), or None when every file is done. A thread takes the child's lines as
     they come, with their time: each line must come within the time budget after the one before (or
     after the start), whenever the caller asks for it.
     """
-    cap = probe_memory(max(_size(p.path) for p in queue), limits)
+    cap = probe_memory(max(_probed_size(p, limits) for p in queue), limits)
+    screen = any(p.mode == "S" for p in queue)
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
-        [sys.executable, "-S", "-c", _probe_script(cap), fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
+        [sys.executable, "-S", "-c", _probe_script(cap, limits if screen else None), fallback.__file__,
+         *(f"{p.mode}:{p.path}" for p in queue)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -974,8 +1067,16 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str, None, st
             if word == "fast":
                 queue[done].fast_error = rest
                 continue
+            if word == "scr":
+                refused = json.loads(rest)
+                queue[done].mode = "s"  # screened: from here on it is probed (or skipped) as any other file
+                if not refused:
+                    continue
+                done += 1
+                yield refused
+                continue
             done += 1
-            yield word if word in ("ok", "fb") else rest or "unbekannter Fehler"
+            yield "ok" if word == "skip" else word if word in ("ok", "fb") else rest or "unbekannter Fehler"
         return None
     finally:
         if proc.poll() is None:
@@ -992,12 +1093,21 @@ def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes]]) -> N
     lines.put((time.monotonic(), b""))
 
 
-def _probe_script(cap: int) -> str:
+def _probed_size(probe: _Probe, limits: Limits) -> int:
+    """The size the memory cap is set for: a file only screened in the child (too large to probe) counts 0."""
+    try:
+        return _size(probe.path) if probe.mode != "S" or needs_probe(probe.path, limits) else 0
+    except OSError:
+        return 0
+
+
+def _probe_script(cap: int, screen: Limits | None = None) -> str:
     """The probe's script: first the memory cap and the interpreter's module path, then ``_PROBE``.
 
     The child starts without ``site`` (``-S``, a few ms less) and gets this process's module path
     instead, so it imports the same readers. The cap (POSIX) applies before it opens the first
     file: the child sets it itself, so no code runs between fork and exec (safe with threads).
+    With ``screen`` (the limits) the child can screen files too (``_SCREEN_PRELUDE``).
     """
     try:
         import resource  # noqa: F401 - only whether it exists
@@ -1006,7 +1116,9 @@ def _probe_script(cap: int) -> str:
     else:
         limit = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
     path = [p for p in sys.path if isinstance(p, str) and p]
-    return f"import sys\nsys.path[1:1] = {path!r}\n{limit}" + _PROBE
+    prelude = "" if screen is None else _SCREEN_PRELUDE.format(
+        read_dir=str(Path(__file__).parent), limits=asdict(screen))
+    return f"import sys\nsys.path[1:1] = {path!r}\n{limit}{prelude}" + _PROBE
 
 
 def _size(path: Path) -> int:

@@ -1,0 +1,144 @@
+"""Screening in the probe child (issue 18): a large case is screened there, with the same findings as in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import fuzz_support as fs
+import pytest
+from test_hostile_guard import CONTAINER, MEMORY_EDITS, PANIC_EDITS, _edited, _xls
+
+import kimrecon.read.guard as guard
+from kimrecon.findings import Code, Finding
+from kimrecon.read import read_case
+from kimrecon.read.guard import Limits, check_in_order, screen_file
+
+
+def _hostile_case(tmp_path: Path) -> Path:
+    """The example's 16 workbooks, every hostile container of the guard's tests, two fuzzed .xls and a CSV."""
+    case = tmp_path / "fall"
+    shutil.copytree(fs.EXAMPLE, case)
+    for i, (_label, mutate, _code, _grund) in enumerate(CONTAINER):
+        path = case / f"Besetzung_Feindlich_{i:02d}.xlsx"
+        shutil.copy(fs.EXAMPLE / "Besetzung_Kamen_2023.xlsx", path)
+        mutate(path)
+    good = _xls(tmp_path / "zahlungen.xls")
+    for name, edits in (("panik.xls", PANIC_EDITS), ("speicher.xls", MEMORY_EDITS)):
+        _edited(good, edits, name).rename(case / name)
+    (case / "notiz.csv").write_text("Name;Betrag\nA;1,00\n", encoding="utf-8")
+    (case / "kimrecon.toml").write_text("[grenzen]\nmax_speicher_mb = 2048\n", encoding="utf-8")
+    return case
+
+
+def _read(case: Path, monkeypatch: pytest.MonkeyPatch, from_files: int) -> tuple[list[Finding], dict[str, int]]:
+    monkeypatch.setattr(guard, "SCREEN_IN_CHILD_FROM", from_files)
+    inputs = read_case([case])
+    return list(inputs.findings), {k.value: len(f) for k, f in inputs.frames.items()}
+
+
+def test_the_child_screens_a_large_case_with_the_same_findings(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    case = _hostile_case(tmp_path)
+    n_files = len([p for p in case.iterdir() if p.suffix in (".xlsx", ".xls", ".csv")])
+    assert n_files == 16 + len(CONTAINER) + 3
+    here, here_rows = _read(case, monkeypatch, 10**9)  # every file screened in this process, as before
+    # the child screens: this process must not screen a single file (it would raise here)
+    real_screen = guard.screen_file
+
+    def no_screen_here(*args: object, **kwargs: object) -> list[Finding]:
+        raise AssertionError("screened in the parent")
+
+    monkeypatch.setattr(guard, "screen_file", no_screen_here)
+    child, child_rows = _read(case, monkeypatch, 1)
+    monkeypatch.setattr(guard, "screen_file", real_screen)
+    assert child == here  # every finding equal: code, severity, file, details (German reason, technical text)
+    assert child_rows == here_rows
+    by_file = {f.source.datei: f for f in child if f.source and f.code in {Code.DATEI_ZU_GROSS, Code.DATEI_MAKRO}}
+    bomb = CONTAINER.index(next(c for c in CONTAINER if c[0] == "zip-bombe"))
+    assert "Kompressionsrate" in dict(by_file[f"Besetzung_Feindlich_{bomb:02d}.xlsx"].details)["grund"]
+    vba = CONTAINER.index(next(c for c in CONTAINER if c[0] == "vba"))
+    assert by_file[f"Besetzung_Feindlich_{vba:02d}.xlsx"].code is Code.DATEI_MAKRO
+
+
+_DIES_ON_SCREEN = """
+import os
+from pathlib import Path
+
+
+def screen(path):
+    if "absturz" in path:
+        os.abort()  # the child dies before its verdict on this file
+    return "[]", Path(path).suffix == ".xls"
+"""
+
+
+def test_a_child_that_dies_while_screening_leaves_the_file_to_this_process(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(guard, "_SCREEN_PRELUDE", _DIES_ON_SCREEN)
+    names = ["a.xlsx", "absturz_bombe.xlsx", "absturz_gut.xlsx", "b.xlsx"]
+    for n in names:
+        shutil.copy(fs.EXAMPLE / "Besetzung_Kamen_2023.xlsx", tmp_path / n)
+    fs.zip_bomb(tmp_path / "absturz_bombe.xlsx", 8)
+    screened_here: list[str] = []
+    real_screen = guard.screen_file
+
+    def counted(path: Path, limits: Limits | None = None, *, name: str | None = None) -> list[Finding]:
+        screened_here.append(Path(path).name)
+        return real_screen(path, limits, name=name)
+
+    monkeypatch.setattr(guard, "screen_file", counted)
+    outcomes = guard.ProbeOutcomes([(tmp_path / n, n) for n in names], Limits(), screen=True)
+    found = {n: [(f.code, dict(f.details)["grund"][:16]) for f in outcomes.get(tmp_path / n)] for n in names}
+    assert found == {
+        "a.xlsx": [],
+        "absturz_bombe.xlsx": [(Code.DATEI_ZU_GROSS, "Kompressionsrate")],  # screened here: the same verdict
+        "absturz_gut.xlsx": [],
+        "b.xlsx": [],
+    }
+    assert screened_here == ["absturz_bombe.xlsx", "absturz_gut.xlsx"]  # only the two the child died on
+
+
+def test_out_of_memory_while_screening_in_the_child_is_not_a_verdict(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.xlsx"
+    shutil.copy(fs.EXAMPLE / "Besetzung_Kamen_2023.xlsx", path)
+
+    def no_memory(*args: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(guard, "_screen", no_memory)
+    # in this process an unexpected failure is a finding, as ever ...
+    assert [f.code for f in screen_file(path)] == [Code.DATEI_BESCHAEDIGT]
+    # ... in the child, under the probe's memory cap, it ends the child: the parent screens the file again
+    monkeypatch.setattr(guard, "_IN_PROBE_CHILD", True)
+    with pytest.raises(MemoryError):
+        screen_file(path)
+
+
+def test_a_file_too_large_to_probe_does_not_raise_the_cap(tmp_path: Path) -> None:
+    small = tmp_path / "klein.xlsx"
+    small.write_bytes(b"x" * 1000)
+    large = tmp_path / "gross.xlsx"
+    large.write_bytes(b"x" * (5 << 20))  # above probe_bis_mb (4 MB): only screened
+    limits = Limits()
+    assert guard._probed_size(guard._Probe(large, "gross.xlsx", "S"), limits) == 0
+    assert guard._probed_size(guard._Probe(small, "klein.xlsx", "S"), limits) == 1000
+    assert guard._probed_size(guard._Probe(tmp_path / "fehlt.xlsx", "fehlt.xlsx", "S"), limits) == 0
+
+
+def test_a_small_case_is_screened_here_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "leer.xlsx"
+    path.write_bytes(b"")
+    started: list[bool] = []
+    real = guard.ProbeOutcomes.__init__
+
+    def spy(self: guard.ProbeOutcomes, items: object, limits: Limits, *, screen: bool = False,
+            refused: dict[Path, list[Finding]] | None = None) -> None:
+        started.append(screen)
+        real(self, items, limits, screen=screen, refused=refused)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(guard.ProbeOutcomes, "__init__", spy)
+    outcomes = check_in_order([(path, "leer.xlsx")], Limits())
+    assert started == [False]
+    assert [dict(f.details)["grund"] for f in outcomes.get(path)] == ["die Datei ist leer (0 Byte)"]
