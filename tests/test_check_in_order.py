@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -134,11 +135,118 @@ def test_a_small_case_is_screened_here_first(tmp_path: Path, monkeypatch: pytest
     real = guard.ProbeOutcomes.__init__
 
     def spy(self: guard.ProbeOutcomes, items: object, limits: Limits, *, screen: bool = False,
-            refused: dict[Path, list[Finding]] | None = None) -> None:
+            **kwargs: object) -> None:
         started.append(screen)
-        real(self, items, limits, screen=screen, refused=refused)  # type: ignore[arg-type]
+        real(self, items, limits, screen=screen, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(guard.ProbeOutcomes, "__init__", spy)
     outcomes = check_in_order([(path, "leer.xlsx")], Limits())
     assert started == [False]
     assert [dict(f.details)["grund"] for f in outcomes.get(path)] == ["die Datei ist leer (0 Byte)"]
+
+
+def _workbooks(tmp_path: Path) -> list[Path]:
+    """Real-looking workbooks: the example, the layout examples and the file corpus (writers' traits)."""
+    from corpus.make import build
+
+    folder = tmp_path / "korpus"
+    folder.mkdir()
+    build(folder)
+    root = fs.EXAMPLE.parent
+    paths = [*fs.EXAMPLE.glob("*.xlsx"), *(root / "beispiele-layouts").rglob("*.xlsx"), *folder.iterdir(),
+             _odd_workbook(tmp_path / "eigenheiten.xlsx")]
+    return sorted(p for p in paths if p.suffix.lower() in (".xlsx", ".xls", ".ods", ".xltx"))
+
+
+def _odd_workbook(path: Path) -> Path:
+    """A table that starts at C5, a hidden sheet, a very hidden one, a chart sheet, every kind of cell value."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Daten"
+    ws["C5"], ws["D5"], ws["E5"], ws["F5"] = "Name", "Datum", "Betrag", "ja/nein"
+    ws["C6"], ws["D6"], ws["E6"], ws["F6"] = "Kamen", dt.date(2023, 3, 31), 4750.5, True
+    ws["C7"], ws["D7"], ws["E7"], ws["F7"] = "Bönen", dt.datetime(2023, 4, 1, 8, 30), "=1/0", False
+    ws["G8"] = dt.time(7, 45)
+    hidden = wb.create_sheet("Versteckt")
+    hidden["B2"] = 1
+    hidden.sheet_state = "hidden"
+    very = wb.create_sheet("Sehr versteckt")
+    very["A1"] = "x"
+    very.sheet_state = "veryHidden"
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=5, min_row=5, max_row=7), titles_from_data=True)
+    wb.create_chartsheet("Diagramm").add_chart(chart)
+    wb.save(path)
+    return path
+
+
+def _typed(frame: object) -> list[list[tuple[str, object]]]:
+    return [[(type(v).__name__, v) for v in row] for row in frame.itertuples(index=False)]  # type: ignore[attr-defined]
+
+
+def test_the_cells_the_child_sends_are_what_this_process_reads(tmp_path: Path) -> None:
+    from kimrecon.read.files import EAGER_MAX_BYTES, _load_calamine
+
+    paths = _workbooks(tmp_path)
+    outcomes = check_in_order([(p, p.name) for p in paths], Limits(), cells_up_to=EAGER_MAX_BYTES)
+    sent = 0
+    for path in paths:
+        if outcomes.get(path) or guard.fast_reader_failed(path):
+            continue  # refused, or read by the second reader: no cells from the child
+        cells = outcomes.cells(path)
+        assert cells is not None, path.name
+        assert outcomes.cells(path) is None  # handed over once
+        here, there = _load_calamine(path), _load_calamine(path, cells)
+        assert [(s.name, s.hidden) for s in there] == [(s.name, s.hidden) for s in here], path.name
+        for a, b in zip(here, there, strict=True):
+            assert a.cells is not None and b.cells is not None
+            assert a.cells.shape == b.cells.shape, (path.name, a.name)
+            assert _typed(b.cells) == _typed(a.cells), (path.name, a.name)  # value and Python type of every cell
+        sent += 1
+    assert sent >= 16 + 5  # the example's 16 workbooks and the layout examples at least
+    odd = _load_calamine(paths[[p.name for p in paths].index("eigenheiten.xlsx")])
+    assert [(s.name, s.hidden) for s in odd] == [("Daten", False), ("Versteckt", True), ("Sehr versteckt", True)]
+    assert odd[0].cells is not None and odd[0].cells.iloc[4, 2] == "Name"  # C5: the empty rows and columns kept
+
+
+def test_only_plain_cell_values_are_taken_from_the_child() -> None:
+    import pickle
+
+    outcomes = guard.ProbeOutcomes([], Limits())
+    good = pickle.dumps([("Blatt", [[1.5, "x", None, dt.date(2023, 1, 31), dt.datetime(2023, 1, 31, 8)]], False)])
+    evil = pickle.dumps([("Blatt", [[shutil.rmtree]], False)])  # a function: never called, never taken
+    outcomes._cells = {Path("a.xlsx"): good, Path("b.xlsx"): evil}
+    assert outcomes.cells(Path("a.xlsx")) == [
+        ("Blatt", [[1.5, "x", None, dt.date(2023, 1, 31), dt.datetime(2023, 1, 31, 8)]], False)
+    ]
+    assert outcomes.cells(Path("b.xlsx")) is None  # read in this process instead
+
+
+_DIES_SENDING = """
+import sys
+for arg in sys.argv[2:]:
+    mode, path = arg[0], arg[2:]
+    if mode == "c":
+        sys.stdout.buffer.write(b"cells 100\\n" + b"x" * 10)  # 10 of 100 bytes, then the child is gone
+        sys.stdout.flush()
+        sys.exit(1)
+    print("ok", flush=True)
+"""
+
+
+def test_a_child_that_dies_while_sending_cells_leaves_the_file_to_be_probed(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(guard, "_PROBE", _DIES_SENDING)
+    items = _items(tmp_path, ["a.xls", "b.xls"])
+    outcomes = guard.ProbeOutcomes(items, Limits(), cells_up_to=10)  # 1-byte files: both "c"
+    assert outcomes.get(items[0][0]) == [] and outcomes.cells(items[0][0]) is None  # probed again with "s": ok
+    assert outcomes.get(items[1][0]) == [] and outcomes.cells(items[1][0]) is None
+
+
+def _items(tmp_path: Path, names: list[str]) -> list[tuple[Path, str]]:
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
+    return [(tmp_path / n, n) for n in names]

@@ -12,7 +12,7 @@ import pandas as pd
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
 from kimrecon.read.failure import nothing_to_check
-from kimrecon.read.files import discover, load_file, release
+from kimrecon.read.files import EAGER_MAX_BYTES, Sheets, discover, load_file, release
 from kimrecon.read.guard import (
     Limits,
     TimeBudgetExceeded,
@@ -50,7 +50,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     facts: dict[int, SheetFacts] = {}  # sheet index -> Stand, title, layout
     findings: list[Finding] = list(found) + bad_limits
     # screened before any parser opens them, probed in a child while this process reads: get(path) waits for one file
-    checked = check_in_order(files, limits)
+    checked = check_in_order(files, limits, cells_up_to=EAGER_MAX_BYTES)  # small ones: the child's cells
     chunk: list[_FileRead] = []
     chunk_rows = chunk_sheets = 0
 
@@ -80,7 +80,8 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     try:
         for path, name in files:
             refused = checked.get(path, [])  # zip bombs, entities, macros, parser crashes …
-            rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True)
+            rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True,
+                             cells=checked.cells(path))
             chunk.append(rec)
             chunk_rows += rec.rows
             chunk_sheets += rec.n_sheets
@@ -129,8 +130,11 @@ class _FileRead:
 
 
 def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], base: int, *,
-               defer: bool) -> _FileRead:
-    """Load one file and read its sheets; with ``defer`` the column parsing is left to ``_finish_files``."""
+               defer: bool, cells: Sheets | None = None) -> _FileRead:
+    """Load one file and read its sheets; with ``defer`` the column parsing is left to ``_finish_files``.
+
+    ``cells``: the workbook's sheets as the probe child read them (``ProbeOutcomes.cells``), if it did.
+    """
     if refused:
         return _FileRead(path, name, file_info(path, name), list(refused), 0, 0)
     info: InputFile | None = None
@@ -138,7 +142,7 @@ def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], ba
     n_sheets = rows = 0
     try:
         with parse_budget(limits):
-            loaded = load_file(path, name, limits.max_file_bytes)
+            loaded = load_file(path, name, limits.max_file_bytes, cells=cells)
             info = loaded.info
             items.extend(loaded.findings)
             for raw in loaded.sheets:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import io
 import json
 import math
 import os
+import pickle
 import re
 import signal
 import subprocess
@@ -760,7 +762,10 @@ _PROBE_SUFFIXES_SMALL = (".xlsx", ".xltx")  # probed only up to ``Limits.probe_m
 # "fast <error>" then "fb" (second reader) or "err <error>" (no reader). The second reader is loaded
 # from its file: importing kimrecon (pandas) would cost time and memory in every probe. A file given
 # with "S" is screened first (``screen_file``, see ``_SCREEN_PRELUDE``): the child prints "scr <findings
-# as JSON>"; a refused file ends there, a file not to be probed (``needs_probe``) with "skip".
+# as JSON>"; a refused file ends there, a file not to be probed (``needs_probe``) with "skip". A file
+# given with "c" (or "C": screened first) is read as the in-process reader would read it whole
+# (``cells``): the child prints "cells <n>" and n bytes of pickled sheets instead of "ok"; where that
+# fails it probes the file as with "s".
 _PROBE = """
 import sys
 
@@ -771,6 +776,28 @@ def fast(path):
     wb = CalamineWorkbook.from_path(path)
     for name in wb.sheet_names:
         wb.get_sheet_by_name(name).to_python()
+
+
+def cells(path):
+    import pickle
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(path)
+    out = []
+    for m in wb.sheets_metadata:
+        if "chart" in str(m.typ).lower():
+            wb.get_sheet_by_name(m.name).to_python()  # opened as by fast(), not kept
+            continue
+        rows = wb.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
+        out.append((m.name, rows, not str(m.visible).endswith(".Visible")))
+    return pickle.dumps(out, protocol=5)
+
+
+def send(blob):
+    out = sys.stdout.buffer
+    out.write(b"cells %d\\n" % len(blob))
+    out.write(blob)
+    out.flush()
 
 
 def second(path):
@@ -789,13 +816,22 @@ def text(exc):
 
 for arg in sys.argv[2:]:
     mode, path = arg[0], arg[2:]
-    if mode == "S":
+    if mode in "SC":
         refused, probe = screen(path)
         print("scr " + refused, flush=True)
         if refused != "[]":
             continue
         if not probe:
             print("skip", flush=True)
+            continue
+        mode = mode.lower()
+    if mode == "c":
+        try:
+            blob = cells(path)
+        except BaseException:
+            blob = None  # probed as with "s" below
+        if blob is not None:
+            send(blob)
             continue
         mode = "s"
     if mode == "s":
@@ -898,7 +934,8 @@ def forget_probe(path: Path) -> None:
 class _Probe:
     path: Path
     name: str
-    mode: str = "s"  # "s": fast reader, then the second; "f": the second reader only; "S": screen, then as "s"
+    mode: str = "s"  # "s": fast reader, then the second; "f": the second reader only; "S": screen, then as "s";
+    # "c" / "C": as "s" / "S", and the child sends the cells it read (``ProbeOutcomes.cells``)
     fast_error: str = ""
 
 
@@ -924,10 +961,27 @@ class ProbeOutcomes:
     """
 
     def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits, *, screen: bool = False,
-                 refused: dict[Path, list[Finding]] | None = None) -> None:
+                 refused: dict[Path, list[Finding]] | None = None, cells_up_to: int = -1) -> None:
         self._waiting = {Path(p) for p, _ in items}
         self._found: dict[Path, list[Finding]] = dict(refused or {})
-        self._run = _probe_run(items, limits, screen=screen)
+        self._cells: dict[Path, bytes] = {}
+        self._run = _probe_run(items, limits, screen=screen, cells_up_to=cells_up_to, sent=self._cells)
+
+    def cells(self, path: Path) -> list[tuple[str, list[list[object]], bool]] | None:
+        """The sheets the child read of ``path`` (name, rows, hidden), once; None if it sent none (read it here).
+
+        Call after ``get(path)``. The rows are what ``CalamineWorkbook.get_sheet_by_name(name).to_python(
+        skip_empty_area=False)`` gives in this process, chart sheets left out: plain values only (the
+        unpickler accepts no class but the dates and times of ``datetime``).
+        """
+        blob = self._cells.pop(Path(path), None)
+        if blob is None:
+            return None
+        try:
+            sheets: list[tuple[str, list[list[object]], bool]] = _CellsUnpickler(io.BytesIO(blob)).load()
+        except Exception:  # noqa: BLE001 - not what the child sends: read the file here
+            return None
+        return sheets
 
     def get(self, path: Path, default: Sequence[Finding] = ()) -> list[Finding]:
         """The probe's findings on ``path`` (waiting for the child to be done with it), else ``default``."""
@@ -944,6 +998,18 @@ class ProbeOutcomes:
     def close(self) -> None:
         """End the child (files not yet probed are not opened)."""
         self._run.close()
+        self._cells.clear()
+
+
+class _CellsUnpickler(pickle.Unpickler):
+    """Cell values from the probe child: builtins, and of classes only ``datetime``'s dates and times."""
+
+    _CLASSES = {"date": dt.date, "datetime": dt.datetime, "time": dt.time, "timedelta": dt.timedelta}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "datetime" and name in self._CLASSES:
+            return self._CLASSES[name]
+        raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
 
 
 def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOutcomes:
@@ -951,8 +1017,11 @@ def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOu
     return ProbeOutcomes(items, limits)
 
 
-def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOutcomes:
+def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits, *, cells_up_to: int = -1) -> ProbeOutcomes:
     """Screen every file and probe those that need it (``needs_probe``); ``get(path)`` gives a file's refusal.
+
+    A probed file of at most ``cells_up_to`` bytes is read by the child as the reader reads a small
+    workbook whole; ``cells(path)`` hands its sheets over, so this process does not parse it again.
 
     With fewer than ``SCREEN_IN_CHILD_FROM`` files this process screens them all first and the probe
     child opens the screened ones while the caller reads. With more, the child screens each file too,
@@ -961,19 +1030,21 @@ def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOu
     stops before its verdict on a file, out of memory or time, leaves that file to this process).
     """
     if len(items) >= SCREEN_IN_CHILD_FROM:
-        return ProbeOutcomes(items, limits, screen=True)
+        return ProbeOutcomes(items, limits, screen=True, cells_up_to=cells_up_to)
     screened = {Path(p): screen_file(Path(p), limits, name=n) for p, n in items}  # before any parser
     probed = [(p, n) for p, n in items if not screened[Path(p)] and needs_probe(Path(p), limits)]
-    return ProbeOutcomes(probed, limits, refused={p: found for p, found in screened.items() if found})
+    return ProbeOutcomes(probed, limits, refused={p: found for p, found in screened.items() if found},
+                         cells_up_to=cells_up_to)
 
 
-def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *,
-               screen: bool = False) -> Generator[tuple[Path, list[Finding]], None, None]:
+def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: bool = False, cells_up_to: int = -1,
+               sent: dict[Path, bytes] | None = None) -> Generator[tuple[Path, list[Finding]], None, None]:
     """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there.
 
-    With ``screen`` the child screens each file before it probes it (``check_in_order``).
+    With ``screen`` the child screens each file before it probes it (``check_in_order``); files up to
+    ``cells_up_to`` bytes it reads whole and sends (into ``sent``, by path).
     """
-    queue = [_Probe(Path(p), n, "S" if screen else "s") for p, n in items]
+    queue = [_Probe(Path(p), n, _mode(Path(p), screen, cells_up_to)) for p, n in items]
     while queue:
         batch = _probe_batch(queue, limits)
         done = 0
@@ -989,6 +1060,11 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *,
                 if isinstance(outcome, list):  # refused by the screen
                     yield probe.path, [_screen_finding(data, probe.name) for data in outcome]
                     continue
+                if isinstance(outcome, bytes):  # read by the fast reader: its cells
+                    if sent is not None:
+                        sent[probe.path] = outcome
+                    yield probe.path, []
+                    continue
                 if outcome == "fb":
                     _FAST_FAILED[_identity(probe.path)] = probe.fast_error
                 elif outcome != "ok":
@@ -1001,13 +1077,16 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *,
         if stop is None or not queue:
             break
         probe = queue[0]
-        if probe.mode == "S":  # the child stopped before its verdict on this file: screen it here, as without it
+        if probe.mode in "SC":  # the child stopped before its verdict on this file: screen it here, as without it
             found = screen_file(probe.path, limits, name=probe.name)
             if found or not needs_probe(probe.path, limits):
                 yield probe.path, found
                 queue = queue[1:]
             else:
-                probe.mode = "s"  # a new child probes it and screens the rest
+                probe.mode = probe.mode.lower()  # a new child probes it and screens the rest
+            continue
+        if probe.mode == "c":  # died reading the cells to send: probe it as any other file
+            probe.mode = "s"
             continue
         if stop == "died" and probe.mode == "s" and not probe.fast_error:  # the fast reader crashed: try the second
             probe.mode, probe.fast_error = "f", "fast reader crashed (aborted or out of memory)"
@@ -1023,18 +1102,19 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *,
         queue = queue[1:]
 
 
-def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[Any], None, str | None]:
+def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[Any] | bytes, None, str | None]:
     """Probe the files of ``queue`` in one child: yield the outcome of each file done, return why the child stopped.
 
-    An outcome is "ok", "fb", the second reader's error text or, for a file the child screened
-    (mode "S") and refused, the list of its findings as data (``finding_data``); the stop reason is "died" or
+    An outcome is "ok", "fb", the second reader's error text, the pickled sheets of a file read with
+    "c" (bytes) or, for a file the child screened (mode "S") and refused, the list of its findings as
+    data (``finding_data``); the stop reason is "died" or
     "timeout" for the file after the last one done (whose ``fast_error`` is set when the fast reader
     had already failed on it), or None when every file is done. A thread takes the child's lines as
     they come, with their time: each line must come within the time budget after the one before (or
     after the start), whenever the caller asks for it.
     """
     cap = probe_memory(max(_probed_size(p, limits) for p in queue), limits)
-    screen = any(p.mode == "S" for p in queue)
+    screen = any(p.mode in "SC" for p in queue)
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
         [sys.executable, "-S", "-c", _probe_script(cap, limits if screen else None), fallback.__file__,
          *(f"{p.mode}:{p.path}" for p in queue)],
@@ -1045,16 +1125,16 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
     )
     last = time.monotonic()
     assert proc.stdout is not None
-    lines: SimpleQueue[tuple[float, bytes]] = SimpleQueue()
+    lines: SimpleQueue[tuple[float, bytes, bytes]] = SimpleQueue()
     reader = threading.Thread(target=_take_lines, args=(proc.stdout, lines), daemon=True)
     reader.start()
     done = 0
     try:
         while done < len(queue):
             try:
-                at, line = lines.get(timeout=max(last + limits.time_budget_s - time.monotonic(), 0))
+                at, line, payload = lines.get(timeout=max(last + limits.time_budget_s - time.monotonic(), 0))
             except Empty:  # nothing within the budget
-                at, line = math.inf, b""
+                at, line, payload = math.inf, b"", b""
             if at - last > limits.time_budget_s:  # also a line that came too late while the caller was busy
                 proc.kill()
                 return "timeout"
@@ -1067,9 +1147,13 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
             if word == "fast":
                 queue[done].fast_error = rest
                 continue
+            if word == "cells":
+                done += 1
+                yield payload
+                continue
             if word == "scr":
                 refused = json.loads(rest)
-                queue[done].mode = "s"  # screened: from here on it is probed (or skipped) as any other file
+                queue[done].mode = queue[done].mode.lower()  # screened: now probed (or skipped) as any other
                 if not refused:
                     continue
                 done += 1
@@ -1086,19 +1170,34 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
         proc.stdout.close()
 
 
-def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes]]) -> None:
-    """Put each line of ``stream`` with the time it came into ``lines``; an empty line at the end."""
+def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes, bytes]]) -> None:
+    """Put each line of ``stream`` with the time it came into ``lines``; an empty line at the end.
+
+    A line "cells <n>" comes with the n bytes after it (a shorter rest: the child died while sending).
+    """
     for line in iter(stream.readline, b""):
-        lines.put((time.monotonic(), line))
-    lines.put((time.monotonic(), b""))
+        payload = b""
+        if line.startswith(b"cells "):
+            n = int(line[6:])
+            payload = stream.read(n)
+            if len(payload) < n:
+                break
+        lines.put((time.monotonic(), line, payload))
+    lines.put((time.monotonic(), b"", b""))
 
 
 def _probed_size(probe: _Probe, limits: Limits) -> int:
     """The size the memory cap is set for: a file only screened in the child (too large to probe) counts 0."""
     try:
-        return _size(probe.path) if probe.mode != "S" or needs_probe(probe.path, limits) else 0
+        return _size(probe.path) if probe.mode not in "SC" or needs_probe(probe.path, limits) else 0
     except OSError:
         return 0
+
+
+def _mode(path: Path, screen: bool, cells_up_to: int) -> str:
+    """The child's mode for a file (see ``_Probe.mode``): with its cells when it is small enough to send them."""
+    mode = "c" if 0 <= _size(path) <= cells_up_to else "s"
+    return mode.upper() if screen else mode
 
 
 def _probe_script(cap: int, screen: Limits | None = None) -> str:
