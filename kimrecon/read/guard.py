@@ -761,8 +761,9 @@ _PROBE_SUFFIXES_SMALL = (".xlsx", ".xltx")  # probed only up to ``Limits.probe_m
 # when the fast reader already killed a child on it ("f"). Per file it prints "ok" (fast reader),
 # "fast <error>" then "fb" (second reader) or "err <error>" (no reader). The second reader is loaded
 # from its file: importing kimrecon (pandas) would cost time and memory in every probe. A file given
-# with "S" is screened first (``screen_file``, see ``_SCREEN_PRELUDE``): the child prints "scr <findings
-# as JSON>"; a refused file ends there, a file not to be probed (``needs_probe``) with "skip". A file
+# with "S" is screened first (``screen_file``) by a second child, the screener (``_SCREENER``), which
+# runs ahead and passes its verdicts through the probe child's stdin: the probe child prints "scr
+# <findings as JSON>"; a refused file ends there, a file not to be probed (``needs_probe``) with "skip". A file
 # given with "c" (or "C": screened first) is read as the in-process reader would read it whole
 # (``cells``): the child prints "cells <n>" and n bytes of pickled sheets instead of "ok"; where that
 # fails it probes the file as with "s".
@@ -848,9 +849,10 @@ for arg in sys.argv[2:]:
         print("err " + text(exc), flush=True)
 """
 
-# Screening in the child: the guard and its modules without ``kimrecon.read``'s package module (which
-# imports pandas); ``{read_dir}`` and ``{limits}`` are filled in by ``_probe_script``.
-_SCREEN_PRELUDE = """
+# The screener: screens the files of its arguments in order (the guard and its modules, without
+# ``kimrecon.read``'s package module, which imports pandas) and prints per file "1 <findings as JSON>"
+# (to be probed) or "0 <findings>"; ``{read_dir}`` and ``{limits}`` are filled in by ``_probe_script``.
+_SCREENER = """
 import json
 import types
 from pathlib import Path
@@ -862,11 +864,20 @@ from kimrecon.read import guard as _guard
 
 _guard._IN_PROBE_CHILD = True
 _limits = _guard.Limits(**{limits!r})
-
-
-def screen(path):
+for path in sys.argv[1:]:
     found = _guard.screen_file(Path(path), _limits)
-    return json.dumps([_guard.finding_data(f) for f in found]), not found and _guard.needs_probe(Path(path), _limits)
+    probe = not found and _guard.needs_probe(Path(path), _limits)
+    print(("1 " if probe else "0 ") + json.dumps([_guard.finding_data(f) for f in found]), flush=True)
+"""
+
+# The probe child's ``screen``: the screener's next verdict (the screener stopped: so does the child).
+_SCREENED = """
+def screen(path):
+    line = sys.stdin.readline()
+    if not line.endswith("\\n"):
+        sys.exit(3)
+    probe, _, refused = line[:-1].partition(" ")
+    return refused, probe == "1"
 """
 
 SCREEN_IN_CHILD_FROM = 48  # files: from this many on the probe child screens them too (its start, ≈ 60 ms, pays)
@@ -1114,15 +1125,21 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
     after the start), whenever the caller asks for it.
     """
     cap = probe_memory(max(_probed_size(p, limits) for p in queue), limits)
-    screen = any(p.mode in "SC" for p in queue)
+    env = {**os.environ, "RUST_BACKTRACE": "0"}
+    unscreened = [str(p.path) for p in queue if p.mode in "SC"]
+    screener = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
+        [sys.executable, "-S", "-c", _probe_script(cap, limits), *unscreened],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    ) if unscreened else None
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
-        [sys.executable, "-S", "-c", _probe_script(cap, limits if screen else None), fallback.__file__,
-         *(f"{p.mode}:{p.path}" for p in queue)],
-        stdin=subprocess.DEVNULL,
+        [sys.executable, "-S", "-c", _probe_script(cap), fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
+        stdin=subprocess.DEVNULL if screener is None else screener.stdout,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "RUST_BACKTRACE": "0"},
+        env=env,
     )
+    if screener is not None and screener.stdout is not None:
+        screener.stdout.close()  # the probe child's now: it sees the end when the screener stops
     last = time.monotonic()
     assert proc.stdout is not None
     lines: SimpleQueue[tuple[float, bytes, bytes]] = SimpleQueue()
@@ -1163,9 +1180,11 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
             yield "ok" if word == "skip" else word if word in ("ok", "fb") else rest or "unbekannter Fehler"
         return None
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        for child in (proc, screener):
+            if child is not None:
+                if child.poll() is None:
+                    child.kill()
+                child.wait()
         reader.join()
         proc.stdout.close()
 
@@ -1200,13 +1219,13 @@ def _mode(path: Path, screen: bool, cells_up_to: int) -> str:
     return mode.upper() if screen else mode
 
 
-def _probe_script(cap: int, screen: Limits | None = None) -> str:
+def _probe_script(cap: int, screener: Limits | None = None) -> str:
     """The probe's script: first the memory cap and the interpreter's module path, then ``_PROBE``.
 
     The child starts without ``site`` (``-S``, a few ms less) and gets this process's module path
     instead, so it imports the same readers. The cap (POSIX) applies before it opens the first
     file: the child sets it itself, so no code runs between fork and exec (safe with threads).
-    With ``screen`` (the limits) the child can screen files too (``_SCREEN_PRELUDE``).
+    With ``screener`` (the limits) it is the screener's script instead (``_SCREENER``), under the same cap.
     """
     try:
         import resource  # noqa: F401 - only whether it exists
@@ -1215,9 +1234,10 @@ def _probe_script(cap: int, screen: Limits | None = None) -> str:
     else:
         limit = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
     path = [p for p in sys.path if isinstance(p, str) and p]
-    prelude = "" if screen is None else _SCREEN_PRELUDE.format(
-        read_dir=str(Path(__file__).parent), limits=asdict(screen))
-    return f"import sys\nsys.path[1:1] = {path!r}\n{limit}{prelude}" + _PROBE
+    head = f"import sys\nsys.path[1:1] = {path!r}\n{limit}"
+    if screener is not None:
+        return head + _SCREENER.format(read_dir=str(Path(__file__).parent), limits=asdict(screener))
+    return head + _SCREENED + _PROBE
 
 
 def _size(path: Path) -> int:
