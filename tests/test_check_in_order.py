@@ -87,7 +87,7 @@ def test_a_child_that_dies_while_screening_leaves_the_file_to_this_process(tmp_p
         return real_screen(path, limits, name=name)
 
     monkeypatch.setattr(guard, "screen_file", counted)
-    outcomes = guard.ProbeOutcomes([(tmp_path / n, n) for n in names], Limits(), screen=True)
+    outcomes = guard.ProbeOutcomes([(tmp_path / n, n) for n in names], Limits(), screen="child")
     found = {n: [(f.code, dict(f.details)["grund"][:16]) for f in outcomes.get(tmp_path / n)] for n in names}
     assert found == {
         "a.xlsx": [],
@@ -132,14 +132,14 @@ def test_a_small_case_is_screened_here_first(tmp_path: Path, monkeypatch: pytest
     started: list[bool] = []
     real = guard.ProbeOutcomes.__init__
 
-    def spy(self: guard.ProbeOutcomes, items: object, limits: Limits, *, screen: bool = False,
+    def spy(self: guard.ProbeOutcomes, items: object, limits: Limits, *, screen: str = "",
             **kwargs: object) -> None:
         started.append(screen)
         real(self, items, limits, screen=screen, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(guard.ProbeOutcomes, "__init__", spy)
     outcomes = check_in_order([(path, "leer.xlsx")], Limits())
-    assert started == [False]
+    assert started == ["here"]  # screened in this process, the verdicts handed to the probe child
     assert [dict(f.details)["grund"] for f in outcomes.get(path)] == ["die Datei ist leer (0 Byte)"]
 
 

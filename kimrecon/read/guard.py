@@ -971,10 +971,10 @@ class ProbeOutcomes:
     ends the child if the caller stops early (also when the object is collected).
     """
 
-    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits, *, screen: bool = False,
-                 refused: dict[Path, list[Finding]] | None = None, cells_up_to: int = -1) -> None:
+    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits, *, screen: str = "",
+                 cells_up_to: int = -1) -> None:
         self._waiting = {Path(p) for p, _ in items}
-        self._found: dict[Path, list[Finding]] = dict(refused or {})
+        self._found: dict[Path, list[Finding]] = {}
         self._cells: dict[Path, bytes] = {}
         self._run = _probe_run(items, limits, screen=screen, cells_up_to=cells_up_to, sent=self._cells)
 
@@ -1034,30 +1034,28 @@ def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits, *, cells_u
     A probed file of at most ``cells_up_to`` bytes is read by the child as the reader reads a small
     workbook whole; ``cells(path)`` hands its sheets over, so this process does not parse it again.
 
-    With fewer than ``SCREEN_IN_CHILD_FROM`` files this process screens them all first and the probe
-    child opens the screened ones while the caller reads. With more, the child screens each file too,
-    just before it probes it, so the caller reads file i while the child checks file i + 1 on the other
-    core. The findings are the same either way: the same ``screen_file`` on the same file (a child that
-    stops before its verdict on a file, out of memory or time, leaves that file to this process).
+    With fewer than ``SCREEN_IN_CHILD_FROM`` files this process screens them all, while the probe
+    child starts, and hands it its verdicts; the child opens a file only after its verdict. With more,
+    a second child, the screener, screens them ahead of the probe child, so the caller reads file i
+    while the children check the files after it on the other core. The findings are the same either
+    way: the same ``screen_file`` on the same file (a child that stops before the verdict on a file,
+    out of memory or time, leaves that file to this process).
     """
-    if len(items) >= SCREEN_IN_CHILD_FROM:
-        return ProbeOutcomes(items, limits, screen=True, cells_up_to=cells_up_to)
-    screened = {Path(p): screen_file(Path(p), limits, name=n) for p, n in items}  # before any parser
-    probed = [(p, n) for p, n in items if not screened[Path(p)] and needs_probe(Path(p), limits)]
-    return ProbeOutcomes(probed, limits, refused={p: found for p, found in screened.items() if found},
+    return ProbeOutcomes(items, limits, screen="child" if len(items) >= SCREEN_IN_CHILD_FROM else "here",
                          cells_up_to=cells_up_to)
 
 
-def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: bool = False, cells_up_to: int = -1,
+def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: str = "", cells_up_to: int = -1,
                sent: dict[Path, bytes] | None = None) -> Generator[tuple[Path, list[Finding]], None, None]:
     """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there.
 
-    With ``screen`` the child screens each file before it probes it (``check_in_order``); files up to
-    ``cells_up_to`` bytes it reads whole and sends (into ``sent``, by path).
+    With ``screen`` ("here" or "child") each file is screened before the child probes it
+    (``check_in_order``); files up to ``cells_up_to`` bytes the child reads whole and sends (into
+    ``sent``, by path).
     """
-    queue = [_Probe(Path(p), n, _mode(Path(p), screen, cells_up_to)) for p, n in items]
+    queue = [_Probe(Path(p), n, _mode(Path(p), bool(screen), cells_up_to)) for p, n in items]
     while queue:
-        batch = _probe_batch(queue, limits)
+        batch = _probe_batch(queue, limits, here=screen == "here")
         done = 0
         try:
             while True:
@@ -1113,7 +1111,8 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: boo
         queue = queue[1:]
 
 
-def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[Any] | bytes, None, str | None]:
+def _probe_batch(queue: list[_Probe], limits: Limits, *,
+                 here: bool = False) -> Generator[str | list[Any] | bytes, None, str | None]:
     """Probe the files of ``queue`` in one child: yield the outcome of each file done, return why the child stopped.
 
     An outcome is "ok", "fb", the second reader's error text, the pickled sheets of a file read with
@@ -1122,18 +1121,20 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
     "timeout" for the file after the last one done (whose ``fast_error`` is set when the fast reader
     had already failed on it), or None when every file is done. A thread takes the child's lines as
     they come, with their time: each line must come within the time budget after the one before (or
-    after the start), whenever the caller asks for it.
+    after the start), whenever the caller asks for it. The files in mode "S" or "C" are screened first:
+    with ``here`` by this process, which hands its verdicts to the child as the screener would (the
+    child starts meanwhile), else by the screener child.
     """
     cap = probe_memory(max(_probed_size(p, limits) for p in queue), limits)
     env = {**os.environ, "RUST_BACKTRACE": "0"}
-    unscreened = [str(p.path) for p in queue if p.mode in "SC"]
+    unscreened = [p for p in queue if p.mode in "SC"]
     screener = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
-        [sys.executable, "-S", "-c", _probe_script(cap, limits), *unscreened],
+        [sys.executable, "-S", "-c", _probe_script(cap, limits), *(str(p.path) for p in unscreened)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-    ) if unscreened else None
+    ) if unscreened and not here else None
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
         [sys.executable, "-S", "-c", _probe_script(cap), fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
-        stdin=subprocess.DEVNULL if screener is None else screener.stdout,
+        stdin=subprocess.PIPE if unscreened and here else subprocess.DEVNULL if screener is None else screener.stdout,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -1145,6 +1146,8 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
     lines: SimpleQueue[tuple[float, bytes, bytes]] = SimpleQueue()
     reader = threading.Thread(target=_take_lines, args=(proc.stdout, lines), daemon=True)
     reader.start()
+    if proc.stdin is not None:  # screened here while the child starts
+        _hand_verdicts(proc.stdin, unscreened, limits)
     done = 0
     try:
         while done < len(queue):
@@ -1187,6 +1190,20 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str | list[An
                 child.wait()
         reader.join()
         proc.stdout.close()
+
+
+def _hand_verdicts(stdin: IO[bytes], probes: list[_Probe], limits: Limits) -> None:
+    """Screen ``probes`` in this process and write each verdict to the probe child as the screener prints it."""
+    try:
+        for p in probes:
+            found = screen_file(p.path, limits, name=p.name)
+            probe = not found and needs_probe(p.path, limits)
+            stdin.write((("1 " if probe else "0 ") + json.dumps([finding_data(f) for f in found]) + "\n").encode())
+            stdin.flush()  # the child opens this file while the next one is screened
+        stdin.close()
+    except OSError:  # the child is gone: the reading loop sees it stop
+        with contextlib.suppress(OSError):
+            stdin.close()
 
 
 def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes, bytes]]) -> None:
