@@ -12,16 +12,14 @@ import pandas as pd
 from kimrecon.findings import Code, Finding, SourceRef, finding
 from kimrecon.inputs import REQUIRED_KINDS, CaseInputs, InputFile, Kind, SheetInfo
 from kimrecon.read.failure import nothing_to_check
-from kimrecon.read.files import discover, load_file, release
+from kimrecon.read.files import EAGER_MAX_BYTES, Sheets, discover, load_file, release
 from kimrecon.read.guard import (
     Limits,
     TimeBudgetExceeded,
+    check_in_order,
     file_info,
     limits_from_config,
-    needs_probe,
     parse_budget,
-    probe_in_order,
-    screen_file,
 )
 from kimrecon.read.sheet import (
     SheetResult,
@@ -51,9 +49,8 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
     parts: dict[Kind, list[pd.DataFrame]] = {k: [] for k in Kind}
     facts: dict[int, SheetFacts] = {}  # sheet index -> Stand, title, layout
     findings: list[Finding] = list(found) + bad_limits
-    screened = {path: screen_file(path, limits, name=name) for path, name in files}  # before any parser
-    # the probe child opens the files in order while this process reads: get(path) waits for that file only
-    probed = probe_in_order([(p, n) for p, n in files if not screened[p] and needs_probe(p, limits)], limits)
+    # screened before any parser opens them, probed in a child while this process reads: get(path) waits for one file
+    checked = check_in_order(files, limits, cells_up_to=EAGER_MAX_BYTES)  # small ones: the child's cells
     chunk: list[_FileRead] = []
     chunk_rows = chunk_sheets = 0
 
@@ -82,8 +79,9 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
 
     try:
         for path, name in files:
-            refused = screened[path] or probed.get(path, [])  # zip bombs, entities, macros, parser crashes …
-            rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True)
+            refused = checked.get(path, [])  # zip bombs, entities, macros, parser crashes …
+            rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True,
+                             cells=checked.cells(path))
             chunk.append(rec)
             chunk_rows += rec.rows
             chunk_sheets += rec.n_sheets
@@ -91,7 +89,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
                 commit(chunk)
                 chunk, chunk_rows, chunk_sheets = [], 0, 0
     finally:
-        probed.close()  # stopped before the last file (e.g. Ctrl+C): end the child now, not when collected
+        checked.close()  # stopped before the last file (e.g. Ctrl+C): end the child now, not when collected
     commit(chunk)
     frames: dict[Kind, pd.DataFrame] = {}
     for kind in Kind:
@@ -132,8 +130,11 @@ class _FileRead:
 
 
 def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], base: int, *,
-               defer: bool) -> _FileRead:
-    """Load one file and read its sheets; with ``defer`` the column parsing is left to ``_finish_files``."""
+               defer: bool, cells: Sheets | None = None) -> _FileRead:
+    """Load one file and read its sheets; with ``defer`` the column parsing is left to ``_finish_files``.
+
+    ``cells``: the workbook's sheets as the probe child read them (``ProbeOutcomes.cells``), if it did.
+    """
     if refused:
         return _FileRead(path, name, file_info(path, name), list(refused), 0, 0)
     info: InputFile | None = None
@@ -141,7 +142,7 @@ def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], ba
     n_sheets = rows = 0
     try:
         with parse_budget(limits):
-            loaded = load_file(path, name, limits.max_file_bytes)
+            loaded = load_file(path, name, limits.max_file_bytes, cells=cells)
             info = loaded.info
             items.extend(loaded.findings)
             for raw in loaded.sheets:

@@ -188,8 +188,15 @@ MAX_FILE_MB = 256  # default; the guard passes the limit of ``[eingabe] max_date
 MAX_UNPACKED_FACTOR = 16  # an .xlsx may unpack to this many times the file limit (zip bombs)
 
 
-def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> LoadedFile:
-    """Load every sheet of one file; an unusable file gives a finding, never an exception."""
+Sheets = list[tuple[str, list[list[object]], bool]]  # (name, rows, hidden) per worksheet, as a fast-reader pass gives
+
+
+def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20, *, cells: Sheets | None = None) -> LoadedFile:
+    """Load every sheet of one file; an unusable file gives a finding, never an exception.
+
+    ``cells``: the worksheets as the probe child read them with the fast reader (``_load_calamine``
+    then takes them instead of parsing the file again).
+    """
     try:
         size, sha, head, data = _hash(path, keep=EAGER_MAX_BYTES)
     except OSError as exc:
@@ -199,7 +206,7 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20) -> Load
     # one directory read for every check below; a small file's zip is read from the bytes just hashed
     zf = _open_zip(path if data is None else io.BytesIO(data)) if head.startswith(_ZIP_MAGIC) else None
     try:
-        return _load(path, name, max_bytes, size, sha, head, zf)
+        return _load(path, name, max_bytes, size, sha, head, zf, cells)
     finally:
         if zf is not None:
             zf.close()
@@ -214,7 +221,7 @@ def _open_zip(source: Path | io.BytesIO) -> zipfile.ZipFile | None:
 
 
 def _load(path: Path, name: str, max_bytes: int, size: int, sha: str, head: bytes,
-          zf: zipfile.ZipFile | None) -> LoadedFile:
+          zf: zipfile.ZipFile | None, cells: Sheets | None = None) -> LoadedFile:
     info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=())
     suffix = path.suffix.lower()
     loaded = LoadedFile(info)
@@ -246,14 +253,14 @@ def _load(path: Path, name: str, max_bytes: int, size: int, sha: str, head: byte
             if suffix != ".ods" and _has_macros(zf):
                 loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
                 return loaded
-            sheets = _read_workbook(path, name, head)
+            sheets = _read_workbook(path, name, head, cells)
             if suffix != ".ods":
                 _add_structure(zf, sheets)
         else:  # .xls
             if not head.startswith(_OLE_MAGIC) and not is_old_biff(head):
                 loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
                 return loaded
-            sheets = _read_workbook(path, name, head)
+            sheets = _read_workbook(path, name, head, cells)
     except _Unreadable as exc:
         loaded.findings.append(exc.finding)
         return loaded
@@ -270,7 +277,7 @@ class _Unreadable(Exception):
         self.finding = found
 
 
-def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
+def _read_workbook(path: Path, name: str, head: bytes, cells: Sheets | None = None) -> list[RawSheet]:
     """Every worksheet of a workbook: the fast reader (calamine), else the second reader of its format.
 
     The fast reader is skipped when it already failed on this file in the probe. Raises
@@ -279,7 +286,7 @@ def _read_workbook(path: Path, name: str, head: bytes) -> list[RawSheet]:
     fast_error = fast_reader_failed(path)
     if fast_error is None:
         try:
-            return _load_calamine(path)
+            return _load_calamine(path, cells)
         except _PASS_THROUGH:
             raise
         except BaseException as exc:  # noqa: BLE001 - a Rust panic included: try the second reader
@@ -309,8 +316,13 @@ def _has_macros(zf: zipfile.ZipFile | None) -> bool:
 EAGER_MAX_BYTES = 2 << 20  # workbooks up to this size are read whole at once (typed cells, no second pass)
 
 
-def _load_calamine(path: Path) -> list[RawSheet]:
-    """Every worksheet of a workbook: small ones whole, large ones lazily through fastexcel."""
+def _load_calamine(path: Path, cells: Sheets | None = None) -> list[RawSheet]:
+    """Every worksheet of a workbook: small ones whole, large ones lazily through fastexcel.
+
+    ``cells`` are a small workbook's sheets read whole in the probe child (the same calls as below).
+    """
+    if cells is not None:
+        return [RawSheet(name=n, cells=grid(rows), source=path, hidden=hidden) for n, rows, hidden in cells]
     import fastexcel
     from python_calamine import CalamineWorkbook
 

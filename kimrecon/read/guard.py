@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import io
+import json
 import math
 import os
+import pickle
 import re
 import signal
 import subprocess
@@ -18,7 +21,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from queue import Empty, SimpleQueue
 from types import FrameType
@@ -29,7 +32,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
-from kimrecon.findings import Code, Finding, SourceRef, finding
+from kimrecon.findings import Code, Finding, Severity, SourceRef, finding
 from kimrecon.inputs import InputFile
 from kimrecon.read import fallback
 from kimrecon.read.failure import failure_finding, is_old_biff, os_reason, technical
@@ -39,6 +42,8 @@ __all__ = [
     "PROBED_SUFFIXES",
     "needs_probe",
     "ProbeOutcomes",
+    "SCREEN_IN_CHILD_FROM",
+    "check_in_order",
     "probe_files",
     "probe_in_order",
     "probe_memory",
@@ -190,8 +195,13 @@ def screen_file(path: Path, limits: Limits | None = None, *, name: str | None = 
     except OSError as exc:
         return [finding(Code.DATEI_UNLESBAR, where, grund=os_reason(exc), technisch=technical(exc))]
     except Exception as exc:  # noqa: BLE001 - screening must never crash the run
+        if _IN_PROBE_CHILD and isinstance(exc, MemoryError):  # the probe's cap, not the file: the parent screens it
+            raise
         return [finding(Code.DATEI_BESCHAEDIGT, where, grund="unerwarteter Aufbau", technisch=technical(exc))]
     return []
+
+
+_IN_PROBE_CHILD = False  # set in the probe child, which screens under the probe's memory cap
 
 
 def _screen(path: Path, limits: Limits) -> None:
@@ -750,7 +760,13 @@ _PROBE_SUFFIXES_SMALL = (".xlsx", ".xltx")  # probed only up to ``Limits.probe_m
 # The child reads each file with the fast reader ("s"), and with the second reader when that fails or
 # when the fast reader already killed a child on it ("f"). Per file it prints "ok" (fast reader),
 # "fast <error>" then "fb" (second reader) or "err <error>" (no reader). The second reader is loaded
-# from its file: importing kimrecon (pandas) would cost time and memory in every probe.
+# from its file: importing kimrecon (pandas) would cost time and memory in every probe. A file given
+# with "S" is screened first (``screen_file``) by a second child, the screener (``_SCREENER``), which
+# runs ahead and passes its verdicts through the probe child's stdin: the probe child prints "scr
+# <findings as JSON>"; a refused file ends there, a file not to be probed (``needs_probe``) with "skip". A file
+# given with "c" (or "C": screened first) is read as the in-process reader would read it whole
+# (``cells``): the child prints "cells <n>" and n bytes of pickled sheets instead of "ok"; where that
+# fails it probes the file as with "s".
 _PROBE = """
 import sys
 
@@ -761,6 +777,28 @@ def fast(path):
     wb = CalamineWorkbook.from_path(path)
     for name in wb.sheet_names:
         wb.get_sheet_by_name(name).to_python()
+
+
+def cells(path):
+    import pickle
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(path)
+    out = []
+    for m in wb.sheets_metadata:
+        if "chart" in str(m.typ).lower():
+            wb.get_sheet_by_name(m.name).to_python()  # opened as by fast(), not kept
+            continue
+        rows = wb.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
+        out.append((m.name, rows, not str(m.visible).endswith(".Visible")))
+    return pickle.dumps(out, protocol=5)
+
+
+def send(blob):
+    out = sys.stdout.buffer
+    out.write(b"cells %d\\n" % len(blob))
+    out.write(blob)
+    out.flush()
 
 
 def second(path):
@@ -779,6 +817,24 @@ def text(exc):
 
 for arg in sys.argv[2:]:
     mode, path = arg[0], arg[2:]
+    if mode in "SC":
+        refused, probe = screen(path)
+        print("scr " + refused, flush=True)
+        if refused != "[]":
+            continue
+        if not probe:
+            print("skip", flush=True)
+            continue
+        mode = mode.lower()
+    if mode == "c":
+        try:
+            blob = cells(path)
+        except BaseException:
+            blob = None  # probed as with "s" below
+        if blob is not None:
+            send(blob)
+            continue
+        mode = "s"
     if mode == "s":
         try:
             fast(path)
@@ -792,6 +848,51 @@ for arg in sys.argv[2:]:
     except BaseException as exc:
         print("err " + text(exc), flush=True)
 """
+
+# The screener: screens the files of its arguments in order (the guard and its modules, without
+# ``kimrecon.read``'s package module, which imports pandas) and prints per file "1 <findings as JSON>"
+# (to be probed) or "0 <findings>"; ``{read_dir}`` and ``{limits}`` are filled in by ``_probe_script``.
+_SCREENER = """
+import json
+import types
+from pathlib import Path
+
+_package = types.ModuleType("kimrecon.read")
+_package.__path__ = [{read_dir!r}]
+sys.modules["kimrecon.read"] = _package
+from kimrecon.read import guard as _guard
+
+_guard._IN_PROBE_CHILD = True
+_limits = _guard.Limits(**{limits!r})
+for path in sys.argv[1:]:
+    found = _guard.screen_file(Path(path), _limits)
+    probe = not found and _guard.needs_probe(Path(path), _limits)
+    print(("1 " if probe else "0 ") + json.dumps([_guard.finding_data(f) for f in found]), flush=True)
+"""
+
+# The probe child's ``screen``: the screener's next verdict (the screener stopped: so does the child).
+_SCREENED = """
+def screen(path):
+    line = sys.stdin.readline()
+    if not line.endswith("\\n"):
+        sys.exit(3)
+    probe, _, refused = line[:-1].partition(" ")
+    return refused, probe == "1"
+"""
+
+SCREEN_IN_CHILD_FROM = 48  # files: from this many on the probe child screens them too (its start, ≈ 60 ms, pays)
+
+
+def finding_data(found: Finding) -> list[object]:
+    """A screen finding as JSON data for the way from the probe child (its source is the file alone)."""
+    return [found.code.name, found.severity.name, [list(d) for d in found.details], found.value]
+
+
+def _screen_finding(data: list[Any], name: str) -> Finding:
+    """The finding of ``finding_data`` again, for the file shown as ``name``."""
+    code, severity, details, value = data
+    return Finding(Code[code], Severity[severity], SourceRef(name), tuple((str(k), str(v)) for k, v in details), value)
+
 
 _PROBE_BASE_MEMORY = 384 * MB  # address space of the probe process for the smallest file …
 _PROBE_MEMORY_PER_BYTE = 64  # … plus this many bytes per byte of the largest file probed, up to max_speicher_mb
@@ -822,6 +923,8 @@ def _identity(path: Path) -> tuple[str, int, int]:
 
 def fast_reader_failed(path: Path) -> str | None:
     """The fast reader's error on ``path`` if it failed in the probe (then read it with the second reader)."""
+    if not _FAST_FAILED:  # the usual case: no path to resolve, no stat per file
+        return None
     try:
         return _FAST_FAILED.get(_identity(path))
     except OSError:
@@ -830,6 +933,8 @@ def fast_reader_failed(path: Path) -> str | None:
 
 def forget_probe(path: Path) -> None:
     """Drop what the probe learnt about ``path`` once it is read."""
+    if not _FAST_FAILED:
+        return
     try:
         _FAST_FAILED.pop(_identity(path), None)
     except OSError:
@@ -840,7 +945,8 @@ def forget_probe(path: Path) -> None:
 class _Probe:
     path: Path
     name: str
-    mode: str = "s"  # "s": fast reader, then the second; "f": the second reader only
+    mode: str = "s"  # "s": fast reader, then the second; "f": the second reader only; "S": screen, then as "s";
+    # "c" / "C": as "s" / "S", and the child sends the cells it read (``ProbeOutcomes.cells``)
     fast_error: str = ""
 
 
@@ -865,10 +971,28 @@ class ProbeOutcomes:
     ends the child if the caller stops early (also when the object is collected).
     """
 
-    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits) -> None:
+    def __init__(self, items: Sequence[tuple[Path, str]], limits: Limits, *, screen: str = "",
+                 cells_up_to: int = -1) -> None:
         self._waiting = {Path(p) for p, _ in items}
         self._found: dict[Path, list[Finding]] = {}
-        self._run = _probe_run(items, limits)
+        self._cells: dict[Path, bytes] = {}
+        self._run = _probe_run(items, limits, screen=screen, cells_up_to=cells_up_to, sent=self._cells)
+
+    def cells(self, path: Path) -> list[tuple[str, list[list[object]], bool]] | None:
+        """The sheets the child read of ``path`` (name, rows, hidden), once; None if it sent none (read it here).
+
+        Call after ``get(path)``. The rows are what ``CalamineWorkbook.get_sheet_by_name(name).to_python(
+        skip_empty_area=False)`` gives in this process, chart sheets left out: plain values only (the
+        unpickler accepts no class but the dates and times of ``datetime``).
+        """
+        blob = self._cells.pop(Path(path), None)
+        if blob is None:
+            return None
+        try:
+            sheets: list[tuple[str, list[list[object]], bool]] = _CellsUnpickler(io.BytesIO(blob)).load()
+        except Exception:  # noqa: BLE001 - not what the child sends: read the file here
+            return None
+        return sheets
 
     def get(self, path: Path, default: Sequence[Finding] = ()) -> list[Finding]:
         """The probe's findings on ``path`` (waiting for the child to be done with it), else ``default``."""
@@ -885,6 +1009,18 @@ class ProbeOutcomes:
     def close(self) -> None:
         """End the child (files not yet probed are not opened)."""
         self._run.close()
+        self._cells.clear()
+
+
+class _CellsUnpickler(pickle.Unpickler):
+    """Cell values from the probe child: builtins, and of classes only ``datetime``'s dates and times."""
+
+    _CLASSES = {"date": dt.date, "datetime": dt.datetime, "time": dt.time, "timedelta": dt.timedelta}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "datetime" and name in self._CLASSES:
+            return self._CLASSES[name]
+        raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
 
 
 def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOutcomes:
@@ -892,11 +1028,34 @@ def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOu
     return ProbeOutcomes(items, limits)
 
 
-def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[tuple[Path, list[Finding]], None, None]:
-    """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there."""
-    queue = [_Probe(Path(p), n) for p, n in items]
+def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits, *, cells_up_to: int = -1) -> ProbeOutcomes:
+    """Screen every file and probe those that need it (``needs_probe``); ``get(path)`` gives a file's refusal.
+
+    A probed file of at most ``cells_up_to`` bytes is read by the child as the reader reads a small
+    workbook whole; ``cells(path)`` hands its sheets over, so this process does not parse it again.
+
+    With fewer than ``SCREEN_IN_CHILD_FROM`` files this process screens them all, while the probe
+    child starts, and hands it its verdicts; the child opens a file only after its verdict. With more,
+    a second child, the screener, screens them ahead of the probe child, so the caller reads file i
+    while the children check the files after it on the other core. The findings are the same either
+    way: the same ``screen_file`` on the same file (a child that stops before the verdict on a file,
+    out of memory or time, leaves that file to this process).
+    """
+    return ProbeOutcomes(items, limits, screen="child" if len(items) >= SCREEN_IN_CHILD_FROM else "here",
+                         cells_up_to=cells_up_to)
+
+
+def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: str = "", cells_up_to: int = -1,
+               sent: dict[Path, bytes] | None = None) -> Generator[tuple[Path, list[Finding]], None, None]:
+    """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there.
+
+    With ``screen`` ("here" or "child") each file is screened before the child probes it
+    (``check_in_order``); files up to ``cells_up_to`` bytes the child reads whole and sends (into
+    ``sent``, by path).
+    """
+    queue = [_Probe(Path(p), n, _mode(Path(p), bool(screen), cells_up_to)) for p, n in items]
     while queue:
-        batch = _probe_batch(queue, limits)
+        batch = _probe_batch(queue, limits, here=screen == "here")
         done = 0
         try:
             while True:
@@ -907,6 +1066,14 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[t
                     break
                 probe = queue[done]
                 done += 1
+                if isinstance(outcome, list):  # refused by the screen
+                    yield probe.path, [_screen_finding(data, probe.name) for data in outcome]
+                    continue
+                if isinstance(outcome, bytes):  # read by the fast reader: its cells
+                    if sent is not None:
+                        sent[probe.path] = outcome
+                    yield probe.path, []
+                    continue
                 if outcome == "fb":
                     _FAST_FAILED[_identity(probe.path)] = probe.fast_error
                 elif outcome != "ok":
@@ -919,6 +1086,17 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[t
         if stop is None or not queue:
             break
         probe = queue[0]
+        if probe.mode in "SC":  # the child stopped before its verdict on this file: screen it here, as without it
+            found = screen_file(probe.path, limits, name=probe.name)
+            if found or not needs_probe(probe.path, limits):
+                yield probe.path, found
+                queue = queue[1:]
+            else:
+                probe.mode = probe.mode.lower()  # a new child probes it and screens the rest
+            continue
+        if probe.mode == "c":  # died reading the cells to send: probe it as any other file
+            probe.mode = "s"
+            continue
         if stop == "died" and probe.mode == "s" and not probe.fast_error:  # the fast reader crashed: try the second
             probe.mode, probe.fast_error = "f", "fast reader crashed (aborted or out of memory)"
             continue
@@ -933,35 +1111,50 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits) -> Generator[t
         queue = queue[1:]
 
 
-def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str, None, str | None]:
+def _probe_batch(queue: list[_Probe], limits: Limits, *,
+                 here: bool = False) -> Generator[str | list[Any] | bytes, None, str | None]:
     """Probe the files of ``queue`` in one child: yield the outcome of each file done, return why the child stopped.
 
-    An outcome is "ok", "fb" or the second reader's error text; the stop reason is "died" or
+    An outcome is "ok", "fb", the second reader's error text, the pickled sheets of a file read with
+    "c" (bytes) or, for a file the child screened (mode "S") and refused, the list of its findings as
+    data (``finding_data``); the stop reason is "died" or
     "timeout" for the file after the last one done (whose ``fast_error`` is set when the fast reader
     had already failed on it), or None when every file is done. A thread takes the child's lines as
     they come, with their time: each line must come within the time budget after the one before (or
-    after the start), whenever the caller asks for it.
+    after the start), whenever the caller asks for it. The files in mode "S" or "C" are screened first:
+    with ``here`` by this process, which hands its verdicts to the child as the screener would (the
+    child starts meanwhile), else by the screener child.
     """
-    cap = probe_memory(max(_size(p.path) for p in queue), limits)
+    cap = probe_memory(max(_probed_size(p, limits) for p in queue), limits)
+    env = {**os.environ, "RUST_BACKTRACE": "0"}
+    unscreened = [p for p in queue if p.mode in "SC"]
+    screener = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
+        [sys.executable, "-S", "-c", _probe_script(cap, limits), *(str(p.path) for p in unscreened)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    ) if unscreened and not here else None
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script and file paths
         [sys.executable, "-S", "-c", _probe_script(cap), fallback.__file__, *(f"{p.mode}:{p.path}" for p in queue)],
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if unscreened and here else subprocess.DEVNULL if screener is None else screener.stdout,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "RUST_BACKTRACE": "0"},
+        env=env,
     )
+    if screener is not None and screener.stdout is not None:
+        screener.stdout.close()  # the probe child's now: it sees the end when the screener stops
     last = time.monotonic()
     assert proc.stdout is not None
-    lines: SimpleQueue[tuple[float, bytes]] = SimpleQueue()
+    lines: SimpleQueue[tuple[float, bytes, bytes]] = SimpleQueue()
     reader = threading.Thread(target=_take_lines, args=(proc.stdout, lines), daemon=True)
     reader.start()
+    if proc.stdin is not None:  # screened here while the child starts
+        _hand_verdicts(proc.stdin, unscreened, limits)
     done = 0
     try:
         while done < len(queue):
             try:
-                at, line = lines.get(timeout=max(last + limits.time_budget_s - time.monotonic(), 0))
+                at, line, payload = lines.get(timeout=max(last + limits.time_budget_s - time.monotonic(), 0))
             except Empty:  # nothing within the budget
-                at, line = math.inf, b""
+                at, line, payload = math.inf, b"", b""
             if at - last > limits.time_budget_s:  # also a line that came too late while the caller was busy
                 proc.kill()
                 return "timeout"
@@ -974,30 +1167,82 @@ def _probe_batch(queue: list[_Probe], limits: Limits) -> Generator[str, None, st
             if word == "fast":
                 queue[done].fast_error = rest
                 continue
+            if word == "cells":
+                done += 1
+                yield payload
+                continue
+            if word == "scr":
+                refused = json.loads(rest)
+                queue[done].mode = queue[done].mode.lower()  # screened: now probed (or skipped) as any other
+                if not refused:
+                    continue
+                done += 1
+                yield refused
+                continue
             done += 1
-            yield word if word in ("ok", "fb") else rest or "unbekannter Fehler"
+            yield "ok" if word == "skip" else word if word in ("ok", "fb") else rest or "unbekannter Fehler"
         return None
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        for child in (proc, screener):
+            if child is not None:
+                if child.poll() is None:
+                    child.kill()
+                child.wait()
         reader.join()
         proc.stdout.close()
 
 
-def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes]]) -> None:
-    """Put each line of ``stream`` with the time it came into ``lines``; an empty line at the end."""
+def _hand_verdicts(stdin: IO[bytes], probes: list[_Probe], limits: Limits) -> None:
+    """Screen ``probes`` in this process and write each verdict to the probe child as the screener prints it."""
+    try:
+        for p in probes:
+            found = screen_file(p.path, limits, name=p.name)
+            probe = not found and needs_probe(p.path, limits)
+            stdin.write((("1 " if probe else "0 ") + json.dumps([finding_data(f) for f in found]) + "\n").encode())
+            stdin.flush()  # the child opens this file while the next one is screened
+        stdin.close()
+    except OSError:  # the child is gone: the reading loop sees it stop
+        with contextlib.suppress(OSError):
+            stdin.close()
+
+
+def _take_lines(stream: IO[bytes], lines: SimpleQueue[tuple[float, bytes, bytes]]) -> None:
+    """Put each line of ``stream`` with the time it came into ``lines``; an empty line at the end.
+
+    A line "cells <n>" comes with the n bytes after it (a shorter rest: the child died while sending).
+    """
     for line in iter(stream.readline, b""):
-        lines.put((time.monotonic(), line))
-    lines.put((time.monotonic(), b""))
+        payload = b""
+        if line.startswith(b"cells "):
+            n = int(line[6:])
+            payload = stream.read(n)
+            if len(payload) < n:
+                break
+        lines.put((time.monotonic(), line, payload))
+    lines.put((time.monotonic(), b"", b""))
 
 
-def _probe_script(cap: int) -> str:
+def _probed_size(probe: _Probe, limits: Limits) -> int:
+    """The size the memory cap is set for: a file only screened in the child (too large to probe) counts 0."""
+    try:
+        return _size(probe.path) if probe.mode not in "SC" or needs_probe(probe.path, limits) else 0
+    except OSError:
+        return 0
+
+
+def _mode(path: Path, screen: bool, cells_up_to: int) -> str:
+    """The child's mode for a file (see ``_Probe.mode``): with its cells when it is small enough to send them."""
+    mode = "c" if 0 <= _size(path) <= cells_up_to else "s"
+    return mode.upper() if screen else mode
+
+
+def _probe_script(cap: int, screener: Limits | None = None) -> str:
     """The probe's script: first the memory cap and the interpreter's module path, then ``_PROBE``.
 
     The child starts without ``site`` (``-S``, a few ms less) and gets this process's module path
     instead, so it imports the same readers. The cap (POSIX) applies before it opens the first
     file: the child sets it itself, so no code runs between fork and exec (safe with threads).
+    With ``screener`` (the limits) it is the screener's script instead (``_SCREENER``), under the same cap.
     """
     try:
         import resource  # noqa: F401 - only whether it exists
@@ -1006,7 +1251,10 @@ def _probe_script(cap: int) -> str:
     else:
         limit = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))\n"
     path = [p for p in sys.path if isinstance(p, str) and p]
-    return f"import sys\nsys.path[1:1] = {path!r}\n{limit}" + _PROBE
+    head = f"import sys\nsys.path[1:1] = {path!r}\n{limit}"
+    if screener is not None:
+        return head + _SCREENER.format(read_dir=str(Path(__file__).parent), limits=asdict(screener))
+    return head + _SCREENED + _PROBE
 
 
 def _size(path: Path) -> int:
