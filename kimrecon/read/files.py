@@ -322,7 +322,7 @@ def _load_calamine(path: Path, cells: Sheets | None = None) -> list[RawSheet]:
     ``cells`` are a small workbook's sheets read whole in the probe child (the same calls as below).
     """
     if cells is not None:
-        return [RawSheet(name=n, cells=grid(rows), source=path, hidden=hidden) for n, rows, hidden in cells]
+        return [_whole(n, rows, path, hidden) for n, rows, hidden in cells]
     import fastexcel
     from python_calamine import CalamineWorkbook
 
@@ -333,10 +333,7 @@ def _load_calamine(path: Path, cells: Sheets | None = None) -> list[RawSheet]:
             if "chart" in str(m.typ).lower():
                 continue
             rows = book.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
-            hidden = not str(m.visible).endswith(".Visible")
-            cells, blank = grid_and_blanks(rows)
-            eager.append(RawSheet(name=m.name, cells=cells, source=path, hidden=hidden,
-                                  _blank=None if blank is None else (cells, blank)))
+            eager.append(_whole(m.name, rows, path, not str(m.visible).endswith(".Visible")))
         return eager
     reader = fastexcel.read_excel(str(path))
     _READERS[path] = reader
@@ -349,6 +346,13 @@ def _load_calamine(path: Path, cells: Sheets | None = None) -> list[RawSheet]:
         hidden = info is not None and not str(info.visible).endswith(".Visible")
         out.append(RawSheet(name=name, source=path, hidden=hidden))
     return out
+
+
+def _whole(name: str, rows: Sequence[Sequence[object]], path: Path, hidden: bool) -> RawSheet:
+    """A sheet read whole by the fast reader: its grid, with the blanks the grid found kept."""
+    cells, blank = grid_and_blanks(rows)
+    kept = None if blank is None else (cells, blank)
+    return RawSheet(name=name, cells=cells, source=path, hidden=hidden, _blank=kept)
 
 
 _READERS: dict[Path, object] = {}
