@@ -124,8 +124,10 @@ _NEVER_BLANK = frozenset({int, dt.date, dt.datetime})  # whole numbers and dates
 
 def _match_all(labels: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[Kind, dict[int, str]]:
     out: dict[Kind, dict[int, str]] = {kind: {} for kind in specs}
+    known = _HITS if specs is all_specs() else {}  # what ``_hits`` gives a text it has seen, without the call
     for c, text in labels.items():
-        for kind, name in _hits(text, specs):
+        hit = known.get(text) if type(text) is str else None
+        for kind, name in _hits(text, specs) if hit is None else hit:
             out[kind][c] = name
     return out
 
@@ -373,9 +375,10 @@ def classify(header: _Header, specs: dict[Kind, KindSpec], sheet_name: str, file
     kinds = [k for k in specs if competes(k)]
     if not kinds:
         return [], None
-    ranked = sorted(kinds, key=rank, reverse=True)
-    top = rank(ranked[0])
-    ties = [k for k in ranked if rank(k) == top]
+    ranks = {k: rank(k) for k in kinds}  # each kind ranked once
+    ranked = sorted(kinds, key=ranks.__getitem__, reverse=True)
+    top = ranks[ranked[0]]
+    ties = [k for k in ranked if ranks[k] == top]
     return ties, ranked[0] if len(ties) == 1 else None
 
 
@@ -1043,7 +1046,8 @@ def row_kinds(data: pd.DataFrame | _Block, mapped: list[int], required: list[int
     ``arrays`` is ``sheet_cells(data)`` when the caller has it already.
     """
     n = len(data)
-    kinds = np.full(n, "data", dtype=object)
+    kinds = np.empty(n, dtype=object)
+    kinds.fill("data")  # ``np.full(n, "data", dtype=object)``, a little cheaper
     if n == 0:
         return kinds
     mapped_cols = [c for c in mapped if c in data.columns]
@@ -1102,11 +1106,11 @@ def _look_at_rows(data: pd.DataFrame | _Block, kinds: np.ndarray, look: np.ndarr
     ``rows`` are the values of these rows (from the sheet's object array when there is one).
     """
     mapped_set = set(mapped_cols)
-    is_blank_after = np.cumsum(~any_cell)  # blank rows up to and including each position
-    data_pos = np.flatnonzero(any_cell & complete & ~total_hint)
-    first_data = int(data_pos[0]) if len(data_pos) else len(data)
+    is_blank_after = (~any_cell).cumsum()  # blank rows up to and including each position
+    data_rows = any_cell & complete & ~total_hint
+    first_data = int(data_rows.argmax()) if data_rows.any() else len(data)  # the first data row
     after_total = False
-    cols = list(data.columns)
+    cols = list(range(data.values.shape[1])) if type(data) is _Block else list(data.columns)  # a block's: 0…n-1
     for p, values in zip(look, rows, strict=True):
         cells = [(cols[j], v) for j, v in enumerate(values) if not _is_blank(v)]
         texts = [v for _, v in cells if isinstance(v, str)]
