@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -255,6 +256,11 @@ def any_filled(values: np.ndarray) -> bool:
     return bool(pd.notna(values).any())
 
 
+def resolved(root: Path, folder: Path, rel: Path) -> Path:
+    """``files._resolved`` before (in ``discover``): every file of a case folder resolved as a whole."""
+    return (folder / rel).resolve()
+
+
 # ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
@@ -263,7 +269,8 @@ _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells)
           (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
           (versions, "_several_lists", several_lists), (sheet, "_block_of", block_of),
           (sheet, "_head_block", head_block), (versions, "_owners", owners),
-          (sheet, "_any_filled", any_filled), (files, "grid_and_blanks", grid_and_blanks))
+          (sheet, "_any_filled", any_filled), (files, "grid_and_blanks", grid_and_blanks),
+          (files, "_resolved", resolved))
 
 
 def clear_caches() -> None:

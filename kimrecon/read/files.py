@@ -145,6 +145,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, o
                     found.append(
                         finding(Code.PARAMETER_UNGUELTIG, SourceRef(CONFIG_NAME), parameter=CONFIG_NAME, grund=exc)
                     )
+            root = p.resolve()
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
                 if not f.is_file() or _skip(f) or f.suffix.lower() not in SUFFIXES:
@@ -153,7 +154,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, o
                     continue
                 if any(part.startswith(".") for part in rel.parts):
                     continue
-                key = f.resolve()
+                key = _resolved(root, p, rel)
                 if key not in seen:
                     seen.add(key)
                     files.append((f, rel.as_posix()))
@@ -165,6 +166,20 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, o
         else:
             found.append(finding(Code.DATEI_UNLESBAR, SourceRef(str(p)), grund="Datei oder Ordner nicht gefunden"))
     return files, config, found, any_folder
+
+
+def _resolved(root: Path, folder: Path, rel: Path) -> Path:
+    """``(folder / rel).resolve()``, ``root`` being ``folder.resolve()``.
+
+    Without a symbolic link below the folder that is ``root / rel``, found with one ``lstat`` per part of
+    ``rel`` instead of one per part of the whole path.
+    """
+    at = folder
+    for part in rel.parts:
+        at = at / part
+        if at.is_symlink():
+            return (folder / rel).resolve()
+    return root / rel
 
 
 def _hash(path: Path, keep: int = 0) -> tuple[int, str, bytes, bytes | None]:
