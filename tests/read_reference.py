@@ -179,6 +179,12 @@ def find_header(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec], 
     return best
 
 
+def find_header_given(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec], rows: object = None,
+                      present: object = None) -> object:
+    """``find_header`` before, called as ``read_sheet`` calls it now (``present`` was not asked)."""
+    return find_header(head, raw, specs, rows)
+
+
 def any_value(head: pd.DataFrame) -> bool:
     """``sheet._any_value`` before (in ``read_sheet``): a frame of masks."""
     return bool(head.notna().to_numpy().any())
@@ -264,7 +270,7 @@ def resolved(root: Path, folder: Path, rel: Path) -> Path:
 # ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
-          (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
+          (sheet, "find_header", find_header_given), (sheet, "_head_rows", head_rows), (versions, "_names", names),
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
           (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
           (versions, "_several_lists", several_lists), (sheet, "_block_of", block_of),

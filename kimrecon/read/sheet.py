@@ -291,10 +291,11 @@ def _head_block(sheet: RawSheet) -> np.ndarray | None:
 
 
 def find_header(head: pd.DataFrame | None, sheet: RawSheet, specs: dict[Kind, KindSpec],
-                rows: list[list[object]] | None = None) -> _Header | None:
+                rows: list[list[object]] | None = None, *, present: np.ndarray | None = None) -> _Header | None:
     """Find the header row (or pair of rows) among the first rows: the one that names most columns.
 
-    ``rows`` is ``_head_rows(head)`` when the caller has it already.
+    ``rows`` is ``_head_rows(head)`` when the caller has it already; ``present``, if given, says per cell
+    of ``rows`` whether it is not NA (``~pd.isna``: the cells a label can come from).
     """
     rows = _head_rows(head) if rows is None else rows  # type: ignore[arg-type]
     best: _Header | None = None
@@ -302,11 +303,17 @@ def find_header(head: pd.DataFrame | None, sheet: RawSheet, specs: dict[Kind, Ki
     limit = min(len(rows), HEADER_SCAN_ROWS)
     # a score counts distinct columns named, so it is at most the number of labelled cells: rows (and pairs
     # of rows) that cannot beat the best so far are not matched — most data rows under a found header
-    filled = [frozenset(c for c, v in enumerate(row) if v is not None) for row in rows[:limit + 1]]
+    if present is not None:  # the same bounds counted by numpy: a blank (NA) cell has no label either
+        scanned = present[:limit + 1]
+        one = scanned.sum(axis=1).tolist()
+        two = (scanned[:-1] | scanned[1:]).sum(axis=1).tolist()  # row r with row r + 1
+    else:
+        filled = [frozenset(c for c, v in enumerate(row) if v is not None) for row in rows[:limit + 1]]
+        one = [len(f) for f in filled]
+        two = [len(a | b) for a, b in zip(filled, filled[1:], strict=False)]
     row_labels = _LazyLabels(rows)
     for r in range(limit):
-        if not sheet.merged and len(filled[r]) <= best_score and (
-                r + 1 >= len(rows) or len(filled[r] | filled[r + 1]) <= best_score):
+        if not sheet.merged and one[r] <= best_score and (r + 1 >= len(rows) or two[r] <= best_score):
             continue  # a label needs a filled cell; without merged cells nothing else is labelled
         own = row_labels[r]
         labels = _merged_fill(sheet.merged, rows, r, own, horizontal=False)
@@ -412,7 +419,8 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
         if rest.empty or not rest.notna().to_numpy().any():
             return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
     rows = _head_rows(head) if top is None else top.tolist() if top.size else []  # type: ignore[arg-type]
-    header = find_header(head, sheet, specs, rows)
+    present = ~sheet.blanks()[:HEADER_SCAN_ROWS + 1] if top is not None and top.size else None  # type: ignore[index]
+    header = find_header(head, sheet, specs, rows, present=present)
     ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     grid = find_grid(rows[:HEADER_SCAN_ROWS], sheet.merged)
     if grid is not None and _grid_layout(grid.row, header, kind, specs):
