@@ -55,6 +55,18 @@ def _date_days(values: list[object]) -> np.ndarray:
     return np.array(values, dtype="datetime64[D]").astype("int64")
 
 
+def group_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Running sums (int64) of ``values`` that start again at every row where ``first`` is True (groups in a row).
+
+    ``first[0]`` must be True (the first row starts a group).
+    """
+    cum = np.cumsum(values)
+    if len(cum) == 0:
+        return cum
+    before = (cum - values)[np.flatnonzero(first)]  # the running sum before each group's first row
+    return cum - before[np.cumsum(first) - 1]
+
+
 def step_pieces(rid: np.ndarray, day: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                                                np.ndarray]:
     """A step function per recipient from change-point events: (rid, day, level, length) of every step.
@@ -73,9 +85,7 @@ def step_pieces(rid: np.ndarray, day: np.ndarray, delta: np.ndarray) -> tuple[np
     r, d, x = r[starts], d[starts], np.add.reduceat(x, starts)
     first = np.ones(len(r), dtype=bool)
     first[1:] = r[1:] != r[:-1]
-    cum = np.cumsum(x)
-    before = (cum - x)[np.flatnonzero(first)]  # the running sum before each recipient's first change point
-    level = cum - before[np.cumsum(first) - 1]
+    level = group_cumsum(x, first)
     has_next = np.zeros(len(r), dtype=bool)
     has_next[:-1] = ~first[1:]
     length = np.zeros(len(r), dtype="int64")
