@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kimrecon.engine.arrays import codes, first_rows, group_cummax
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.money import div_round
@@ -102,11 +103,15 @@ def other_row(inputs: CaseInputs, here: int, there: int, zeile: int) -> str:
 
 
 def _norm(series: pd.Series) -> pd.Series:
-    """The column's names normalised (NaN where a cell is empty), each distinct name once, in plain Python."""
-    folded: dict[object, str] = {}
-    out = [math.nan if missing else folded[v] if v in folded else folded.setdefault(v, normalize_name(v))
-           for v, missing in zip(series.tolist(), series.isna().tolist(), strict=True)]
-    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+    """The column's names normalised (NaN where a cell is empty), each distinct name once (factorised)."""
+    code, uniq = pd.factorize(series.astype("object"))
+    folded = np.array([normalize_name(v) for v in uniq] + [math.nan], dtype=object)
+    return pd.Series(folded[code], index=series.index, name=series.name, dtype=object)
+
+
+def _texts(series: pd.Series) -> pd.Series:
+    """``series.astype(str)``, skipped when every filled cell already is a text (the same values, no copy)."""
+    return series if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty") else series.astype(str)
 
 
 def check_bescheid(inputs: CaseInputs) -> list[Finding]:
@@ -306,45 +311,36 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
         )
     # one person on one post: group by (town, post, person) in order of appearance, then by start and end;
     # an employment overlaps when it starts on or before the latest end of the group's rows before it
+    d = np.flatnonzero((f["beginn"].notna() & f["personal_id"].notna()).to_numpy(dtype=bool))
+    if len(d) == 0:
+        return out
+    group, _ = first_rows(codes(_norm(f["kommune"]).fillna(""))[d], codes(_texts(f["stelle_id"].fillna("")))[d],
+                          codes(_texts(f["personal_id"]))[d])
+    start = f["beginn"].to_numpy(dtype="datetime64[s]").astype("int64")[d]
+    end = f["ende"].fillna(_FAR).to_numpy(dtype="datetime64[s]").astype("int64")[d]
+    hours = f["wochenstunden_h100"].astype("Int64").to_numpy(dtype="int64", na_value=-1)[d]
+    share = f["stellenanteil_e4"].astype("Int64").to_numpy(dtype="int64", na_value=-1)[d]
+    # several rows of one employment (one per interruption, a sheet sent again) are no overlap (as the engine)
+    _, once = first_rows(group, start, end, hours, share)
+    rows = once[np.lexsort((end[once], start[once], group[once]))]  # stable
+    g = group[rows]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    reach = group_cummax(end[rows], first)
+    overlaps = np.flatnonzero(~first[1:] & (start[rows][1:] <= reach[:-1])) + 1
     labels = f.index.tolist()
-    start = f["beginn"].to_numpy(dtype="datetime64[s]").astype("int64")
-    has = ~(f["beginn"].isna().to_numpy(dtype=bool) | f["personal_id"].isna().to_numpy(dtype=bool))
-    end = f["ende"].fillna(_FAR).to_numpy(dtype="datetime64[s]").astype("int64").tolist()
-    town = _cells(_norm(f["kommune"]), "")
-    post = [str(x) for x in _cells(f["stelle_id"], "")]
-    person = [str(x) for x in f["personal_id"].tolist()]
-    hours, share = _cells(f["wochenstunden_h100"], -1), _cells(f["stellenanteil_e4"], -1)
-    group_of: dict[tuple[object, ...], int] = {}
-    seen: set[tuple[object, ...]] = set()
-    rows: list[tuple[int, int, int, int]] = []  # (group, start, end, position)
-    for pos in np.flatnonzero(has).tolist():
-        g = group_of.setdefault((town[pos], post[pos], person[pos]), len(group_of))
-        b, e = int(start[pos]), end[pos]
-        # several rows of one employment (one per interruption, a sheet sent again) are no overlap (as the engine)
-        once = (g, b, e, hours[pos], share[pos])
-        if once in seen:
-            continue
-        seen.add(once)
-        rows.append((g, b, e, pos))
-    rows.sort(key=lambda r: (r[0], r[1], r[2]))  # stable
     sheet, zeile = f["_sheet"].tolist(), f["_zeile"].tolist()
-    reach = 0
-    for n, (g, b, e, pos) in enumerate(rows):
-        if n and rows[n - 1][0] == g:
-            prev = rows[n - 1][3]
-            if b <= reach:
-                i = labels[pos]
-                out.append(
-                    finding(
-                        Code.BESCHAEFTIGUNG_UEBERLAPPT, inputs.row_ref(Kind.BESETZUNG, i, "beginn"),
-                        value=format_value("date", f.at[i, "beginn"]), person=f.at[i, "personal_id"],
-                        stelle=f.at[i, "stelle_id"] if not pd.isna(f.at[i, "stelle_id"]) else "–",
-                        andere=other_row(inputs, int(sheet[pos]), int(sheet[prev]), int(zeile[prev])),
-                    )
-                )
-            reach = max(reach, e)
-        else:
-            reach = e
+    for k in overlaps.tolist():
+        pos, prev = int(d[rows[k]]), int(d[rows[k - 1]])
+        i = labels[pos]
+        out.append(
+            finding(
+                Code.BESCHAEFTIGUNG_UEBERLAPPT, inputs.row_ref(Kind.BESETZUNG, i, "beginn"),
+                value=format_value("date", f.at[i, "beginn"]), person=f.at[i, "personal_id"],
+                stelle=f.at[i, "stelle_id"] if not pd.isna(f.at[i, "stelle_id"]) else "–",
+                andere=other_row(inputs, int(sheet[pos]), int(sheet[prev]), int(zeile[prev])),
+            )
+        )
     return out
 
 
@@ -451,68 +447,66 @@ def check_zahlungen(
 ) -> list[Finding]:
     """Duplicate payments; payments between parties without a contract; Abschläge after the period.
 
-    Row by row in plain Python over the key columns (a payments sheet is small; pandas' group-bys
-    cost more than the rows).
+    Rows grouped on factorised key columns (numpy), the rules decided once per distinct pair of
+    parties and per year; Python only for the rows that get a finding.
     """
     f = _frame(inputs, Kind.ZAHLUNGEN)
     out: list[Finding] = []
     if f.empty:
         return out
     labels = f.index.tolist()
-    zahler, empf = _cells(_norm(f["zahler"])), _cells(_norm(f["empfaenger"]))
-    datum, betrag = _cells(f["datum"]), _cells(f["betrag_cent"])
-    kasse = _cells(f["kassenzeichen"], "")
-    jahr = _cells(f["jahr"])
-    year = [j if j is not None else (d.year if d is not None else None)
-            for j, d in zip(jahr, datum, strict=True)]
-    sheet, zeile = f["_sheet"].tolist(), f["_zeile"].tolist()
-    first_of: dict[tuple[object, ...], int] = {}  # (datum, zahler, empfänger, betrag, kassenzeichen) → first row
-    dup = []
-    for pos, key in enumerate(zip(datum, zahler, empf, betrag, kasse, strict=True)):
-        first = first_of.setdefault(key, pos)
-        if first != pos:
-            dup.append(pos)
-            i = labels[pos]
-            andere = other_row(inputs, int(sheet[pos]), int(sheet[first]), int(zeile[first]))
-            sev = Severity.FEHLER if f.at[i, "kassenzeichen"] is not pd.NA and not pd.isna(
-                f.at[i, "kassenzeichen"]) else Severity.HINWEIS
-            out.append(
-                finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"), severity=sev,
-                        value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere)
-            )
+    sheet, zeile = f["_sheet"].to_numpy(), f["_zeile"].to_numpy()
+    zahler, empf = _norm(f["zahler"]), _norm(f["empfaenger"])
+    on, by, to, amount = codes(f["datum"]), codes(zahler), codes(empf), codes(f["betrag_cent"])
+    year = f["jahr"].fillna(f["datum"].dt.year.astype("Int64"))
+    number, first = first_rows(on, by, to, amount, codes(f["kassenzeichen"].fillna("")))
+    twin = first[number]  # the first row with the same date, parties, amount and Kassenzeichen
+    dup = twin != np.arange(len(f))
+    for pos in np.flatnonzero(dup).tolist():
+        i = labels[pos]
+        andere = other_row(inputs, int(sheet[pos]), int(sheet[twin[pos]]), int(zeile[twin[pos]]))
+        sev = Severity.FEHLER if f.at[i, "kassenzeichen"] is not pd.NA and not pd.isna(
+            f.at[i, "kassenzeichen"]) else Severity.HINWEIS
+        out.append(
+            finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"), severity=sev,
+                    value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere)
+        )
     # one payment booked by both sides (the payer's and the recipient's list, each with its own or no
     # Kassenzeichen): same day, parties, amount and year in another sheet; the engine would count it twice
-    is_dup = set(dup)
-    same_of: dict[tuple[object, ...], int] = {}
-    for pos, key in enumerate(zip(datum, zahler, empf, betrag, year, strict=True)):
-        first = same_of.setdefault(key, pos)
-        if sheet[pos] != sheet[first] and pos not in is_dup:
-            i = labels[pos]
-            andere = other_row(inputs, int(sheet[pos]), int(sheet[first]), int(zeile[first]))
-            out.append(finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"),
-                               value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere))
-    art = [str(a).casefold() if a is not None else "" for a in _cells(f["art"])]
+    year_code = codes(year)
+    number, first = first_rows(on, by, to, amount, year_code)
+    twin = first[number]
+    for pos in np.flatnonzero((sheet != sheet[twin]) & ~dup).tolist():
+        i = labels[pos]
+        andere = other_row(inputs, int(sheet[pos]), int(sheet[twin[pos]]), int(zeile[twin[pos]]))
+        out.append(finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"),
+                           value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere))
+    art = f["art"].fillna("").astype(str).str.casefold()
     if not _frame(inputs, Kind.ZUWEISUNG).empty:
         edges = {"\x1f".join(sorted(e)) if len(e) == 2 else "" for e in _edges(inputs)}
-        for pos, (z, e, a) in enumerate(zip(zahler, empf, art, strict=True)):
-            if z is None or e is None or labels[pos] in unknown_rows or a == "zinszahlung":  # not principal
-                continue
-            if z == e or "\x1f".join(sorted((str(z), str(e)))) not in edges:
-                i = labels[pos]
-                out.append(
-                    finding(Code.ZAHLUNG_OHNE_VERTRAG, inputs.row_ref(Kind.ZAHLUNGEN, i, "zahler"),
-                            value=f.at[i, "zahler"], zahler=f.at[i, "zahler"], empfaenger=f.at[i, "empfaenger"])
-                )
-    if grants:
-        for pos, (y, d, a) in enumerate(zip(year, datum, art, strict=True)):
-            grant = grants.get(y) if y is not None else None
-            if a != "abschlag" or grant is None or d is None or pd.isna(grant.bis) or not d > grant.bis:
-                continue
+        number, first = first_rows(by, to)  # each pair of parties once
+        z_first, e_first = zahler.to_numpy()[first].tolist(), empf.to_numpy()[first].tolist()
+        no_edge = np.array([z == e or "\x1f".join(sorted((str(z), str(e)))) not in edges
+                            for z, e in zip(z_first, e_first, strict=True)], dtype=bool)[number]
+        known = ~f.index.isin(list(unknown_rows))
+        interest = art.eq("zinszahlung").to_numpy(dtype=bool)  # not principal (engine too)
+        bad = (by >= 0) & (to >= 0) & known & ~interest & no_edge
+        for pos in np.flatnonzero(bad).tolist():
             i = labels[pos]
+            out.append(
+                finding(Code.ZAHLUNG_OHNE_VERTRAG, inputs.row_ref(Kind.ZAHLUNGEN, i, "zahler"),
+                        value=f.at[i, "zahler"], zahler=f.at[i, "zahler"], empfaenger=f.at[i, "empfaenger"])
+            )
+    if grants:
+        bis = year.map({y: g.bis for y, g in grants.items()})
+        von = year.map({y: g.von for y, g in grants.items()})
+        abschlag = art.eq("abschlag")
+        late = abschlag & bis.notna() & f["datum"].notna() & (f["datum"] > pd.to_datetime(bis))
+        for i in f.index[late.to_numpy(dtype=bool)]:
             out.append(
                 finding(Code.DATUM_AUSSERHALB, inputs.row_ref(Kind.ZAHLUNGEN, i, "datum"), severity=Severity.HINWEIS,
                         value=format_value("date", f.at[i, "datum"]), datum=format_value("date", f.at[i, "datum"]),
-                        von=format_value("date", grant.von), bis=format_value("date", grant.bis))
+                        von=format_value("date", von[i]), bis=format_value("date", bis[i]))
             )
     return out
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kimrecon.engine.allocate import Allocation
+from kimrecon.engine.arrays import codes, first_rows, group_cummax, group_cumsum
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.money import VZAE_SCALE, format_vzae_de
@@ -53,18 +54,6 @@ def _nat_days() -> int:
 def _date_days(values: list[object]) -> np.ndarray:
     """Dates (``datetime.date``, None) as a list → int days since 1970 (None → INT64 min), without pandas."""
     return np.array(values, dtype="datetime64[D]").astype("int64")
-
-
-def group_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Running sums (int64) of ``values`` that start again at every row where ``first`` is True (groups in a row).
-
-    ``first[0]`` must be True (the first row starts a group).
-    """
-    cum = np.cumsum(values)
-    if len(cum) == 0:
-        return cum
-    before = (cum - values)[np.flatnonzero(first)]  # the running sum before each group's first row
-    return cum - before[np.cumsum(first) - 1]
 
 
 def step_pieces(rid: np.ndarray, day: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -297,28 +286,6 @@ def _ints(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return col.to_numpy(dtype="int64", na_value=0), col.notna().to_numpy(dtype=bool)
 
 
-def first_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows by equal values in all columns (int64 arrays of one length).
-
-    Returns each row's group number, numbered in order of first appearance (as pandas'
-    ``groupby(sort=False).ngroup()``), and the positions of each group's first row in row order
-    (the rows ``drop_duplicates`` keeps).
-    """
-    n = len(columns[0]) if columns else 0
-    if n == 0:
-        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
-    _, first, inverse = np.unique(np.column_stack(columns), axis=0, return_index=True, return_inverse=True)
-    number = np.empty(len(first), dtype="int64")
-    order = np.argsort(first, kind="stable")
-    number[order] = np.arange(len(first))
-    return number[inverse.reshape(-1)], first[order]
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    """Equal texts (as pandas' string dtype shows them, empty as "") → equal int64 codes."""
-    return pd.factorize(values.astype("string").fillna(""))[0].astype("int64")
-
-
 def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, rid_of: dict[str, int],
                   params: Params, start: int, end_excl: int, findings: list[Finding],
                   events_rid: list[np.ndarray], events_day: list[np.ndarray],
@@ -336,9 +303,9 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
             name = first.at[idx, "kommune"]
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(first, idx, "kommune"),
                                     value=name, name=name, **alloc.names.advice(name)))
-    codes, uniq = pd.factorize(keys, use_na_sentinel=True)
+    key_code, uniq = pd.factorize(keys, use_na_sentinel=True)
     rid_u = np.array([rid_of.get(k, -1) for k in uniq] + [-1], dtype="int64")
-    rid = rid_u[np.where(codes < 0, len(uniq), codes)]
+    rid = rid_u[np.where(key_code < 0, len(uniq), key_code)]
     sel = np.flatnonzero(rid >= 0)
     rid = rid[sel]
     tarif, has_t = _ints(staff, "tarifstunden_h100")
@@ -370,8 +337,10 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     ok &= ~((e <= b) & ~open_end)  # reported by the cross-sheet rules (ENDE_VOR_BEGINN), not counted
     rows = sel[ok]
     rid, v, b, e = rid[ok], v[ok], b[ok], e[ok]
-    pid = _codes(staff["personal_id"])[rows]
-    sid = _codes(staff["stelle_id"])[rows] if "stelle_id" in staff else np.zeros(len(rows), dtype="int64")
+    # equal texts as pandas' string dtype shows them (an empty cell as "") are one person or post
+    pid = codes(staff["personal_id"].astype("string").fillna(""))[rows]
+    sid = codes(staff["stelle_id"].astype("string").fillna(""))[rows] if "stelle_id" in staff \
+        else np.zeros(len(rows), dtype="int64")
     # several rows of one employment (e.g. one per interruption or a monthly sheet sent again) count once
     emp, emp_first = first_rows(rid, sid, pid, b, e, v)
     events_rid += [rid[emp_first], rid[emp_first]]
@@ -393,7 +362,10 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
         order = np.lexsort((lo, emp[i]))  # stable: by employment, then start
         i, lo, hi = i[order], lo[order], hi[order]
         # overlapping interruptions of one employment are merged, so no day is taken off twice
-        new = merge_starts(emp[i], lo, hi)
+        first = np.ones(len(i), dtype=bool)
+        first[1:] = emp[i][1:] != emp[i][:-1]
+        new = first.copy()  # a block starts with an employment's first interruption or after the running end
+        new[1:] |= lo[1:] > group_cummax(hi, first)[:-1]
         starts = np.flatnonzero(new)
         if len(starts):
             r_m, v_m = rid[i][starts], v[i][starts]
@@ -409,26 +381,6 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
             _, once = first_rows(emp[with_cost])
             costs = _cost_years(rid, b, e, open_end[ok], kosten[rows], with_cost[once], start, end_excl)
     return denominator, costs
-
-
-def merge_starts(group: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Which intervals start a merged block: the first of its group, or one starting after the group's running end.
-
-    ``group`` is non-decreasing; within a group ``lo`` is non-decreasing. Intervals that overlap or
-    touch (start = running end) join the block before them.
-    """
-    n = len(group)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    first = np.ones(n, dtype=bool)
-    first[1:] = group[1:] != group[:-1]
-    g = np.cumsum(first) - 1  # group number, rising
-    base = int(hi.min())
-    span = int(hi.max()) - base + 1
-    reach = np.maximum.accumulate((hi - base) + g * span) - g * span + base  # running end within the group
-    new = first.copy()
-    new[1:] |= lo[1:] > reach[:-1]
-    return new
 
 
 def _cost_years(rid: np.ndarray, b: np.ndarray, e: np.ndarray, open_end: np.ndarray, kosten: np.ndarray,

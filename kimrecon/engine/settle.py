@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from kimrecon.engine.allocate import Allocation, split_amount
+from kimrecon.engine.arrays import group_cumsum
 from kimrecon.engine.deadlines import nachweisfristen
-from kimrecon.engine.entitle import Entitlement, div_round_vec, group_agg, group_cumsum
+from kimrecon.engine.entitle import Entitlement, div_round_vec, group_agg
 from kimrecon.engine.interest import rate_segments
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind, present
