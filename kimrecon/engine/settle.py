@@ -100,9 +100,11 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
         for idx in first.index:
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(p, idx, col), value=first.at[idx, col],
                                     name=first.at[idx, col], **names.advice(first.at[idx, col])))
-    datum = pd.to_datetime(p["datum"])
+    day = pd.to_datetime(p["datum"]).to_numpy(dtype="datetime64[D]")  # every row has its value date
+    value_year = day.astype("datetime64[Y]").astype("int64") + 1970
     bezug = p["jahr"].astype("Int64") if "jahr" in p else pd.Series(pd.NA, index=p.index, dtype="Int64")
-    p["_edge_jahr"] = bezug.fillna(pd.Series(datum.dt.year, index=p.index).astype("Int64"))
+    y = np.where(bezug.isna().to_numpy(dtype=bool), value_year, bezug.to_numpy(dtype="int64", na_value=0))
+    p["_edge_jahr"] = pd.array(y, dtype="Int64")
     art = p["art"].astype("string").fillna("").str.strip().str.lower() if "art" in p else pd.Series("", index=p.index)
     # each payment's contract edge, g → r (a payment) or r → g (a repayment): the edges' keys as a dict,
     # an empty key matching an empty one as a join matches them, the edge's own keys recorded
@@ -113,24 +115,25 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     sign = [0] * n
     geber: list[object] = [None] * n
     empfaenger: list[object] = [None] * n
-    for i, (j, zk, ek) in enumerate(zip(p["_edge_jahr"].tolist(), p["_zk"].tolist(), p["_ek"].tolist(), strict=True)):
+    for i, (j, zk, ek) in enumerate(zip(y.tolist(), p["_zk"].tolist(), p["_ek"].tolist(), strict=True)):
         zk, ek = _join_key(zk), _join_key(ek)
         down, up = edge_of.get((j, zk, ek)), edge_of.get((j, ek, zk))
         if down is not None:
             sign[i], (geber[i], empfaenger[i]) = 1, down
         if up is not None:
             sign[i], (geber[i], empfaenger[i]) = -1, up
-    p["_sign"] = np.array(sign, dtype="int64")
+    signs = np.array(sign, dtype="int64")
+    # [D] interest payments are not principal; they never reduce a Saldo
+    signs[(art == INTEREST_PAYMENT).to_numpy(dtype=bool)] = 0
+    p["_sign"] = signs
     p["_geber"] = pd.Series(geber, index=p.index, dtype=object)
     p["_empfaenger"] = pd.Series(empfaenger, index=p.index, dtype=object)
     p.index.name = None
-    # [D] interest payments are not principal; they never reduce a Saldo
-    p.loc[art == INTEREST_PAYMENT, "_sign"] = 0
     # a payment between known parties without an edge is a cross-sheet rule (engine.checks: ZAHLUNG_OHNE_VERTRAG)
     # [D] the month a payment belongs to within its Bezugsjahr: its value date, clamped to Jan/Dec
-    y = p["_edge_jahr"].astype("int64")
-    p["_monat"] = np.where(datum.dt.year < y, 1, np.where(datum.dt.year > y, 12, datum.dt.month))
-    p["_counted"] = (datum.dt.date <= stichtag) & (p["_sign"] != 0)
+    value_month = day.astype("datetime64[M]").astype("int64") % 12 + 1
+    p["_monat"] = np.where(value_year < y, 1, np.where(value_year > y, 12, value_month))
+    p["_counted"] = (day <= np.datetime64(stichtag, "D")) & (signs != 0)
     return p
 
 
@@ -175,8 +178,9 @@ def payment_records(inputs: CaseInputs, payments: pd.DataFrame, names: Names, st
     out = []
     for (datum, sign, interest, j, g, r, mon, zahler, empfaenger, betrag, art_text, kassenzeichen, zweck, sheet,
          zeile) in zip(
-            pd.to_datetime(payments["datum"]).dt.date, payments["_sign"], art == INTEREST_PAYMENT,
-            payments["_edge_jahr"], payments["_geber"], payments["_empfaenger"], payments["_monat"], col["zahler"],
+            pd.to_datetime(payments["datum"]).dt.date.tolist(), payments["_sign"].tolist(),
+            (art == INTEREST_PAYMENT).tolist(), payments["_edge_jahr"].tolist(), payments["_geber"].tolist(),
+            payments["_empfaenger"].tolist(), payments["_monat"].tolist(), col["zahler"],
             col["empfaenger"], col["betrag_cent"], col["art"], col["kassenzeichen"], col["verwendungszweck"],
             payments["_sheet"].tolist(), payments["_zeile"].tolist(), strict=True):
         kind = (PaymentKind.ZINSZAHLUNG if interest else PaymentKind.ZAHLUNG if sign > 0
