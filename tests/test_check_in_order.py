@@ -248,3 +248,21 @@ def _items(tmp_path: Path, names: list[str]) -> list[tuple[Path, str]]:
     for n in names:
         (tmp_path / n).write_bytes(b"x")
     return [(tmp_path / n, n) for n in names]
+
+
+def test_a_probe_child_gone_at_once_still_gives_a_verdict_per_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # the child ends before it reads a verdict: writing them fails (broken pipe), every file is screened here
+    monkeypatch.setattr(guard, "_PROBE", "import sys\nsys.exit(0)\n")
+    names = ["a.xlsx", "leer.xlsx"]
+    shutil.copy(fs.EXAMPLE / "Besetzung_Kamen_2023.xlsx", tmp_path / "a.xlsx")
+    (tmp_path / "leer.xlsx").write_bytes(b"")
+    outcomes = check_in_order([(tmp_path / n, n) for n in names], Limits(), cells_up_to=1 << 20)
+    found = {n: [(f.code, dict(f.details)["grund"]) for f in outcomes.get(tmp_path / n)] for n in names}
+    cap = 384 + (tmp_path / "a.xlsx").stat().st_size * 64 // (1 << 20)  # MB: the probe's cap for this file
+    assert found == {
+        # screened here and passed; the probe child then "died" on it with both readers: refused as too large
+        "a.xlsx": [(Code.DATEI_ZU_GROSS, f"Lesen braucht mehr als {cap} MB Arbeitsspeicher (Grenze für eine "
+                                         "Datei dieser Größe) oder bricht ab")],
+        "leer.xlsx": [(Code.DATEI_UNLESBAR, "die Datei ist leer (0 Byte)")],  # screened here: never probed
+    }
