@@ -35,10 +35,11 @@ ENTITLEMENT_COLUMNS = (
 class Entitlement:
     """Own eligible amount of every recipient, year and month (not yet summed over subtrees)."""
 
-    months: pd.DataFrame  # ENTITLEMENT_COLUMNS, all 12 months of every node year
+    months: pd.DataFrame  # ENTITLEMENT_COLUMNS, all 12 months of every node year, sorted by (jahr, key, monat)
     denominator: int  # common denominator of staffed VzÄ
     findings: list[Finding] = field(default_factory=list)
     ohne_besetzung: frozenset[tuple[int, str]] = frozenset()  # (jahr, key) with own posts and no staffing row
+    staff_keys: pd.Series | None = None  # the recipient key of every staffing row (None: unknown name)
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -136,14 +137,15 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     end_excl = int((np.datetime64(f"{y1 + 1}-01-01", "D") - _EPOCH).astype("int64"))
 
     staff = inputs.frames.get(Kind.BESETZUNG)
+    staff_keys = staff_keys_of(staff, alloc)
     events_rid: list[np.ndarray] = []
     events_day: list[np.ndarray] = []
     events_delta: list[np.ndarray] = []
     denominator = VZAE_SCALE
     costs = None
-    if staff is not None and len(staff) > 0:
-        denominator, costs = _staff_events(inputs, staff, alloc, rid_of, params, start, end_excl, findings,
-                                           events_rid, events_day, events_delta)
+    if staff is not None and staff_keys is not None:
+        denominator, costs = _staff_events(inputs, staff, staff_keys, alloc, rid_of, params, start, end_excl,
+                                           findings, events_rid, events_day, events_delta)
 
     # change points: every month start of every recipient, the Bewilligungszeitraum borders, the range end
     month_starts = np.arange(np.datetime64(f"{y0}-01", "M"), np.datetime64(f"{y1 + 1}-01", "M") + 1)
@@ -239,11 +241,25 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     prev = np.zeros_like(total)  # the month before within the node's year (0 before January)
     prev.reshape(-1, 12)[:, 1:] = total.reshape(-1, 12)[:, :-1]
     grid["foerderfaehig_cent"] = total - prev
-    missing = _missing_staffing(inputs, alloc, findings)
-    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings, missing)
+    missing = _missing_staffing(inputs, alloc, staff_keys, findings)
+    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings, missing, staff_keys)
 
 
-def _missing_staffing(inputs: CaseInputs, alloc: Allocation, findings: list[Finding]) -> frozenset[tuple[int, str]]:
+def staff_keys_of(staff: pd.DataFrame | None, alloc: Allocation) -> pd.Series | None:
+    """The recipient key of every staffing row, by AGS or name (None where unknown); None without staffing rows."""
+    if staff is None or len(staff) == 0:
+        return None
+    return alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
+
+
+def _years(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dates → their calendar years (int64) and a mask of the empty cells."""
+    arr = pd.to_datetime(values).to_numpy(dtype="datetime64[Y]")
+    return arr.astype("int64") + 1970, np.isnat(arr)
+
+
+def _missing_staffing(inputs: CaseInputs, alloc: Allocation, keys: pd.Series | None,
+                      findings: list[Finding]) -> frozenset[tuple[int, str]]:
     """Missing data is never zero staff: a recipient with own posts in a year and no staffing row touching it.
 
     Each such (year, recipient) gets a Warnung naming the town and the year (at its Zuweisung row).
@@ -253,13 +269,13 @@ def _missing_staffing(inputs: CaseInputs, alloc: Allocation, findings: list[Find
         return frozenset()
     staff = inputs.frames.get(Kind.BESETZUNG)
     covered: set[tuple[int, str]] = set()
-    if staff is not None and len(staff) > 0:
-        keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
-        begin = pd.to_datetime(staff["beginn"]).dt.year
-        end = pd.to_datetime(staff["ende"]).dt.year if "ende" in staff else pd.Series(pd.NA, index=staff.index)
+    if staff is not None and keys is not None:
+        code, uniq = pd.factorize(keys)  # an unknown name → -1
+        begin, no_begin = _years(staff["beginn"])
+        end, no_end = _years(staff["ende"]) if "ende" in staff else (begin, np.ones(len(staff), dtype=bool))
         for y in sorted(set(nodes["jahr"].astype(int).tolist())):  # a few years
-            touch = keys.notna() & (begin.isna() | (begin <= y)) & (end.isna() | (end >= y))
-            covered |= {(y, str(k)) for k in keys[touch.to_numpy(dtype=bool)].unique()}
+            touch = (code >= 0) & (no_begin | (begin <= y)) & (no_end | (end >= y))
+            covered |= {(y, str(uniq[c])) for c in np.unique(code[touch]).tolist()}
     zuw = inputs.frames.get(Kind.ZUWEISUNG)
     zuw_keys = alloc.names.keys_of(zuw["empfaenger"], zuw["ags"] if "ags" in zuw else None) if zuw is not None \
         else pd.Series(dtype=object)
@@ -286,7 +302,7 @@ def _ints(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return col.to_numpy(dtype="int64", na_value=0), col.notna().to_numpy(dtype=bool)
 
 
-def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, rid_of: dict[str, int],
+def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, keys: pd.Series, alloc: Allocation, rid_of: dict[str, int],
                   params: Params, start: int, end_excl: int, findings: list[Finding],
                   events_rid: list[np.ndarray], events_day: list[np.ndarray],
                   events_delta: list[np.ndarray]) -> tuple[int, pd.DataFrame | None]:
@@ -295,7 +311,6 @@ def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, ri
     On the columns as numpy arrays (the staffing sheet is the largest input; pandas' fixed cost per
     call would dominate a Kreis case).
     """
-    keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
     unknown = staff[keys.isna().to_numpy(dtype=bool) & staff["kommune"].notna().to_numpy(dtype=bool)]
     if len(unknown):
         first = unknown.groupby(unknown["kommune"].astype("string").fillna(""), sort=False).head(1)
