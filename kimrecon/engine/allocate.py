@@ -175,22 +175,28 @@ def _tree_of_rows(zuw: pd.DataFrame, names: Names, years: dict[tuple[int, str], 
         by_year.setdefault(y, set()).add(k)
     emp = names.keys_of(zuw["empfaenger"], zuw["ags"] if "ags" in zuw else None)
     ueb = names.keys_of(zuw["ueber"]) if "ueber" in zuw else pd.Series(None, index=zuw.index, dtype="object")
-    sheet = zuw["_sheet"] if "_sheet" in zuw else pd.Series(0, index=zuw.index)
-    out = pd.Series(None, index=zuw.index, dtype="object")
-    for (_sh, y), grp in zuw.groupby([sheet, zuw["jahr"]], sort=False):  # per sheet and year: small
-        known = by_year.get(int(y)) or set(kreise_all)
-        named = (set(emp[grp.index].dropna()) | set(ueb[grp.index].dropna())) & known
-        if len(known) == 1:
-            out[grp.index] = next(iter(known))
-        elif len(named) == 1:
-            out[grp.index] = next(iter(named))
+    sheet = zuw["_sheet"].tolist() if "_sheet" in zuw else [0] * len(zuw)
+    groups: dict[tuple[object, int], list[int]] = {}  # (sheet, year) → row positions, in order of appearance
+    for pos, (sh, y, missing) in enumerate(zip(sheet, zuw["jahr"].tolist(), zuw["jahr"].isna().tolist(),
+                                               strict=True)):
+        if not missing:
+            groups.setdefault((sh, int(y)), []).append(pos)
+    emp_l, ueb_l = emp.tolist(), ueb.tolist()
+    out: list[str | None] = [None] * len(zuw)
+    for (_sh, y), rows in groups.items():  # per sheet and year: small
+        known = by_year.get(y) or set(kreise_all)
+        named = ({emp_l[i] for i in rows} | {ueb_l[i] for i in rows}) & known  # never an unknown (None)
+        if len(known) == 1 or len(named) == 1:
+            tree = next(iter(known if len(known) == 1 else named))
+            for i in rows:
+                out[i] = tree
         else:
             findings.append(finding(
-                Code.SONSTIGES, inputs.row_ref(Kind.ZUWEISUNG, grp.index[0]),
+                Code.SONSTIGES, inputs.row_ref(Kind.ZUWEISUNG, zuw.index[rows[0]]),
                 text=f"Die Zuweisung {int(y)} lässt sich keinem Bescheid zuordnen "
                 f"({', '.join(names.show(k) for k in sorted(named or known))}). "
                 "Bitte je Zuwendungsempfänger eine eigene Zuweisungstabelle mit dessen eigenen Stellen führen."))
-    return out
+    return pd.Series(out, index=zuw.index, dtype="object")
 
 
 @dataclass(frozen=True, slots=True)

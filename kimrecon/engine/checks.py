@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from kimrecon.engine.arrays import codes, first_rows, group_cummax
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.money import div_round
@@ -77,15 +80,17 @@ def grants_by_year(by_recipient: dict[tuple[int, str], YearGrant]) -> dict[int, 
 
 def _kreis_of_sheets(z: pd.DataFrame, recipients: set[str]) -> dict[int, str]:
     """The Zuwendungsempfänger each Zuweisung sheet allocates for: the one Bescheid recipient it names."""
+    named: dict[int, set[str]] = {}
+    for sheet, e, u in zip(z["_sheet"].tolist(), _norm(z["empfaenger"]).tolist(), _norm(z["ueber"]).tolist(),
+                           strict=True):
+        named.setdefault(int(sheet), set()).update(n for n in (e, u) if isinstance(n, str))
     out: dict[int, str] = {}
-    names = pd.concat([_norm(z["empfaenger"]), _norm(z["ueber"])]).to_numpy()
-    sheets = pd.concat([z["_sheet"], z["_sheet"]]).to_numpy()
-    for s in pd.unique(sheets):
-        hits = {n for n in names[sheets == s] if isinstance(n, str)} & recipients
+    for sheet, names in named.items():
+        hits = names & recipients
         if len(hits) == 1:
-            out[int(s)] = hits.pop()
+            out[sheet] = hits.pop()
         elif not hits and len(recipients) == 1:
-            out[int(s)] = next(iter(recipients))
+            out[sheet] = next(iter(recipients))
     return out
 
 
@@ -98,11 +103,15 @@ def other_row(inputs: CaseInputs, here: int, there: int, zeile: int) -> str:
 
 
 def _norm(series: pd.Series) -> pd.Series:
-    """The column's names normalised (NaN where a cell is empty), each distinct name once, in plain Python."""
-    folded: dict[object, str] = {}
-    out = [math.nan if missing else folded[v] if v in folded else folded.setdefault(v, normalize_name(v))
-           for v, missing in zip(series.tolist(), series.isna().tolist(), strict=True)]
-    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+    """The column's names normalised (NaN where a cell is empty), each distinct name once (factorised)."""
+    code, uniq = pd.factorize(series.astype("object"))
+    folded = np.array([normalize_name(v) for v in uniq] + [math.nan], dtype=object)
+    return pd.Series(folded[code], index=series.index, name=series.name, dtype=object)
+
+
+def _texts(series: pd.Series) -> pd.Series:
+    """``series.astype(str)``, skipped when every filled cell already is a text (the same values, no copy)."""
+    return series if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty") else series.astype(str)
 
 
 def check_bescheid(inputs: CaseInputs) -> list[Finding]:
@@ -159,33 +168,41 @@ def check_zuweisung(inputs: CaseInputs, by_recipient: dict[tuple[int, str], Year
     if z.empty:
         return out
     by_year = grants_by_year(by_recipient)
-    kreis = z["_sheet"].map(_kreis_of_sheets(z, {k for _, k in by_recipient})).astype(object)
+    kreis_of = _kreis_of_sheets(z, {k for _, k in by_recipient})
+    kreis = [kreis_of.get(int(sheet)) for sheet in z["_sheet"].tolist()]
+    labels = z.index.tolist()
+    jahr, emp, hub = _cells(z["jahr"]), _cells(_norm(z["empfaenger"])), _cells(_norm(z["ueber"]))
+    vz = _cells(z["vzae_e4"])
     out.extend(_check_betrag(inputs, z, kreis, by_recipient, by_year))
-    key = pd.DataFrame({"j": z["jahr"], "e": _norm(z["empfaenger"]), "u": _norm(z["ueber"]).fillna("")})
-    twice = key.duplicated(keep="first") & key["e"].notna() & key["j"].notna()
-    if twice.any():
-        label = pd.Series(z.index, index=z.index)
-        first = label.groupby([key["j"], key["e"], key["u"]], sort=False).transform("first")
-        for i in z.index[twice.to_numpy(dtype=bool)]:
-            other = inputs.row_ref(Kind.ZUWEISUNG, first[i])
-            out.append(
-                finding(
-                    Code.EMPFAENGER_DOPPELT, inputs.row_ref(Kind.ZUWEISUNG, i, "empfaenger"),
-                    value=z.at[i, "empfaenger"], wert=z.at[i, "empfaenger"], jahr=z.at[i, "jahr"],
-                    andere=f"Zeile {other.zeile} ({other.datei} › {other.blatt})",
-                )
-            )
-    known = z.assign(_kreis=kreis).dropna(subset=["jahr", "_kreis"])
-    sums = known.groupby(["jahr", "_kreis"], sort=False)["vzae_e4"].sum()
-    for (year, name), total in sums.items():  # type: ignore[misc]
-        grant = by_recipient.get((int(year), str(name)))
-        if grant is None or grant.vzae_e4 is None or int(total) <= grant.vzae_e4:
+    first_of: dict[tuple[object, ...], int] = {}
+    for pos, (j, e, u) in enumerate(zip(jahr, emp, hub, strict=True)):
+        first = first_of.setdefault((j, e, u if u is not None else ""), pos)
+        if first == pos or e is None or j is None:
             continue
-        last = known.index[(known["jahr"].eq(year) & known["_kreis"].eq(name)).to_numpy(dtype=bool)][-1]
+        i = labels[pos]
+        other = inputs.row_ref(Kind.ZUWEISUNG, labels[first])
         out.append(
             finding(
-                Code.ZUTEILUNG_UEBER_BESCHEID, inputs.row_ref(Kind.ZUWEISUNG, last, "vzae_e4"),
-                value=format_e4(int(total)), jahr=int(year), summe=format_e4(int(total)),
+                Code.EMPFAENGER_DOPPELT, inputs.row_ref(Kind.ZUWEISUNG, i, "empfaenger"),
+                value=z.at[i, "empfaenger"], wert=z.at[i, "empfaenger"], jahr=z.at[i, "jahr"],
+                andere=f"Zeile {other.zeile} ({other.datei} › {other.blatt})",
+            )
+        )
+    sums: dict[tuple[int, str], list[int]] = {}  # (jahr, Kreis) → [Σ VzÄ, last row]
+    for pos, (j, k, v) in enumerate(zip(jahr, kreis, vz, strict=True)):
+        if j is None or k is None:
+            continue
+        entry = sums.setdefault((int(j), k), [0, pos])
+        entry[0] += int(v) if v is not None else 0
+        entry[1] = pos
+    for (year, name), (total, last) in sums.items():
+        grant = by_recipient.get((year, str(name)))
+        if grant is None or grant.vzae_e4 is None or total <= grant.vzae_e4:
+            continue
+        out.append(
+            finding(
+                Code.ZUTEILUNG_UEBER_BESCHEID, inputs.row_ref(Kind.ZUWEISUNG, labels[last], "vzae_e4"),
+                value=format_e4(total), jahr=year, summe=format_e4(total),
                 bescheid=format_e4(grant.vzae_e4),
             )
         )
@@ -214,7 +231,7 @@ def _contract_rates(inputs: CaseInputs) -> dict[str, set[int]]:
 def _check_betrag(
     inputs: CaseInputs,
     z: pd.DataFrame,
-    kreis: pd.Series,
+    kreis: list[str | None],
     by_recipient: dict[tuple[int, str], YearGrant],
     by_year: dict[int, YearGrant],
 ) -> list[Finding]:
@@ -223,24 +240,30 @@ def _check_betrag(
     As lenient as the engine's own check: a contract's rate for the recipient counts as well.
     """
     out: list[Finding] = []
-    stated = z["betrag_cent"].notna() & z["vzae_e4"].notna() & z["jahr"].notna()
-    if not stated.any():
+    jahr, vz, bt = _cells(z["jahr"]), _cells(z["vzae_e4"]), _cells(z["betrag_cent"])
+    stated = [b is not None and v is not None and j is not None for j, v, b in zip(jahr, vz, bt, strict=True)]
+    if not any(stated):
         return out
     contract = _contract_rates(inputs)
-    emp, hub = _norm(z["empfaenger"]).to_dict(), _norm(z["ueber"]).to_dict()  # per row by label, no .at per cell
-    vz, bt = z["vzae_e4"].to_dict(), z["betrag_cent"].to_dict()
-    for (year, name), grp in z.assign(_k=kreis.fillna("")).groupby(["jahr", "_k"], sort=False):
-        grant = by_recipient.get((int(year), str(name))) if name else by_year.get(int(year))
+    emp, hub = _cells(_norm(z["empfaenger"])), _cells(_norm(z["ueber"]))
+    labels = z.index.tolist()
+    groups: dict[tuple[int, str], list[int]] = {}  # (jahr, Kreis or "") → row positions, in order of appearance
+    for pos, (j, k) in enumerate(zip(jahr, kreis, strict=True)):
+        if j is not None:
+            groups.setdefault((int(j), k if k is not None else ""), []).append(pos)
+    for (year, name), rows in groups.items():
+        grant = by_recipient.get((year, str(name))) if name else by_year.get(year)
         if grant is None or grant.pauschale_cent is None:
             continue
-        months = _months_touched(grant, int(year))
+        months = _months_touched(grant, year)
         own: dict[str, int] = {}
         parent: dict[str, str] = {}
-        for i in grp.index:
-            if isinstance(emp[i], str) and not pd.isna(vz[i]):
-                own[emp[i]] = own.get(emp[i], 0) + int(vz[i])
-                if isinstance(hub[i], str):
-                    parent[emp[i]] = hub[i]
+        for pos in rows:
+            e, v, u = emp[pos], vz[pos], hub[pos]
+            if isinstance(e, str) and v is not None:
+                own[e] = own.get(e, 0) + int(v)
+                if isinstance(u, str):
+                    parent[e] = u
         subtree = dict(own)
         for node, vzae in own.items():
             seen = {node}
@@ -249,13 +272,17 @@ def _check_betrag(
                 subtree[up] = subtree.get(up, 0) + vzae
                 seen.add(up)
                 up = parent.get(up)
-        for i in grp.index[stated[grp.index].to_numpy(dtype=bool)]:
-            vzae = int(vz[i])
-            rates = {grant.pauschale_cent} | contract.get(emp[i], set())
-            amounts = {vzae, subtree.get(emp[i], vzae)}
-            accepted = {div_round(a * r * months, 10_000 * 12) for a in amounts for r in rates}
-            if int(bt[i]) in accepted:
+        for pos in rows:
+            if not stated[pos]:
                 continue
+            vzae = int(vz[pos])
+            e = emp[pos]
+            rates = {grant.pauschale_cent} | contract.get(e, set())
+            amounts = {vzae, subtree.get(e, vzae)}
+            accepted = {div_round(a * r * months, 10_000 * 12) for a in amounts for r in rates}
+            if int(bt[pos]) in accepted:
+                continue
+            i = labels[pos]
             expected = div_round(vzae * grant.pauschale_cent * months, 10_000 * 12)
             out.append(
                 finding(
@@ -282,39 +309,36 @@ def check_besetzung(inputs: CaseInputs) -> list[Finding]:
         out.append(
             finding(Code.UMFANG_FEHLT, inputs.row_ref(Kind.BESETZUNG, i, col))
         )
-    d = f.dropna(subset=["beginn", "personal_id"])
-    if d.empty:
+    # one person on one post: group by (town, post, person) in order of appearance, then by start and end;
+    # an employment overlaps when it starts on or before the latest end of the group's rows before it
+    d = np.flatnonzero((f["beginn"].notna() & f["personal_id"].notna()).to_numpy(dtype=bool))
+    if len(d) == 0:
         return out
-    # one person on one post: group id over (town, post, person), then a running max of the ends
-    keys = pd.DataFrame({
-        "k": _norm(d["kommune"]).fillna(""),
-        "s": d["stelle_id"].fillna("").astype(str),
-        "p": d["personal_id"].astype(str),
-    })
-    work = pd.DataFrame({
-        "g": keys.groupby(["k", "s", "p"], sort=False).ngroup().to_numpy(),
-        "b": d["beginn"].astype("datetime64[s]").astype("int64").to_numpy(),
-        "e": d["ende"].fillna(_FAR).astype("datetime64[s]").astype("int64").to_numpy(),
-        "z": d["_zeile"].to_numpy(),
-        "sh": d["_sheet"].to_numpy(),
-        "h": d["wochenstunden_h100"].astype("Float64").fillna(-1).to_numpy(),
-        "a": d["stellenanteil_e4"].astype("Float64").fillna(-1).to_numpy(),
-    }, index=d.index)
+    group, _ = first_rows(codes(_norm(f["kommune"]).fillna(""))[d], codes(_texts(f["stelle_id"].fillna("")))[d],
+                          codes(_texts(f["personal_id"]))[d])
+    start = f["beginn"].to_numpy(dtype="datetime64[s]").astype("int64")[d]
+    end = f["ende"].fillna(_FAR).to_numpy(dtype="datetime64[s]").astype("int64")[d]
+    hours = f["wochenstunden_h100"].astype("Int64").to_numpy(dtype="int64", na_value=-1)[d]
+    share = f["stellenanteil_e4"].astype("Int64").to_numpy(dtype="int64", na_value=-1)[d]
     # several rows of one employment (one per interruption, a sheet sent again) are no overlap (as the engine)
-    work = work[~work.duplicated(["g", "b", "e", "h", "a"])].sort_values(["g", "b", "e"], kind="stable")
-    grouped = work.groupby("g", sort=False)
-    running = grouped["e"].cummax()
-    prev_end = running.groupby(work["g"], sort=False).shift()
-    prev_row = grouped["z"].shift()
-    prev_sheet = grouped["sh"].shift()
-    overl = prev_end.notna() & (work["b"] <= prev_end)
-    for i in work.index[overl.to_numpy(dtype=bool)]:
+    _, once = first_rows(group, start, end, hours, share)
+    rows = once[np.lexsort((end[once], start[once], group[once]))]  # stable
+    g = group[rows]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    reach = group_cummax(end[rows], first)
+    overlaps = np.flatnonzero(~first[1:] & (start[rows][1:] <= reach[:-1])) + 1
+    labels = f.index.tolist()
+    sheet, zeile = f["_sheet"].tolist(), f["_zeile"].tolist()
+    for k in overlaps.tolist():
+        pos, prev = int(d[rows[k]]), int(d[rows[k - 1]])
+        i = labels[pos]
         out.append(
             finding(
                 Code.BESCHAEFTIGUNG_UEBERLAPPT, inputs.row_ref(Kind.BESETZUNG, i, "beginn"),
                 value=format_value("date", f.at[i, "beginn"]), person=f.at[i, "personal_id"],
                 stelle=f.at[i, "stelle_id"] if not pd.isna(f.at[i, "stelle_id"]) else "–",
-                andere=other_row(inputs, int(work.at[i, "sh"]), int(prev_sheet.at[i]), int(prev_row.at[i])),
+                andere=other_row(inputs, int(sheet[pos]), int(sheet[prev]), int(zeile[prev])),
             )
         )
     return out
@@ -410,59 +434,73 @@ def _known_spellings(inputs: CaseInputs) -> list[str]:
     return out
 
 
+def _cells(series: pd.Series, empty: object = None) -> list[Any]:
+    """A column's values as a list, every empty cell (None, NaN, NA, NaT) as ``empty``.
+
+    Tuples of these compare as pandas' ``groupby(dropna=False)`` and ``duplicated`` group rows.
+    """
+    return [empty if missing else v for v, missing in zip(series.tolist(), series.isna().tolist(), strict=True)]
+
+
 def check_zahlungen(
     inputs: CaseInputs, grants: dict[int, YearGrant], unknown_rows: set[object]
 ) -> list[Finding]:
-    """Duplicate payments; payments between parties without a contract; Abschläge after the period."""
+    """Duplicate payments; payments between parties without a contract; Abschläge after the period.
+
+    Rows grouped on factorised key columns (numpy), the rules decided once per distinct pair of
+    parties and per year; Python only for the rows that get a finding.
+    """
     f = _frame(inputs, Kind.ZAHLUNGEN)
     out: list[Finding] = []
     if f.empty:
         return out
+    labels = f.index.tolist()
+    sheet, zeile = f["_sheet"].to_numpy(), f["_zeile"].to_numpy()
     zahler, empf = _norm(f["zahler"]), _norm(f["empfaenger"])
-    key = pd.DataFrame(
-        {"d": f["datum"], "z": zahler, "e": empf, "b": f["betrag_cent"], "k": f["kassenzeichen"].fillna("")}
-    )
-    dup = key.duplicated(keep="first")
-    if dup.any():
-        first = f.groupby([key[c] for c in key.columns], dropna=False, sort=False)["_zeile"].transform("first")
-        first_sheet = f.groupby([key[c] for c in key.columns], dropna=False, sort=False)["_sheet"].transform("first")
-        for i in f.index[dup.to_numpy(dtype=bool)]:
-            andere = other_row(inputs, int(f.at[i, "_sheet"]), int(first_sheet[i]), int(first[i]))
-            sev = Severity.FEHLER if f.at[i, "kassenzeichen"] is not pd.NA and not pd.isna(
-                f.at[i, "kassenzeichen"]) else Severity.HINWEIS
-            out.append(
-                finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"), severity=sev,
-                        value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere)
-            )
+    on, by, to, amount = codes(f["datum"]), codes(zahler), codes(empf), codes(f["betrag_cent"])
+    year = f["jahr"].fillna(f["datum"].dt.year.astype("Int64"))
+    number, first = first_rows(on, by, to, amount, codes(f["kassenzeichen"].fillna("")))
+    twin = first[number]  # the first row with the same date, parties, amount and Kassenzeichen
+    dup = twin != np.arange(len(f))
+    for pos in np.flatnonzero(dup).tolist():
+        i = labels[pos]
+        andere = other_row(inputs, int(sheet[pos]), int(sheet[twin[pos]]), int(zeile[twin[pos]]))
+        sev = Severity.FEHLER if f.at[i, "kassenzeichen"] is not pd.NA and not pd.isna(
+            f.at[i, "kassenzeichen"]) else Severity.HINWEIS
+        out.append(
+            finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"), severity=sev,
+                    value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere)
+        )
     # one payment booked by both sides (the payer's and the recipient's list, each with its own or no
     # Kassenzeichen): same day, parties, amount and year in another sheet; the engine would count it twice
-    year = f["jahr"].fillna(f["datum"].dt.year.astype("Int64"))
-    same = f.groupby([key["d"], key["z"], key["e"], key["b"], year], dropna=False, sort=False)
-    sheet1, row1 = same["_sheet"].transform("first"), same["_zeile"].transform("first")
-    cross = (f["_sheet"] != sheet1) & ~dup
-    for i in f.index[cross.to_numpy(dtype=bool)]:
-        andere = other_row(inputs, int(f.at[i, "_sheet"]), int(sheet1[i]), int(row1[i]))
+    year_code = codes(year)
+    number, first = first_rows(on, by, to, amount, year_code)
+    twin = first[number]
+    for pos in np.flatnonzero((sheet != sheet[twin]) & ~dup).tolist():
+        i = labels[pos]
+        andere = other_row(inputs, int(sheet[pos]), int(sheet[twin[pos]]), int(zeile[twin[pos]]))
         out.append(finding(Code.ZAHLUNG_DOPPELT, inputs.row_ref(Kind.ZAHLUNGEN, i, "betrag_cent"),
                            value=format_value("cent", f.at[i, "betrag_cent"]), andere=andere))
+    art = f["art"].fillna("").astype(str).str.casefold()
     if not _frame(inputs, Kind.ZUWEISUNG).empty:
         edges = {"\x1f".join(sorted(e)) if len(e) == 2 else "" for e in _edges(inputs)}
-        both = zahler.notna() & empf.notna()
-        lo = zahler.where(zahler.fillna("") <= empf.fillna(""), empf)
-        hi = empf.where(zahler.fillna("") <= empf.fillna(""), zahler)
-        pair = lo.fillna("") + "\x1f" + hi.fillna("")
+        number, first = first_rows(by, to)  # each pair of parties once
+        z_first, e_first = zahler.to_numpy()[first].tolist(), empf.to_numpy()[first].tolist()
+        no_edge = np.array([z == e or "\x1f".join(sorted((str(z), str(e)))) not in edges
+                            for z, e in zip(z_first, e_first, strict=True)], dtype=bool)[number]
         known = ~f.index.isin(list(unknown_rows))
-        interest = f["art"].fillna("").astype(str).str.casefold().eq("zinszahlung")  # not principal (engine too)
-        bad = both & known & ~interest & (~pair.isin(edges) | zahler.eq(empf))
-        for i in f.index[bad.to_numpy(dtype=bool)]:
+        interest = art.eq("zinszahlung").to_numpy(dtype=bool)  # not principal (engine too)
+        bad = (by >= 0) & (to >= 0) & known & ~interest & no_edge
+        for pos in np.flatnonzero(bad).tolist():
+            i = labels[pos]
             out.append(
                 finding(Code.ZAHLUNG_OHNE_VERTRAG, inputs.row_ref(Kind.ZAHLUNGEN, i, "zahler"),
                         value=f.at[i, "zahler"], zahler=f.at[i, "zahler"], empfaenger=f.at[i, "empfaenger"])
             )
     if grants:
-        year = f["jahr"].fillna(f["datum"].dt.year.astype("Int64"))
         bis = year.map({y: g.bis for y, g in grants.items()})
         von = year.map({y: g.von for y, g in grants.items()})
-        abschlag = f["art"].fillna("").astype(str).str.casefold().eq("abschlag")
+        abschlag = art.eq("abschlag")
         late = abschlag & bis.notna() & f["datum"].notna() & (f["datum"] > pd.to_datetime(bis))
         for i in f.index[late.to_numpy(dtype=bool)]:
             out.append(

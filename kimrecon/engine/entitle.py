@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kimrecon.engine.allocate import Allocation
+from kimrecon.engine.arrays import codes, first_rows, group_cummax, group_cumsum
 from kimrecon.findings import Code, Finding, Severity, finding
 from kimrecon.inputs import CaseInputs, Kind
 from kimrecon.money import VZAE_SCALE, format_vzae_de
@@ -34,10 +35,11 @@ ENTITLEMENT_COLUMNS = (
 class Entitlement:
     """Own eligible amount of every recipient, year and month (not yet summed over subtrees)."""
 
-    months: pd.DataFrame  # ENTITLEMENT_COLUMNS, all 12 months of every node year
+    months: pd.DataFrame  # ENTITLEMENT_COLUMNS, all 12 months of every node year, sorted by (jahr, key, monat)
     denominator: int  # common denominator of staffed VzÄ
     findings: list[Finding] = field(default_factory=list)
     ohne_besetzung: frozenset[tuple[int, str]] = frozenset()  # (jahr, key) with own posts and no staffing row
+    staff_keys: pd.Series | None = None  # the recipient key of every staffing row (None: unknown name)
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -48,6 +50,37 @@ def _days(values: pd.Series) -> np.ndarray:
 
 def _nat_days() -> int:
     return int(np.datetime64("NaT", "D").astype("int64"))
+
+
+def _date_days(values: list[object]) -> np.ndarray:
+    """Dates (``datetime.date``, None) as a list → int days since 1970 (None → INT64 min), without pandas."""
+    return np.array(values, dtype="datetime64[D]").astype("int64")
+
+
+def step_pieces(rid: np.ndarray, day: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                               np.ndarray]:
+    """A step function per recipient from change-point events: (rid, day, level, length) of every step.
+
+    Events of one recipient and day add up; the level is the running sum of the deltas of the
+    recipient in day order; a step lasts until the recipient's next change point (its last change
+    point starts no step). Integer arithmetic throughout.
+    """
+    order = np.lexsort((day, rid))
+    r, d, x = rid[order], day[order], delta[order]
+    if len(r) == 0:
+        return r, d, x, x
+    new = np.ones(len(r), dtype=bool)
+    new[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+    starts = np.flatnonzero(new)
+    r, d, x = r[starts], d[starts], np.add.reduceat(x, starts)
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = r[1:] != r[:-1]
+    level = group_cumsum(x, first)
+    has_next = np.zeros(len(r), dtype=bool)
+    has_next[:-1] = ~first[1:]
+    length = np.zeros(len(r), dtype="int64")
+    length[:-1] = d[1:] - d[:-1]
+    return r[has_next], d[has_next], level[has_next], length[has_next]
 
 
 def group_agg(frame: pd.DataFrame, by: object, **named: tuple[str, str]) -> pd.DataFrame:
@@ -104,14 +137,15 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     end_excl = int((np.datetime64(f"{y1 + 1}-01-01", "D") - _EPOCH).astype("int64"))
 
     staff = inputs.frames.get(Kind.BESETZUNG)
+    staff_keys = staff_keys_of(staff, alloc)
     events_rid: list[np.ndarray] = []
     events_day: list[np.ndarray] = []
     events_delta: list[np.ndarray] = []
     denominator = VZAE_SCALE
     costs = None
-    if staff is not None and len(staff) > 0:
-        staff, denominator, costs = _staff_events(inputs, staff, alloc, rid_of, params, start, end_excl, findings,
-                                                  events_rid, events_day, events_delta)
+    if staff is not None and staff_keys is not None:
+        denominator, costs = _staff_events(inputs, staff, staff_keys, alloc, rid_of, params, start, end_excl,
+                                           findings, events_rid, events_day, events_delta)
 
     # change points: every month start of every recipient, the Bewilligungszeitraum borders, the range end
     month_starts = np.arange(np.datetime64(f"{y0}-01", "M"), np.datetime64(f"{y1 + 1}-01", "M") + 1)
@@ -120,74 +154,76 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     events_rid.append(np.repeat(np.arange(n_r), len(ms_days)))
     events_day.append(np.tile(ms_days, n_r))
     events_delta.append(np.zeros(n_r * len(ms_days), dtype="int64"))
-    node_rid = nodes["key"].map(rid_of).to_numpy(dtype="int64")
-    von = _days(pd.Series(pd.to_datetime(nodes["von"]).to_numpy()))
-    bis = _days(pd.Series(pd.to_datetime(nodes["bis"]).to_numpy())) + 1
+    node_rid = np.array([rid_of[k] for k in nodes["key"].tolist()], dtype="int64")
+    node_jahr = nodes["jahr"].to_numpy(dtype="int64")
+    von = _date_days(nodes["von"].tolist())
+    bis = _date_days(nodes["bis"].tolist()) + 1
     events_rid += [node_rid, node_rid]
     events_day += [von, bis]
     events_delta += [np.zeros(len(von), dtype="int64"), np.zeros(len(bis), dtype="int64")]
 
-    ev = pd.DataFrame({
-        "rid": np.concatenate(events_rid),
-        "day": np.concatenate(events_day),
-        "delta": np.concatenate(events_delta).astype("int64"),
-    })
-    ev = ev[(ev["day"] >= start) & (ev["day"] <= end_excl)]
-    ev = ev.groupby(["rid", "day"], sort=True, as_index=False)["delta"].sum()
-    ev["level"] = ev.groupby("rid")["delta"].cumsum()
-    ev["next"] = ev.groupby("rid")["day"].shift(-1)
-    ev = ev[ev["next"].notna()]
-    length = ev["next"].to_numpy(dtype="int64") - ev["day"].to_numpy(dtype="int64")
-    dates = ev["day"].to_numpy(dtype="int64").astype("datetime64[D]")
-    months = dates.astype("datetime64[M]").astype("int64")
+    rid_all = np.concatenate(events_rid).astype("int64")
+    day_all = np.concatenate(events_day).astype("int64")
+    delta_all = np.concatenate(events_delta).astype("int64")
+    keep = (day_all >= start) & (day_all <= end_excl)
+    p_rid, p_day, level, length = step_pieces(rid_all[keep], day_all[keep], delta_all[keep])
+    months = p_day.astype("datetime64[D]").astype("datetime64[M]").astype("int64")
     jahr = months // 12 + 1970
     monat = months % 12 + 1
-    pieces = pd.DataFrame({
-        "rid": ev["rid"].to_numpy(), "jahr": jahr, "monat": monat, "day": ev["day"].to_numpy(dtype="int64"),
-        "level": ev["level"].to_numpy(dtype="int64"), "length": length,
-    })
     # R4b: the cap is per recipient (its own allotment), only inside the Bewilligungszeitraum
-    caps = pd.DataFrame({
-        "rid": node_rid, "jahr": nodes["jahr"].to_numpy(dtype="int64"),
-        "cap": nodes["vzae_eigen_e4"].to_numpy(dtype="int64") * (denominator // VZAE_SCALE),
-        "von": von, "bis": bis,
-    })
-    pieces = pieces.merge(caps, on=["rid", "jahr"], how="inner")
-    inside = (pieces["day"] >= pieces["von"]) & (pieces["day"] < pieces["bis"])
-    capped = np.minimum(np.maximum(pieces["level"].to_numpy(), 0), np.where(inside, pieces["cap"].to_numpy(), 0))
-    pieces["v"] = capped
-    pieces["vd"] = capped * pieces["length"].to_numpy()
-    per_month = group_agg(pieces, ["rid", "jahr", "monat"], vmax=("v", "max"), vdays=("vd", "sum")).reset_index()
+    n_nodes = len(nodes)
+    node_at = np.full((n_r, y1 - y0 + 1), -1, dtype="int64")  # (rid, year) → node position
+    node_at[node_rid, node_jahr - y0] = np.arange(n_nodes)
+    in_years = (jahr >= y0) & (jahr <= y1)
+    pos = np.full(len(p_rid), -1, dtype="int64")
+    pos[in_years] = node_at[p_rid[in_years], jahr[in_years] - y0]
+    mine = pos >= 0
+    pos, p_day, level, length, monat = pos[mine], p_day[mine], level[mine], length[mine], monat[mine]
+    cap = nodes["vzae_eigen_e4"].to_numpy(dtype="int64") * (denominator // VZAE_SCALE)
+    inside = (p_day >= von[pos]) & (p_day < bis[pos])
+    capped = np.minimum(np.maximum(level, 0), np.where(inside, cap[pos], 0))
+    # per node and month (row-major, 12 months a node): the highest capped staffing and its VzÄ-days
+    cell = pos * 12 + (monat - 1)
+    vmax_n = np.full(n_nodes * 12, np.iinfo("int64").min, dtype="int64")
+    np.maximum.at(vmax_n, cell, capped)
+    vmax_n[vmax_n == np.iinfo("int64").min] = 0  # a month without a piece counts 0
+    vdays_n = np.zeros(n_nodes * 12, dtype="int64")
+    np.add.at(vdays_n, cell, capped * length)
 
-    grid = nodes[["jahr", "key", "pauschale_cent", "eigen_cent"]].reset_index(drop=True)
-    grid["rid"] = grid["key"].map(rid_of)
-    grid = grid.loc[grid.index.repeat(12)].reset_index(drop=True)
-    grid["monat"] = np.tile(np.arange(1, 13), len(nodes))
-    grid = grid.merge(per_month, on=["rid", "jahr", "monat"], how="left")
-    grid[["vmax", "vdays"]] = grid[["vmax", "vdays"]].fillna(0).astype("int64")
-    grid = grid.sort_values(["jahr", "key", "monat"], kind="stable").reset_index(drop=True)
-    dim = pd.to_datetime(dict(year=grid["jahr"], month=grid["monat"], day=1)).dt.days_in_month.to_numpy()
-    diy = np.where(((grid["jahr"] % 4 == 0) & (grid["jahr"] % 100 != 0)) | (grid["jahr"] % 400 == 0), 366, 365)
-    rate = grid["pauschale_cent"].to_numpy(dtype="int64")
-    group = grid.groupby(["jahr", "key"], sort=False)
+    # the grid: every node (sorted by year and key; rid is the key's rank) with its 12 months
+    order = np.lexsort((node_rid, node_jahr))
+    rows = (order[:, None] * 12 + np.arange(12)).ravel()
+    g_jahr = np.repeat(node_jahr[order], 12)
+    grid = pd.DataFrame({
+        "jahr": g_jahr, "key": np.repeat(nodes["key"].to_numpy(dtype=object)[order], 12),
+        "monat": np.tile(np.arange(1, 13, dtype="int64"), n_nodes),
+    })
+    vmax = vmax_n[rows]
+    vdays = vdays_n[rows]
+    month_no = (g_jahr - 1970) * 12 + grid["monat"].to_numpy() - 1
+    dim = (month_no.astype("datetime64[M]") + 1).astype("datetime64[D]").astype("int64") - \
+        month_no.astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+    diy = np.where(((g_jahr % 4 == 0) & (g_jahr % 100 != 0)) | (g_jahr % 400 == 0), 366, 365)
+    rate = np.repeat(nodes["pauschale_cent"].to_numpy(dtype="int64")[order], 12)
+    eigen = np.repeat(nodes["eigen_cent"].to_numpy(dtype="int64")[order], 12)
     if params.modus == "tagesprinzip":
         # R4 tagesprinzip: F = Pauschale × Σ_days v_d / days_in_year
-        cum = group["vdays"].cumsum().to_numpy(dtype="int64")
+        cum = vdays.reshape(-1, 12).cumsum(axis=1).ravel()
         den = diy.astype("int64") * denominator
-        besetzt = div_round_vec(_mul(grid["vdays"].to_numpy(), np.full(len(grid), VZAE_SCALE)),
+        besetzt = div_round_vec(_mul(vdays, np.full(len(grid), VZAE_SCALE)),
                                 _mul(dim.astype("int64"), np.full(len(grid), denominator)))
-        exact_num = grid["vdays"].to_numpy(dtype="int64")
+        exact_num = vdays
         exact_den = _mul(dim.astype("int64"), np.full(len(grid), denominator))
     else:
         # R4 monatsprinzip: a month counts with the highest capped staffing on any of its days
-        cum = group["vmax"].cumsum().to_numpy(dtype="int64")
+        cum = vmax.reshape(-1, 12).cumsum(axis=1).ravel()
         den = np.full(len(grid), 12 * denominator, dtype="int64")
-        besetzt = div_round_vec(_mul(grid["vmax"].to_numpy(), np.full(len(grid), VZAE_SCALE)), denominator)
-        exact_num = grid["vmax"].to_numpy(dtype="int64")
+        besetzt = div_round_vec(_mul(vmax, np.full(len(grid), VZAE_SCALE)), denominator)
+        exact_num = vmax
         exact_den = np.full(len(grid), denominator, dtype="int64")
     flat = div_round_vec(_mul(rate, cum), den)  # §4: one rounding per recipient and year, on the cumulative figure
     # R4b: never above the recipient's own share of the money (its largest-remainder part, R3a)
-    flat = np.minimum(np.asarray(flat, dtype="int64"), grid["eigen_cent"].to_numpy(dtype="int64"))
+    flat = np.minimum(np.asarray(flat, dtype="int64"), eigen)
     grid["vzae_besetzt_e4"] = np.asarray(besetzt, dtype="int64")
     # the exact staffed VzÄ of the month as a reduced fraction, so that workbooks can show 30/39
     # instead of a rounded 0,7692 and an auditor's Σ VzÄ-Monate × Pauschale / 12 hits the cent
@@ -200,14 +236,30 @@ def entitle(inputs: CaseInputs, alloc: Allocation, params: Params) -> Entitlemen
     total = grid["pauschal_kumuliert_cent"].to_numpy(dtype="int64")
     if params.spitzabrechnung:
         total = _spitz(grid, costs, rid_of, keys, alloc, inputs, findings)
+    total = np.asarray(total, dtype="int64")
     grid["foerderfaehig_kumuliert_cent"] = total
-    prev = grid.groupby(["jahr", "key"], sort=False)["foerderfaehig_kumuliert_cent"].shift(1).fillna(0)
-    grid["foerderfaehig_cent"] = grid["foerderfaehig_kumuliert_cent"] - prev.astype("int64")
-    missing = _missing_staffing(inputs, alloc, findings)
-    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings, missing)
+    prev = np.zeros_like(total)  # the month before within the node's year (0 before January)
+    prev.reshape(-1, 12)[:, 1:] = total.reshape(-1, 12)[:, :-1]
+    grid["foerderfaehig_cent"] = total - prev
+    missing = _missing_staffing(inputs, alloc, staff_keys, findings)
+    return Entitlement(grid[list(ENTITLEMENT_COLUMNS)].copy(), denominator, findings, missing, staff_keys)
 
 
-def _missing_staffing(inputs: CaseInputs, alloc: Allocation, findings: list[Finding]) -> frozenset[tuple[int, str]]:
+def staff_keys_of(staff: pd.DataFrame | None, alloc: Allocation) -> pd.Series | None:
+    """The recipient key of every staffing row, by AGS or name (None where unknown); None without staffing rows."""
+    if staff is None or len(staff) == 0:
+        return None
+    return alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
+
+
+def _years(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dates → their calendar years (int64) and a mask of the empty cells."""
+    arr = pd.to_datetime(values).to_numpy(dtype="datetime64[Y]")
+    return arr.astype("int64") + 1970, np.isnat(arr)
+
+
+def _missing_staffing(inputs: CaseInputs, alloc: Allocation, keys: pd.Series | None,
+                      findings: list[Finding]) -> frozenset[tuple[int, str]]:
     """Missing data is never zero staff: a recipient with own posts in a year and no staffing row touching it.
 
     Each such (year, recipient) gets a Warnung naming the town and the year (at its Zuweisung row).
@@ -217,13 +269,13 @@ def _missing_staffing(inputs: CaseInputs, alloc: Allocation, findings: list[Find
         return frozenset()
     staff = inputs.frames.get(Kind.BESETZUNG)
     covered: set[tuple[int, str]] = set()
-    if staff is not None and len(staff) > 0:
-        keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
-        begin = pd.to_datetime(staff["beginn"]).dt.year
-        end = pd.to_datetime(staff["ende"]).dt.year if "ende" in staff else pd.Series(pd.NA, index=staff.index)
+    if staff is not None and keys is not None:
+        code, uniq = pd.factorize(keys)  # an unknown name → -1
+        begin, no_begin = _years(staff["beginn"])
+        end, no_end = _years(staff["ende"]) if "ende" in staff else (begin, np.ones(len(staff), dtype=bool))
         for y in sorted(set(nodes["jahr"].astype(int).tolist())):  # a few years
-            touch = keys.notna() & (begin.isna() | (begin <= y)) & (end.isna() | (end >= y))
-            covered |= {(y, str(k)) for k in keys[touch.to_numpy(dtype=bool)].unique()}
+            touch = (code >= 0) & (no_begin | (begin <= y)) & (no_end | (end >= y))
+            covered |= {(y, str(uniq[c])) for c in np.unique(code[touch]).tolist()}
     zuw = inputs.frames.get(Kind.ZUWEISUNG)
     zuw_keys = alloc.names.keys_of(zuw["empfaenger"], zuw["ags"] if "ags" in zuw else None) if zuw is not None \
         else pd.Series(dtype=object)
@@ -242,112 +294,133 @@ def _missing_staffing(inputs: CaseInputs, alloc: Allocation, findings: list[Find
     return frozenset(missing)
 
 
-def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, alloc: Allocation, rid_of: dict[str, int],
+def _ints(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """An integer column as int64 values (0 where empty) and a mask of the filled cells; all empty if absent."""
+    if column not in frame:
+        return np.zeros(len(frame), dtype="int64"), np.zeros(len(frame), dtype=bool)
+    col = frame[column].astype("Int64")
+    return col.to_numpy(dtype="int64", na_value=0), col.notna().to_numpy(dtype=bool)
+
+
+def _staff_events(inputs: CaseInputs, staff: pd.DataFrame, keys: pd.Series, alloc: Allocation, rid_of: dict[str, int],
                   params: Params, start: int, end_excl: int, findings: list[Finding],
                   events_rid: list[np.ndarray], events_day: list[np.ndarray],
-                  events_delta: list[np.ndarray]) -> tuple[pd.DataFrame, int, pd.DataFrame | None]:
-    """Employment intervals (+v … −v) and unpaid interruptions (−v … +v) as change-point events."""
-    s = staff.copy()
-    s["_key"] = alloc.names.keys_of(s["kommune"], s["ags"] if "ags" in s else None)
-    unknown = s[s["_key"].isna() & s["kommune"].notna()]
+                  events_delta: list[np.ndarray]) -> tuple[int, pd.DataFrame | None]:
+    """Employment intervals (+v … −v) and unpaid interruptions (−v … +v) as change-point events.
+
+    On the columns as numpy arrays (the staffing sheet is the largest input; pandas' fixed cost per
+    call would dominate a Kreis case).
+    """
+    unknown = staff[keys.isna().to_numpy(dtype=bool) & staff["kommune"].notna().to_numpy(dtype=bool)]
     if len(unknown):
         first = unknown.groupby(unknown["kommune"].astype("string").fillna(""), sort=False).head(1)
         for idx in first.index:
             name = first.at[idx, "kommune"]
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(first, idx, "kommune"),
                                     value=name, name=name, **alloc.names.advice(name)))
-    s = s[s["_key"].isin(list(rid_of))]
-    tarif = s["tarifstunden_h100"].astype("Int64").fillna(params.tarifstunden_h100) if "tarifstunden_h100" in s \
-        else pd.Series(params.tarifstunden_h100, index=s.index, dtype="Int64")
-    tarif = tarif.where(tarif > 0, params.tarifstunden_h100).astype("int64")
-    hours = s["wochenstunden_h100"].astype("Int64") if "wochenstunden_h100" in s else pd.Series(pd.NA, index=s.index,
-                                                                                                     dtype="Int64")
-    share = s["stellenanteil_e4"].astype("Int64") if "stellenanteil_e4" in s else pd.Series(pd.NA, index=s.index,
-                                                                                                 dtype="Int64")
+    key_code, uniq = pd.factorize(keys, use_na_sentinel=True)
+    rid_u = np.array([rid_of.get(k, -1) for k in uniq] + [-1], dtype="int64")
+    rid = rid_u[np.where(key_code < 0, len(uniq), key_code)]
+    sel = np.flatnonzero(rid >= 0)
+    rid = rid[sel]
+    tarif, has_t = _ints(staff, "tarifstunden_h100")
+    tarif = tarif[sel]
+    tarif = np.where(has_t[sel] & (tarif > 0), tarif, params.tarifstunden_h100).astype("int64")
+    hours, has_h = _ints(staff, "wochenstunden_h100")
+    share, has_s = _ints(staff, "stellenanteil_e4")
+    hours, has_h, share, has_s = hours[sel], has_h[sel], share[sel], has_s[sel]
     # R4: part time counts as agreed weekly hours ÷ tariff hours, exact over a common denominator
     denominator = VZAE_SCALE
-    for t in sorted(set(tarif[hours.notna()].tolist())):
+    for t in sorted(set(tarif[has_h].tolist())):
         denominator = math.lcm(denominator, int(t))
     if denominator > 10**12:  # overflow guard for int64 sums of many people over many days
         findings.append(finding(Code.PARAMETER_UNGUELTIG, None, parameter="tarifstunden",
                                 grund="zu viele verschiedene Tarifstunden für exakte Rechnung"))
         denominator = VZAE_SCALE
-        hours = pd.Series(pd.NA, index=s.index, dtype="Int64")
-    v = pd.Series(0, index=s.index, dtype="int64")
-    has_h = hours.notna()
-    v[has_h] = hours[has_h].astype("int64") * (denominator // tarif[has_h])
-    has_s = ~has_h & share.notna()
-    v[has_s] = share[has_s].astype("int64") * (denominator // VZAE_SCALE)
-    missing = ~has_h & ~has_s
+        has_h = np.zeros(len(sel), dtype=bool)
+    has_s = ~has_h & has_s
+    v = np.zeros(len(sel), dtype="int64")
+    v[has_h] = hours[has_h] * (denominator // tarif[has_h])
+    v[has_s] = share[has_s] * (denominator // VZAE_SCALE)
     # a row without hours and share is reported by the cross-sheet rules (UMFANG_FEHLT) and not counted
-    s["_v"] = v
-    s["_b"] = _days(s["beginn"])
-    ende = _days(s["ende"]) if "ende" in s else np.full(len(s), _nat_days())
-    open_end = ende == _nat_days()
-    s["_e"] = np.where(open_end, np.maximum(end_excl, s["_b"].to_numpy()), ende + 1)
-    s["_open"] = open_end
-    s = s[(~missing) & (s["_b"] != _nat_days())]
-    bad = (s["_e"] <= s["_b"]) & ~s["_open"]  # reported by the cross-sheet rules (ENDE_VOR_BEGINN), not counted
-    s = s[~bad]
-    s["_rid"] = s["_key"].map(rid_of).astype("int64")
-    pid = s["personal_id"].astype("string").fillna("")
-    sid = s["stelle_id"].astype("string").fillna("") if "stelle_id" in s else pd.Series("", index=s.index)
-    emp_key = pd.DataFrame({"r": s["_rid"], "s": sid, "p": pid, "b": s["_b"], "e": s["_e"], "v": s["_v"]})
-    s["_emp"] = emp_key.groupby(list(emp_key.columns), sort=False, dropna=False).ngroup() if len(s) else 0
+    nat = _nat_days()
+    b = _days(staff["beginn"])[sel]
+    ende = _days(staff["ende"])[sel] if "ende" in staff else np.full(len(sel), nat)
+    open_end = ende == nat
+    e = np.where(open_end, np.maximum(end_excl, b), ende + 1)
+    ok = (has_h | has_s) & (b != nat)
+    ok &= ~((e <= b) & ~open_end)  # reported by the cross-sheet rules (ENDE_VOR_BEGINN), not counted
+    rows = sel[ok]
+    rid, v, b, e = rid[ok], v[ok], b[ok], e[ok]
+    # equal texts as pandas' string dtype shows them (an empty cell as "") are one person or post
+    pid = codes(staff["personal_id"].astype("string").fillna(""))[rows]
+    sid = codes(staff["stelle_id"].astype("string").fillna(""))[rows] if "stelle_id" in staff \
+        else np.zeros(len(rows), dtype="int64")
     # several rows of one employment (e.g. one per interruption or a monthly sheet sent again) count once
-    emp = s.drop_duplicates("_emp")
-    events_rid += [emp["_rid"].to_numpy(), emp["_rid"].to_numpy()]
-    events_day += [np.clip(emp["_b"].to_numpy(), start, end_excl), np.clip(emp["_e"].to_numpy(), start, end_excl)]
-    events_delta += [emp["_v"].to_numpy(dtype="int64"), -emp["_v"].to_numpy(dtype="int64")]
+    emp, emp_first = first_rows(rid, sid, pid, b, e, v)
+    events_rid += [rid[emp_first], rid[emp_first]]
+    events_day += [np.clip(b[emp_first], start, end_excl), np.clip(e[emp_first], start, end_excl)]
+    events_delta += [v[emp_first], -v[emp_first]]
     # R4: an interruption without pay claim (Elternzeit, Sonderurlaub ohne Bezüge, …) is not staffed
-    if "unterbrechung_von" in s:
-        uv = _days(s["unterbrechung_von"])
-        ub = _days(s["unterbrechung_bis"]) if "unterbrechung_bis" in s else np.full(len(s), _nat_days())
-        paid = s["entgeltanspruch"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
-            if "entgeltanspruch" in s else np.zeros(len(s), dtype=bool)
-        intr = pd.DataFrame({"_emp": s["_emp"].to_numpy(), "_rid": s["_rid"].to_numpy(), "_v": s["_v"].to_numpy(),
-                             "from": uv, "to": np.where(ub == _nat_days(), s["_e"].to_numpy(), ub + 1),
-                             "_b": s["_b"].to_numpy(), "_e": s["_e"].to_numpy()})
-        intr = intr[(uv != _nat_days()) & ~paid].drop_duplicates(["_emp", "from", "to"])
-        intr = intr.assign(lo=np.maximum(intr["from"].to_numpy(), intr["_b"].to_numpy()),
-                           hi=np.minimum(intr["to"].to_numpy(), intr["_e"].to_numpy()))
-        intr = intr[intr["hi"] > intr["lo"]].sort_values(["_emp", "lo"], kind="stable")
+    if "unterbrechung_von" in staff:
+        uv = _days(staff["unterbrechung_von"])[rows]
+        ub = _days(staff["unterbrechung_bis"])[rows] if "unterbrechung_bis" in staff else np.full(len(rows), nat)
+        paid = staff["entgeltanspruch"].astype("boolean").fillna(False).to_numpy(dtype=bool)[rows] \
+            if "entgeltanspruch" in staff else np.zeros(len(rows), dtype=bool)
+        to = np.where(ub == nat, e, ub + 1)
+        cand = np.flatnonzero((uv != nat) & ~paid)
+        _, once = first_rows(emp[cand], uv[cand], to[cand])
+        i = cand[once]
+        lo, hi = np.maximum(uv[i], b[i]), np.minimum(to[i], e[i])
+        real = hi > lo
+        i, lo, hi = i[real], lo[real], hi[real]
+        order = np.lexsort((lo, emp[i]))  # stable: by employment, then start
+        i, lo, hi = i[order], lo[order], hi[order]
         # overlapping interruptions of one employment are merged, so no day is taken off twice
-        reach = intr.groupby("_emp")["hi"].cummax()
-        prev = reach.groupby(intr["_emp"]).shift(1)
-        block = (prev.isna() | (intr["lo"] > prev)).cumsum()
-        merged = group_agg(intr, block.to_numpy(), rid=("_rid", "first"), v=("_v", "first"), lo=("lo", "min"),
-                           hi=("hi", "max"))
-        rid = merged["rid"].to_numpy()
-        vv = merged["v"].to_numpy(dtype="int64")
-        events_rid += [rid, rid]
-        events_day += [np.clip(merged["lo"].to_numpy(), start, end_excl),
-                       np.clip(merged["hi"].to_numpy(), start, end_excl)]
-        events_delta += [-vv, vv]
+        first = np.ones(len(i), dtype=bool)
+        first[1:] = emp[i][1:] != emp[i][:-1]
+        new = first.copy()  # a block starts with an employment's first interruption or after the running end
+        new[1:] |= lo[1:] > group_cummax(hi, first)[:-1]
+        starts = np.flatnonzero(new)
+        if len(starts):
+            r_m, v_m = rid[i][starts], v[i][starts]
+            events_rid += [r_m, r_m]
+            events_day += [np.clip(np.minimum.reduceat(lo, starts), start, end_excl),
+                           np.clip(np.maximum.reduceat(hi, starts), start, end_excl)]
+            events_delta += [-v_m, v_m]
     costs = None
-    if "personalkosten_cent" in s and s["personalkosten_cent"].notna().any():
-        c = s[s["personalkosten_cent"].notna()].drop_duplicates("_emp")
-        # [D] a row's Personalkosten is the employer's cost per calendar year (the sheets are yearly): it is
-        # spread over the row's days in each year of the case (a 2023 sheet of a person employed since 2021,
-        # or leaving on 31.08.2023, caps 2023 at that figure)
-        open_end = pd.to_datetime(c["ende"]).isna().to_numpy() if "ende" in c else np.ones(len(c), dtype=bool)
-        b = c["_b"].to_numpy(dtype="int64")
-        e = c["_e"].to_numpy(dtype="int64")
-        y_start = int(np.datetime64(start, "D").astype("datetime64[Y]").astype("int64")) + 1970
-        y_last = int(np.datetime64(end_excl - 1, "D").astype("datetime64[Y]").astype("int64")) + 1970
-        first_y = np.maximum(b.astype("datetime64[D]").astype("datetime64[Y]").astype("int64") + 1970, y_start)
-        last_e = (e - 1).astype("datetime64[D]").astype("datetime64[Y]").astype("int64") + 1970
-        last_y = np.where(open_end, y_last, np.minimum(last_e, y_last))
-        n = np.maximum(last_y - first_y + 1, 1)
-        rep = np.repeat(np.arange(len(c)), n)
-        year = first_y[rep] + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        jan1 = ((year - 1970).astype("datetime64[Y]").astype("datetime64[D]") - _EPOCH).astype("int64")
-        next_jan1 = ((year - 1969).astype("datetime64[Y]").astype("datetime64[D]") - _EPOCH).astype("int64")
-        costs = pd.DataFrame({"rid": c["_rid"].to_numpy()[rep],
-                              "b": np.maximum(b[rep], jan1),
-                              "e": np.where(open_end[rep], next_jan1, np.minimum(e[rep], next_jan1)),
-                              "kosten": c["personalkosten_cent"].astype("int64").to_numpy()[rep]})
-    return s, denominator, costs
+    if "personalkosten_cent" in staff:
+        kosten, has_k = _ints(staff, "personalkosten_cent")
+        with_cost = np.flatnonzero(has_k[rows])
+        if len(with_cost):
+            _, once = first_rows(emp[with_cost])
+            costs = _cost_years(rid, b, e, open_end[ok], kosten[rows], with_cost[once], start, end_excl)
+    return denominator, costs
+
+
+def _cost_years(rid: np.ndarray, b: np.ndarray, e: np.ndarray, open_end: np.ndarray, kosten: np.ndarray,
+                rows: np.ndarray, start: int, end_excl: int) -> pd.DataFrame:
+    """Each employment's Personalkosten per calendar year of the case, with the days of the row in that year.
+
+    [D] a row's Personalkosten is the employer's cost per calendar year (the sheets are yearly): it is
+    spread over the row's days in each year of the case (a 2023 sheet of a person employed since 2021,
+    or leaving on 31.08.2023, caps 2023 at that figure).
+    """
+    open_end, b, e, kosten = open_end[rows], b[rows], e[rows], kosten[rows]
+    y_start = int(np.datetime64(start, "D").astype("datetime64[Y]").astype("int64")) + 1970
+    y_last = int(np.datetime64(end_excl - 1, "D").astype("datetime64[Y]").astype("int64")) + 1970
+    first_y = np.maximum(b.astype("datetime64[D]").astype("datetime64[Y]").astype("int64") + 1970, y_start)
+    last_e = (e - 1).astype("datetime64[D]").astype("datetime64[Y]").astype("int64") + 1970
+    last_y = np.where(open_end, y_last, np.minimum(last_e, y_last))
+    n = np.maximum(last_y - first_y + 1, 1)
+    rep = np.repeat(np.arange(len(rows)), n)
+    year = first_y[rep] + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    jan1 = ((year - 1970).astype("datetime64[Y]").astype("datetime64[D]") - _EPOCH).astype("int64")
+    next_jan1 = ((year - 1969).astype("datetime64[Y]").astype("datetime64[D]") - _EPOCH).astype("int64")
+    return pd.DataFrame({"rid": rid[rows][rep],
+                         "b": np.maximum(b[rep], jan1),
+                         "e": np.where(open_end[rep], next_jan1, np.minimum(e[rep], next_jan1)),
+                         "kosten": kosten[rep]})
 
 
 def _spitz(grid: pd.DataFrame, costs: pd.DataFrame | None, rid_of: dict[str, int], keys: list[str],

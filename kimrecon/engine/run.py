@@ -76,7 +76,7 @@ def reconcile(inputs: CaseInputs, month: Month | str, *, params: Params, lauf_id
     claims, ifind = erstattungszinsen(inputs, alloc.names, params, stichtag)
     findings += ifind
     fristen = tuple(d for d in edge_deadlines(alloc, params, stichtag, receipts(inputs, alloc)) if d.jahr <= year)
-    allotments = _with_posts(inputs, alloc, tuple(a for a in alloc.allotments if a.jahr <= year))
+    allotments = _with_posts(inputs, alloc, tuple(a for a in alloc.allotments if a.jahr <= year), ent.staff_keys)
     checks = tuple(c for c in alloc.checks if c.jahr <= year)
     # §5: kimrecon proposes claims from a closed year's settlement (R5) but never invents the Zinsbeginn
     proposals = tuple(ProposedClaim(glaeubiger=e.geber, schuldner=e.empfaenger, jahr=e.jahr, betrag_cent=e.saldo_cent)
@@ -113,7 +113,8 @@ def _domain_findings(inputs: CaseInputs, alloc: Allocation, ent: Entitlement,
     return without_read_cells([*cross, *alloc.findings, *ent.findings], read_cells(inputs.findings))
 
 
-def _with_posts(inputs: CaseInputs, alloc: Allocation, allotments: tuple[Allotment, ...]) -> tuple[Allotment, ...]:
+def _with_posts(inputs: CaseInputs, alloc: Allocation, allotments: tuple[Allotment, ...],
+                staff_keys: pd.Series | None = None) -> tuple[Allotment, ...]:
     """Each recipient's staffing rows in its Bewilligungszeitraum, matched by AGS or name as entitle matches.
 
     Carried as row positions in ``Result.besetzung`` (no copy per year) plus the sum of their Personalkosten.
@@ -121,7 +122,9 @@ def _with_posts(inputs: CaseInputs, alloc: Allocation, allotments: tuple[Allotme
     staff = inputs.frames.get(Kind.BESETZUNG)
     if staff is None or len(staff) == 0:
         return allotments
-    keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None).to_numpy()
+    if staff_keys is None:
+        staff_keys = alloc.names.keys_of(staff["kommune"], staff["ags"] if "ags" in staff else None)
+    keys = staff_keys.to_numpy()
     begin = pd.to_datetime(staff["beginn"]).to_numpy()
     end = pd.to_datetime(staff["ende"]).to_numpy()
     costs = staff["personalkosten_cent"].astype("Int64")

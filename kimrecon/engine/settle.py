@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kimrecon.engine.allocate import Allocation, split_amount
+from kimrecon.engine.arrays import group_cumsum
 from kimrecon.engine.deadlines import nachweisfristen
 from kimrecon.engine.entitle import Entitlement, div_round_vec, group_agg
 from kimrecon.engine.interest import rate_segments
@@ -43,10 +44,10 @@ class Settlement:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
+def _subtree_pairs(nodes: pd.DataFrame) -> list[tuple[int, str, str]]:
     """(jahr, anc, desc) for every node and each of its ancestors including itself."""
-    parent = {(int(j), str(k)): str(g) for j, k, g in zip(nodes["jahr"], nodes["key"], nodes["geber_key"],
-                                                         strict=True)}
+    parent = {(int(j), str(k)): str(g) for j, k, g in zip(nodes["jahr"].tolist(), nodes["key"].tolist(),
+                                                         nodes["geber_key"].tolist(), strict=True)}
     rows = []
     for (j, k) in parent:  # per recipient-year: small
         cur: str | None = k
@@ -55,26 +56,23 @@ def _subtree_pairs(nodes: pd.DataFrame) -> pd.DataFrame:
             rows.append((j, cur, k))
             seen.add(cur)
             cur = parent[(j, cur)]
-    return pd.DataFrame(rows, columns=["jahr", "anc", "key"])
+    return rows
 
 
-def _subtree_months(pairs: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
-    """Σ of the cumulative eligible amount over each node's subtree per year and month (jahr, key, monat, sub_kum).
+def _subtree_sums(pairs: list[tuple[int, str, str]], jahr: list[int], key: list[str], monat: list[int],
+                  kum: list[int]) -> np.ndarray:
+    """Σ of the cumulative eligible amount over each node's subtree, for every month row (jahr, key, monat).
 
     Two dicts in plain Python: a group-by over a join costs more than the sums on a Kreis case.
     """
     by_node: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for j, k, mo, f in zip(months["jahr"].tolist(), months["key"].tolist(), months["monat"].tolist(),
-                           months["foerderfaehig_kumuliert_cent"].tolist(), strict=True):
+    for j, k, mo, f in zip(jahr, key, monat, kum, strict=True):
         by_node.setdefault((j, k), []).append((mo, f))
     total: dict[tuple[int, str, int], int] = {}
-    for j, anc, k in zip(pairs["jahr"].tolist(), pairs["anc"].tolist(), pairs["key"].tolist(), strict=True):
+    for j, anc, k in pairs:
         for mo, f in by_node.get((j, k), ()):
             total[(j, anc, mo)] = total.get((j, anc, mo), 0) + f
-    keys = sorted(total)
-    return pd.DataFrame({"jahr": pd.Series([x[0] for x in keys], dtype="int64"), "key": [x[1] for x in keys],
-                         "monat": pd.Series([x[2] for x in keys], dtype="int64"),
-                         "sub_kum": pd.Series([total[x] for x in keys], dtype="int64")})
+    return np.array([total.get(x, 0) for x in zip(jahr, key, monat, strict=True)], dtype="int64")
 
 
 def _join_key(value: object) -> object:
@@ -102,9 +100,11 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
         for idx in first.index:
             findings.append(finding(Code.NAME_UNBEKANNT, inputs.source(p, idx, col), value=first.at[idx, col],
                                     name=first.at[idx, col], **names.advice(first.at[idx, col])))
-    datum = pd.to_datetime(p["datum"])
+    day = pd.to_datetime(p["datum"]).to_numpy(dtype="datetime64[D]")  # every row has its value date
+    value_year = day.astype("datetime64[Y]").astype("int64") + 1970
     bezug = p["jahr"].astype("Int64") if "jahr" in p else pd.Series(pd.NA, index=p.index, dtype="Int64")
-    p["_edge_jahr"] = bezug.fillna(pd.Series(datum.dt.year, index=p.index).astype("Int64"))
+    y = np.where(bezug.isna().to_numpy(dtype=bool), value_year, bezug.to_numpy(dtype="int64", na_value=0))
+    p["_edge_jahr"] = pd.array(y, dtype="Int64")
     art = p["art"].astype("string").fillna("").str.strip().str.lower() if "art" in p else pd.Series("", index=p.index)
     # each payment's contract edge, g → r (a payment) or r → g (a repayment): the edges' keys as a dict,
     # an empty key matching an empty one as a join matches them, the edge's own keys recorded
@@ -115,25 +115,55 @@ def _payments(inputs: CaseInputs, alloc: Allocation, stichtag: date,
     sign = [0] * n
     geber: list[object] = [None] * n
     empfaenger: list[object] = [None] * n
-    for i, (j, zk, ek) in enumerate(zip(p["_edge_jahr"].tolist(), p["_zk"].tolist(), p["_ek"].tolist(), strict=True)):
+    for i, (j, zk, ek) in enumerate(zip(y.tolist(), p["_zk"].tolist(), p["_ek"].tolist(), strict=True)):
         zk, ek = _join_key(zk), _join_key(ek)
         down, up = edge_of.get((j, zk, ek)), edge_of.get((j, ek, zk))
         if down is not None:
             sign[i], (geber[i], empfaenger[i]) = 1, down
         if up is not None:
             sign[i], (geber[i], empfaenger[i]) = -1, up
-    p["_sign"] = np.array(sign, dtype="int64")
+    signs = np.array(sign, dtype="int64")
+    # [D] interest payments are not principal; they never reduce a Saldo
+    signs[(art == INTEREST_PAYMENT).to_numpy(dtype=bool)] = 0
+    p["_sign"] = signs
     p["_geber"] = pd.Series(geber, index=p.index, dtype=object)
     p["_empfaenger"] = pd.Series(empfaenger, index=p.index, dtype=object)
     p.index.name = None
-    # [D] interest payments are not principal; they never reduce a Saldo
-    p.loc[art == INTEREST_PAYMENT, "_sign"] = 0
     # a payment between known parties without an edge is a cross-sheet rule (engine.checks: ZAHLUNG_OHNE_VERTRAG)
     # [D] the month a payment belongs to within its Bezugsjahr: its value date, clamped to Jan/Dec
-    y = p["_edge_jahr"].astype("int64")
-    p["_monat"] = np.where(datum.dt.year < y, 1, np.where(datum.dt.year > y, 12, datum.dt.month))
-    p["_counted"] = (datum.dt.date <= stichtag) & (p["_sign"] != 0)
+    value_month = day.astype("datetime64[M]").astype("int64") % 12 + 1
+    p["_monat"] = np.where(value_year < y, 1, np.where(value_year > y, 12, value_month))
+    p["_counted"] = (day <= np.datetime64(stichtag, "D")) & (signs != 0)
     return p
+
+
+def _paid_by_month(payments: pd.DataFrame, jahr: list[int], key: list[str],
+                   monat: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Net, gross and repaid amounts of the counted payments per month row (jahr, key, monat) of the settlement.
+
+    Net = payments g→r − repayments r→g; a payment outside the rows (a later year or month) is left out.
+    """
+    n = len(jahr)
+    netto, brutto, zurueck = (np.zeros(n, dtype="int64") for _ in range(3))
+    if len(payments) == 0:
+        return netto, brutto, zurueck
+    counted = payments["_counted"].to_numpy(dtype=bool)
+    if not counted.any():
+        return netto, brutto, zurueck
+    row_of = {jkm: i for i, jkm in enumerate(zip(jahr, key, monat, strict=True))}
+    c = payments[counted]
+    for j, k, mo, amount, sign in zip(c["_edge_jahr"].astype("int64").tolist(), c["_empfaenger"].astype(str).tolist(),
+                                      c["_monat"].astype("int64").tolist(), c["betrag_cent"].astype("int64").tolist(),
+                                      c["_sign"].astype("int64").tolist(), strict=True):
+        i = row_of.get((j, k, mo))
+        if i is None:
+            continue
+        netto[i] += amount * sign
+        if sign > 0:
+            brutto[i] += amount
+        elif sign < 0:
+            zurueck[i] += amount
+    return netto, brutto, zurueck
 
 
 def payment_records(inputs: CaseInputs, payments: pd.DataFrame, names: Names, stichtag: date) -> tuple[Payment, ...]:
@@ -148,8 +178,9 @@ def payment_records(inputs: CaseInputs, payments: pd.DataFrame, names: Names, st
     out = []
     for (datum, sign, interest, j, g, r, mon, zahler, empfaenger, betrag, art_text, kassenzeichen, zweck, sheet,
          zeile) in zip(
-            pd.to_datetime(payments["datum"]).dt.date, payments["_sign"], art == INTEREST_PAYMENT,
-            payments["_edge_jahr"], payments["_geber"], payments["_empfaenger"], payments["_monat"], col["zahler"],
+            pd.to_datetime(payments["datum"]).dt.date.tolist(), payments["_sign"].tolist(),
+            (art == INTEREST_PAYMENT).tolist(), payments["_edge_jahr"].tolist(), payments["_geber"].tolist(),
+            payments["_empfaenger"].tolist(), payments["_monat"].tolist(), col["zahler"],
             col["empfaenger"], col["betrag_cent"], col["art"], col["kassenzeichen"], col["verwendungszweck"],
             payments["_sheet"].tolist(), payments["_zeile"].tolist(), strict=True):
         kind = (PaymentKind.ZINSZAHLUNG if interest else PaymentKind.ZAHLUNG if sign > 0
@@ -174,79 +205,81 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
     stichtag = date(run_year, run_month, calendar.monthrange(run_year, run_month)[1])
     nodes = alloc.nodes[alloc.nodes["jahr"] <= run_year]
     payments = _payments(inputs, alloc, stichtag, findings)
-    months = ent.months[ent.months["jahr"] <= run_year].copy()
-    last = np.where(months["jahr"] == run_year, run_month, 12)
-    months = months[months["monat"] <= last]
     if len(nodes) == 0:
         empty = pd.DataFrame(columns=list(MONTH_COLUMNS) + list(EXACT_VZAE_COLUMNS) + list(SUBTREE_COLUMNS))
         return Settlement((), empty, payments, (), (), findings)
 
+    # the month rows up to the run month, on arrays: ent.months is sorted by (jahr, key, monat), each node-year
+    # a block of consecutive months from January (group-bys and joins on them cost more than the sums)
+    mo = ent.months
+    mj, mm = mo["jahr"].to_numpy(dtype="int64"), mo["monat"].to_numpy(dtype="int64")
+    keep = np.flatnonzero((mj <= run_year) & (mm <= np.where(mj == run_year, run_month, 12)))
+    col = {c: mo[c].to_numpy()[keep] for c in ("key", "vzae_besetzt_e4", "foerderfaehig_cent",
+                                                "foerderfaehig_kumuliert_cent", "vzae_besetzt_zaehler",
+                                                "vzae_besetzt_nenner")}
+    jahr, monat, key = mj[keep], mm[keep], col["key"]
+    jahr_l, key_l, monat_l = jahr.tolist(), key.tolist(), monat.tolist()
+    own_kum = col["foerderfaehig_kumuliert_cent"].astype("int64")
+    first = np.ones(len(keep), dtype=bool)  # the first month row of each node-year
+    first[1:] = (jahr[1:] != jahr[:-1]) | (key[1:] != key[:-1])
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+
     # R5: Förderfähig_Teilbaum(r) = own F + Σ Förderfähig_Teilbaum of the children
     pairs = _subtree_pairs(nodes)
-    sub = _subtree_months(pairs, months)
+    sub_raw = _subtree_sums(pairs, jahr_l, key_l, monat_l, own_kum.tolist())
 
     # net payments per edge (recipient) and month: payments g→r minus repayments r→g (R5)
-    counted = payments[payments.get("_counted", pd.Series(dtype=bool)).astype(bool)] if len(payments) else payments
-    if len(counted):
-        pay = pd.DataFrame({
-            "jahr": counted["_edge_jahr"].astype("int64"), "key": counted["_empfaenger"].astype(str),
-            "monat": counted["_monat"].astype("int64"),
-            "netto": counted["betrag_cent"].astype("int64") * counted["_sign"].astype("int64"),
-            "brutto": np.where(counted["_sign"] > 0, counted["betrag_cent"].astype("int64"), 0),
-            "zurueck": np.where(counted["_sign"] < 0, counted["betrag_cent"].astype("int64"), 0),
-        }).groupby(["jahr", "key", "monat"], as_index=False).sum()
-    else:
-        pay = pd.DataFrame({c: pd.Series(dtype="int64") for c in ("jahr", "monat", "netto", "brutto", "zurueck")})
-        pay["key"] = pd.Series(dtype=str)
-    m = months.merge(sub, on=["jahr", "key", "monat"], how="left").merge(pay, on=["jahr", "key", "monat"], how="left")
-    for c in ("sub_kum", "netto", "brutto", "zurueck"):
-        m[c] = m[c].fillna(0).astype("int64")
-    m = m.sort_values(["jahr", "key", "monat"], kind="stable").reset_index(drop=True)
-    grp = m.groupby(["jahr", "key"], sort=False)
-    m["netto_kum"] = grp["netto"].cumsum()
-    m["brutto_kum"] = grp["brutto"].cumsum()
-    m["zurueck_kum"] = grp["zurueck"].cumsum()
-    info = nodes.reset_index(drop=True)[["jahr", "key", "name", "vzae_eigen_e4", "weiterleitung_cent"]]
-    m = m.merge(info, on=["jahr", "key"], how="left")
+    netto, brutto, zurueck = _paid_by_month(payments, jahr_l, key_l, monat_l)
+    nd = nodes.reset_index(drop=True)
+    node_of = {jk: i for i, jk in enumerate(zip(nd["jahr"].tolist(), nd["key"].tolist(), strict=True))}
+    at = np.array([node_of[(jahr_l[i], key_l[i])] for i in starts.tolist()], dtype="int64")[group]
+    forwarded = nd["weiterleitung_cent"].to_numpy(dtype="int64")
     # R5: the eligible subtree figure never above the forwarded amount (the Nachzahlung cap)
-    m["sub_raw"] = m["sub_kum"]
-    m["sub_kum"] = np.minimum(m["sub_kum"].to_numpy(), m["weiterleitung_cent"].astype("int64").to_numpy())
+    sub_kum = np.minimum(sub_raw, forwarded[at])
+    netto_kum = group_cumsum(netto, first)
     month_frame = pd.DataFrame({
-        "empfaenger": m["name"], "jahr": m["jahr"].astype("int64"), "monat": m["monat"].astype("int64"),
-        "vzae_zugeteilt_e4": m["vzae_eigen_e4"].astype("int64"), "vzae_besetzt_e4": m["vzae_besetzt_e4"],
-        "foerderfaehig_cent": m["foerderfaehig_cent"],
-        "foerderfaehig_kumuliert_cent": m["foerderfaehig_kumuliert_cent"],
-        "ausgezahlt_cent": m["netto"], "ausgezahlt_kumuliert_cent": m["netto_kum"],
-        "saldo_kumuliert_cent": m["netto_kum"] - m["sub_kum"],
-        "vzae_besetzt_zaehler": m["vzae_besetzt_zaehler"], "vzae_besetzt_nenner": m["vzae_besetzt_nenner"],
-        "foerderfaehig_teilbaum_kumuliert_cent": m["sub_kum"],
+        "empfaenger": nd["name"].to_numpy(dtype=object)[at], "jahr": jahr, "monat": monat,
+        "vzae_zugeteilt_e4": nd["vzae_eigen_e4"].to_numpy(dtype="int64")[at],
+        "vzae_besetzt_e4": col["vzae_besetzt_e4"], "foerderfaehig_cent": col["foerderfaehig_cent"],
+        "foerderfaehig_kumuliert_cent": col["foerderfaehig_kumuliert_cent"],
+        "ausgezahlt_cent": netto, "ausgezahlt_kumuliert_cent": netto_kum, "saldo_kumuliert_cent": netto_kum - sub_kum,
+        "vzae_besetzt_zaehler": col["vzae_besetzt_zaehler"], "vzae_besetzt_nenner": col["vzae_besetzt_nenner"],
+        "foerderfaehig_teilbaum_kumuliert_cent": sub_kum,
     })[list(MONTH_COLUMNS) + list(EXACT_VZAE_COLUMNS) + list(SUBTREE_COLUMNS)]
 
-    end = m.groupby(["jahr", "key"], sort=False).tail(1)[
-        ["jahr", "key", "sub_raw", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"]]
-    e = nodes.reset_index(drop=True).merge(end, on=["jahr", "key"], how="left")
-    for c in ("sub_raw", "foerderfaehig_kumuliert_cent", "netto_kum", "brutto_kum", "zurueck_kum"):
-        e[c] = e[c].fillna(0).astype("int64")
-    forwarded = e["weiterleitung_cent"].astype("int64")
+    # each node-year's figures at its last month row (0 for a node without month rows)
+    n_nodes = len(nd)
+    ends = np.append(starts[1:], len(keep)) - 1
+    at_end = at[starts]
+
+    def last(values: np.ndarray) -> list[int]:
+        out = np.zeros(n_nodes, dtype="int64")
+        out[at_end] = values[ends]
+        return out.tolist()
+
+    e_sub, e_own, e_netto = last(sub_raw), last(own_kum), last(netto_kum)
+    e_brutto, e_zurueck = last(group_cumsum(brutto, first)), last(group_cumsum(zurueck, first))
+    fwd = forwarded.tolist()
     # R5: a Nachzahlung is never above r's forwarded amount: eligible is capped at the forwarded amount
-    e["gekappt"] = e["sub_raw"] > forwarded
-    e["eligible"] = np.minimum(e["sub_raw"], forwarded)
-    e["saldo"] = e["netto_kum"] - e["eligible"]
-    e["geber"] = e["geber_name"].astype(str)
+    gekappt = [s_ > f_ for s_, f_ in zip(e_sub, fwd, strict=True)]
+    eligible = [min(s_, f_) for s_, f_ in zip(e_sub, fwd, strict=True)]
+    saldo = [n_ - el for n_, el in zip(e_netto, eligible, strict=True)]
+    e_jahr, e_key, e_name = nd["jahr"].tolist(), nd["key"].tolist(), nd["name"].tolist()
+    geber = [str(g) for g in nd["geber_name"].tolist()]
     # R10: what the payment schedule expected by the Stichtag; R11: the whole-year forecast
-    e["plan"], e["plan_kum"] = _schedule(e, stichtag)
-    e["abweichung"] = e["netto_kum"] - e["plan_kum"]
-    e = e.merge(_forecast(ent, pairs, run_year), on=["jahr", "key"], how="left")
-    e["prognose"] = np.minimum(e["prog_raw"].fillna(0).astype("int64"), forwarded)
+    plan, plan_kum = _schedule(nd, stichtag)
+    abweichung = [n_ - p_ for n_, p_ in zip(e_netto, plan_kum, strict=True)]
+    forecast = _forecast(ent, pairs, run_year)
+    prognose = [min(forecast.get((j, k), 0), f_) for j, k, f_ in zip(e_jahr, e_key, fwd, strict=True)]
     # planned payments still due: the plan's total (the forwarded amount) less what was paid, never below 0
-    e["prognose_saldo"] = np.maximum(e["netto_kum"], forwarded) - e["prognose"]
-    e["closed"] = [pd.Timestamp(b).date() <= stichtag for b in e["bis"]]
+    prognose_saldo = [max(n_, f_) - p_ for n_, f_, p_ in zip(e_netto, fwd, prognose, strict=True)]
+    closed = [pd.Timestamp(b).date() <= stichtag for b in nd["bis"].tolist()]
     # missing data is never zero staff: every edge whose subtree holds a recipient without staffing rows
-    lacking = {(int(j), str(a)) for j, a, k in zip(pairs["jahr"], pairs["anc"], pairs["key"], strict=True)
-               if (int(j), str(k)) in ent.ohne_besetzung}
-    e["fehlt"] = [(int(j), str(k)) in lacking for j, k in zip(e["jahr"], e["key"], strict=True)]
+    lacking = {(j, a) for j, a, k in pairs if (j, k) in ent.ohne_besetzung}
+    fehlt = [(int(j), str(k)) in lacking for j, k in zip(e_jahr, e_key, strict=True)]
     fristen = nachweisfristen(alloc, params)  # R9: the effective deadline of each edge
-    e["frist"] = [fristen.get((int(j), str(k)), (None, ""))[0] for j, k in zip(e["jahr"], e["key"], strict=True)]
+    frist = [fristen.get((int(j), str(k)), (None, ""))[0] for j, k in zip(e_jahr, e_key, strict=True)]
     edges = [
         Edge(geber=g, empfaenger=str(n), jahr=int(j), von=_day(von), bis=_day(bis), vzae_zugeteilt_e4=int(v),
              weiterleitung_cent=int(w),
@@ -258,14 +291,18 @@ def settle(inputs: CaseInputs, alloc: Allocation, ent: Entitlement, params: Para
              prognose_saldo_cent=int(ps), jahr_abgeschlossen=bool(cl), besetzung_fehlt=bool(fe),
              mittelabruf=bool(ma))
         for g, n, j, von, bis, v, w, f, a, sa, b, z, o, c, fr, fa, eb, pn, pk, ab, pf, ps, cl, fe, ma in zip(
-            e["geber"], e["name"], e["jahr"], e["von"], e["bis"], e["vzae_teilbaum_e4"], forwarded, e["eligible"],
-            e["netto_kum"], e["saldo"], e["brutto_kum"], e["zurueck_kum"], e["foerderfaehig_kumuliert_cent"],
-            e["gekappt"], e["frist"], e["version_fassung"], e["ebene"], e["plan"], e["plan_kum"], e["abweichung"],
-            e["prognose"], e["prognose_saldo"], e["closed"], e["fehlt"], e["mittelabruf"], strict=True)
+            geber, e_name, e_jahr, nd["von"].tolist(), nd["bis"].tolist(), nd["vzae_teilbaum_e4"].tolist(), fwd,
+            eligible, e_netto, saldo, e_brutto, e_zurueck, e_own, gekappt, frist,
+            nd["version_fassung"].tolist(), nd["ebene"].tolist(), plan, plan_kum, abweichung, prognose,
+            prognose_saldo, closed, fehlt, nd["mittelabruf"].tolist(), strict=True)
     ]
-    for n, j in zip(e.loc[e["gekappt"], "name"], e.loc[e["gekappt"], "jahr"], strict=True):
-        findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
-                                text=f"Nachzahlung an {n} ({j}) auf den Weiterleitungsbetrag gekappt."))
+    for n, j, c in zip(e_name, e_jahr, gekappt, strict=True):
+        if c:
+            findings.append(finding(Code.SONSTIGES, None, severity=Severity.HINWEIS,
+                                    text=f"Nachzahlung an {n} ({j}) auf den Weiterleitungsbetrag gekappt."))
+    e = pd.DataFrame({"jahr": e_jahr, "key": e_key, "name": e_name, "geber_key": nd["geber_key"].tolist(),
+                      "geber": geber, "saldo": saldo, "mittelabruf": nd["mittelabruf"].tolist()})
+    m = pd.DataFrame({"jahr": jahr, "key": key, "monat": monat, "foerderfaehig_kumuliert_cent": own_kum})
     netting = _netting(e) if params.verrechnung else ()
     interim = _interim(e, m, payments, alloc, params, stichtag, findings)
     # R8: every edge g → r is the check the giver makes of the recipient's Verwendungsnachweis
@@ -317,8 +354,8 @@ def _schedule(e: pd.DataFrame, stichtag: date) -> tuple[list[str], list[int]]:
     return names, expected
 
 
-def _forecast(ent: Entitlement, pairs: pd.DataFrame, run_year: int) -> pd.DataFrame:
-    """R11: each node's whole-year eligible subtree figure from the staffing known now.
+def _forecast(ent: Entitlement, pairs: list[tuple[int, str, str]], run_year: int) -> dict[tuple[int, str], int]:
+    """R11: each node's whole-year eligible subtree figure from the staffing known now, by (jahr, key).
 
     The entitlement already runs every documented employment to its documented end (open ends to
     the year's end) and respects documented interruptions and starts ahead, so the forecast is the
@@ -331,12 +368,10 @@ def _forecast(ent: Entitlement, pairs: pd.DataFrame, run_year: int) -> pd.DataFr
         if j <= run_year and ((j, k) not in last or mo >= last[(j, k)][0]):
             last[(j, k)] = (mo, f)
     total: dict[tuple[int, str], int] = {}  # (jahr, ancestor) → Σ over its subtree, in plain Python (small)
-    for j, anc, k in zip(pairs["jahr"].tolist(), pairs["anc"].tolist(), pairs["key"].tolist(), strict=True):
+    for j, anc, k in pairs:
         if (j, k) in last:
             total[(j, anc)] = total.get((j, anc), 0) + last[(j, k)][1]
-    keys = sorted(total)
-    return pd.DataFrame({"jahr": pd.Series([j for j, _ in keys], dtype="int64"), "key": [a for _, a in keys],
-                         "prog_raw": pd.Series([total[x] for x in keys], dtype="int64")})
+    return total
 
 
 def _netting(e: pd.DataFrame) -> tuple[Netting, ...]:
