@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,11 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     frame.columns = range(frame.shape[1])
     frame = frame.mask(frame.eq(""))
     return frame.where(frame.notna(), None)
+
+
+def grid_and_blanks(rows: Sequence[Sequence[object]]) -> tuple[pd.DataFrame, None]:
+    """``files.grid_and_blanks`` before (in ``_load_calamine``): the earlier grid, its blanks asked of pandas later."""
+    return files.grid(rows), None
 
 
 def part(series: pd.Series, start: int, stop: int, index: pd.Index, values: object = None,
@@ -173,6 +179,12 @@ def find_header(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec], 
     return best
 
 
+def find_header_given(head: pd.DataFrame, raw: RawSheet, specs: dict[Kind, KindSpec], rows: object = None,
+                      present: object = None) -> object:
+    """``find_header`` before, called as ``read_sheet`` calls it now (``present`` was not asked)."""
+    return find_header(head, raw, specs, rows)
+
+
 def any_value(head: pd.DataFrame) -> bool:
     """``sheet._any_value`` before (in ``read_sheet``): a frame of masks."""
     return bool(head.notna().to_numpy().any())
@@ -228,14 +240,43 @@ def head_block(raw: RawSheet) -> None:
     return None
 
 
+def owners(z: pd.DataFrame, zahler: pd.Series, empf: pd.Series, lists: list[int]) -> (
+        tuple[dict[int, set[str]], dict[str, str]]):
+    """``versions._owners`` before (inside ``_payment_versions``): a mask and four Series per list."""
+    owned: dict[int, set[str]] = {}
+    names: dict[str, str] = {}
+    for s in lists:
+        rows = z["_sheet"] == s
+        common: set[str] | None = None
+        for a, b, a_shown, b_shown in zip(zahler[rows], empf[rows], z["zahler"][rows], z["empfaenger"][rows],
+                                          strict=True):
+            common = {a, b} if common is None else common & {a, b}
+            names.setdefault(a, str(a_shown))
+            names.setdefault(b, str(b_shown))
+        owned[s] = (common or set()) - {""}
+    return owned, names
+
+
+def any_filled(values: np.ndarray) -> bool:
+    """``sheet._any_filled`` before (in ``read_sheet``): ``pd.notna`` of every cell of the first rows."""
+    return bool(pd.notna(values).any())
+
+
+def resolved(root: Path, folder: Path, rel: Path) -> Path:
+    """``files._resolved`` before (in ``discover``): every file of a case folder resolved as a whole."""
+    return (folder / rel).resolve()
+
+
 # ``_rows`` and ``_raw_columns``: parsed parts and raw columns as Series at once, as before
 _SWAPS = ((sheet, "_row_masks", row_masks), (sheet, "_blank_cells", blank_cells), (sheet, "_concat", concat),
           (sheet, "_name_hint", name_hint), (values, "month_of_label", month_of_label),
-          (sheet, "find_header", find_header), (sheet, "_head_rows", head_rows), (versions, "_names", names),
+          (sheet, "find_header", find_header_given), (sheet, "_head_rows", head_rows), (versions, "_names", names),
           (values, "_days", days), (sheet, "_rows", part), (values, "_parse_texts", parse_texts),
           (sheet, "_sums", sums), (sheet, "_raw_columns", raw_columns), (sheet, "_any_value", any_value),
           (versions, "_several_lists", several_lists), (sheet, "_block_of", block_of),
-          (sheet, "_head_block", head_block))
+          (sheet, "_head_block", head_block), (versions, "_owners", owners),
+          (sheet, "_any_filled", any_filled), (files, "grid_and_blanks", grid_and_blanks),
+          (files, "_resolved", resolved))
 
 
 def clear_caches() -> None:

@@ -46,6 +46,7 @@ class RawSheet:
     hidden: bool = False  # a hidden (or very hidden) sheet is not read
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> Excel error ("#DIV/0!")
     _array: tuple[pd.DataFrame, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _blank: tuple[pd.DataFrame, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def array(self) -> np.ndarray | None:
         """``cells`` as one object array (the grid's values, blanks None), taken once; None when not read whole."""
@@ -54,6 +55,15 @@ class RawSheet:
         if self._array is None or self._array[0] is not self.cells:
             self._array = (self.cells, self.cells.to_numpy(dtype=object))
         return self._array[1]
+
+    def blanks(self) -> np.ndarray | None:
+        """``pd.isna(self.array())``: the grid's own blanks while ``cells`` is that grid, else asked of pandas."""
+        values = self.array()
+        if values is None:
+            return None
+        if self._blank is None or self._blank[0] is not self.cells:
+            self._blank = (self.cells, pd.isna(values))  # type: ignore[assignment]
+        return self._blank[1]  # type: ignore[index]
 
     def head(self, n: int) -> pd.DataFrame:
         """The first ``n`` rows as raw values."""
@@ -135,6 +145,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, o
                     found.append(
                         finding(Code.PARAMETER_UNGUELTIG, SourceRef(CONFIG_NAME), parameter=CONFIG_NAME, grund=exc)
                     )
+            root = p.resolve()
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
                 if not f.is_file() or _skip(f) or f.suffix.lower() not in SUFFIXES:
@@ -143,7 +154,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, o
                     continue
                 if any(part.startswith(".") for part in rel.parts):
                     continue
-                key = f.resolve()
+                key = _resolved(root, p, rel)
                 if key not in seen:
                     seen.add(key)
                     files.append((f, rel.as_posix()))
@@ -157,17 +168,35 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], dict[str, o
     return files, config, found, any_folder
 
 
-def _hash(path: Path) -> tuple[int, str, bytes]:
+def _resolved(root: Path, folder: Path, rel: Path) -> Path:
+    """``(folder / rel).resolve()``, ``root`` being ``folder.resolve()``.
+
+    Without a symbolic link below the folder that is ``root / rel``, found with one ``lstat`` per part of
+    ``rel`` instead of one per part of the whole path.
+    """
+    at = folder
+    for part in rel.parts:
+        at = at / part
+        if at.is_symlink():
+            return (folder / rel).resolve()
+    return root / rel
+
+
+def _hash(path: Path, keep: int = 0) -> tuple[int, str, bytes, bytes | None]:
+    """Size, SHA-256 and first 4 KB of a file, and its bytes when it has at most ``keep`` of them (else None)."""
     h = hashlib.sha256()
     size = 0
     head = b""
+    chunks = []
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             if not head:
                 head = chunk[:4096]
             size += len(chunk)
             h.update(chunk)
-    return size, h.hexdigest(), head
+            if size <= keep:
+                chunks.append(chunk)
+    return size, h.hexdigest(), head, b"".join(chunks) if size <= keep else None
 
 
 MAX_FILE_MB = 256  # default; the guard passes the limit of ``[eingabe] max_dateigroesse_mb``
@@ -184,12 +213,13 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20, *, cell
     then takes them instead of parsing the file again).
     """
     try:
-        size, sha, head = _hash(path)
+        size, sha, head, data = _hash(path, keep=EAGER_MAX_BYTES)
     except OSError as exc:
         info = InputFile(name=name, path=path, size=0, sha256="", sheets=())
         found = finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=os_reason(exc), technisch=technical(exc))
         return LoadedFile(info, findings=[found])
-    zf = _open_zip(path) if head.startswith(_ZIP_MAGIC) else None  # one directory read for every check below
+    # one directory read for every check below; a small file's zip is read from the bytes just hashed
+    zf = _open_zip(path if data is None else io.BytesIO(data)) if head.startswith(_ZIP_MAGIC) else None
     try:
         return _load(path, name, max_bytes, size, sha, head, zf, cells)
     finally:
@@ -197,10 +227,10 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20, *, cell
             zf.close()
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile | None:
-    """The workbook as a zip archive, or None when it is none (the checks then find nothing in it)."""
+def _open_zip(source: Path | io.BytesIO) -> zipfile.ZipFile | None:
+    """The workbook (its path or its bytes) as a zip archive, or None when it is none (the checks find nothing then)."""
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(source)
     except zipfile.BadZipFile:
         return None
 
@@ -307,7 +337,7 @@ def _load_calamine(path: Path, cells: Sheets | None = None) -> list[RawSheet]:
     ``cells`` are a small workbook's sheets read whole in the probe child (the same calls as below).
     """
     if cells is not None:
-        return [RawSheet(name=n, cells=grid(rows), source=path, hidden=hidden) for n, rows, hidden in cells]
+        return [_whole(n, rows, path, hidden) for n, rows, hidden in cells]
     import fastexcel
     from python_calamine import CalamineWorkbook
 
@@ -318,8 +348,7 @@ def _load_calamine(path: Path, cells: Sheets | None = None) -> list[RawSheet]:
             if "chart" in str(m.typ).lower():
                 continue
             rows = book.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
-            hidden = not str(m.visible).endswith(".Visible")
-            eager.append(RawSheet(name=m.name, cells=grid(rows), source=path, hidden=hidden))
+            eager.append(_whole(m.name, rows, path, not str(m.visible).endswith(".Visible")))
         return eager
     reader = fastexcel.read_excel(str(path))
     _READERS[path] = reader
@@ -332,6 +361,13 @@ def _load_calamine(path: Path, cells: Sheets | None = None) -> list[RawSheet]:
         hidden = info is not None and not str(info.visible).endswith(".Visible")
         out.append(RawSheet(name=name, source=path, hidden=hidden))
     return out
+
+
+def _whole(name: str, rows: Sequence[Sequence[object]], path: Path, hidden: bool) -> RawSheet:
+    """A sheet read whole by the fast reader: its grid, with the blanks the grid found kept."""
+    cells, blank = grid_and_blanks(rows)
+    kept = None if blank is None else (cells, blank)
+    return RawSheet(name=name, cells=cells, source=path, hidden=hidden, _blank=kept)
 
 
 _READERS: dict[Path, object] = {}
@@ -428,12 +464,28 @@ def _excel_error_text(text: str) -> str:
 
 def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A grid of raw cell values with blanks ("" from the readers) as NA; columns 0…n-1, rows 0…m-1."""
+    return grid_and_blanks(rows)[0]
+
+
+def grid_and_blanks(rows: Sequence[Sequence[object]]) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """``grid(rows)`` and, for the readers' usual rectangle of plain values, ``pd.isna`` of its values (else None).
+
+    There every blank became None and every other cell is a text, number or date that is not NA, so the
+    blanks found are exactly the cells ``pd.isna`` names.
+    """
     width = max((len(r) for r in rows), default=0)
-    if width and all(len(r) == width for r in rows) and set(map(type, itertools.chain.from_iterable(rows))) <= _TYPES:
+    rectangle = width and all(len(r) == width for r in rows)
+    types = set(map(type, itertools.chain.from_iterable(rows))) if rectangle else None
+    if types is not None and types <= _TYPES:
         # the readers' usual rectangle of plain values: blanks found by numpy over one object array, no new row lists
-        block = np.array(rows, dtype=object)
-        block[pd.isna(block) | (block == "")] = None
-        return pd.DataFrame(block, dtype=object, copy=False)  # the block is ours: no copy of every cell
+        block = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+        block = block.reshape(len(rows), width)
+        blank = _blanks(block, types)
+        if blank is not None:
+            block[blank] = None
+        else:
+            blank = np.zeros(block.shape, dtype=bool)
+        return pd.DataFrame(block, dtype=object, copy=False), blank  # the block is ours: no copy of every cell
     cells = []
     for r in rows:  # one pass in Python over what the readers gave as Python objects (no frame-wide mask/where)
         row = [(None if v == "" else v) if type(v) is str else (None if v != v else v) if type(v) is float
@@ -444,11 +496,27 @@ def grid(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     frame = pd.DataFrame(cells, dtype=object)
     if not frame.empty:
         frame.columns = range(frame.shape[1])
-    return frame
+    return frame, None
 
 
 _PLAIN = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})  # never blank
 _TYPES = _PLAIN | {str, float, type(None)}  # blank exactly when NA or "" (scalars numpy compares one by one)
+
+
+def _blanks(block: np.ndarray, types: set[type]) -> np.ndarray | None:
+    """``pd.isna(block) | (block == "")`` of an object array whose cells are of these ``_TYPES``; None: no blank.
+
+    Of these types only None, a float NaN and "" are blank: "" is asked only of a block holding text, NaN (the
+    one value unequal to itself) only of one holding floats, None only of one holding None.
+    """
+    blank = block == "" if str in types else None
+    if float in types:
+        nan = block != block
+        blank = nan if blank is None else blank | nan
+    if type(None) in types:
+        none = np.equal(block, None)  # type: ignore[call-overload]
+        blank = none if blank is None else blank | none
+    return blank
 
 
 def _blank_to_none(v: object) -> object:

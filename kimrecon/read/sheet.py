@@ -124,8 +124,10 @@ _NEVER_BLANK = frozenset({int, dt.date, dt.datetime})  # whole numbers and dates
 
 def _match_all(labels: dict[int, str], specs: dict[Kind, KindSpec]) -> dict[Kind, dict[int, str]]:
     out: dict[Kind, dict[int, str]] = {kind: {} for kind in specs}
+    known = _HITS if specs is all_specs() else {}  # what ``_hits`` gives a text it has seen, without the call
     for c, text in labels.items():
-        for kind, name in _hits(text, specs):
+        hit = known.get(text) if type(text) is str else None
+        for kind, name in _hits(text, specs) if hit is None else hit:
             out[kind][c] = name
     return out
 
@@ -254,6 +256,24 @@ def _any_value(head: pd.DataFrame) -> bool:
     return bool(pd.notna(head.to_numpy(dtype=object)).any())
 
 
+def _any_filled(values: np.ndarray) -> bool:
+    """``bool(pd.notna(values).any())`` of an object array, stopping at the first cell that is not NA (mostly cell 0).
+
+    None and a float NaN are NA, a text or a number or a date is not; a cell of any other type leaves it to pandas.
+    """
+    for v in values.ravel().tolist():
+        t = type(v)
+        if v is None or (t is float and v != v):
+            continue
+        if t is str or t is float or t in _NEVER_NA:
+            return True
+        return bool(pd.notna(values).any())
+    return False
+
+
+_NEVER_NA = frozenset({int, bool, dt.date, dt.datetime, dt.time, dt.timedelta})  # ``pd.notna`` is True for these
+
+
 def _head_rows(head: pd.DataFrame) -> list[list[object]]:
     if head.empty:
         return []
@@ -271,10 +291,11 @@ def _head_block(sheet: RawSheet) -> np.ndarray | None:
 
 
 def find_header(head: pd.DataFrame | None, sheet: RawSheet, specs: dict[Kind, KindSpec],
-                rows: list[list[object]] | None = None) -> _Header | None:
+                rows: list[list[object]] | None = None, *, present: np.ndarray | None = None) -> _Header | None:
     """Find the header row (or pair of rows) among the first rows: the one that names most columns.
 
-    ``rows`` is ``_head_rows(head)`` when the caller has it already.
+    ``rows`` is ``_head_rows(head)`` when the caller has it already; ``present``, if given, says per cell
+    of ``rows`` whether it is not NA (``~pd.isna``: the cells a label can come from).
     """
     rows = _head_rows(head) if rows is None else rows  # type: ignore[arg-type]
     best: _Header | None = None
@@ -282,11 +303,17 @@ def find_header(head: pd.DataFrame | None, sheet: RawSheet, specs: dict[Kind, Ki
     limit = min(len(rows), HEADER_SCAN_ROWS)
     # a score counts distinct columns named, so it is at most the number of labelled cells: rows (and pairs
     # of rows) that cannot beat the best so far are not matched — most data rows under a found header
-    filled = [frozenset(c for c, v in enumerate(row) if v is not None) for row in rows[:limit + 1]]
+    if present is not None:  # the same bounds counted by numpy: a blank (NA) cell has no label either
+        scanned = present[:limit + 1]
+        one = scanned.sum(axis=1).tolist()
+        two = (scanned[:-1] | scanned[1:]).sum(axis=1).tolist()  # row r with row r + 1
+    else:
+        filled = [frozenset(c for c, v in enumerate(row) if v is not None) for row in rows[:limit + 1]]
+        one = [len(f) for f in filled]
+        two = [len(a | b) for a, b in zip(filled, filled[1:], strict=False)]
     row_labels = _LazyLabels(rows)
     for r in range(limit):
-        if not sheet.merged and len(filled[r]) <= best_score and (
-                r + 1 >= len(rows) or len(filled[r] | filled[r + 1]) <= best_score):
+        if not sheet.merged and one[r] <= best_score and (r + 1 >= len(rows) or two[r] <= best_score):
             continue  # a label needs a filled cell; without merged cells nothing else is labelled
         own = row_labels[r]
         labels = _merged_fill(sheet.merged, rows, r, own, horizontal=False)
@@ -355,9 +382,10 @@ def classify(header: _Header, specs: dict[Kind, KindSpec], sheet_name: str, file
     kinds = [k for k in specs if competes(k)]
     if not kinds:
         return [], None
-    ranked = sorted(kinds, key=rank, reverse=True)
-    top = rank(ranked[0])
-    ties = [k for k in ranked if rank(k) == top]
+    ranks = {k: rank(k) for k in kinds}  # each kind ranked once
+    ranked = sorted(kinds, key=ranks.__getitem__, reverse=True)
+    top = ranks[ranked[0]]
+    ties = [k for k in ranked if ranks[k] == top]
     return ties, ranked[0] if len(ties) == 1 else None
 
 
@@ -386,12 +414,13 @@ def read_sheet(sheet: RawSheet, datei: str, sheet_index: int) -> SheetResult:
     top = _head_block(sheet)
     head = sheet.head(HEADER_SCAN_ROWS + 1) if top is None else None
     if top is None and (head.empty or not _any_value(head)) or (  # type: ignore[union-attr]
-            top is not None and (top.size == 0 or not bool(pd.notna(top).any()))):
+            top is not None and (top.size == 0 or not _any_filled(top))):
         rest = sheet.region(HEADER_SCAN_ROWS + 1, set())
         if rest.empty or not rest.notna().to_numpy().any():
             return SheetResult(None, None, None)  # an empty sheet ("Tabelle2") holds nothing to lose
     rows = _head_rows(head) if top is None else top.tolist() if top.size else []  # type: ignore[arg-type]
-    header = find_header(head, sheet, specs, rows)
+    present = ~sheet.blanks()[:HEADER_SCAN_ROWS + 1] if top is not None and top.size else None  # type: ignore[index]
+    header = find_header(head, sheet, specs, rows, present=present)
     ties, kind = classify(header, specs, sheet.name, datei) if header is not None else ([], None)
     grid = find_grid(rows[:HEADER_SCAN_ROWS], sheet.merged)
     if grid is not None and _grid_layout(grid.row, header, kind, specs):
@@ -515,7 +544,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
         data = _fill_merged_data(frame, sheet, header, columns, spec)
         cells = sheet_cells(data, objects=sheet.cells is not None)  # a grid read whole holds objects only
     else:
-        data, cells = block, (block.values, pd.isna(block.values))
+        data, cells = block, (block.values, block.blank)
     required = [columns[n] for n, cs in spec.columns.items() if cs.required and n in columns]
     row_kind = row_kinds(data, sorted(columns.values()), required, common, arrays=cells)
     is_summe = row_kind == "summe"
@@ -555,7 +584,7 @@ def _read_kind(sheet: RawSheet, datei: str, sheet_index: int, header: _Header, s
 _NO_ROWS = pd.Index([], dtype="int64", name="_zeile")  # no total rows
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built per sheet and column, a frozen init costs ≈ 1 µs more
 class _Block:
     """The rows below the header of a sheet read whole: a slice of its object array standing in for the frame.
 
@@ -565,6 +594,7 @@ class _Block:
     values: np.ndarray
     index: pd.RangeIndex
     columns: pd.Index
+    blank: np.ndarray  # ``pd.isna(values)``
 
     def __len__(self) -> int:
         """Rows below the header."""
@@ -587,7 +617,8 @@ def _block_of(sheet: RawSheet, header: _Header, columns: dict[str, int], spec: K
     if any(c >= width for c in columns.values()):
         return None
     block = values[header.row + 1:]
-    return _Block(block, pd.RangeIndex(header.row + 2, header.row + 2 + len(block), name="_zeile"), grid_columns)
+    blank = sheet.blanks()[header.row + 1:]  # type: ignore[index]
+    return _Block(block, pd.RangeIndex(header.row + 2, header.row + 2 + len(block), name="_zeile"), grid_columns, blank)
 
 
 def _summen_texts(data: pd.DataFrame | _Block, grid: np.ndarray | None, summen: pd.Index,
@@ -599,7 +630,7 @@ def _summen_texts(data: pd.DataFrame | _Block, grid: np.ndarray | None, summen: 
     return {int(z): [v for v in data.loc[z].tolist() if isinstance(v, str)] for z in summen}
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built per sheet and column, a frozen init costs ≈ 1 µs more
 class RawColumn:
     """The raw cells of a mapped column of a sheet read whole: a column of its object array, a Series when asked.
 
@@ -659,7 +690,8 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
     groups: dict[tuple[Kind, str, str], list[int]] = {}
     for i, p in enumerate(pendings):
         for name, col in p.raw.items():
-            groups.setdefault((p.spec.kind, name, str(col.dtype)), []).append(i)
+            dtype = "object" if type(col) is RawColumn else str(col.dtype)  # str(np.dtype(object)), not asked each time
+            groups.setdefault((p.spec.kind, name, dtype), []).append(i)
     for (_, name, _), members in groups.items():
         cspec = pendings[members[0]].spec.all_columns[name]
         if len(members) == 1:
@@ -684,6 +716,10 @@ def parse_pending(pendings: list[Pending]) -> list[dict[str, dict[str, pd.Series
 
 def _concat(cols: list[pd.Series | RawColumn]) -> pd.Series:
     """``pd.concat(cols, ignore_index=True)``; columns of Python objects are joined as one array (faster, the same)."""
+    if all(type(c) is RawColumn for c in cols):  # the usual case: arrays of Python objects, taken as they are
+        name = cols[0].name
+        name = name if all(c.name == name for c in cols) else None
+        return pd.Series(np.concatenate([c.values for c in cols]), dtype=object, name=name)  # type: ignore[union-attr]
     if all(c.dtype == object for c in cols):
         name = cols[0].name if all(c.name == cols[0].name for c in cols) else None
         return pd.Series(np.concatenate([c.to_numpy() for c in cols]), dtype=object, name=name)
@@ -697,7 +733,7 @@ def _part(series: pd.Series, start: int, stop: int, index: pd.Index) -> pd.Serie
     return out
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built per sheet and column, a frozen init costs ≈ 1 µs more
 class Rows:
     """Rows ``start:stop`` of a column parsed for many sheets: one sheet's part, a Series only when asked.
 
@@ -818,8 +854,8 @@ def finish_pending(
                 cols[target] = series
             else:
                 cols[target] = series.iloc[in_wanted] if isinstance(series, pd.Series) else series.rows(in_wanted)
-        bad = np.asarray(parsed["_bad"], dtype=bool)[in_wanted]
-        for q in np.flatnonzero(bad):
+        bad = np.asarray(parsed["_bad"], dtype=bool)
+        for q in np.flatnonzero(bad[in_wanted]) if bad.any() else ():  # mostly none: no take, no search
             z = int(keep[q])
             found.append(_bad_value(cspec, ref(z, c), _raw_value(col, int(in_wanted[q]))))
 
@@ -833,8 +869,9 @@ def finish_pending(
             found.append(_bad_value(spec.all_columns[by_col[c]], ref(r0 + 1, c), shown))
 
     # total rows: checked against the rows above, never read as data
-    if len(summen):
-        parsed_all = {t: v if isinstance(v, pd.Series) else v.part() for t, v in parsed_all.items()}
+    if len(summen):  # a Series only of the amounts ``_check_total`` looks at, not of every parsed column
+        parsed_all = {t: v if isinstance(v, pd.Series) else v.part() for t, v in parsed_all.items()
+                      if t in columns and spec.all_columns[t].type in _TOTAL_TYPES}
     for k, z in enumerate(summen):
         prev = int(summen[k - 1]) if k else None
         nxt = int(summen[k + 1]) if k + 1 < len(summen) else None
@@ -1017,7 +1054,8 @@ def row_kinds(data: pd.DataFrame | _Block, mapped: list[int], required: list[int
     ``arrays`` is ``sheet_cells(data)`` when the caller has it already.
     """
     n = len(data)
-    kinds = np.full(n, "data", dtype=object)
+    kinds = np.empty(n, dtype=object)
+    kinds.fill("data")  # ``np.full(n, "data", dtype=object)``, a little cheaper
     if n == 0:
         return kinds
     mapped_cols = [c for c in mapped if c in data.columns]
@@ -1044,8 +1082,11 @@ def _row_masks(data: pd.DataFrame | _Block, mapped_cols: list[int], required: li
     if grid is not None:  # one object block: the total words of all its cells at once, a row hit if any cell is one
         uniq = set(grid.ravel().tolist())  # the distinct texts, as ``pd.unique`` gives them (faster for a sheet)
         hits = {u for u in uniq if isinstance(u, str) and len(u) <= 40 and _TOTAL_START.match(u)}
-        if hits:
-            total_hint = pd.Series(grid.ravel()).isin(hits).to_numpy().reshape(grid.shape).any(axis=1)
+        if hits:  # few (mostly one): each compared with the block, as ``isin`` would (only a text equals a text)
+            found = np.zeros(grid.shape, dtype=bool)
+            for hit in hits:
+                found |= grid == hit
+            total_hint = np.asarray(found.any(axis=1))
     for c in data.columns if grid is None else ():
         col = cast("pd.DataFrame", data)[c]
         if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
@@ -1073,11 +1114,11 @@ def _look_at_rows(data: pd.DataFrame | _Block, kinds: np.ndarray, look: np.ndarr
     ``rows`` are the values of these rows (from the sheet's object array when there is one).
     """
     mapped_set = set(mapped_cols)
-    is_blank_after = np.cumsum(~any_cell)  # blank rows up to and including each position
-    data_pos = np.flatnonzero(any_cell & complete & ~total_hint)
-    first_data = int(data_pos[0]) if len(data_pos) else len(data)
+    is_blank_after = (~any_cell).cumsum()  # blank rows up to and including each position
+    data_rows = any_cell & complete & ~total_hint
+    first_data = int(data_rows.argmax()) if data_rows.any() else len(data)  # the first data row
     after_total = False
-    cols = list(data.columns)
+    cols = list(range(data.values.shape[1])) if type(data) is _Block else list(data.columns)  # a block's: 0…n-1
     for p, values in zip(look, rows, strict=True):
         cells = [(cols[j], v) for j, v in enumerate(values) if not _is_blank(v)]
         texts = [v for _, v in cells if isinstance(v, str)]
@@ -1116,6 +1157,8 @@ def sheet_cells(data: pd.DataFrame, *, objects: bool = False) -> tuple[np.ndarra
 
 def _positions(data: pd.DataFrame | _Block, labels: list[int]) -> np.ndarray:
     """Positions of these column labels (``data.columns.get_indexer`` for labels that are there, without an Index)."""
+    if type(data) is _Block and all(type(c) is int and 0 <= c < data.values.shape[1] for c in labels):
+        return np.array(labels, dtype=np.intp)  # a block's columns are 0…n-1: each label is its position
     at = {c: j for j, c in enumerate(data.columns.tolist())}
     return np.array([at[c] for c in labels], dtype=np.intp)
 
@@ -1223,7 +1266,9 @@ def _formulas_without_value(sheet: RawSheet, data: pd.DataFrame | _Block, isna: 
 def _blank_cells(data: pd.DataFrame | _Block, isna: np.ndarray, pos: np.ndarray, cols: list[int]) -> (
         set[tuple[int, int]]):
     """(Excel row, column) of the blank cells of these columns in the data rows at ``pos``."""
-    blank = isna[np.ix_(pos, _positions(data, cols))]
+    blank = isna[:, _positions(data, cols)][pos]  # ``isna[np.ix_(pos, columns)]``: the columns first, then the rows
+    if not blank.any():
+        return set()
     return {(int(data.index[pos[i]]), cols[j]) for i, j in zip(*np.nonzero(blank), strict=True)}
 
 
@@ -1335,6 +1380,9 @@ def _repayments(p: Pending, lazy: dict[str, pd.Series | Rows], shown: pd.Series 
     return found
 
 
+_TOTAL_TYPES = ("cent", "e4", "h100")  # the columns a total row is checked in
+
+
 def _check_total(
     spec: KindSpec,
     columns: dict[str, int],
@@ -1357,7 +1405,7 @@ def _check_total(
         segments = [rows[(rows > z) & (rows < (nxt if nxt is not None else np.iinfo(np.int64).max))]]
     for name, c in columns.items():
         cspec = spec.all_columns[name]
-        if cspec.type not in ("cent", "e4", "h100") or name not in parsed:
+        if cspec.type not in _TOTAL_TYPES or name not in parsed:
             continue
         series = parsed[name]
         total = series.get(z)

@@ -418,11 +418,10 @@ def _parse_texts(s: pd.Series) -> Parsed:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     shown = np.empty(len(uniques) + 1, dtype=object)
     for i, u in enumerate(uniques):
-        shown[i] = None if len(u) <= 16 and is_empty_text(u) else text_of(u)
-    shown[-1] = None
-    out = pd.Series(shown[codes], index=s.index, dtype=object)
-    out = out.where(out.notna(), pd.NA)
-    return out, pd.Series(False, index=s.index)
+        text = None if len(u) <= 16 and is_empty_text(u) else text_of(u)
+        shown[i] = pd.NA if text is None else text  # a blank is NA at once, not by a ``where`` over every row
+    shown[-1] = pd.NA
+    return pd.Series(shown[codes], index=s.index, dtype=object), pd.Series(False, index=s.index)
 
 
 def _ags_of(v: object) -> str | None:

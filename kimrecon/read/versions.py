@@ -225,7 +225,7 @@ def _staffing_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetI
     # lists of one town for one year (as the title, sheet or file name says) are versions of one list;
     # a town's yearly lists are not (each keeps the interruptions of its own year)
     years = {s: facts[int(s)].year if int(s) in facts else None for s in pd.unique(b["_sheet"])}
-    year = b["_sheet"].map(years.__getitem__).fillna(-1)  # each sheet looked up once, mapped per row as before
+    year = b["_sheet"].map(years).fillna(-1)  # each sheet looked up once, mapped per row by pandas
     several = _several_lists(b, town, year)
     for (name, _), grp in b[several].groupby([town[several], year[several]], sort=False):
         lists = list(pd.unique(grp["_sheet"]))
@@ -285,17 +285,7 @@ def _payment_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetIn
     empf = _names(z["empfaenger"], "")
     booking = z["datum"].astype(str) + "|" + zahler + "|" + empf + "|" + z["betrag_cent"].astype(str)
     lists = [int(s) for s in pd.unique(z["_sheet"]) if facts.get(int(s)) is not None and facts[int(s)].stand]
-    owners: dict[int, set[str]] = {}
-    names: dict[str, str] = {}
-    for s in lists:
-        rows = z["_sheet"] == s
-        common: set[str] | None = None
-        for a, b, a_shown, b_shown in zip(zahler[rows], empf[rows], z["zahler"][rows], z["empfaenger"][rows],
-                                          strict=True):
-            common = {a, b} if common is None else common & {a, b}
-            names.setdefault(a, str(a_shown))
-            names.setdefault(b, str(b_shown))
-        owners[s] = (common or set()) - {""}
+    owners, names = _owners(z, zahler, empf, lists)
     found: list[Finding] = []
     gone: set[int] = set()
     for s in lists:
@@ -318,6 +308,27 @@ def _payment_versions(frames: dict[Kind, pd.DataFrame], sheets: Sequence[SheetIn
     if gone:
         frames[Kind.ZAHLUNGEN] = z[~z["_sheet"].isin(list(gone))].reset_index(drop=True)
     return found
+
+
+def _owners(z: pd.DataFrame, zahler: pd.Series, empf: pd.Series, lists: list[int]) -> (
+        tuple[dict[int, set[str]], dict[str, str]]):
+    """Per list: the (folded) parties every row names; per folded name: its first spelling as written.
+
+    The rows of each list are taken by position from arrays taken once (no Series per list and column).
+    """
+    sheet = z["_sheet"].to_numpy()
+    columns = [c.to_numpy(dtype=object) for c in (zahler, empf, z["zahler"], z["empfaenger"])]
+    owners: dict[int, set[str]] = {}
+    names: dict[str, str] = {}
+    for s in lists:
+        rows = np.flatnonzero(sheet == s)
+        common: set[str] | None = None
+        for a, b, a_shown, b_shown in zip(*(c[rows].tolist() for c in columns), strict=True):
+            common = {a, b} if common is None else common & {a, b}
+            names.setdefault(a, str(a_shown))
+            names.setdefault(b, str(b_shown))
+        owners[s] = (common or set()) - {""}
+    return owners, names
 
 
 def _describe(rows: pd.DataFrame) -> str:
