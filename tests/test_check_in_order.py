@@ -266,3 +266,108 @@ def test_a_probe_child_gone_at_once_still_gives_a_verdict_per_file(tmp_path: Pat
                                          "Datei dieser Größe) oder bricht ab")],
         "leer.xlsx": [(Code.DATEI_UNLESBAR, "die Datei ist leer (0 Byte)")],  # screened here: never probed
     }
+
+
+def _with_error_cell(src: Path, dst: Path) -> Path:
+    """``src`` with an error cell (#DIV/0! cached) added to its first sheet, as Excel stores it."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="40"><c r="E40" t="e"><v>#DIV/0!</v></c></row></sheetData>')
+            zout.writestr(info, data)
+    return dst
+
+
+def _structured(tmp_path: Path) -> list[Path]:
+    """Workbooks with hidden columns, merged ranges, an error cell, and a long column list before the data."""
+    import openpyxl
+
+    paths = []
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Besetzung"
+    for r in range(1, 8):
+        for c in range(1, 7):
+            ws.cell(r, c, f"{r}/{c}")
+    ws.column_dimensions["B"].hidden = True
+    ws.column_dimensions.group("D", "E", hidden=True)
+    ws.merge_cells("A1:C1")
+    ws.merge_cells("D2:D4")
+    second = wb.create_sheet("Zahlungen & Co")  # a name with an entity in workbook.xml
+    second["A1"] = "Betrag"
+    second.merge_cells("A1:B1")
+    paths.append(tmp_path / "struktur.xlsx")
+    wb.save(paths[-1])
+    paths.append(_with_error_cell(paths[-1], tmp_path / "fehlerzelle.xlsx"))
+    wide = openpyxl.Workbook()  # column widths before <sheetData> beyond the first 64 KB: read from the archive
+    for i in range(1, 3000):
+        wide.active.column_dimensions[openpyxl.utils.get_column_letter(i)].width = 9 + i % 7
+    wide.active["A1"] = "x"
+    wide.active.merge_cells("A1:B2")
+    paths.append(tmp_path / "breit.xlsx")
+    wide.save(paths[-1])
+    return paths
+
+
+@pytest.mark.parametrize("in_child", [False, True], ids=["hier geprüft", "im Kindprozess geprüft"])
+def test_the_structure_from_the_screen_is_what_the_archive_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 in_child: bool) -> None:
+    import kimrecon.read.files as files
+
+    paths = [*_workbooks(tmp_path), *_structured(tmp_path)]
+    monkeypatch.setattr(guard, "SCREEN_IN_CHILD_FROM", 1 if in_child else 10**9)
+    outcomes = check_in_order([(p, p.name) for p in paths], Limits(), cells_up_to=files.EAGER_MAX_BYTES)
+    opened: list[str] = []
+    real_open = files._open_zip
+
+    def counted(source: object) -> object:
+        opened.append("zip")
+        return real_open(source)  # type: ignore[arg-type]
+
+    with_facts = 0
+    for path in paths:
+        if outcomes.get(path) or guard.fast_reader_failed(path):
+            continue
+        cells, facts = outcomes.cells(path), outcomes.facts(path)
+        if cells is None:
+            continue
+        here = files.load_file(path, path.name)
+        monkeypatch.setattr(files, "_open_zip", counted)
+        opened.clear()
+        there = files.load_file(path, path.name, cells=cells, facts=facts)
+        monkeypatch.setattr(files, "_open_zip", real_open)
+        assert [(s.name, s.hidden_cols, s.merged, s.errors) for s in there.sheets] == [
+            (s.name, s.hidden_cols, s.merged, s.errors) for s in here.sheets], path.name
+        if facts and path.suffix == ".xlsx" and not opened:
+            with_facts += 1
+        if path.name in ("fehlerzelle.xlsx", "breit.xlsx"):
+            assert opened == ["zip"], path.name  # the facts fall short: read from the archive
+    structure = {s.name: (s.hidden_cols, s.merged)
+                 for s in files.load_file(tmp_path / "struktur.xlsx", "struktur.xlsx").sheets}
+    # B hidden (column 1), D:E grouped and hidden (3, 4); A1:C1 and D2:D4 merged, 0-based inclusive
+    assert structure == {"Besetzung": (frozenset({1, 3, 4}), ((0, 0, 0, 2), (1, 3, 3, 3))),
+                         "Zahlungen & Co": (frozenset(), ((0, 0, 0, 1),))}
+    errors = files.load_file(tmp_path / "fehlerzelle.xlsx", "fehlerzelle.xlsx").sheets[0].errors
+    assert errors == {(39, 4): "#DIV/0!"}  # E40
+    assert with_facts >= 20  # the example's and the layouts' workbooks: no second look into the archive
+
+
+def test_part_facts_do_not_depend_on_where_the_chunks_end() -> None:
+    data = (b'<worksheet><cols><col min="2" max="2" hidden="1"/></cols><sheetData><row r="1">'
+            b'<c r="A1" t="e"><v>#N/A</v></c></row></sheetData><mergeCells count="1">'
+            b'<mergeCell ref="A1:B1"/></mergeCells></worksheet>')
+    whole = guard._PartFacts(len(data))
+    whole.feed(data)
+    expected = whole.data()
+    assert expected == [len(data), '<worksheet><cols><col min="2" max="2" hidden="1"/></cols>',
+                        data[data.rindex(b"</sheetData>"):].decode(), True]
+    for i in range(1, len(data)):
+        for j in range(i, len(data) + 1):
+            facts = guard._PartFacts(len(data))
+            for chunk in (data[:i], data[i:j], data[j:]):
+                if chunk:
+                    facts.feed(chunk)
+            assert facts.data() == expected, (i, j)

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -81,7 +82,7 @@ def read_case(paths: Sequence[Path]) -> CaseInputs:
         for path, name in files:
             refused = checked.get(path, [])  # zip bombs, entities, macros, parser crashes …
             rec = _read_file(path, name, limits, refused, len(sheets) + chunk_sheets, defer=True,
-                             cells=checked.cells(path))
+                             cells=checked.cells(path), facts=checked.facts(path))
             chunk.append(rec)
             chunk_rows += rec.rows
             chunk_sheets += rec.n_sheets
@@ -130,10 +131,11 @@ class _FileRead:
 
 
 def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], base: int, *,
-               defer: bool, cells: Sheets | None = None) -> _FileRead:
+               defer: bool, cells: Sheets | None = None, facts: dict[str, Any] | None = None) -> _FileRead:
     """Load one file and read its sheets; with ``defer`` the column parsing is left to ``_finish_files``.
 
-    ``cells``: the workbook's sheets as the probe child read them (``ProbeOutcomes.cells``), if it did.
+    ``cells``: the workbook's sheets as the probe child read them (``ProbeOutcomes.cells``), if it did;
+    ``facts``: what the screen saw of its parts (``ProbeOutcomes.facts``).
     """
     if refused:
         return _FileRead(path, name, file_info(path, name), list(refused), 0, 0)
@@ -142,7 +144,7 @@ def _read_file(path: Path, name: str, limits: Limits, refused: list[Finding], ba
     n_sheets = rows = 0
     try:
         with parse_budget(limits):
-            loaded = load_file(path, name, limits.max_file_bytes, cells=cells)
+            loaded = load_file(path, name, limits.max_file_bytes, cells=cells, facts=facts)
             info = loaded.info
             items.extend(loaded.findings)
             for raw in loaded.sheets:

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -206,11 +207,13 @@ MAX_UNPACKED_FACTOR = 16  # an .xlsx may unpack to this many times the file limi
 Sheets = list[tuple[str, list[list[object]], bool]]  # (name, rows, hidden) per worksheet, as a fast-reader pass gives
 
 
-def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20, *, cells: Sheets | None = None) -> LoadedFile:
+def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20, *, cells: Sheets | None = None,
+              facts: dict[str, Any] | None = None) -> LoadedFile:
     """Load every sheet of one file; an unusable file gives a finding, never an exception.
 
     ``cells``: the worksheets as the probe child read them with the fast reader (``_load_calamine``
-    then takes them instead of parsing the file again).
+    then takes them instead of parsing the file again); ``facts``: what the screen saw of its parts
+    (``guard.structure_facts``), used with ``cells`` so that the archive is not opened again.
     """
     try:
         size, sha, head, data = _hash(path, keep=EAGER_MAX_BYTES)
@@ -219,9 +222,12 @@ def load_file(path: Path, name: str, max_bytes: int = MAX_FILE_MB << 20, *, cell
         found = finding(Code.DATEI_UNLESBAR, SourceRef(name), grund=os_reason(exc), technisch=technical(exc))
         return LoadedFile(info, findings=[found])
     # one directory read for every check below; a small file's zip is read from the bytes just hashed
-    zf = _open_zip(path if data is None else io.BytesIO(data)) if head.startswith(_ZIP_MAGIC) else None
+    use_facts = cells is not None and bool(facts) and head.startswith(_ZIP_MAGIC)
+    zipped = head.startswith(_ZIP_MAGIC) and not use_facts
+    zf = _open_zip(path if data is None else io.BytesIO(data)) if zipped else None
     try:
-        return _load(path, name, max_bytes, size, sha, head, zf, cells)
+        parts = _ZipParts(zf) if zf is not None else _FactParts(facts) if use_facts and facts else None
+        return _load(path, name, max_bytes, size, sha, head, parts, cells, data)
     finally:
         if zf is not None:
             zf.close()
@@ -236,7 +242,7 @@ def _open_zip(source: Path | io.BytesIO) -> zipfile.ZipFile | None:
 
 
 def _load(path: Path, name: str, max_bytes: int, size: int, sha: str, head: bytes,
-          zf: zipfile.ZipFile | None, cells: Sheets | None = None) -> LoadedFile:
+          parts: _ZipParts | _FactParts | None, cells: Sheets | None = None, data: bytes | None = None) -> LoadedFile:
     info = InputFile(name=name, path=path, size=size, sha256=sha, sheets=())
     suffix = path.suffix.lower()
     loaded = LoadedFile(info)
@@ -244,7 +250,7 @@ def _load(path: Path, name: str, max_bytes: int, size: int, sha: str, head: byte
     if size > max_bytes:
         loaded.findings.append(_unusable(Code.DATEI_ZU_GROSS, name, f"{size / (1 << 20):.0f} MB > {limit_mb}"))
         return loaded
-    if head.startswith(_ZIP_MAGIC) and _unpacked_size(zf) > max_bytes * MAX_UNPACKED_FACTOR:
+    if head.startswith(_ZIP_MAGIC) and (parts.total if parts is not None else 0) > max_bytes * MAX_UNPACKED_FACTOR:
         loaded.findings.append(
             _unusable(Code.DATEI_ZU_GROSS, name, f"entpackt mehr als {MAX_UNPACKED_FACTOR} × {limit_mb}")
         )
@@ -265,12 +271,12 @@ def _load(path: Path, name: str, max_bytes: int, size: int, sha: str, head: byte
             if not head.startswith(_ZIP_MAGIC):
                 loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
                 return loaded
-            if suffix != ".ods" and _has_macros(zf):
+            if suffix != ".ods" and _has_macros(parts):
                 loaded.findings.append(_unusable(Code.DATEI_MAKRO, name))
                 return loaded
             sheets = _read_workbook(path, name, head, cells)
             if suffix != ".ods":
-                _add_structure(zf, sheets)
+                _structure(path, data, parts, sheets)
         else:  # .xls
             if not head.startswith(_OLE_MAGIC) and not is_old_biff(head):
                 loaded.findings.append(_unusable(Code.DATEI_UNLESBAR, name, "keine Arbeitsmappe"))
@@ -320,12 +326,24 @@ def _unusable(code: Code, name: str, grund: str = "") -> Finding:
     return finding(code, SourceRef(name), severity=Severity.FEHLER, grund=grund)
 
 
-def _unpacked_size(zf: zipfile.ZipFile | None) -> int:
-    return sum(i.file_size for i in zf.infolist()) if zf is not None else 0
+def _has_macros(parts: _ZipParts | _FactParts | None) -> bool:
+    return parts is not None and any(n.lower().endswith("vbaproject.bin") for n in parts.names)
 
 
-def _has_macros(zf: zipfile.ZipFile | None) -> bool:
-    return zf is not None and any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
+def _structure(path: Path, data: bytes | None, parts: _ZipParts | _FactParts | None, sheets: list[RawSheet]) -> None:
+    """``_add_structure`` from ``parts``; where the screen's facts fall short, from the workbook's archive."""
+    try:
+        _add_structure(parts, sheets)
+    except _NeedsZip:
+        for sheet in sheets:  # as the fast reader gave them: none of the facts' partial answers kept
+            sheet.hidden_cols, sheet.merged = frozenset(), ()
+            sheet.errors.clear()
+        zf = _open_zip(path if data is None else io.BytesIO(data))
+        try:
+            _add_structure(_ZipParts(zf) if zf is not None else None, sheets)
+        finally:
+            if zf is not None:
+                zf.close()
 
 
 EAGER_MAX_BYTES = 2 << 20  # workbooks up to this size are read whole at once (typed cells, no second pass)
@@ -579,13 +597,82 @@ def _attrs(raw: bytes) -> dict[str, str]:
     return {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(raw)}
 
 
-def _add_structure(zf: zipfile.ZipFile | None, sheets: list[RawSheet]) -> None:
+class _NeedsZip(Exception):
+    """The screen's facts do not answer for a sheet part: the structure is read from the workbook itself."""
+
+
+class _ZipParts:
+    """The parts of a workbook for ``_add_structure``, read from its zip archive."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.names = set(zf.namelist())
+        self.total = sum(i.file_size for i in zf.infolist())
+
+    def read(self, name: str) -> bytes:
+        return self.zf.read(name)
+
+    def sheet(self, part: str, errors: bool) -> tuple[bytes, bytes | None, bytes | None]:
+        """What ``_add_structure`` looks at in a worksheet part.
+
+        The bytes where hidden columns are looked for, the bytes from its last ``</sheetData>`` on
+        (where merged ranges are; None for a part too large to read whole), and with ``errors`` its
+        bytes when it holds error cells (else None).
+        """
+        whole = self.zf.getinfo(part).file_size <= _MERGE_SCAN_LIMIT  # larger sheets: two-line headers by text
+        data = self.zf.read(part) if whole else b""
+        if whole:
+            start = data[: 1 << 16]  # what reading the part's start gives, without inflating it twice
+        else:
+            with self.zf.open(part) as fh:
+                start = fh.read(1 << 16)
+        cut = start.find(b"<sheetData")
+        region = start[: cut if cut > 0 else len(start)]
+        if not whole:
+            return region, None, None
+        tail = data.rfind(b"</sheetData>")
+        return region, data[max(tail, 0):], data if errors and b't="e"' in data else None
+
+
+class _FactParts:
+    """The same parts as the screen saw them (``guard.structure_facts``): no second inflation of a sheet.
+
+    Raises :class:`_NeedsZip` where the facts do not hold what ``_ZipParts`` would give.
+    """
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        self.names = set(facts["names"])
+        self.total = int(facts["total"])
+        self.whole = {"xl/workbook.xml": facts["workbook"], "xl/_rels/workbook.xml.rels": facts["rels"]}
+        self.parts: dict[str, list[Any]] = facts["parts"]
+
+    def read(self, name: str) -> bytes:
+        text = self.whole.get(name)
+        if text is None:
+            if name in self.names:
+                raise _NeedsZip(name)
+            raise KeyError(name)
+        return str(text).encode("latin-1")
+
+    def sheet(self, part: str, errors: bool) -> tuple[bytes, bytes | None, bytes | None]:
+        seen = self.parts.get(part)
+        if seen is None or seen[1] is None:  # not screened as a worksheet, or no <sheetData in its first 64 KB
+            raise _NeedsZip(part)
+        size, start, tail, has_errors = seen
+        if int(size) > _MERGE_SCAN_LIMIT:
+            return str(start).encode("latin-1"), None, None
+        if tail is None or (errors and has_errors):
+            raise _NeedsZip(part)
+        return str(start).encode("latin-1"), str(tail).encode("latin-1"), None
+
+
+def _add_structure(parts: _ZipParts | _FactParts | None, sheets: list[RawSheet]) -> None:
     """Read hidden columns and merged ranges of each sheet from the workbook XML."""
-    if zf is None:
+    if parts is None:
         return
     try:
-        wb = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
+        wb = parts.read("xl/workbook.xml")
+        rels = parts.read("xl/_rels/workbook.xml.rels")
         targets = {}
         for raw in _REL.findall(rels):
             a = _attrs(raw)
@@ -601,28 +688,20 @@ def _add_structure(zf: zipfile.ZipFile | None, sheets: list[RawSheet]) -> None:
         for sheet in sheets:
             part = by_name.get(sheet.name)
             part = part.replace("xl/xl/", "xl/") if part else part
-            if not part or part not in zf.namelist():
+            if not part or part not in parts.names:
                 continue
-            whole = zf.getinfo(part).file_size <= _MERGE_SCAN_LIMIT  # larger sheets: two-line headers by text
-            data = zf.read(part) if whole else b""
-            if whole:
-                start = data[: 1 << 16]  # what reading the part's start gives, without inflating it twice
-            else:
-                with zf.open(part) as fh:
-                    start = fh.read(1 << 16)
+            region, tail, data = parts.sheet(part, sheet.cells is not None)
             hidden: set[int] = set()
-            cut = start.find(b"<sheetData")
-            for raw in _COL.findall(start[: cut if cut > 0 else len(start)]):
+            for raw in _COL.findall(region):
                 a = _attrs(raw)
                 if a.get("hidden") in ("1", "true"):
                     for c in range(int(a.get("min", "1")) - 1, int(a.get("max", "1"))):
                         hidden.add(c)
             merges = []
-            if whole:
-                tail = data.rfind(b"</sheetData>")
-                for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0)):
+            if tail is not None:
+                for c1, r1, c2, r2 in _MERGE.findall(tail):
                     merges.append((int(r1) - 1, col_index(c1.decode()), int(r2) - 1, col_index(c2.decode())))
-                if sheet.cells is not None and b't="e"' in data:  # error cells read whole come back blank
+                if data is not None:  # error cells read whole come back blank
                     for attrs, body in _CELL.findall(data):
                         if b't="e"' not in attrs:
                             continue

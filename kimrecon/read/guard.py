@@ -179,17 +179,19 @@ class _Clock:
             raise _Refused(Code.DATEI_ZU_GROSS, f"Prüfung dauert länger als das Zeitbudget von {self.limit:g} s")
 
 
-def screen_file(path: Path, limits: Limits | None = None, *, name: str | None = None) -> list[Finding]:
+def screen_file(path: Path, limits: Limits | None = None, *, name: str | None = None,
+                facts: dict[str, Any] | None = None) -> list[Finding]:
     """Findings that forbid opening ``path`` with a parser; an empty list means it is safe to open.
 
     Reads the file only through bounded, streaming reads (never decompresses more than the limits
     allow, never resolves XML entities) and never writes to it. ``name`` is the display name for
-    the findings (the path relative to the case folder).
+    the findings (the path relative to the case folder). Into ``facts`` go, for an OOXML workbook,
+    the parts of it the reader's structure step needs (``structure_facts``), taken while screening.
     """
     limits = limits or Limits()
     where = SourceRef(name or path.name)
     try:
-        _screen(Path(path), limits)
+        _screen(Path(path), limits, facts)
     except _Refused as r:
         return [r.finding(where)]
     except OSError as exc:
@@ -204,7 +206,7 @@ def screen_file(path: Path, limits: Limits | None = None, *, name: str | None = 
 _IN_PROBE_CHILD = False  # set in the probe child, which screens under the probe's memory cap
 
 
-def _screen(path: Path, limits: Limits) -> None:
+def _screen(path: Path, limits: Limits, facts: dict[str, Any] | None = None) -> None:
     if not path.is_file():
         raise _Refused(Code.DATEI_UNLESBAR, "keine reguläre Datei")
     size = path.stat().st_size
@@ -230,7 +232,7 @@ def _screen(path: Path, limits: Limits) -> None:
             raise _Refused(Code.DATEI_UNLESBAR, f"alte Excel-Datei (.xls) mit der Endung {suffix}")
         if not head.startswith(ZIP_MAGICS):
             raise _disguise(head, suffix)
-        _screen_zip(path, suffix, limits, clock)
+        _screen_zip(path, suffix, limits, clock, facts)
         return
     if suffix == ".xls":
         if head.startswith(OLE_MAGIC):
@@ -303,7 +305,7 @@ def _ole_encrypted(path: Path, clock: _Clock) -> bool:
 _OK_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
-def _screen_zip(path: Path, suffix: str, limits: Limits, clock: _Clock) -> None:
+def _screen_zip(path: Path, suffix: str, limits: Limits, clock: _Clock, facts: dict[str, Any] | None = None) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
@@ -343,7 +345,10 @@ def _screen_zip(path: Path, suffix: str, limits: Limits, clock: _Clock) -> None:
             sheets = _check_odf(package, lower, suffix)
         else:
             raise _Refused(Code.DATEI_UNLESBAR, "ein ZIP-Archiv, aber keine Arbeitsmappe")
-        _scan_members(package, infos, sheets, limits, clock)
+        parts: dict[str, _PartFacts] | None = {} if facts is not None and "[content_types].xml" in lower else None
+        _scan_members(package, infos, sheets, limits, clock, parts)
+        if facts is not None and parts is not None:
+            facts.update(structure_facts(package, names, total, parts))
 
 
 class _Package:
@@ -478,6 +483,76 @@ _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\
 _ODS_VALUED = re.compile(rb"office:value-type=|table:formula=")
 _ODS_ROWS = re.compile(rb"table:number-rows-repeated=\"(\d{1,12})\"")
 _ODS_COLS = re.compile(rb"table:number-columns-repeated=\"(\d{1,12})\"")
+
+
+class _PartFacts:
+    """What the reader's structure step (``files._add_structure``) takes of one worksheet part, seen while screening.
+
+    ``start``: the bytes before ``<sheetData`` when it begins within the first 64 KB after position 0
+    (else None: the step reads the part itself); ``tail``: the bytes from the last ``</sheetData>`` on,
+    at most 1 MB (else None); ``errors``: whether ``t="e"`` (an error cell) occurs.
+    """
+
+    HEAD = 1 << 16
+    TAIL_MAX = 1 << 20
+    _END = b"</sheetData>"
+    _ERR = b't="e"'
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.head = b""  # the first 64 KB
+        self.tail: bytes | None = None
+        self.overflow = False  # the tail grew past TAIL_MAX
+        self.errors = False
+        self.last = b""  # the end of the bytes so far: a token cut by a chunk's end
+
+    def feed(self, chunk: bytes) -> None:
+        if len(self.head) < self.HEAD:
+            self.head += chunk[: self.HEAD - len(self.head)]
+        buf = self.last + chunk
+        if not self.errors and self._ERR in buf:
+            self.errors = True
+        at = buf.rfind(self._END)
+        if at >= 0:
+            self.tail, self.overflow = buf[at:], False
+        elif self.tail is not None and not self.overflow:
+            self.tail += chunk
+        if self.tail is not None and len(self.tail) > self.TAIL_MAX:
+            self.tail, self.overflow = b"", True
+        self.last = buf[-len(self._END):]
+
+    def data(self) -> list[object]:
+        cut = self.head.find(b"<sheetData")
+        start = self.head[:cut] if cut > 0 else None
+        tail = None if self.overflow or self.tail is None else self.tail
+        return [self.size, _latin(start), _latin(tail), self.errors]
+
+
+def _latin(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("latin-1")
+
+
+def structure_facts(package: _Package, names: list[str], total: int, parts: dict[str, _PartFacts]) -> dict[str, Any]:
+    """The facts of a screened OOXML workbook for the reader (JSON data; bytes as Latin-1 text).
+
+    ``names``: the members; ``total``: their unpacked size; ``workbook``, ``rels``: the bytes of
+    ``xl/workbook.xml`` and ``xl/_rels/workbook.xml.rels`` (None when missing); ``parts``: per
+    worksheet part ``[size, start, tail, errors]`` (``_PartFacts``).
+    """
+    def whole(part: str) -> str | None:
+        if part not in names:
+            return None
+        data = package.data.get(part)
+        if data is None and package.zf.getinfo(part).file_size > _SMALL_XML_LIMIT:
+            raise KeyError(part)  # not read whole while screening: the reader reads the file itself
+        return _latin(data if data is not None else package.zf.read(part))
+
+    try:
+        workbook, rels = whole("xl/workbook.xml"), whole("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    return {"names": names, "total": total, "workbook": workbook, "rels": rels,
+            "parts": {k: v.data() for k, v in parts.items()}}
 
 
 class _SheetCount:
@@ -634,7 +709,8 @@ class _OdsCount:
 
 
 def _scan_members(
-    package: _Package, infos: list[zipfile.ZipInfo], sheets: set[str], limits: Limits, clock: _Clock
+    package: _Package, infos: list[zipfile.ZipInfo], sheets: set[str], limits: Limits, clock: _Clock,
+    parts: dict[str, _PartFacts] | None = None,
 ) -> None:
     """Decompress every XML member once, bounded: CRC, DOCTYPE/ENTITY and cells per sheet.
 
@@ -648,20 +724,25 @@ def _scan_members(
         if info.filename in sheets:
             counter = _OdsCount(info.filename) if lname.endswith("content.xml") else _SheetCount(info.filename)
         kept = package.data.get(info.filename)
+        seen = None
+        if parts is not None and isinstance(counter, _SheetCount):
+            seen = parts[info.filename] = _PartFacts(info.file_size)
         try:
             with io.BytesIO(kept) if kept is not None else package.zf.open(info) as fh:
-                _scan_stream(fh, info.filename, counter, limits, clock)
+                _scan_stream(fh, info.filename, counter, limits, clock, seen)
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
             raise _Refused(Code.DATEI_BESCHAEDIGT, f"beschädigter Eintrag {info.filename}", technical(exc)) from None
 
 
 def _scan_stream(
-    fh: IO[bytes], part: str, counter: _SheetCount | _OdsCount | None, limits: Limits, clock: _Clock
+    fh: IO[bytes], part: str, counter: _SheetCount | _OdsCount | None, limits: Limits, clock: _Clock,
+    seen: _PartFacts | None = None,
 ) -> None:
     first = fh.read(_CHUNK)
     decoder = None
     if first.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(first) > 1 and first[1:2] == b"\x00"):
         decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        seen = None  # the reader's structure step reads such a part itself
     carry = b""
     carry_text = ""
     chunk = first
@@ -675,6 +756,8 @@ def _scan_stream(
             if counter is not None:
                 counter.feed(text.encode("utf-8"))
         else:
+            if seen is not None:
+                seen.feed(chunk)
             buf = carry + chunk
             cut = buf.rfind(b">") + 1
             if cut <= 0:
@@ -820,7 +903,7 @@ for arg in sys.argv[2:]:
     if mode in "SC":
         refused, probe = screen(path)
         print("scr " + refused, flush=True)
-        if refused != "[]":
+        if not refused.startswith("[]"):
             continue
         if not probe:
             print("skip", flush=True)
@@ -850,8 +933,8 @@ for arg in sys.argv[2:]:
 """
 
 # The screener: screens the files of its arguments in order (the guard and its modules, without
-# ``kimrecon.read``'s package module, which imports pandas) and prints per file "1 <findings as JSON>"
-# (to be probed) or "0 <findings>"; ``{read_dir}`` and ``{limits}`` are filled in by ``_probe_script``.
+# ``kimrecon.read``'s package module, which imports pandas) and prints per file its verdict line
+# (``verdict_line``); ``{read_dir}`` and ``{limits}`` are filled in by ``_probe_script``.
 _SCREENER = """
 import json
 import types
@@ -865,12 +948,13 @@ from kimrecon.read import guard as _guard
 _guard._IN_PROBE_CHILD = True
 _limits = _guard.Limits(**{limits!r})
 for path in sys.argv[1:]:
-    found = _guard.screen_file(Path(path), _limits)
-    probe = not found and _guard.needs_probe(Path(path), _limits)
-    print(("1 " if probe else "0 ") + json.dumps([_guard.finding_data(f) for f in found]), flush=True)
+    facts = dict()
+    found = _guard.screen_file(Path(path), _limits, facts=facts)
+    print(_guard.verdict_line(Path(path), found, facts, _limits), end="", flush=True)
 """
 
-# The probe child's ``screen``: the screener's next verdict (the screener stopped: so does the child).
+# The probe child's ``screen``: the screener's next verdict, "<findings>" or "<findings>\\t<facts>" and
+# whether to probe (the screener stopped: so does the child).
 _SCREENED = """
 def screen(path):
     line = sys.stdin.readline()
@@ -976,7 +1060,9 @@ class ProbeOutcomes:
         self._waiting = {Path(p) for p, _ in items}
         self._found: dict[Path, list[Finding]] = {}
         self._cells: dict[Path, bytes] = {}
-        self._run = _probe_run(items, limits, screen=screen, cells_up_to=cells_up_to, sent=self._cells)
+        self._facts: dict[Path, str] = {}
+        self._run = _probe_run(items, limits, screen=screen, cells_up_to=cells_up_to, sent=self._cells,
+                               facts=self._facts)
 
     def cells(self, path: Path) -> list[tuple[str, list[list[object]], bool]] | None:
         """The sheets the child read of ``path`` (name, rows, hidden), once; None if it sent none (read it here).
@@ -994,6 +1080,20 @@ class ProbeOutcomes:
             return None
         return sheets
 
+    def facts(self, path: Path) -> dict[str, Any] | None:
+        """What the screen saw of ``path`` for the reader's structure step (``structure_facts``), once; or None.
+
+        Call after ``get(path)``; given only for a file whose cells the child sent (``cells``).
+        """
+        text = self._facts.pop(Path(path), None)
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
     def get(self, path: Path, default: Sequence[Finding] = ()) -> list[Finding]:
         """The probe's findings on ``path`` (waiting for the child to be done with it), else ``default``."""
         path = Path(path)
@@ -1010,6 +1110,7 @@ class ProbeOutcomes:
         """End the child (files not yet probed are not opened)."""
         self._run.close()
         self._cells.clear()
+        self._facts.clear()
 
 
 class _CellsUnpickler(pickle.Unpickler):
@@ -1046,7 +1147,8 @@ def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits, *, cells_u
 
 
 def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: str = "", cells_up_to: int = -1,
-               sent: dict[Path, bytes] | None = None) -> Generator[tuple[Path, list[Finding]], None, None]:
+               sent: dict[Path, bytes] | None = None,
+               facts: dict[Path, str] | None = None) -> Generator[tuple[Path, list[Finding]], None, None]:
     """The probe of ``probe_files``: each file with its findings (none: opened), in order, as the child gets there.
 
     With ``screen`` ("here" or "child") each file is screened before the child probes it
@@ -1055,7 +1157,7 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: str
     """
     queue = [_Probe(Path(p), n, _mode(Path(p), bool(screen), cells_up_to)) for p, n in items]
     while queue:
-        batch = _probe_batch(queue, limits, here=screen == "here")
+        batch = _probe_batch(queue, limits, here=screen == "here", facts_sent=facts)
         done = 0
         try:
             while True:
@@ -1111,8 +1213,8 @@ def _probe_run(items: Sequence[tuple[Path, str]], limits: Limits, *, screen: str
         queue = queue[1:]
 
 
-def _probe_batch(queue: list[_Probe], limits: Limits, *,
-                 here: bool = False) -> Generator[str | list[Any] | bytes, None, str | None]:
+def _probe_batch(queue: list[_Probe], limits: Limits, *, here: bool = False,
+                 facts_sent: dict[Path, str] | None = None) -> Generator[str | list[Any] | bytes, None, str | None]:
     """Probe the files of ``queue`` in one child: yield the outcome of each file done, return why the child stopped.
 
     An outcome is "ok", "fb", the second reader's error text, the pickled sheets of a file read with
@@ -1172,7 +1274,10 @@ def _probe_batch(queue: list[_Probe], limits: Limits, *,
                 yield payload
                 continue
             if word == "scr":
-                refused = json.loads(rest)
+                verdict, _, facts = rest.partition("\t")
+                refused = json.loads(verdict)
+                if facts and facts_sent is not None:
+                    facts_sent[queue[done].path] = facts
                 queue[done].mode = queue[done].mode.lower()  # screened: now probed (or skipped) as any other
                 if not refused:
                     continue
@@ -1192,13 +1297,24 @@ def _probe_batch(queue: list[_Probe], limits: Limits, *,
         proc.stdout.close()
 
 
+def verdict_line(path: Path, found: list[Finding], facts: dict[str, Any], limits: Limits) -> str:
+    """The screener's line on one file, as the probe child reads it.
+
+    "1 " (to be probed) or "0 ", the findings as JSON, then a tab and the structure facts as JSON
+    when the file passed and has them (``structure_facts``).
+    """
+    probe = not found and needs_probe(path, limits)
+    line = ("1 " if probe else "0 ") + json.dumps([finding_data(f) for f in found])
+    return line + ("\t" + json.dumps(facts) if facts and not found else "") + "\n"
+
+
 def _hand_verdicts(stdin: IO[bytes], probes: list[_Probe], limits: Limits) -> None:
     """Screen ``probes`` in this process and write each verdict to the probe child as the screener prints it."""
     try:
         for p in probes:
-            found = screen_file(p.path, limits, name=p.name)
-            probe = not found and needs_probe(p.path, limits)
-            stdin.write((("1 " if probe else "0 ") + json.dumps([finding_data(f) for f in found]) + "\n").encode())
+            facts: dict[str, Any] = {}
+            found = screen_file(p.path, limits, name=p.name, facts=facts)
+            stdin.write(verdict_line(p.path, found, facts, limits).encode())
             stdin.flush()  # the child opens this file while the next one is screened
         stdin.close()
     except OSError:  # the child is gone: the reading loop sees it stop
