@@ -276,7 +276,8 @@ def _with_error_cell(src: Path, dst: Path) -> Path:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"</sheetData>", b'<row r="40"><c r="E40" t="e"><v>#DIV/0!</v></c></row></sheetData>')
+                error_row = b'<row r="40"><c r="E40" t="e"><v>#DIV/0!</v></c></row>'
+                data = data.replace(b"</sheetData>", error_row + b"</sheetData>")
             zout.writestr(info, data)
     return dst
 
