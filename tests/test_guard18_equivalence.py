@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import kimrecon.read.guard as guard
 from kimrecon.findings import Code
-from kimrecon.read.guard import Limits, probe_files, probe_in_order, screen_file
+from kimrecon.read.guard import Limits, ProbeOutcomes, probe_files, screen_file
 
 # pieces of worksheet XML, hostile ones included: several r="…", quotes and ">" inside values, prefixes,
 # empty cells and rows, closing tags that do not fit the opening one, blanks of every kind
@@ -139,7 +139,7 @@ def test_probe_in_order_gives_what_probe_files_gives(tmp_path: Path, monkeypatch
     items = _items(tmp_path, names)
     limits = Limits(time_budget_s=5)
     whole = probe_files(items, limits)
-    outcomes = probe_in_order(items, limits)
+    outcomes = ProbeOutcomes(items, limits)
     one_by_one = {path: outcomes.get(path, []) for path, _ in items}
     assert outcomes._run.gi_frame is None  # after the last file the run is closed: child waited for, thread joined
     assert {path: found for path, found in one_by_one.items() if found} == whole
@@ -153,7 +153,7 @@ def test_probe_in_order_keeps_the_time_budget_while_the_caller_is_busy(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(guard, "_PROBE", _SCRIPT)
     items = _items(tmp_path, ["a.xls", "langsam.xls", "b.xls"])
-    outcomes = probe_in_order(items, Limits(time_budget_s=0.5))
+    outcomes = ProbeOutcomes(items, Limits(time_budget_s=0.5))
     assert outcomes.get(items[0][0], []) == []
     time.sleep(2.0)  # the caller reads a.xls in-process meanwhile; the child's "ok" for langsam.xls came after 1 s
     late = outcomes.get(items[1][0], [])
@@ -165,7 +165,7 @@ def test_probe_in_order_keeps_the_time_budget_while_the_caller_is_busy(tmp_path:
 def test_probe_in_order_closed_early_ends_the_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(guard, "_PROBE", _SCRIPT)
     items = _items(tmp_path, ["a.xls", "langsam.xls", "b.xls"])
-    outcomes = probe_in_order(items, Limits(time_budget_s=30))
+    outcomes = ProbeOutcomes(items, Limits(time_budget_s=30))
     assert outcomes.get(items[0][0], []) == []
     outcomes.close()  # e.g. the read stopped with an exception: the child is killed, not waited for
 

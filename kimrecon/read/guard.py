@@ -45,7 +45,6 @@ __all__ = [
     "SCREEN_IN_CHILD_FROM",
     "check_in_order",
     "probe_files",
-    "probe_in_order",
     "probe_memory",
     "fast_reader_failed",
     "forget_probe",
@@ -844,8 +843,9 @@ _PROBE_SUFFIXES_SMALL = (".xlsx", ".xltx")  # probed only up to ``Limits.probe_m
 # when the fast reader already killed a child on it ("f"). Per file it prints "ok" (fast reader),
 # "fast <error>" then "fb" (second reader) or "err <error>" (no reader). The second reader is loaded
 # from its file: importing kimrecon (pandas) would cost time and memory in every probe. A file given
-# with "S" is screened first (``screen_file``) by a second child, the screener (``_SCREENER``), which
-# runs ahead and passes its verdicts through the probe child's stdin: the probe child prints "scr
+# with "S" is screened first (``screen_file``): the screener child (``_SCREENER``) or, for a small case,
+# this process (``_hand_verdicts``) writes the verdicts to the probe child's stdin, ahead of the probe
+# child; the probe child prints "scr
 # <findings as JSON>"; a refused file ends there, a file not to be probed (``needs_probe``) with "skip". A file
 # given with "c" (or "C": screened first) is read as the in-process reader would read it whole
 # (``cells``): the child prints "cells <n>" and n bytes of pickled sheets instead of "ok"; where that
@@ -1122,11 +1122,6 @@ class _CellsUnpickler(pickle.Unpickler):
         if module == "datetime" and name in self._CLASSES:
             return self._CLASSES[name]
         raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
-
-
-def probe_in_order(items: Sequence[tuple[Path, str]], limits: Limits) -> ProbeOutcomes:
-    """Start the probe of ``items`` (see ``probe_files``) and return at once; ask it per file with ``get``."""
-    return ProbeOutcomes(items, limits)
 
 
 def check_in_order(items: Sequence[tuple[Path, str]], limits: Limits, *, cells_up_to: int = -1) -> ProbeOutcomes:
